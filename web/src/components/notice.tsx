@@ -1,0 +1,21 @@
+import type { ReactNode } from 'react'
+
+export type NoticeTone = 'info' | 'success' | 'warning' | 'error'
+
+type NoticeProps = {
+  tone: NoticeTone
+  title?: string
+  children?: ReactNode
+  /** Set for messages that appear in response to an action, so assistive technology announces them. */
+  live?: boolean
+}
+
+export function Notice({ tone, title, children, live = false }: NoticeProps) {
+  const role = live ? (tone === 'error' ? 'alert' : 'status') : undefined
+  return (
+    <div className={`notice notice--${tone}`} role={role}>
+      {title && <p className="notice__title">{title}</p>}
+      {children && <div className="notice__body">{children}</div>}
+    </div>
+  )
+}

@@ -1,0 +1,19 @@
+export const HOME_PATH = '/signing'
+export const SIGN_IN_PATH = '/signin'
+
+/** Where to send an unauthenticated visitor so that signing in brings them back to `url`. */
+export function signInPathFor(url: URL): string {
+  const next = url.pathname + url.search
+  return next === HOME_PATH ? SIGN_IN_PATH : `${SIGN_IN_PATH}?next=${encodeURIComponent(next)}`
+}
+
+/**
+ * The `?next=` target after signing in, accepted only as a same-origin relative path so the sign-in
+ * page cannot be used to bounce a user to another site (`//evil.test`, `/\evil.test`, `https://…`).
+ */
+export function safeNextPath(next: string | null, origin: string): string {
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return HOME_PATH
+  const target = new URL(next, origin)
+  if (target.origin !== origin || target.pathname === SIGN_IN_PATH) return HOME_PATH
+  return target.pathname + target.search + target.hash
+}

@@ -1,0 +1,38 @@
+import { createBrowserRouter, redirect } from 'react-router'
+import { FullPageLoading } from './components/loading.tsx'
+import { HOME_PATH } from './navigation.ts'
+import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
+import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
+import { NotFoundPage } from './routes/not-found.tsx'
+import { RootLayout } from './routes/root-layout.tsx'
+import { RouteErrorPage } from './routes/route-error.tsx'
+import { SignInPage, signInAction, signInLoader } from './routes/sign-in.tsx'
+import { SigningHubPage } from './routes/signing-hub.tsx'
+
+export const router = createBrowserRouter([
+  {
+    Component: RootLayout,
+    ErrorBoundary: RouteErrorPage,
+    HydrateFallback: FullPageLoading,
+    children: [
+      { index: true, loader: () => redirect(HOME_PATH) },
+      { path: 'signin', loader: signInLoader, action: signInAction, Component: SignInPage },
+      { path: 'signout', action: signOutAction },
+      {
+        id: APP_ROUTE_ID,
+        loader: appLoader,
+        Component: AppShell,
+        children: [
+          { path: 'signing', Component: SigningHubPage },
+          {
+            path: 'admin/settings',
+            loader: adminSettingsLoader,
+            action: adminSettingsAction,
+            Component: AdminSettingsPage,
+          },
+        ],
+      },
+      { path: '*', Component: NotFoundPage },
+    ],
+  },
+])

@@ -1,0 +1,90 @@
+import {
+  Form,
+  Link,
+  type LoaderFunctionArgs,
+  NavLink,
+  Outlet,
+  redirect,
+  useRouteLoaderData,
+} from 'react-router'
+import { fetchSession, ROLE_LABELS, type Session, signOut } from '../api/session.ts'
+import { HOME_PATH, SIGN_IN_PATH, signInPathFor } from '../navigation.ts'
+
+export const APP_ROUTE_ID = 'app'
+
+/** Every page under the shell needs a session; without one the visitor signs in and comes back. */
+export async function appLoader({ request }: LoaderFunctionArgs): Promise<Session> {
+  const session = await fetchSession(request.signal)
+  if (!session) throw redirect(signInPathFor(new URL(request.url)))
+  return session
+}
+
+export async function signOutAction() {
+  await signOut()
+  return redirect(SIGN_IN_PATH)
+}
+
+export function useSession(): Session {
+  const session = useRouteLoaderData<typeof appLoader>(APP_ROUTE_ID)
+  if (!session) throw new Error('useSession() is only available on pages inside the signed-in app shell')
+  return session
+}
+
+export function AppShell() {
+  const session = useSession()
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <div className="app-header__inner">
+          <Link to={HOME_PATH} className="brand">
+            <span className="brand__mark" aria-hidden="true" />
+            Safeclose
+          </Link>
+          <nav className="app-nav" aria-label="Main">
+            <NavLink to={HOME_PATH} end>
+              Signing hub
+            </NavLink>
+            <NavLink to="/signing/plaid-lab">Plaid lab</NavLink>
+            {session.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
+          </nav>
+          <UserMenu session={session} />
+        </div>
+      </header>
+      <main id="main" className="app-main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  )
+}
+
+function UserMenu({ session }: { session: Session }) {
+  return (
+    <div className="user-menu">
+      <span className="avatar" aria-hidden="true">
+        {initialsOf(session.user.name || session.user.email)}
+      </span>
+      <span className="user-menu__identity">
+        <span className="user-menu__name">{session.user.name}</span>
+        <span className="user-menu__role">
+          {ROLE_LABELS[session.role]} · {session.workspace.name}
+        </span>
+      </span>
+      <Form method="post" action="/signout">
+        <button type="submit" className="button button--ghost button--small">
+          Sign out
+        </button>
+      </Form>
+    </div>
+  )
+}
+
+function initialsOf(name: string): string {
+  const words = name.trim().split(/\s+/)
+  return words
+    .slice(0, 2)
+    .map((word) => word.charAt(0).toUpperCase())
+    .join('')
+}

@@ -1,0 +1,82 @@
+import { Form, Link } from 'react-router'
+import { ROLE_LABELS, type Role } from '../api/session.ts'
+import { useSession } from './app-shell.tsx'
+
+type Destination = { to: string; title: string; description: string; roles: ReadonlyArray<Role> }
+
+const DESTINATIONS: ReadonlyArray<Destination> = [
+  {
+    to: '/signing/plaid-lab',
+    title: 'Plaid lab',
+    description: 'Link a bank account with Plaid step by step and watch every request, response and event.',
+    roles: ['admin', 'manager', 'signer'],
+  },
+  {
+    to: '/admin/settings',
+    title: 'Workspace settings',
+    description: 'Choose the Plaid environment, manage API keys and check the encryption key.',
+    roles: ['admin'],
+  },
+]
+
+export function SigningHubPage() {
+  const session = useSession()
+  const destinations = DESTINATIONS.filter((destination) => destination.roles.includes(session.role))
+
+  return (
+    <>
+      <title>Signing hub · Safeclose</title>
+      <header className="page-header">
+        <h1>Signing hub</h1>
+        <p className="page-header__lead">
+          Welcome back, {session.user.name.split(' ')[0] || session.user.name}.
+        </p>
+      </header>
+
+      <section className="card" aria-labelledby="identity-title">
+        <h2 id="identity-title" className="card__title">
+          Signed in as
+        </h2>
+        <dl className="details">
+          <div>
+            <dt>Name</dt>
+            <dd>{session.user.name}</dd>
+          </div>
+          <div>
+            <dt>Email</dt>
+            <dd>{session.user.email}</dd>
+          </div>
+          <div>
+            <dt>Role</dt>
+            <dd>{ROLE_LABELS[session.role]}</dd>
+          </div>
+          <div>
+            <dt>Workspace</dt>
+            <dd>{session.workspace.name}</dd>
+          </div>
+        </dl>
+        <Form method="post" action="/signout" className="card__footer">
+          <button type="submit" className="button button--secondary">
+            Sign out
+          </button>
+        </Form>
+      </section>
+
+      <section aria-labelledby="destinations-title">
+        <h2 id="destinations-title" className="section-title">
+          Where to next
+        </h2>
+        <ul className="tile-grid">
+          {destinations.map((destination) => (
+            <li key={destination.to}>
+              <Link to={destination.to} className="tile">
+                <span className="tile__title">{destination.title}</span>
+                <span className="tile__description">{destination.description}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  )
+}
