@@ -1,0 +1,895 @@
+// The Link UI inside `plaid-link-iframe-N`. It drives one Link session per `open` message from its
+// parent (link-initialize.js), calls the sandbox's Link API next to this file (`api/...`), and reports
+// events and the outcome back to the parent. The parent decides when callbacks reach the app; this
+// side owns Plaid's semantics (panes, view names, exit statuses, metadata).
+;(() => {
+  const CHANNEL = 'plaid-link-emulator'
+  const params = new URLSearchParams(window.location.search)
+  const linkToken = params.get('token') ?? ''
+  const parentOrigin = readParentOrigin(params.get('origin'))
+  const apiBase = new URL('api/', window.location.href)
+
+  const modal = byId('modal')
+  const pane = byId('pane')
+  const exitPane = byId('exit-pane')
+  const backButton = byId('back-button')
+  const closeButton = byId('close-button')
+  const wordmark = byId('wordmark')
+
+  /** Exit statuses by pane (plaid.com/docs/link/web/#link-web-onexit-status). Other views inherit. */
+  const EXIT_STATUS_BY_VIEW = {
+    CONSENT: 'requires_credentials',
+    SELECT_INSTITUTION: 'institution_not_found',
+    CREDENTIAL: 'requires_credentials',
+    SELECT_ACCOUNT: 'requires_account_selection',
+  }
+  const MFA_PRESENTATION = {
+    device: { mfaType: 'code', exitStatus: 'requires_code' },
+    questions: { mfaType: 'questions', exitStatus: 'requires_questions' },
+    selections: { mfaType: 'selections', exitStatus: 'requires_selections' },
+  }
+  const SEARCH_DEBOUNCE_MS = 200
+
+  /**
+   * The Link session being shown, or null while the frame waits hidden for `open`.
+   * @type {null | {
+   *   number: number, linkSessionId: string, requestId: string, isUpdateMode: boolean, clientName: string,
+   *   institution: null | { institution_id: string, name: string }, view: string | null, exitStatus: string | null,
+   *   lastError: null | PlaidLinkError, abort: AbortController, isBusy: boolean, isExitRequested: boolean,
+   *   back: null | (() => void), finish: null | (() => void), viewBeforeExit: string | null,
+   *   focusBeforeExitPane: Element | null
+   * }}
+   */
+  let session = null
+
+  /** @typedef {{ error_type: string, error_code: string, error_message: string, display_message: string | null }} PlaidLinkError */
+
+  class LinkApiError extends Error {
+    /** @param {PlaidLinkError & { retryable?: boolean }} envelope */
+    constructor(envelope) {
+      super(envelope.error_message)
+      this.linkError = {
+        error_type: envelope.error_type,
+        error_code: envelope.error_code,
+        error_message: envelope.error_message,
+        display_message: envelope.display_message ?? null,
+      }
+      this.isRetryable = envelope.retryable === true
+    }
+  }
+
+  if (!parentOrigin) {
+    modal.hidden = false
+    pane.append(
+      h('h1', { id: 'pane-title' }, 'Plaid Link'),
+      h(
+        'p',
+        { className: 'lede' },
+        'This page is the Link frame. Open Link from your app with Plaid.create().',
+      ),
+    )
+    return
+  }
+
+  window.addEventListener('message', onParentMessage)
+  document.addEventListener('keydown', onKeyDown)
+  closeButton.addEventListener('click', requestExit)
+  backButton.addEventListener('click', () => session?.back?.())
+  byId('exit-confirm-button').addEventListener('click', endWithExit)
+  byId('exit-cancel-button').addEventListener('click', hideExitPane)
+  postToParent({ type: 'ready' })
+
+  // ---------------------------------------------------------------------------------------------
+  // Parent protocol
+
+  /** @param {MessageEvent} event */
+  function onParentMessage(event) {
+    if (event.source !== window.parent || event.origin !== parentOrigin) return
+    const message = event.data
+    if (!message || message.channel !== CHANNEL) return
+    if (message.type === 'open') {
+      if (session) discardSession()
+      void beginSession(message.session)
+      return
+    }
+    if (!session || message.session !== session.number) return
+    if (message.type === 'confirm-exit') requestExit()
+    else if (message.type === 'close') discardSession()
+  }
+
+  /** @param {object} message */
+  function postToParent(message) {
+    window.parent.postMessage({ channel: CHANNEL, ...message }, parentOrigin)
+  }
+
+  /** @param {string | null} origin */
+  function readParentOrigin(origin) {
+    if (!origin) return null
+    try {
+      const parsed = new URL(origin)
+      return parsed.origin === origin ? origin : null
+    } catch {
+      return null
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Session lifecycle
+
+  /** @param {number} sessionNumber */
+  async function beginSession(sessionNumber) {
+    session = {
+      number: sessionNumber,
+      linkSessionId: '',
+      requestId: '',
+      isUpdateMode: false,
+      clientName: '',
+      institution: null,
+      view: null,
+      exitStatus: null,
+      lastError: null,
+      abort: new AbortController(),
+      isBusy: false,
+      isExitRequested: false,
+      back: null,
+      finish: null,
+      viewBeforeExit: null,
+      focusBeforeExitPane: null,
+    }
+    modal.hidden = false
+    renderLoading('Loading')
+    const current = session
+    try {
+      const started = await callApi('session/start', {})
+      current.linkSessionId = started.link_session_id
+      current.clientName = started.client_name
+      current.isUpdateMode = started.mode === 'update'
+      if (current.isUpdateMode && started.update) current.institution = started.update.institution
+      wordmark.textContent = current.clientName
+      emit('OPEN', { view_name: 'CONSENT', is_update_mode: String(current.isUpdateMode) })
+      showConsent({ announce: false })
+    } catch (error) {
+      handleFailure(error, () => {
+        current.abort.abort()
+        void beginSession(sessionNumber)
+      })
+    }
+  }
+
+  function discardSession() {
+    if (!session) return
+    session.abort.abort()
+    session = null
+    modal.hidden = true
+    exitPane.hidden = true
+    pane.hidden = false
+    pane.replaceChildren()
+    wordmark.textContent = 'Bank connection'
+  }
+
+  /**
+   * @param {string} eventName
+   * @param {Partial<Record<string, string | null>>} [details]
+   */
+  function emit(eventName, details = {}) {
+    if (!session) return
+    postToParent({
+      type: 'event',
+      session: session.number,
+      eventName,
+      metadata: { ...eventMetadata(), ...details, timestamp: new Date().toISOString() },
+      exitPlan: exitPlan(),
+    })
+  }
+
+  /** The full PlaidLinkOnEventMetadata key set; keys that do not apply stay null. */
+  function eventMetadata() {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    return {
+      account_number_mask: null,
+      error_type: null,
+      error_code: null,
+      error_message: null,
+      exit_status: null,
+      institution_id: current.institution?.institution_id ?? null,
+      institution_name: current.institution?.name ?? null,
+      institution_search_query: null,
+      is_update_mode: null,
+      match_reason: null,
+      mfa_type: null,
+      routing_number: null,
+      view_name: current.view,
+      selection: null,
+      timestamp: '',
+      link_session_id: current.linkSessionId,
+      request_id: current.requestId,
+    }
+  }
+
+  /** What the app receives if the session ends now: kept current in the parent for exit({ force }). */
+  function exitPlan() {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const error = current.lastError
+    return {
+      error,
+      metadata: {
+        institution: current.institution,
+        status: current.exitStatus,
+        link_session_id: current.linkSessionId,
+        request_id: current.requestId,
+      },
+      eventMetadata: {
+        ...eventMetadata(),
+        exit_status: current.exitStatus,
+        error_type: error?.error_type ?? null,
+        error_code: error?.error_code ?? null,
+        error_message: error?.error_message ?? null,
+      },
+    }
+  }
+
+  function endWithExit() {
+    if (!session) return
+    const { error, metadata, eventMetadata: exitEventMetadata } = exitPlan()
+    emit('EXIT', exitEventMetadata)
+    postToParent({ type: 'exit', session: session.number, error, metadata })
+    discardSession()
+  }
+
+  /**
+   * @param {string} publicToken
+   * @param {object} metadata
+   */
+  function endWithSuccess(publicToken, metadata) {
+    if (!session) return
+    emit('HANDOFF')
+    postToParent({ type: 'success', session: session.number, publicToken, metadata })
+    discardSession()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sandbox Link API
+
+  /**
+   * @param {string} path
+   * @param {Record<string, unknown>} body
+   */
+  async function callApi(path, body) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    let response
+    try {
+      response = await fetch(new URL(path, apiBase), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ link_token: linkToken, ...body }),
+        signal: current.abort.signal,
+        credentials: 'omit',
+      })
+    } catch (error) {
+      if (current.abort.signal.aborted) throw error
+      throw unreachableSandboxError(`the Link UI could not reach the Plaid sandbox (${path})`)
+    }
+    const payload = await response.json().catch(() => null)
+    if (payload && typeof payload.request_id === 'string') current.requestId = payload.request_id
+    if (!response.ok || !payload) {
+      throw new LinkApiError(
+        payload?.error_code
+          ? payload
+          : unreachableSandboxError(`unexpected HTTP ${response.status} from ${path}`),
+      )
+    }
+    return payload
+  }
+
+  /** @param {string} message */
+  function unreachableSandboxError(message) {
+    return {
+      error_type: 'API_ERROR',
+      error_code: 'INTERNAL_SERVER_ERROR',
+      error_message: message,
+      display_message: null,
+    }
+  }
+
+  /**
+   * Runs one request while the pane shows progress; every request goes through here so an exit
+   * requested meanwhile (Escape, ×, handler.exit()) waits for the next pane instead of racing it.
+   * @template T
+   * @param {() => Promise<T>} request
+   * @param {(result: T) => void} onResult
+   * @param {() => void} retry shows again the pane the failed request came from
+   */
+  async function runStep(request, onResult, retry) {
+    const current = session
+    if (!current || current.isBusy) return
+    current.isBusy = true
+    let result
+    try {
+      result = await request()
+    } catch (error) {
+      if (session !== current) return
+      current.isBusy = false
+      handleFailure(error, retry)
+      return
+    }
+    if (session !== current) return
+    current.isBusy = false
+    onResult(result)
+  }
+
+  /**
+   * @param {unknown} error
+   * @param {() => void} retry
+   */
+  function handleFailure(error, retry) {
+    if (!session || session.abort.signal.aborted) return
+    const apiError =
+      error instanceof LinkApiError
+        ? error
+        : new LinkApiError(unreachableSandboxError(error instanceof Error ? error.message : String(error)))
+    session.lastError = apiError.linkError
+    const { error_type, error_code, error_message } = apiError.linkError
+    session.view = 'ERROR'
+    emit('ERROR', { error_type, error_code, error_message })
+    // An unusable link token ends Link at once: the app must create a new token and handler.
+    if (error_code === 'INVALID_LINK_TOKEN') {
+      endWithExit()
+      return
+    }
+    showError(apiError, retry)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Panes
+
+  /**
+   * Replaces the pane content, records the view, and moves focus into the new pane.
+   * @param {{ view: string, announce?: boolean, back?: null | (() => void), exitStatus?: string,
+   *   eventDetails?: Record<string, string> }} options
+   * @param {Node[]} children
+   */
+  function showPane({ view, announce = true, back = null, exitStatus, eventDetails = {} }, children) {
+    if (!session) return
+    session.view = view
+    const status = exitStatus ?? EXIT_STATUS_BY_VIEW[/** @type {keyof typeof EXIT_STATUS_BY_VIEW} */ (view)]
+    if (status) session.exitStatus = status
+    session.back = back
+    backButton.hidden = back === null
+    exitPane.hidden = true
+    pane.hidden = false
+    modal.setAttribute('aria-labelledby', 'pane-title')
+    pane.replaceChildren(...children)
+    if (announce) emit('TRANSITION_VIEW', eventDetails)
+    const autofocus = pane.querySelector('[data-autofocus]') ?? pane.querySelector('h1')
+    if (autofocus instanceof HTMLElement) autofocus.focus()
+    if (session.isExitRequested) {
+      session.isExitRequested = false
+      requestExit()
+    }
+  }
+
+  /** @param {string} message */
+  function renderLoading(message) {
+    if (!session) return
+    backButton.hidden = true
+    pane.replaceChildren(
+      h('div', { className: 'spinner', ariaHidden: 'true' }),
+      h('p', { className: 'loading-text', role: 'status', id: 'pane-title' }, `${message}…`),
+    )
+  }
+
+  /** @param {string} message */
+  function showLoading(message) {
+    showPane({ view: 'LOADING' }, [
+      h('div', { className: 'spinner', ariaHidden: 'true' }),
+      h('h1', { className: 'loading-text', id: 'pane-title', tabIndex: -1, role: 'status' }, `${message}…`),
+    ])
+  }
+
+  /** @param {{ announce?: boolean }} [options] */
+  function showConsent({ announce = true } = {}) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const title = current.isUpdateMode
+      ? `Reconnect your ${current.institution?.name ?? 'bank'} account`
+      : `${current.clientName} uses Plaid to connect your account`
+    const continueButton = button('Continue', 'primary', () =>
+      current.isUpdateMode ? showCredentials() : showInstitutionSearch(),
+    )
+    continueButton.dataset.autofocus = ''
+    showPane({ view: 'CONSENT', announce }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, title),
+      h(
+        'ul',
+        { className: 'benefits' },
+        h(
+          'li',
+          {},
+          h('strong', {}, 'Secure'),
+          h('span', {}, 'Your credentials are encrypted and never shared with the app.'),
+        ),
+        h('li', {}, h('strong', {}, 'Private'), h('span', {}, 'The app only sees the account you choose.')),
+      ),
+      h(
+        'p',
+        { className: 'fine-print' },
+        'By selecting Continue you agree to the Plaid End User Privacy Policy. This is the offline sandbox: use test credentials only.',
+      ),
+      h('div', { className: 'actions' }, continueButton),
+    ])
+  }
+
+  function showInstitutionSearch() {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const input = h('input', {
+      id: 'search-input-input',
+      type: 'search',
+      autocomplete: 'off',
+      spellcheck: false,
+      placeholder: 'Search',
+    })
+    input.dataset.autofocus = ''
+    const results = h('ul', { className: 'institution-list', ariaLabel: 'Institutions' })
+    const resultsStatus = h('p', { className: 'empty-state', role: 'status' })
+    let latestSearch = 0
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let debounce
+
+    const search = async (/** @type {string} */ query) => {
+      const searchNumber = ++latestSearch
+      let found
+      try {
+        found = await callApi('institutions/search', { query })
+      } catch (error) {
+        if (session === current && searchNumber === latestSearch) handleFailure(error, showInstitutionSearch)
+        return
+      }
+      if (session !== current || searchNumber !== latestSearch) return
+      if (query !== '') emit('SEARCH_INSTITUTION', { institution_search_query: query })
+      results.replaceChildren(...found.institutions.map(institutionButton))
+      resultsStatus.textContent =
+        found.institutions.length === 0 ? `No results for “${query}”. Try another name.` : ''
+    }
+
+    input.addEventListener('input', () => {
+      clearTimeout(debounce)
+      debounce = setTimeout(() => void search(input.value.trim()), SEARCH_DEBOUNCE_MS)
+    })
+
+    showPane({ view: 'SELECT_INSTITUTION', back: showConsent }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Select your bank'),
+      h(
+        'div',
+        { className: 'field' },
+        h('label', { htmlFor: 'search-input-input', className: 'visually-hidden' }, 'Search for your bank'),
+        input,
+      ),
+      resultsStatus,
+      results,
+    ])
+    void search('')
+  }
+
+  /** @param {{ institution_id: string, name: string, url?: string | null, primary_color?: string | null }} institution */
+  function institutionButton(institution) {
+    const logo = h('span', { className: 'institution-logo', ariaHidden: 'true' }, initials(institution.name))
+    // CSSOM, not a style attribute: allowed under a CSP without 'unsafe-inline'.
+    if (institution.primary_color) logo.style.backgroundColor = institution.primary_color
+    // Named by the institution alone, as real Link's result buttons are.
+    const choose = h(
+      'button',
+      { type: 'button', className: 'institution-button', ariaLabel: institution.name },
+      logo,
+      h(
+        'span',
+        {},
+        h('span', { className: 'institution-name' }, institution.name),
+        institution.url ? h('span', { className: 'institution-url' }, institution.url) : '',
+      ),
+    )
+    choose.addEventListener('click', () => {
+      if (!session) return
+      session.institution = { institution_id: institution.institution_id, name: institution.name }
+      emit('SELECT_INSTITUTION')
+      showCredentials()
+    })
+    return h('li', {}, choose)
+  }
+
+  function showCredentials() {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const institutionName = current.institution?.name ?? 'your bank'
+    const username = textField('aut-input-0-input', 'Username', 'text')
+    const password = textField('aut-input-1-input', 'Password', 'password')
+    username.input.dataset.autofocus = ''
+    const form = h(
+      'form',
+      { className: 'pane-form', noValidate: true },
+      username.field,
+      password.field,
+      h('p', { className: 'hint' }, 'Sandbox: user_good / pass_good, or a password such as mfa_device.'),
+      h('div', { className: 'actions' }, submitButton('Submit')),
+    )
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      if (!session?.institution) return
+      const institutionId = session.institution.institution_id
+      emit('SUBMIT_CREDENTIALS')
+      showLoading(`Connecting to ${institutionName}`)
+      void runStep(
+        () =>
+          callApi('credentials/submit', {
+            link_session_id: current.linkSessionId,
+            institution_id: institutionId,
+            username: username.input.value,
+            password: password.input.value,
+          }),
+        showNextStep,
+        showCredentials,
+      )
+    })
+    showPane({ view: 'CREDENTIAL', back: current.isUpdateMode ? null : showInstitutionSearch }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, `Log in to ${institutionName}`),
+      h('p', { className: 'lede' }, `Enter your ${institutionName} username and password.`),
+      form,
+    ])
+  }
+
+  /** @param {any} step a credentials/submit or mfa/submit answer */
+  function showNextStep(step) {
+    if (step.next === 'mfa') showMfa(step.mfa)
+    else showAccounts(step.accounts)
+  }
+
+  /** @param {any} mfa */
+  function showMfa(mfa) {
+    const presentation = MFA_PRESENTATION[/** @type {keyof typeof MFA_PRESENTATION} */ (mfa.type)]
+    if (!presentation) {
+      handleFailure(new Error(`unsupported MFA type ${mfa.type}`), () => {})
+      return
+    }
+    const { fields, readAnswers, title, lede } = mfaForm(mfa)
+    const form = h(
+      'form',
+      { className: 'pane-form', noValidate: true },
+      ...fields,
+      h('div', { className: 'actions' }, submitButton('Submit')),
+    )
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      if (!session) return
+      const answers = readAnswers()
+      emit('SUBMIT_MFA', { mfa_type: presentation.mfaType })
+      showLoading('Verifying')
+      void runStep(
+        () => callApi('mfa/submit', { link_session_id: session?.linkSessionId, answers }),
+        showNextStep,
+        () => showMfa(mfa),
+      )
+    })
+    showPane(
+      { view: 'MFA', exitStatus: presentation.exitStatus, eventDetails: { mfa_type: presentation.mfaType } },
+      [h('h1', { id: 'pane-title', tabIndex: -1 }, title), h('p', { className: 'lede' }, lede), form],
+    )
+  }
+
+  /**
+   * @param {any} mfa
+   * @returns {{ fields: Node[], readAnswers: () => string[], title: string, lede: string }}
+   */
+  function mfaForm(mfa) {
+    if (mfa.type === 'device') {
+      const code = textField('mfa-code-input', 'Verification code', 'text')
+      code.input.inputMode = 'numeric'
+      code.input.autocomplete = 'one-time-code'
+      code.input.dataset.autofocus = ''
+      return {
+        fields: [code.field, h('p', { className: 'hint' }, 'Sandbox: the code is 1234.')],
+        readAnswers: () => [code.input.value.trim()],
+        title: 'Enter the verification code',
+        lede: mfa.prompt,
+      }
+    }
+    if (mfa.type === 'questions') {
+      const answers = mfa.questions.map((/** @type {{ id: string, text: string }} */ question, index) =>
+        textField(`mfa-question-${index}-input`, question.text, 'text'),
+      )
+      answers[0].input.dataset.autofocus = ''
+      return {
+        fields: answers.map((/** @type {{ field: Node }} */ answer) => answer.field),
+        readAnswers: () =>
+          answers.map((/** @type {{ input: HTMLInputElement }} */ a) => a.input.value.trim()),
+        title: 'Answer your security questions',
+        lede: 'Your bank needs to confirm it is you.',
+      }
+    }
+    const groups = mfa.selections.map(
+      (/** @type {{ id: string, question: string, answers: string[] }} */ selection, index) =>
+        radioGroup(
+          `mfa-selection-${index}`,
+          selection.question,
+          selection.answers.map((answer) => ({ value: answer, label: answer, detail: '' })),
+        ),
+    )
+    return {
+      fields: groups.map((/** @type {{ fieldset: Node }} */ group) => group.fieldset),
+      readAnswers: () => groups.map((/** @type {{ selected: () => string }} */ group) => group.selected()),
+      title: 'Verify your identity',
+      lede: 'Choose the answer your bank has on file.',
+    }
+  }
+
+  /** @param {Array<{ account_id: string, name: string, mask: string | null, type: string, subtype: string }>} accounts */
+  function showAccounts(accounts) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    // Update mode repairs the existing Item and keeps its accounts, so real Link skips this pane.
+    if (current.isUpdateMode) {
+      submitAccounts(
+        accounts.map((account) => account.account_id),
+        () => showAccounts(accounts),
+      )
+      return
+    }
+    const group = radioGroup(
+      'account',
+      'Accounts',
+      accounts.map((account) => ({
+        value: account.account_id,
+        label: account.name,
+        detail: `${account.subtype}${account.mask ? ` •••• ${account.mask}` : ''}`,
+      })),
+    )
+    group.legend.className = 'visually-hidden'
+    const form = h(
+      'form',
+      { className: 'pane-form', noValidate: true },
+      group.fieldset,
+      h('div', { className: 'actions' }, submitButton('Continue')),
+    )
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      submitAccounts([group.selected()], () => showAccounts(accounts))
+    })
+    showPane({ view: 'SELECT_ACCOUNT' }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Select account'),
+      h('p', { className: 'lede' }, `${current.clientName} will use this account to verify it is yours.`),
+      form,
+    ])
+  }
+
+  /**
+   * @param {string[]} accountIds
+   * @param {() => void} retry
+   */
+  function submitAccounts(accountIds, retry) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const submitted = pane.querySelector('button[type="submit"]')
+    if (submitted instanceof HTMLButtonElement) submitted.disabled = true
+    void runStep(
+      () => callApi('accounts/submit', { link_session_id: current.linkSessionId, account_ids: accountIds }),
+      showConnected,
+      retry,
+    )
+  }
+
+  /** @param {any} linked the accounts/submit answer */
+  function showConnected(linked) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const metadata = {
+      institution: linked.institution,
+      accounts: linked.accounts,
+      link_session_id: linked.link_session_id,
+      transfer_status: linked.transfer_status ?? null,
+    }
+    const finish = () => endWithSuccess(linked.public_token, metadata)
+    const continueButton = button('Continue', 'primary', finish)
+    continueButton.dataset.autofocus = ''
+    showPane({ view: 'CONNECTED' }, [
+      h('div', { className: 'status-icon success', ariaHidden: 'true' }, '✓'),
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Success'),
+      h(
+        'p',
+        { className: 'lede' },
+        current.isUpdateMode
+          ? `Your ${linked.institution.name} account is reconnected to ${current.clientName}.`
+          : `Your account has been successfully linked to ${current.clientName}.`,
+      ),
+      h('div', { className: 'actions' }, continueButton),
+    ])
+    current.back = null
+    current.finish = finish
+  }
+
+  /**
+   * @param {LinkApiError} error
+   * @param {() => void} retry
+   */
+  function showError(error, retry) {
+    const { error_code, error_message, display_message } = error.linkError
+    const actions = error.isRetryable
+      ? [button('Try again', 'primary', retry), button('Exit', 'secondary', endWithExit)]
+      : [button('Exit', 'primary', endWithExit)]
+    actions[0].dataset.autofocus = ''
+    showPane({ view: 'ERROR', announce: false }, [
+      h('div', { className: 'status-icon error', ariaHidden: 'true' }, '!'),
+      h(
+        'h1',
+        { id: 'pane-title', tabIndex: -1 },
+        error.isRetryable ? 'Please try again' : 'Something went wrong',
+      ),
+      h('p', { className: 'lede', role: 'alert' }, display_message ?? capitalize(error_message)),
+      h('p', { className: 'error-code' }, `Error code: ${error_code}`),
+      h('div', { className: 'actions' }, ...actions),
+    ])
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Exit confirmation
+
+  function requestExit() {
+    if (!session) return
+    if (session.view === 'CONNECTED') {
+      session.finish?.()
+      return
+    }
+    if (session.isBusy) {
+      session.isExitRequested = true
+      return
+    }
+    showExitPane()
+  }
+
+  function showExitPane() {
+    if (!session || !exitPane.hidden) return
+    session.focusBeforeExitPane = document.activeElement
+    session.viewBeforeExit = session.view
+    session.view = 'EXIT'
+    pane.hidden = true
+    exitPane.hidden = false
+    backButton.hidden = true
+    modal.setAttribute('aria-labelledby', 'exit-pane-title')
+    emit('TRANSITION_VIEW')
+    byId('exit-confirm-button').focus()
+  }
+
+  function hideExitPane() {
+    if (!session || exitPane.hidden) return
+    session.view = session.viewBeforeExit
+    exitPane.hidden = true
+    pane.hidden = false
+    backButton.hidden = session.back === null
+    modal.setAttribute('aria-labelledby', 'pane-title')
+    emit('TRANSITION_VIEW')
+    const previous = session.focusBeforeExitPane
+    if (previous instanceof HTMLElement && previous.isConnected) previous.focus()
+  }
+
+  /** @param {KeyboardEvent} event */
+  function onKeyDown(event) {
+    if (!session) return
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      if (exitPane.hidden) requestExit()
+      else hideExitPane()
+    } else if (event.key === 'Tab') {
+      keepFocusInModal(event)
+    }
+  }
+
+  // The dialog is modal: Tab cycles inside it instead of leaving for the page underneath.
+  /** @param {KeyboardEvent} event */
+  function keepFocusInModal(event) {
+    const focusable = [...modal.querySelectorAll('button, input, [href], [tabindex="0"]')].filter(
+      (element) => element instanceof HTMLElement && !element.hidden && element.offsetParent !== null,
+    )
+    const first = focusable[0]
+    const last = focusable.at(-1)
+    if (!(first instanceof HTMLElement) || !(last instanceof HTMLElement)) return
+    if (event.shiftKey && (document.activeElement === first || !modal.contains(document.activeElement))) {
+      event.preventDefault()
+      last.focus()
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault()
+      first.focus()
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DOM helpers
+
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {Record<string, unknown>} properties assigned as DOM properties (never as markup)
+   * @param {Array<Node | string>} children
+   * @returns {HTMLElementTagNameMap[K]}
+   */
+  function h(tag, properties, ...children) {
+    const element = document.createElement(tag)
+    Object.assign(element, properties)
+    element.append(...children)
+    return element
+  }
+
+  /** @param {string} id */
+  function byId(id) {
+    const element = document.getElementById(id)
+    if (!element) throw new Error(`link.html is missing #${id}`)
+    return element
+  }
+
+  /**
+   * @param {string} label
+   * @param {string} variant
+   * @param {() => void} onClick
+   */
+  function button(label, variant, onClick) {
+    const element = h('button', { type: 'button', className: `button ${variant}` }, label)
+    element.addEventListener('click', onClick)
+    return element
+  }
+
+  /** @param {string} label */
+  function submitButton(label) {
+    return h('button', { type: 'submit', className: 'button primary' }, label)
+  }
+
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {'text' | 'password'} type
+   */
+  function textField(id, label, type) {
+    const input = h('input', { id, name: id, type, autocomplete: 'off', spellcheck: false, required: true })
+    const field = h('div', { className: 'field' }, h('label', { htmlFor: id }, label), input)
+    return { field, input }
+  }
+
+  /**
+   * A radio group with the first choice preselected.
+   * @param {string} name
+   * @param {string} legendText
+   * @param {Array<{ value: string, label: string, detail: string }>} choices
+   */
+  function radioGroup(name, legendText, choices) {
+    const legend = h('legend', {}, legendText)
+    const radios = choices.map((choice, index) =>
+      h('input', { type: 'radio', name, value: choice.value, checked: index === 0 }),
+    )
+    const fieldset = h(
+      'fieldset',
+      {},
+      legend,
+      ...choices.map((choice, index) =>
+        h(
+          'label',
+          { className: 'choice' },
+          /** @type {HTMLInputElement} */ (radios[index]),
+          h(
+            'span',
+            {},
+            h('span', {}, choice.label),
+            choice.detail ? h('span', { className: 'choice-detail' }, choice.detail) : '',
+          ),
+        ),
+      ),
+    )
+    if (radios[0]) radios[0].dataset.autofocus = ''
+    const selected = () => radios.find((radio) => radio.checked)?.value ?? ''
+    return { fieldset, legend, selected }
+  }
+
+  /** @param {string} name */
+  function initials(name) {
+    return name
+      .split(/\s+/)
+      .filter((word) => /^[A-Za-z0-9]/.test(word))
+      .slice(0, 2)
+      .map((word) => word[0]?.toUpperCase())
+      .join('')
+  }
+
+  /** @param {string} text */
+  function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1)
+  }
+})()
