@@ -1,0 +1,99 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres'
+import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator'
+import pg from 'pg'
+import * as schema from './schema.ts'
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
+// Any constant works; it only has to be the same for every instance migrating one database.
+const MIGRATION_LOCK_ID = 7_240_531
+
+export type Schema = typeof schema
+/** The query builder over either driver; repositories depend on this type only. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle, accepted wherever a repository takes a `Database`. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
+export type Queryable = Database | Transaction
+
+/** Plain SQL access for libraries that bring their own queries (pg-boss). */
+export type SqlExecutor = (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>
+
+export type DatabaseHandle = {
+  kind: 'pglite' | 'postgres'
+  db: Database
+  executeSql: SqlExecutor
+  /** Applies pending migrations; safe to call from several instances at once on PostgreSQL. */
+  migrate(): Promise<void>
+  /** True when every migration shipped with this build has been applied. */
+  isMigrated(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export type OpenDatabaseOptions = { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string }
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  return options.kind === 'pglite' ? openPglite(options.dataDir) : openPostgres(options.url)
+}
+
+async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
+  if (dataDir) await mkdir(dataDir, { recursive: true })
+  return wrapPglite(await PGlite.create(dataDir ?? undefined))
+}
+
+/** A handle over an already open PGlite (tests clone a migrated template this way). */
+export function wrapPglite(client: PGlite): DatabaseHandle {
+  const db = drizzlePglite({ client, schema }) as unknown as Database
+  return {
+    kind: 'pglite',
+    db,
+    executeSql: (text, values) => client.query(text, values as unknown[]),
+    // PGlite is single-connection and in-process: no other instance can race the migration.
+    migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    isMigrated: () => isMigrated((text) => client.query(text)),
+    close: () => client.close(),
+  }
+}
+
+async function openPostgres(url: string): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // An idle client that loses its connection emits 'error'; without a listener that kills the process.
+  pool.on('error', () => {})
+  const db = drizzlePostgres({ client: pool, schema }) as unknown as Database
+  return {
+    kind: 'postgres',
+    db,
+    executeSql: (text, values) => pool.query(text, values as unknown[]),
+    async migrate() {
+      // Instances starting together take turns: the migrator itself does not lock.
+      const client = await pool.connect()
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID])
+        await migratePostgres(drizzlePostgres({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER })
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {})
+        client.release()
+      }
+    },
+    isMigrated: () => isMigrated((text) => pool.query(text)),
+    close: () => pool.end(),
+  }
+}
+
+async function isMigrated(query: (text: string) => Promise<{ rows: unknown[] }>): Promise<boolean> {
+  const journal = JSON.parse(await readFile(path.join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
+    entries: unknown[]
+  }
+  try {
+    const result = await query('select count(*)::int as applied from drizzle.__drizzle_migrations')
+    const applied = (result.rows[0] as { applied: number } | undefined)?.applied ?? 0
+    return applied >= journal.entries.length
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import fastifyCookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import type { DatabaseHandle } from '../db/client.ts'
+import type { Config } from './config.ts'
+import { plaidBrowserSources } from './http/content-security-policy.ts'
+import { registerErrorHandling } from './http/error-handler.ts'
+import { registerOriginCheck } from './http/origin-check.ts'
+import { registerRateLimits } from './http/rate-limit.ts'
+import { registerWebApp } from './http/web-app.ts'
+import { loggerOptions } from './logger.ts'
+import { createAuditService } from './modules/audit/service.ts'
+import { authRoutes } from './modules/auth/routes.ts'
+import { createAuthService } from './modules/auth/service.ts'
+import { registerSessionSupport } from './modules/auth/session-guard.ts'
+import { healthRoutes } from './modules/health/routes.ts'
+import { workspaceRoutes } from './modules/workspace/routes.ts'
+import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
+import type { Keyring } from './security/keyring.ts'
+
+export const WEB_DIST_DIR = fileURLToPath(new URL('../web/dist', import.meta.url))
+export const PLAID_SANDBOX_PREFIX = '/plaid-sandbox'
+export const EMULATOR_CREDENTIALS = { clientId: 'safeclose-demo', secret: 'sandbox-secret-demo' }
+
+export type AppDependencies = {
+  database: DatabaseHandle
+  keyring: Keyring
+  /** Overrides the logger built from config (tests pass a stream to capture output). */
+  logger?: FastifyServerOptions['loggerInstance'] | FastifyServerOptions['logger']
+  /** The offline Plaid sandbox, mounted at /plaid-sandbox when configuration enables it. */
+  plaidSandboxPlugin?: FastifyPluginAsync
+  now?: () => Date
+  webDistDir?: string
+}
+
+/**
+ * Composes the whole HTTP application. It opens nothing and listens on nothing: main.ts owns the
+ * process, tests call this with their own database and inject requests.
+ */
+export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(isLoggerInstance(deps.logger)
+      ? { loggerInstance: deps.logger }
+      : { logger: deps.logger ?? loggerOptions(config.logLevel) }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    trustProxy: false,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const db = deps.database.db
+  const audit = createAuditService({ db, now: deps.now })
+  const auth = createAuthService({ db, audit, sessionTtlHours: config.sessionTtlHours, now: deps.now })
+  const settings = createWorkspaceSettingsService({
+    db,
+    keyring: deps.keyring,
+    audit,
+    defaults: {
+      environment: config.plaid.defaultEnvironment,
+      clientId: config.plaid.clientId,
+      secret: config.plaid.secret,
+      emulatorClientId: EMULATOR_CREDENTIALS.clientId,
+      emulatorSecret: EMULATOR_CREDENTIALS.secret,
+      publicUrl: config.publicUrl,
+    },
+  })
+
+  registerErrorHandling(app)
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    // API responses are never rendered; HTML pages replace this with their own nonce-based policy.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // The embedded Plaid Link iframe must be able to talk back to its opener.
+    crossOriginEmbedderPolicy: false,
+  })
+  await app.register(fastifyCookie)
+  registerOriginCheck(app, { publicUrl: config.publicUrl })
+  await registerRateLimits(app, db)
+  registerSessionSupport(app, auth)
+
+  await app.register(healthRoutes, { database: deps.database })
+  await app.register(authRoutes, {
+    auth,
+    isSecureOrigin: config.isSecureOrigin,
+    signInAttemptsPerMinute: config.signInAttemptsPerMinute,
+  })
+  await app.register(workspaceRoutes, { settings })
+
+  if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
+    await app.register(deps.plaidSandboxPlugin, { prefix: PLAID_SANDBOX_PREFIX })
+  }
+
+  const emulatorBrowserBaseUrl =
+    config.plaid.isSandboxMounted && config.plaid.emulatorUrl === `${config.publicUrl}${PLAID_SANDBOX_PREFIX}`
+      ? PLAID_SANDBOX_PREFIX
+      : config.plaid.emulatorUrl
+  await registerWebApp(app, {
+    distDir: deps.webDistDir ?? WEB_DIST_DIR,
+    async resolvePlaidSources(request) {
+      const session = await app.loadOptionalSession(request)
+      const environment = session
+        ? await settings.getActiveEnvironment(session.workspace.id)
+        : config.plaid.defaultEnvironment
+      return plaidBrowserSources(environment, { browserBaseUrl: emulatorBrowserBaseUrl })
+    },
+  })
+
+  return app
+}
+
+function isLoggerInstance(
+  logger: AppDependencies['logger'],
+): logger is NonNullable<FastifyServerOptions['loggerInstance']> {
+  return typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function'
+}
+

@@ -1,0 +1,145 @@
+import path from 'node:path'
+import envSchema from 'env-schema'
+import Type, { type Static } from 'typebox'
+
+/**
+ * Every environment variable Safeclose reads, with its type and default. Nothing else in the server
+ * reads `process.env`; `.env.example` documents the same list for operators.
+ */
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server listens on' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/]+$',
+      description: 'Origin users reach Safeclose at (no path); defaults to http://HOST:PORT',
+    }),
+  ),
+  DATA_DIR: Type.String({ default: './.data', description: 'Embedded database, demo key file, sandbox state' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'Use this PostgreSQL server instead of PGlite' }),
+  ),
+  SAFECLOSE_SEED_DEMO: Type.Optional(
+    Type.Boolean({ description: 'Seed the demo workspace; default: only into a new embedded database' }),
+  ),
+  SAFECLOSE_ENCRYPTION_KEYS: Type.Optional(
+    Type.String({ description: 'Keyring for secrets at rest: "k2:<base64 32 bytes>,k1:<...>", first is active' }),
+  ),
+  PLAID_ENV: Type.Union([Type.Literal('emulator'), Type.Literal('sandbox'), Type.Literal('production')], {
+    default: 'emulator',
+    description: 'Default Plaid environment for workspaces that have not chosen one',
+  }),
+  PLAID_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
+  PLAID_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  PLAID_SANDBOX_ENABLED: Type.Optional(
+    Type.Boolean({
+      description: 'Mount the offline Plaid sandbox at /plaid-sandbox; default: only with the embedded database',
+    }),
+  ),
+  PLAID_EMULATOR_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Plaid API base for the emulator environment; default: the mounted sandbox',
+    }),
+  ),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  SESSION_TTL_HOURS: Type.Integer({ default: 168, minimum: 1, maximum: 8760 }),
+  SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1 }),
+  BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+})
+
+type RawConfig = Static<typeof ConfigSchema>
+
+export type DatabaseConfig = { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string }
+
+/** The validated configuration with every default resolved; this is what the rest of the server sees. */
+export type Config = {
+  host: string
+  port: number
+  publicUrl: string
+  isSecureOrigin: boolean
+  dataDir: string
+  database: DatabaseConfig
+  shouldSeedDemo: boolean
+  encryptionKeys: string | null
+  plaid: {
+    defaultEnvironment: 'emulator' | 'sandbox' | 'production'
+    clientId: string | null
+    secret: string | null
+    isSandboxMounted: boolean
+    emulatorUrl: string
+  }
+  logLevel: string
+  sessionTtlHours: number
+  signInAttemptsPerMinute: number
+  bodyLimitBytes: number
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Validates the environment once at boot. A bad value fails here with the variable named, instead of
+ * surfacing later as a confusing runtime error.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let raw: RawConfig
+  try {
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: definedOnly(env), dotenv: false, env: false })
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${describeEnvError(error)}`)
+  }
+  const publicUrl = raw.PUBLIC_URL ?? `http://${raw.HOST}:${raw.PORT}`
+  const isEmbeddedDatabase = raw.DATABASE_URL === undefined
+  const isSandboxMounted = raw.PLAID_SANDBOX_ENABLED ?? isEmbeddedDatabase
+  const dataDir = path.resolve(raw.DATA_DIR)
+  return {
+    host: raw.HOST,
+    port: raw.PORT,
+    publicUrl,
+    isSecureOrigin: publicUrl.startsWith('https://'),
+    dataDir,
+    database: isEmbeddedDatabase
+      ? { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') }
+      : { kind: 'postgres', url: raw.DATABASE_URL as string },
+    shouldSeedDemo: raw.SAFECLOSE_SEED_DEMO ?? isEmbeddedDatabase,
+    encryptionKeys: raw.SAFECLOSE_ENCRYPTION_KEYS ?? null,
+    plaid: {
+      defaultEnvironment: raw.PLAID_ENV,
+      clientId: raw.PLAID_CLIENT_ID ?? null,
+      secret: raw.PLAID_SECRET ?? null,
+      isSandboxMounted,
+      emulatorUrl: raw.PLAID_EMULATOR_URL ?? `${publicUrl}/plaid-sandbox`,
+    },
+    logLevel: raw.LOG_LEVEL,
+    sessionTtlHours: raw.SESSION_TTL_HOURS,
+    signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+  }
+}
+
+// Empty strings in an env file mean "not set", as in `.env.example`; the schema then applies defaults.
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') result[key] = value
+  }
+  return result
+}
+
+function describeEnvError(error: unknown): string {
+  const validationErrors = (error as { errors?: Array<{ instancePath: string; message?: string; params?: object }> })
+    .errors
+  if (!validationErrors?.length) return error instanceof Error ? error.message : String(error)
+  return validationErrors
+    .map((issue) => {
+      const variable = issue.instancePath.replace(/^\//, '') || 'environment'
+      return `${variable} ${issue.message ?? 'is invalid'}`
+    })
+    .join('; ')
+}

@@ -1,0 +1,57 @@
+/**
+ * The one error model of the server. Services throw `AppError` with a code; the HTTP layer maps the
+ * code to a status through `STATUS_BY_CODE` and answers `{ error: { code, message }, request_id }`.
+ * Services never choose HTTP statuses themselves.
+ */
+export const STATUS_BY_CODE = {
+  /** The request body, query or params failed validation; the message names the field. */
+  VALIDATION_FAILED: 400,
+  /** The body was not valid JSON. */
+  MALFORMED_JSON: 400,
+  /** The public token is unknown, expired or already used (Plaid's INVALID_PUBLIC_TOKEN). */
+  INVALID_PUBLIC_TOKEN: 400,
+  /** No valid session cookie. */
+  UNAUTHENTICATED: 401,
+  /** Wrong e-mail or password; deliberately does not say which. */
+  INVALID_CREDENTIALS: 401,
+  /** Signed in, but the role does not allow this. */
+  FORBIDDEN: 403,
+  /** A state-changing request came from another site (Origin / Sec-Fetch-Site check). */
+  CROSS_SITE_REQUEST: 403,
+  NOT_FOUND: 404,
+  /** The request conflicts with current state (e.g. storing a secret while no encryption key exists). */
+  CONFLICT: 409,
+  ENCRYPTION_KEY_MISSING: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  /** Plaid answered with an error we cannot fix on our side, or could not be reached. */
+  PLAID_UNAVAILABLE: 502,
+  /** The workspace's Plaid credentials are missing or rejected; only an administrator can fix it. */
+  PLAID_NOT_CONFIGURED: 503,
+  NOT_READY: 503,
+} as const
+
+export type AppErrorCode = keyof typeof STATUS_BY_CODE
+
+export class AppError extends Error {
+  override name = 'AppError'
+  readonly code: AppErrorCode
+  /** Extra, safe-to-show fields added to the error body (e.g. Plaid's request_id). */
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, { cause: options?.cause })
+    this.code = code
+    this.details = options?.details
+  }
+
+  get statusCode(): number {
+    return STATUS_BY_CODE[this.code]
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError
+}

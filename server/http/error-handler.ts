@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { type AppErrorCode, isAppError, STATUS_BY_CODE } from '../errors.ts'
+
+/**
+ * One place that turns every failure into `{ error: { code, message }, request_id }`.
+ * Expected errors (AppError, validation, body parsing) keep their message; anything else becomes a
+ * generic 500 whose detail goes to the log only.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) {
+      if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+      return sendError(reply, request, error.code, error.message, error.details)
+    }
+    if (error.validation) {
+      return sendError(reply, request, 'VALIDATION_FAILED', describeValidationError(error))
+    }
+    const fastifyMapped = mapFastifyError(error)
+    if (fastifyMapped) return sendError(reply, request, fastifyMapped.code, fastifyMapped.message)
+
+    request.log.error({ err: error }, 'unexpected error')
+    return sendError(reply, request, 'INTERNAL', 'Something went wrong on our side. Please try again.')
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, request, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+  )
+}
+
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: AppErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): FastifyReply {
+  return reply
+    .status(STATUS_BY_CODE[code])
+    .type('application/json; charset=utf-8')
+    .send({ error: { code, message, ...details }, request_id: request.id })
+}
+
+function describeValidationError(error: FastifyError): string {
+  const first = error.validation?.[0]
+  if (!first) return error.message
+  const context = error.validationContext ?? 'request'
+  const params = first.params as { missingProperty?: string; additionalProperty?: string }
+  const field = [context, ...first.instancePath.split('/').filter(Boolean)].join('.')
+  if (params.missingProperty) return `${context}.${params.missingProperty} is required`
+  if (params.additionalProperty) return `${field}.${params.additionalProperty} is not an accepted field`
+  return `${field} ${first.message ?? 'is invalid'}`
+}
+
+function mapFastifyError(error: FastifyError): { code: AppErrorCode; message: string } | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json.' }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'MALFORMED_JSON', message: 'The request body is empty; send a JSON object.' }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'MALFORMED_JSON', message: 'The Content-Length header does not match the body.' }
+    default:
+      break
+  }
+  // JSON.parse failures from the content-type parser carry status 400 and no code.
+  if (error.statusCode === 400 && error instanceof SyntaxError) {
+    return { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' }
+  }
+  if (error.statusCode === 429) return { code: 'RATE_LIMITED', message: error.message }
+  if (error.statusCode === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }
+  if (error.statusCode === 415) {
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json.' }
+  }
+  return null
+}

@@ -1,0 +1,84 @@
+import closeWithGrace from 'close-with-grace'
+import pino from 'pino'
+import { openDatabase } from '../db/client.ts'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { loggerOptions } from './logger.ts'
+import { DEMO_PASSWORD, DEMO_USERS, DEMO_WORKSPACE_NAME, seedDemoWorkspace } from './seed/demo-workspace.ts'
+import { loadOrCreateDemoKeyFile } from './security/demo-key-file.ts'
+import { createKeyring } from './security/keyring.ts'
+import { mountablePlaidSandbox } from './plaid-sandbox-mount.ts'
+
+/**
+ * The process: read config, open and migrate the database, build the app, listen, and close
+ * everything in order on SIGINT/SIGTERM (in-flight requests finish first).
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(78) // EX_CONFIG
+    }
+    throw error
+  }
+  const logger = pino(loggerOptions(config.logLevel))
+
+  const database = await openDatabase(config.database)
+  await database.migrate()
+  logger.info({ database: database.kind }, 'database ready, migrations applied')
+
+  let keyringSpec = config.encryptionKeys
+  if (keyringSpec === null && config.database.kind === 'pglite') {
+    const demoKey = await loadOrCreateDemoKeyFile(config.dataDir)
+    keyringSpec = demoKey.spec
+    if (demoKey.isCreated) logger.info('created a local encryption key for the embedded demo under DATA_DIR')
+  }
+  const keyring = createKeyring(keyringSpec)
+  if (!keyring.status.isConfigured) {
+    logger.warn(
+      { problem: keyring.status.problem },
+      'encryption key not configured: bank connections and Plaid secrets cannot be stored',
+    )
+  }
+
+  if (config.shouldSeedDemo) {
+    const seeded = await seedDemoWorkspace(database.db)
+    if (seeded.isSeeded) printDemoUsers()
+  }
+
+  const plaidSandbox = config.plaid.isSandboxMounted ? await mountablePlaidSandbox(config, logger) : null
+  const app = await buildApp(config, {
+    database,
+    keyring,
+    logger,
+    plaidSandboxPlugin: plaidSandbox?.plugin,
+  })
+
+  closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error')
+    else logger.info({ signal }, 'shutting down')
+    await app.close()
+    await plaidSandbox?.close()
+    await database.close()
+  })
+
+  await app.listen({ host: config.host, port: config.port })
+  logger.info(`Safeclose is running at ${config.publicUrl}`)
+}
+
+function printDemoUsers(): void {
+  const lines = DEMO_USERS.map((user) => `  ${user.email.padEnd(26)} ${user.role}`)
+  console.info(
+    [
+      '',
+      `Seeded the demo workspace "${DEMO_WORKSPACE_NAME}". Sign in with (password: ${DEMO_PASSWORD}):`,
+      ...lines,
+      '',
+    ].join('\n'),
+  )
+}
+
+await main()

@@ -1,0 +1,36 @@
+import { asc, desc, eq, sql } from 'drizzle-orm'
+import type { Queryable } from '../../../db/client.ts'
+import { auditEvents } from '../../../db/schema.ts'
+
+export type AuditRow = typeof auditEvents.$inferSelect
+export type NewAuditRow = typeof auditEvents.$inferInsert
+
+/**
+ * Serializes writers of one chain until the surrounding transaction ends, so two concurrent appends
+ * cannot both extend the same previous hash.
+ */
+export async function lockChain(tx: Queryable, chainKey: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${chainKey}, 0))`)
+}
+
+export async function findChainTail(
+  tx: Queryable,
+  chainKey: string,
+): Promise<{ sequence: number; hash: string } | null> {
+  const [row] = await tx
+    .select({ sequence: auditEvents.sequence, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(eq(auditEvents.chainKey, chainKey))
+    .orderBy(desc(auditEvents.sequence))
+    .limit(1)
+  return row ?? null
+}
+
+export async function insertAuditRow(tx: Queryable, row: NewAuditRow): Promise<AuditRow> {
+  const [inserted] = await tx.insert(auditEvents).values(row).returning()
+  return inserted as AuditRow
+}
+
+export async function listChain(db: Queryable, chainKey: string): Promise<AuditRow[]> {
+  return db.select().from(auditEvents).where(eq(auditEvents.chainKey, chainKey)).orderBy(asc(auditEvents.sequence))
+}

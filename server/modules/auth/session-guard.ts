@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Role } from '../../../db/schema.ts'
+import { AppError } from '../../errors.ts'
+import type { AuthService, SessionContext } from './service.ts'
+
+export const SESSION_COOKIE = 'safeclose_session'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `requireSession` (or `loadOptionalSession`) for the rest of the request. */
+    session: SessionContext | null
+  }
+}
+
+/**
+ * Resolves the session cookie once per request. Routes opt in through `requireSession` /
+ * `requireRole`, so public routes (health checks, webhooks) never pay for the lookup.
+ */
+export function registerSessionSupport(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('session', null)
+  app.decorate('loadOptionalSession', async (request: FastifyRequest) => {
+    const token = request.cookies[SESSION_COOKIE]
+    request.session = token ? await auth.resolveSession(token) : null
+    return request.session
+  })
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    loadOptionalSession(request: FastifyRequest): Promise<SessionContext | null>
+  }
+}
+
+/** onRequest hook: 401 unless the request carries a live session. */
+export async function requireSession(this: FastifyInstance, request: FastifyRequest): Promise<void> {
+  const session = await this.loadOptionalSession(request)
+  if (!session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
+}
+
+/** onRequest hook factory: 401 without a session, 403 when the role is not one of `roles`. */
+export function requireRole(...roles: Role[]) {
+  return async function requireRoleHandler(this: FastifyInstance, request: FastifyRequest): Promise<void> {
+    const session = await this.loadOptionalSession(request)
+    if (!session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
+    if (!roles.includes(session.role)) {
+      throw new AppError('FORBIDDEN', 'Your role in this workspace does not allow this action.')
+    }
+  }
+}
+
+/** The session of a request that went through `requireSession`/`requireRole`. */
+export function sessionOf(request: FastifyRequest): SessionContext {
+  if (!request.session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
+  return request.session
+}

@@ -1,0 +1,30 @@
+import Type from 'typebox'
+
+const EnvironmentSchema = Type.Union([Type.Literal('emulator'), Type.Literal('sandbox'), Type.Literal('production')])
+
+export const PlaidSettingsUpdateSchema = Type.Object(
+  {
+    environment: Type.Optional(EnvironmentSchema),
+    client_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()])),
+    /** Write-only: a new secret, or null to remove the stored one. */
+    secret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    webhook_base_url: Type.Optional(
+      Type.Union([Type.String({ maxLength: 500, pattern: '^https?://[^\\s]+$' }), Type.Null()]),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const PlaidSettingsViewSchema = Type.Object({
+  environment: EnvironmentSchema,
+  client_id: Type.Union([Type.String(), Type.Null()]),
+  secret_set: Type.Boolean(),
+  webhook_base_url: Type.String(),
+  encryption: Type.Object({
+    configured: Type.Boolean(),
+    active_key_id: Type.Union([Type.String(), Type.Null()]),
+    problem: Type.Union([Type.String(), Type.Null()]),
+  }),
+  updated_at: Type.Union([Type.String(), Type.Null()]),
+  updated_by: Type.Union([Type.String(), Type.Null()]),
+})

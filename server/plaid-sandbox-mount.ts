@@ -1,0 +1,23 @@
+import path from 'node:path'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Logger } from 'pino'
+import { createPlaidSandbox } from '../plaid-sandbox/src/sandbox.ts'
+import { EMULATOR_CREDENTIALS } from './app.ts'
+import type { Config } from './config.ts'
+
+/**
+ * The offline Plaid sandbox as the embedded demo mounts it: it accepts the emulator credentials the
+ * server uses and keeps its state next to the embedded database, so a restart keeps stored access
+ * tokens valid. Only main.ts calls this, and only when PLAID_SANDBOX_ENABLED resolves to true.
+ */
+export async function mountablePlaidSandbox(
+  config: Config,
+  logger: Logger,
+): Promise<{ plugin: FastifyPluginAsync; close(): Promise<void> }> {
+  const sandbox = createPlaidSandbox({
+    clients: [{ clientId: EMULATOR_CREDENTIALS.clientId, secret: EMULATOR_CREDENTIALS.secret }],
+    dataDir: path.join(config.dataDir, 'plaid-sandbox'),
+    logger: logger.child({ component: 'plaid-sandbox' }),
+  })
+  return { plugin: sandbox.plugin as FastifyPluginAsync, close: () => sandbox.close() }
+}
