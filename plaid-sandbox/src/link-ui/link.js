@@ -173,13 +173,31 @@
    */
   function emit(eventName, details = {}) {
     if (!session) return
-    postToParent({
-      type: 'event',
-      session: session.number,
-      eventName,
-      metadata: { ...eventMetadata(), ...details, timestamp: new Date().toISOString() },
-      exitPlan: exitPlan(),
-    })
+    const metadata = { ...eventMetadata(), ...details, timestamp: new Date().toISOString() }
+    postToParent({ type: 'event', session: session.number, eventName, metadata, exitPlan: exitPlan() })
+    reportEventToSandbox(eventName, metadata)
+  }
+
+  /**
+   * Bookkeeping for the sandbox's control API only: never awaited, never allowed to affect the flow,
+   * and kept out of `requestId` so the app sees the request ids of the flow's own calls.
+   * @param {string} eventName
+   * @param {{ view_name: string | null, link_session_id: string }} metadata
+   */
+  function reportEventToSandbox(eventName, metadata) {
+    if (!metadata.link_session_id) return
+    fetch(new URL('events', apiBase), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        link_token: linkToken,
+        link_session_id: metadata.link_session_id,
+        event_name: eventName,
+        view_name: metadata.view_name,
+      }),
+      credentials: 'omit',
+      keepalive: true,
+    }).catch(() => {})
   }
 
   /** The full PlaidLinkOnEventMetadata key set; keys that do not apply stay null. */
@@ -428,29 +446,36 @@
       placeholder: 'Search',
     })
     input.dataset.autofocus = ''
-    const results = h('ul', { className: 'institution-list', ariaLabel: 'Institutions' })
+    const results = h('ul', { className: 'institution-list', ariaLabel: 'Institutions', ariaBusy: 'true' })
     const resultsStatus = h('p', { className: 'empty-state', role: 'status' })
     let latestSearch = 0
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let debounce
 
+    // Answers that arrive after the user typed on, or left this pane, are dropped.
+    const isCurrentSearch = (/** @type {number} */ searchNumber) =>
+      session === current && searchNumber === latestSearch && results.isConnected
+
     const search = async (/** @type {string} */ query) => {
       const searchNumber = ++latestSearch
+      if (!isCurrentSearch(searchNumber)) return
       let found
       try {
         found = await callApi('institutions/search', { query })
       } catch (error) {
-        if (session === current && searchNumber === latestSearch) handleFailure(error, showInstitutionSearch)
+        if (isCurrentSearch(searchNumber)) handleFailure(error, showInstitutionSearch)
         return
       }
-      if (session !== current || searchNumber !== latestSearch) return
+      if (!isCurrentSearch(searchNumber)) return
       if (query !== '') emit('SEARCH_INSTITUTION', { institution_search_query: query })
       results.replaceChildren(...found.institutions.map(institutionButton))
+      results.ariaBusy = 'false'
       resultsStatus.textContent =
         found.institutions.length === 0 ? `No results for “${query}”. Try another name.` : ''
     }
 
     input.addEventListener('input', () => {
+      results.ariaBusy = 'true'
       clearTimeout(debounce)
       debounce = setTimeout(() => void search(input.value.trim()), SEARCH_DEBOUNCE_MS)
     })
