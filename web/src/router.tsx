@@ -25,6 +25,13 @@ export const router = createBrowserRouter([
         children: [
           { path: 'signing', Component: SigningHubPage },
           {
+            path: 'signing/plaid-lab',
+            // The lab carries react-plaid-link and most of the app's code; only its visitors download it.
+            lazy: async () => ({
+              Component: (await import('./routes/plaid-lab/plaid-lab-page.tsx')).PlaidLabPage,
+            }),
+          },
+          {
             path: 'admin/settings',
             loader: adminSettingsLoader,
             action: adminSettingsAction,

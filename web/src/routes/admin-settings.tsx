@@ -18,6 +18,7 @@ import {
 } from '../api/plaid-settings.ts'
 import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
+import { formatDateTime } from '../format.ts'
 import { useSession } from './app-shell.tsx'
 
 type SettingsLoaderData =
@@ -217,7 +218,7 @@ function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
           </button>
           {settings.updated_at && (
             <p className="muted form-actions__meta">
-              Last changed {formatTimestamp(settings.updated_at)}
+              Last changed {formatDateTime(settings.updated_at)}
               {settings.updated_by && <> by {settings.updated_by}</>}
             </p>
           )}
@@ -257,11 +258,4 @@ function EncryptionKeyPanel({ encryption }: { encryption: PlaidSettings['encrypt
       )}
     </section>
   )
-}
-
-function formatTimestamp(iso: string): string {
-  const date = new Date(iso)
-  return Number.isNaN(date.getTime())
-    ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 }

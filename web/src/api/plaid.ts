@@ -1,0 +1,88 @@
+import { type ApiExchange, sendApiRequest } from './client.ts'
+import type { PlaidEnvironment } from './plaid-settings.ts'
+
+export type LinkMode = 'create' | 'update'
+
+export type LinkTokenResponse = {
+  link_token: string
+  expiration: string
+  environment: PlaidEnvironment
+  mode: LinkMode
+  /** False when the server could link but not store the connection (no encryption key). */
+  persist_ready: boolean
+}
+
+export type ExchangeResponse = {
+  item_id: string
+  institution_id: string | null
+  persisted: boolean
+  persist_hint: string | null
+}
+
+export type ItemStatus = 'good' | 'login_required' | 'pending_expiration' | 'pending_disconnect' | 'revoked'
+
+export type LinkedAccount = {
+  account_id: string
+  name: string
+  mask: string | null
+  type: string
+  subtype: string | null
+}
+
+export type PlaidConnectionStatus = {
+  connected: boolean
+  environment: PlaidEnvironment
+  item: null | {
+    item_id: string
+    institution_id: string | null
+    institution_name: string | null
+    status: ItemStatus
+    accounts: LinkedAccount[]
+    linked_at: string
+    updated_at: string
+  }
+  action: null | 'link' | 'update'
+}
+
+/** What Safeclose keeps of a Link callback for support. Never a public token. */
+export type LinkEventReport = {
+  type: 'event' | 'exit'
+  event_name: string
+  view_name: string | null
+  link_session_id: string | null
+  request_id: string | null
+  error_type: string | null
+  error_code: string | null
+  institution_id: string | null
+  exit_status: string | null
+  timestamp: string
+}
+
+/** Webhooks the sandbox can fire on the linked Item (Plaid's `/sandbox/item/fire_webhook` codes). */
+export const SIMULATED_WEBHOOK_CODES = [
+  'NEW_ACCOUNTS_AVAILABLE',
+  'PENDING_DISCONNECT',
+  'USER_PERMISSION_REVOKED',
+  'LOGIN_REPAIRED',
+  'ERROR',
+  'DEFAULT_UPDATE',
+] as const
+
+export type SimulatedWebhookCode = (typeof SIMULATED_WEBHOOK_CODES)[number]
+
+// Each call returns the whole exchange: the Plaid lab shows every request and response.
+export const plaidApi = {
+  createLinkToken: (mode: LinkMode): Promise<ApiExchange> =>
+    sendApiRequest('POST', '/api/plaid/link-token', mode === 'update' ? { mode: 'update' } : {}),
+  exchangePublicToken: (publicToken: string): Promise<ApiExchange> =>
+    sendApiRequest('POST', '/api/plaid/exchange', { public_token: publicToken }),
+  fetchStatus: (signal?: AbortSignal): Promise<ApiExchange> =>
+    sendApiRequest('GET', '/api/plaid/status', undefined, signal),
+  removeItem: (): Promise<ApiExchange> => sendApiRequest('DELETE', '/api/plaid/item', {}),
+  reportLinkEvents: (events: LinkEventReport[]): Promise<ApiExchange> =>
+    sendApiRequest('POST', '/api/plaid/link-events', { events }),
+  simulateLoginRequired: (): Promise<ApiExchange> =>
+    sendApiRequest('POST', '/api/plaid/sandbox/reset-login', {}),
+  simulateWebhook: (webhookCode: SimulatedWebhookCode): Promise<ApiExchange> =>
+    sendApiRequest('POST', '/api/plaid/sandbox/fire-webhook', { webhook_code: webhookCode }),
+}

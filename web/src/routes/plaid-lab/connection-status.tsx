@@ -1,0 +1,246 @@
+import { useEffect, useRef, useState } from 'react'
+import {
+  type ItemStatus,
+  type PlaidConnectionStatus,
+  SIMULATED_WEBHOOK_CODES,
+  type SimulatedWebhookCode,
+} from '../../api/plaid.ts'
+import { Notice } from '../../components/notice.tsx'
+import { type BadgeTone, StatusBadge } from '../../components/status-badge.tsx'
+import { formatDateTime } from '../../format.ts'
+import { StepExchange } from './step-card.tsx'
+import type { StepState } from './use-plaid-lab.ts'
+
+const ITEM_STATUS_BADGES: Record<ItemStatus, { tone: BadgeTone; label: string }> = {
+  good: { tone: 'success', label: 'Connected' },
+  login_required: { tone: 'warning', label: 'Sign-in required' },
+  pending_expiration: { tone: 'warning', label: 'Consent expiring' },
+  pending_disconnect: { tone: 'warning', label: 'Disconnect pending' },
+  revoked: { tone: 'danger', label: 'Access revoked' },
+}
+
+type ConnectionStatusProps = {
+  status: PlaidConnectionStatus
+  toolStep: StepState<unknown>
+  busy: boolean
+  onReconnect(): void
+  onRefresh(): void
+  onRemove(): void
+  onSimulateLoginRequired(): void
+  onSimulateWebhook(code: SimulatedWebhookCode): void
+}
+
+export function ConnectionStatus(props: ConnectionStatusProps) {
+  const { status, busy } = props
+  const item = status.item
+  return (
+    <div className="connection">
+      {item ? (
+        <>
+          <div className="connection__summary">
+            <div>
+              <p className="connection__institution">
+                {item.institution_name ?? item.institution_id ?? 'Bank'}
+              </p>
+              <p className="muted">
+                Linked {formatDateTime(item.linked_at)} · Item <code>{item.item_id}</code>
+              </p>
+            </div>
+            <StatusBadge tone={ITEM_STATUS_BADGES[item.status].tone}>
+              {ITEM_STATUS_BADGES[item.status].label}
+            </StatusBadge>
+          </div>
+          <AccountsTable accounts={item.accounts} />
+        </>
+      ) : (
+        <p className="empty-state">No bank account is linked yet. Start with step 1.</p>
+      )}
+
+      {status.action === 'update' && (
+        <Notice tone="warning" title="The bank needs the signer to sign in again">
+          <p>Reconnect opens Link in update mode to repair this connection; no new account is created.</p>
+          <p>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={props.onReconnect}
+              disabled={busy}
+            >
+              Reconnect
+            </button>
+          </p>
+        </Notice>
+      )}
+
+      <div className="toolbar">
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={props.onRefresh}
+          disabled={busy}
+        >
+          Refresh status
+        </button>
+        {item && (
+          <RemoveItemButton institution={item.institution_name} busy={busy} onRemove={props.onRemove} />
+        )}
+      </div>
+
+      {item && status.environment !== 'production' && (
+        <SimulationTools
+          busy={busy}
+          onSimulateLoginRequired={props.onSimulateLoginRequired}
+          onSimulateWebhook={props.onSimulateWebhook}
+        />
+      )}
+
+      {props.toolStep.phase !== 'idle' && (
+        <div className="tool-result" aria-live="polite">
+          <p className="tool-result__title">Last action</p>
+          <StepExchange step={props.toolStep} />
+        </div>
+      )}
+    </div>
+  )
+}
+
+function AccountsTable({ accounts }: { accounts: NonNullable<PlaidConnectionStatus['item']>['accounts'] }) {
+  if (accounts.length === 0) return <p className="muted">No accounts were shared.</p>
+  return (
+    <div className="table-scroll">
+      <table className="data-table">
+        <caption className="visually-hidden">Linked accounts</caption>
+        <thead>
+          <tr>
+            <th scope="col">Account</th>
+            <th scope="col">Type</th>
+            <th scope="col">Number</th>
+          </tr>
+        </thead>
+        <tbody>
+          {accounts.map((account) => (
+            <tr key={account.account_id}>
+              <th scope="row">{account.name}</th>
+              <td>{[account.type, account.subtype].filter(Boolean).join(' · ')}</td>
+              <td>
+                {account.mask ? (
+                  <span className="account-mask">
+                    <span aria-hidden="true">•••• </span>
+                    <span className="visually-hidden">ending in </span>
+                    {account.mask}
+                  </span>
+                ) : (
+                  '—'
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+function RemoveItemButton({
+  institution,
+  busy,
+  onRemove,
+}: {
+  institution: string | null
+  busy: boolean
+  onRemove(): void
+}) {
+  const [confirming, setConfirming] = useState(false)
+  const cancelButton = useRef<HTMLButtonElement>(null)
+  // The button that opened the question disappears; keep keyboard focus on the safe answer.
+  useEffect(() => {
+    if (confirming) cancelButton.current?.focus()
+  }, [confirming])
+  if (!confirming) {
+    return (
+      <button
+        type="button"
+        className="button button--danger button--small"
+        onClick={() => setConfirming(true)}
+        disabled={busy}
+      >
+        Unlink bank account
+      </button>
+    )
+  }
+  return (
+    <span className="confirm">
+      <span>Unlink {institution ?? 'this bank'}?</span>
+      <button
+        type="button"
+        className="button button--danger button--small"
+        onClick={() => {
+          setConfirming(false)
+          onRemove()
+        }}
+      >
+        Yes, unlink
+      </button>
+      <button
+        ref={cancelButton}
+        type="button"
+        className="button button--ghost button--small"
+        onClick={() => setConfirming(false)}
+      >
+        Cancel
+      </button>
+    </span>
+  )
+}
+
+type SimulationToolsProps = {
+  busy: boolean
+  onSimulateLoginRequired(): void
+  onSimulateWebhook(code: SimulatedWebhookCode): void
+}
+
+function SimulationTools({ busy, onSimulateLoginRequired, onSimulateWebhook }: SimulationToolsProps) {
+  const [webhookCode, setWebhookCode] = useState<SimulatedWebhookCode>('NEW_ACCOUNTS_AVAILABLE')
+  return (
+    <fieldset className="simulate">
+      <legend>Simulate (test environments only)</legend>
+      <div className="toolbar">
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={onSimulateLoginRequired}
+          disabled={busy}
+        >
+          Simulate bank sign-in expiry
+        </button>
+      </div>
+      <div className="toolbar">
+        <label htmlFor="webhook-code" className="visually-hidden">
+          Webhook code
+        </label>
+        <select
+          id="webhook-code"
+          value={webhookCode}
+          onChange={(event) => setWebhookCode(event.target.value as SimulatedWebhookCode)}
+        >
+          {SIMULATED_WEBHOOK_CODES.map((code) => (
+            <option key={code} value={code}>
+              {code}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={() => onSimulateWebhook(webhookCode)}
+          disabled={busy}
+        >
+          Fire webhook
+        </button>
+      </div>
+      <p className="field__help">
+        Webhooks are processed in the background; refresh the status after a moment to see their effect.
+      </p>
+    </fieldset>
+  )
+}

@@ -1,0 +1,75 @@
+import type { PlaidEnvironment } from '../../api/plaid-settings.ts'
+
+const BANNERS: Record<PlaidEnvironment, { title: string; text: string }> = {
+  emulator: {
+    title: 'Emulator',
+    text: 'The offline Plaid sandbox built into Safeclose. No real bank or Plaid server is contacted.',
+  },
+  sandbox: {
+    title: 'Plaid Sandbox',
+    text: "Plaid's test environment: test institutions and test credentials, no real money or accounts.",
+  },
+  production: {
+    title: 'Production',
+    text: 'Live Plaid: real banks and real accounts. Everything you link here is real.',
+  },
+}
+
+const TEST_CREDENTIALS = [
+  { scenario: 'Successful link', username: 'user_good', password: 'pass_good', note: null },
+  {
+    scenario: 'Multi-factor (device code)',
+    username: 'mfa_device',
+    password: 'pass_good',
+    note: 'Code 1234',
+  },
+  {
+    scenario: 'Wrong credentials error',
+    username: 'user_good',
+    password: 'error_INVALID_CREDENTIALS',
+    note: null,
+  },
+] as const
+
+export function EnvironmentBanner({ environment }: { environment: PlaidEnvironment | null }) {
+  if (!environment) return null
+  const banner = BANNERS[environment]
+  return (
+    <section className={`env-banner env-banner--${environment}`} aria-label="Plaid environment">
+      <p className="env-banner__heading">
+        <span className="env-banner__label">Environment</span>
+        <strong>{banner.title}</strong>
+      </p>
+      <p>{banner.text}</p>
+      {environment !== 'production' && (
+        <div className="table-scroll">
+          <table className="data-table data-table--compact">
+            <caption>Test credentials to use in Link</caption>
+            <thead>
+              <tr>
+                <th scope="col">Scenario</th>
+                <th scope="col">Username</th>
+                <th scope="col">Password</th>
+                <th scope="col">Then</th>
+              </tr>
+            </thead>
+            <tbody>
+              {TEST_CREDENTIALS.map((credential) => (
+                <tr key={credential.scenario}>
+                  <th scope="row">{credential.scenario}</th>
+                  <td>
+                    <code>{credential.username}</code>
+                  </td>
+                  <td>
+                    <code>{credential.password}</code>
+                  </td>
+                  <td>{credential.note ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,255 @@
+import { useState } from 'react'
+import { Notice } from '../../components/notice.tsx'
+import { formatDateTime } from '../../format.ts'
+import { ConnectionStatus } from './connection-status.tsx'
+import { EnvironmentBanner } from './environment-banner.tsx'
+import { EventTimeline } from './event-timeline.tsx'
+import { LinkLauncher } from './link-launcher.tsx'
+import { maskToken } from './mask-tokens.ts'
+import { progressOf, StepCard, StepExchange, type StepProgress } from './step-card.tsx'
+import { type LinkOutcome, usePlaidLab } from './use-plaid-lab.ts'
+
+const PERSIST_NOT_READY =
+  'Safeclose cannot save a bank connection right now: no encryption key for access tokens is configured. ' +
+  'You can still try Link, but the result will not be kept. Ask your workspace administrator.'
+
+export function PlaidLabPage() {
+  const lab = usePlaidLab()
+  // Bumped by "Retry" after the Link script failed to load: a remount makes react-plaid-link load it again.
+  const [launcherAttempt, setLauncherAttempt] = useState(0)
+
+  const status = lab.statusStep.phase === 'done' ? lab.statusStep.data : null
+  const token = lab.activeToken
+  const environment = status?.environment ?? token?.environment ?? null
+  const linkOpen = lab.linkOutcome.kind === 'open'
+  const busy = lab.tokenStep.phase === 'running' || lab.toolStep.phase === 'running' || linkOpen
+
+  return (
+    <>
+      <title>Plaid lab · Safeclose</title>
+      <header className="page-header">
+        <h1>Plaid lab</h1>
+        <p className="page-header__lead">
+          Link a bank account the way a signer does, and see every request, response and Link event on the
+          way.
+        </p>
+      </header>
+
+      <EnvironmentBanner environment={environment} />
+
+      <ol className="steps">
+        <StepCard
+          number={1}
+          title="Request a link token"
+          progress={progressOf(lab.tokenStep, true)}
+          description={
+            <p>
+              Safeclose asks Plaid for a short-lived, single-use <code>link_token</code> that opens Link for
+              you.
+            </p>
+          }
+        >
+          <div className="toolbar">
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => lab.requestLinkToken('create')}
+              disabled={busy}
+            >
+              {token ? 'Request a new link token' : 'Request link token'}
+            </button>
+          </div>
+          {lab.tokenStep.phase === 'done' && (
+            <dl className="details">
+              <div>
+                <dt>Link token</dt>
+                <dd>
+                  <code>{maskToken(lab.tokenStep.data.link_token)}</code>
+                </dd>
+              </div>
+              <div>
+                <dt>Mode</dt>
+                <dd>{lab.tokenStep.data.mode === 'update' ? 'Update (reconnect)' : 'Create'}</dd>
+              </div>
+              <div>
+                <dt>Expires</dt>
+                <dd>{formatDateTime(lab.tokenStep.data.expiration)}</dd>
+              </div>
+            </dl>
+          )}
+          {lab.tokenStep.phase === 'done' && !lab.tokenStep.data.persist_ready && (
+            <Notice tone="warning" title="This link will not be saved" live>
+              <p>{PERSIST_NOT_READY}</p>
+            </Notice>
+          )}
+          <StepExchange step={lab.tokenStep} />
+        </StepCard>
+
+        <StepCard
+          number={2}
+          title="Open Plaid Link"
+          progress={linkProgress(lab.linkOutcome, token !== null)}
+          description={
+            <p>
+              Choose a bank and sign in inside Plaid Link. Safeclose never sees the bank credentials, only a
+              one-time <code>public_token</code>.
+            </p>
+          }
+        >
+          {lab.tokenRenewedAfterExpiry && (
+            <Notice tone="info" title="Your link token had expired" live>
+              <p>Safeclose fetched a fresh one. Open Link again to retry.</p>
+            </Notice>
+          )}
+          {token && !token.persist_ready && (
+            <Notice tone="warning" title="Before you open Link">
+              <p>{PERSIST_NOT_READY}</p>
+            </Notice>
+          )}
+          <LinkLauncher
+            key={`${launcherAttempt}:${token?.link_token ?? 'no-token'}`}
+            token={token?.link_token ?? null}
+            label={token?.mode === 'update' ? 'Open Link to reconnect' : 'Open Link'}
+            openOnReady={token?.openOnReady ?? false}
+            onOpen={lab.markLinkOpened}
+            onSuccess={lab.handleSuccess}
+            onExit={lab.handleExit}
+            onEvent={lab.handleEvent}
+            onRetryLoad={() => setLauncherAttempt((attempt) => attempt + 1)}
+          />
+          <LinkOutcomeSummary outcome={lab.linkOutcome} />
+        </StepCard>
+
+        <StepCard
+          number={3}
+          title="Exchange the public token"
+          progress={progressOf(lab.exchangeStep)}
+          description={
+            <p>
+              Safeclose trades the <code>public_token</code> for a lasting connection. The access token stays
+              on the server, encrypted.
+            </p>
+          }
+        >
+          {lab.exchangeStep.phase === 'done' && (
+            <>
+              <dl className="details">
+                <div>
+                  <dt>Item ID</dt>
+                  <dd>
+                    <code>{lab.exchangeStep.data.item_id}</code>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Institution ID</dt>
+                  <dd>
+                    <code>{lab.exchangeStep.data.institution_id ?? '—'}</code>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Saved</dt>
+                  <dd>{lab.exchangeStep.data.persisted ? 'Yes' : 'No'}</dd>
+                </div>
+              </dl>
+              {lab.exchangeStep.data.persist_hint && (
+                <Notice tone="warning" title="The connection was not saved" live>
+                  <p>{lab.exchangeStep.data.persist_hint}</p>
+                </Notice>
+              )}
+            </>
+          )}
+          <StepExchange step={lab.exchangeStep} />
+        </StepCard>
+
+        <StepCard
+          number={4}
+          title="Check the connection"
+          progress={progressOf(lab.statusStep)}
+          description={
+            <p>What Safeclose now knows about your bank connection, kept current by Plaid webhooks.</p>
+          }
+        >
+          {status && (
+            <ConnectionStatus
+              status={status}
+              toolStep={lab.toolStep}
+              busy={busy}
+              onReconnect={lab.reconnect}
+              onRefresh={lab.refreshStatus}
+              onRemove={lab.removeItem}
+              onSimulateLoginRequired={lab.simulateLoginRequired}
+              onSimulateWebhook={lab.simulateWebhook}
+            />
+          )}
+          {lab.statusStep.phase === 'failed' && (
+            <div className="toolbar">
+              <button
+                type="button"
+                className="button button--secondary button--small"
+                onClick={lab.refreshStatus}
+              >
+                Try again
+              </button>
+            </div>
+          )}
+          <details className="disclosure" open={lab.statusStep.phase === 'failed'}>
+            <summary>Request and response</summary>
+            <StepExchange step={lab.statusStep} />
+          </details>
+        </StepCard>
+      </ol>
+
+      <EventTimeline entries={lab.timeline} reportProblem={lab.reportProblem} />
+    </>
+  )
+}
+
+function linkProgress(outcome: LinkOutcome, hasToken: boolean): StepProgress {
+  switch (outcome.kind) {
+    case 'open':
+      return 'running'
+    case 'succeeded':
+      return 'done'
+    case 'exited':
+      return outcome.error ? 'failed' : hasToken ? 'ready' : 'waiting'
+    case 'not-opened':
+      return hasToken ? 'ready' : 'waiting'
+  }
+}
+
+function LinkOutcomeSummary({ outcome }: { outcome: LinkOutcome }) {
+  switch (outcome.kind) {
+    case 'not-opened':
+      return null
+    case 'open':
+      return (
+        <p className="muted" role="status">
+          Plaid Link is open{outcome.mode === 'update' ? ' in update mode' : ''}.
+        </p>
+      )
+    case 'succeeded':
+      return (
+        <Notice tone="success" title="Linked" live>
+          <p>
+            {outcome.institutionName ?? 'The bank'} shared {outcome.accountCount}{' '}
+            {outcome.accountCount === 1 ? 'account' : 'accounts'}. Link session{' '}
+            <code>{outcome.linkSessionId}</code>
+          </p>
+        </Notice>
+      )
+    case 'exited':
+      return outcome.error ? (
+        <Notice tone="error" title={`Link ended with ${outcome.error.error_code}`} live>
+          <p>{outcome.error.display_message ?? outcome.error.error_message}</p>
+          <p className="muted">
+            Link session <code>{outcome.linkSessionId}</code> · request <code>{outcome.requestId}</code>
+          </p>
+        </Notice>
+      ) : (
+        <p className="muted" role="status">
+          Link was closed without linking{outcome.status ? ` (${outcome.status})` : ''}. You can open it
+          again.
+        </p>
+      )
+  }
+}

@@ -1,0 +1,185 @@
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type {
+  PlaidLinkError,
+  PlaidLinkOnEventMetadata,
+  PlaidLinkOnExitMetadata,
+  PlaidLinkOnSuccessMetadata,
+} from 'react-plaid-link'
+import { ApiError, type ApiExchange, apiErrorFrom } from '../../api/client.ts'
+import {
+  type ExchangeResponse,
+  type LinkMode,
+  type LinkTokenResponse,
+  type PlaidConnectionStatus,
+  plaidApi,
+  type SimulatedWebhookCode,
+} from '../../api/plaid.ts'
+import {
+  entryFromEvent,
+  entryFromExit,
+  entryFromSuccess,
+  reportFromEvent,
+  reportFromExit,
+  type TimelineEntry,
+} from './link-timeline.ts'
+import { useLinkEventReporter } from './use-link-event-reporter.ts'
+
+/** The state of one lab step that calls the Safeclose API. */
+export type StepState<T> =
+  | { phase: 'idle' }
+  | { phase: 'running' }
+  | { phase: 'done'; exchange: ApiExchange; data: T }
+  | { phase: 'failed'; exchange: ApiExchange | null; error: ApiError }
+  | { phase: 'skipped'; reason: string }
+
+export type LinkOutcome =
+  | { kind: 'not-opened' }
+  | { kind: 'open'; mode: LinkMode }
+  | { kind: 'succeeded'; institutionName: string | null; accountCount: number; linkSessionId: string }
+  | {
+      kind: 'exited'
+      error: PlaidLinkError | null
+      status: string | null
+      linkSessionId: string
+      requestId: string
+    }
+
+/** The tokens a launcher may open Link with. Cleared once Link succeeded, because a link token is single-use. */
+export type ActiveLinkToken = LinkTokenResponse & { openOnReady: boolean }
+
+type StepSetter<T> = (state: StepState<T>) => void
+
+/** Runs one API call for a step, recording its exchange; resolves to the response data, or null. */
+async function runStep<T>(setStep: StepSetter<T>, call: () => Promise<ApiExchange>): Promise<T | null> {
+  setStep({ phase: 'running' })
+  try {
+    const exchange = await call()
+    if (!exchange.ok) {
+      setStep({ phase: 'failed', exchange, error: apiErrorFrom(exchange) })
+      return null
+    }
+    const data = exchange.responseBody as T
+    setStep({ phase: 'done', exchange, data })
+    return data
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') return null
+    if (!(error instanceof ApiError)) throw error
+    setStep({ phase: 'failed', exchange: null, error })
+    return null
+  }
+}
+
+/** Everything the Plaid lab page does, step by step: token → Link → exchange → status. */
+export function usePlaidLab() {
+  const [tokenStep, setTokenStep] = useState<StepState<LinkTokenResponse>>({ phase: 'idle' })
+  const [activeToken, setActiveToken] = useState<ActiveLinkToken | null>(null)
+  const [tokenRenewedAfterExpiry, setTokenRenewedAfterExpiry] = useState(false)
+  const [linkOutcome, setLinkOutcome] = useState<LinkOutcome>({ kind: 'not-opened' })
+  const [exchangeStep, setExchangeStep] = useState<StepState<ExchangeResponse>>({ phase: 'idle' })
+  const [statusStep, setStatusStep] = useState<StepState<PlaidConnectionStatus>>({ phase: 'idle' })
+  const [toolStep, setToolStep] = useState<StepState<unknown>>({ phase: 'idle' })
+  const [timeline, setTimeline] = useState<TimelineEntry[]>([])
+  const reporter = useLinkEventReporter()
+  // Link may call onExit (with no error) after onSuccess for the same session; that exit is not news.
+  const succeededSessionId = useRef<string | null>(null)
+
+  const appendToTimeline = useCallback(
+    (entry: TimelineEntry) => setTimeline((entries) => [...entries, entry]),
+    [],
+  )
+
+  useEffect(() => {
+    const controller = new AbortController()
+    void runStep(setStatusStep, () => plaidApi.fetchStatus(controller.signal))
+    return () => controller.abort()
+  }, [])
+
+  const refreshStatus = useCallback(() => runStep(setStatusStep, () => plaidApi.fetchStatus()), [])
+
+  const requestLinkToken = useCallback(async (mode: LinkMode, openOnReady = false) => {
+    setTokenRenewedAfterExpiry(false)
+    setActiveToken(null)
+    const token = await runStep(setTokenStep, () => plaidApi.createLinkToken(mode))
+    if (token) setActiveToken({ ...token, openOnReady })
+    return token
+  }, [])
+
+  const markLinkOpened = useCallback(() => {
+    setLinkOutcome({ kind: 'open', mode: activeToken?.mode ?? 'create' })
+  }, [activeToken])
+
+  const handleSuccess = async (publicToken: string | null, metadata: PlaidLinkOnSuccessMetadata) => {
+    if (succeededSessionId.current === metadata.link_session_id) return
+    succeededSessionId.current = metadata.link_session_id
+    const mode = activeToken?.mode ?? 'create'
+    setActiveToken(null)
+    setLinkOutcome({
+      kind: 'succeeded',
+      institutionName: metadata.institution?.name ?? null,
+      accountCount: metadata.accounts.length,
+      linkSessionId: metadata.link_session_id,
+    })
+    appendToTimeline(entryFromSuccess(metadata))
+    if (mode === 'update') {
+      setExchangeStep({
+        phase: 'skipped',
+        reason: 'Update mode repairs the existing connection; nothing to exchange.',
+      })
+    } else if (publicToken === null) {
+      setExchangeStep({ phase: 'skipped', reason: 'Link finished without a public token.' })
+    } else {
+      await runStep(setExchangeStep, () => plaidApi.exchangePublicToken(publicToken))
+    }
+    await refreshStatus()
+  }
+
+  const handleExit = async (error: PlaidLinkError | null, metadata: PlaidLinkOnExitMetadata) => {
+    reporter.report(reportFromExit(error, metadata))
+    if (error === null && succeededSessionId.current === metadata.link_session_id) return
+    appendToTimeline(entryFromExit(error, metadata))
+    setLinkOutcome({
+      kind: 'exited',
+      error,
+      status: metadata.status,
+      linkSessionId: metadata.link_session_id,
+      requestId: metadata.request_id,
+    })
+    if (error?.error_code === 'INVALID_LINK_TOKEN') {
+      // Expired or already used: fetch a fresh token so the user can simply try again.
+      const renewed = await requestLinkToken(activeToken?.mode ?? 'create')
+      setTokenRenewedAfterExpiry(renewed !== null)
+    }
+  }
+
+  const handleEvent = (eventName: string, metadata: PlaidLinkOnEventMetadata) => {
+    reporter.report(reportFromEvent(eventName, metadata))
+    appendToTimeline(entryFromEvent(eventName, metadata))
+  }
+
+  const runTool = async (call: () => Promise<ApiExchange>) => {
+    await runStep(setToolStep, call)
+    await refreshStatus()
+  }
+
+  return {
+    tokenStep,
+    activeToken,
+    tokenRenewedAfterExpiry,
+    linkOutcome,
+    exchangeStep,
+    statusStep,
+    toolStep,
+    timeline,
+    reportProblem: reporter.problem,
+    requestLinkToken,
+    reconnect: () => requestLinkToken('update', true),
+    markLinkOpened,
+    handleSuccess,
+    handleExit,
+    handleEvent,
+    refreshStatus,
+    removeItem: () => runTool(plaidApi.removeItem),
+    simulateLoginRequired: () => runTool(plaidApi.simulateLoginRequired),
+    simulateWebhook: (code: SimulatedWebhookCode) => runTool(() => plaidApi.simulateWebhook(code)),
+  }
+}
