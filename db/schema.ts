@@ -77,7 +77,10 @@ export const sessions = pgTable(
     ipAddress: text('ip_address'),
     userAgent: text('user_agent'),
   },
-  (table) => [index('sessions_user_id_idx').on(table.userId), index('sessions_expires_at_idx').on(table.expiresAt)],
+  (table) => [
+    index('sessions_user_id_idx').on(table.userId),
+    index('sessions_expires_at_idx').on(table.expiresAt),
+  ],
 )
 
 export const PLAID_ENVIRONMENTS = ['emulator', 'sandbox', 'production'] as const
@@ -99,7 +102,10 @@ export const workspacePlaidSettings = pgTable(
     updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
   },
   (table) => [
-    check('workspace_plaid_settings_environment_check', sql`${table.environment} in ('emulator', 'sandbox', 'production')`),
+    check(
+      'workspace_plaid_settings_environment_check',
+      sql`${table.environment} in ('emulator', 'sandbox', 'production')`,
+    ),
     check(
       'workspace_plaid_settings_secret_pair_check',
       sql`(${table.secretCiphertext} is null) = (${table.secretKeyId} is null)`,

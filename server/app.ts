@@ -50,6 +50,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
+    // Reject what clients send wrong instead of repairing it: no silent type coercion
+    // ({"email": 42} is an error, not "42") and no silent removal of unknown fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const db = deps.database.db
@@ -70,6 +73,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   })
 
   registerErrorHandling(app)
+  // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
+  app.removeContentTypeParser('text/plain')
   await app.register(helmet, {
     enableCSPNonces: true,
     // API responses are never rendered; HTML pages replace this with their own nonce-based policy.
@@ -115,6 +120,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 function isLoggerInstance(
   logger: AppDependencies['logger'],
 ): logger is NonNullable<FastifyServerOptions['loggerInstance']> {
-  return typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function'
+  return (
+    typeof logger === 'object' &&
+    logger !== null &&
+    typeof (logger as { child?: unknown }).child === 'function'
+  )
 }
-

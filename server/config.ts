@@ -15,15 +15,23 @@ export const ConfigSchema = Type.Object({
       description: 'Origin users reach Safeclose at (no path); defaults to http://HOST:PORT',
     }),
   ),
-  DATA_DIR: Type.String({ default: './.data', description: 'Embedded database, demo key file, sandbox state' }),
+  DATA_DIR: Type.String({
+    default: './.data',
+    description: 'Embedded database, demo key file, sandbox state',
+  }),
   DATABASE_URL: Type.Optional(
-    Type.String({ pattern: '^postgres(ql)?://', description: 'Use this PostgreSQL server instead of PGlite' }),
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'Use this PostgreSQL server instead of PGlite',
+    }),
   ),
   SAFECLOSE_SEED_DEMO: Type.Optional(
     Type.Boolean({ description: 'Seed the demo workspace; default: only into a new embedded database' }),
   ),
   SAFECLOSE_ENCRYPTION_KEYS: Type.Optional(
-    Type.String({ description: 'Keyring for secrets at rest: "k2:<base64 32 bytes>,k1:<...>", first is active' }),
+    Type.String({
+      description: 'Keyring for secrets at rest: "k2:<base64 32 bytes>,k1:<...>", first is active',
+    }),
   ),
   PLAID_ENV: Type.Union([Type.Literal('emulator'), Type.Literal('sandbox'), Type.Literal('production')], {
     default: 'emulator',
@@ -33,7 +41,8 @@ export const ConfigSchema = Type.Object({
   PLAID_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   PLAID_SANDBOX_ENABLED: Type.Optional(
     Type.Boolean({
-      description: 'Mount the offline Plaid sandbox at /plaid-sandbox; default: only with the embedded database',
+      description:
+        'Mount the offline Plaid sandbox at /plaid-sandbox; default: only with the embedded database',
     }),
   ),
   PLAID_EMULATOR_URL: Type.Optional(
@@ -122,19 +131,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 }
 
+const BOOLEAN_SPELLINGS: Record<string, string> = {
+  '1': 'true',
+  yes: 'true',
+  on: 'true',
+  '0': 'false',
+  no: 'false',
+  off: 'false',
+}
+
 // Empty strings in an env file mean "not set", as in `.env.example`; the schema then applies defaults.
+// Booleans accept the usual shell spellings (SAFECLOSE_SEED_DEMO=1).
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   const result: Record<string, string> = {}
-  for (const key of Object.keys(ConfigSchema.properties)) {
+  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
     const value = env[key]
-    if (value !== undefined && value !== '') result[key] = value
+    if (value === undefined || value === '') continue
+    const isBoolean = (schema as { type?: string }).type === 'boolean'
+    result[key] = isBoolean ? (BOOLEAN_SPELLINGS[value.toLowerCase()] ?? value) : value
   }
   return result
 }
 
 function describeEnvError(error: unknown): string {
-  const validationErrors = (error as { errors?: Array<{ instancePath: string; message?: string; params?: object }> })
-    .errors
+  const validationErrors = (
+    error as { errors?: Array<{ instancePath: string; message?: string; params?: object }> }
+  ).errors
   if (!validationErrors?.length) return error instanceof Error ? error.message : String(error)
   return validationErrors
     .map((issue) => {

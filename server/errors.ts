@@ -41,7 +41,11 @@ export class AppError extends Error {
   /** Extra, safe-to-show fields added to the error body (e.g. Plaid's request_id). */
   readonly details: Record<string, unknown> | undefined
 
-  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, { cause: options?.cause })
     this.code = code
     this.details = options?.details

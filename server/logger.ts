@@ -20,7 +20,8 @@ function redactionPaths(): string[] {
   const paths: string[] = []
   for (const key of SECRET_KEYS) {
     const segment = /^[A-Za-z_]\w*$/.test(key) ? key : `["${key}"]`
-    const join = (prefix: string) => (segment.startsWith('[') ? `${prefix}${segment}` : `${prefix}.${segment}`)
+    const join = (prefix: string) =>
+      segment.startsWith('[') ? `${prefix}${segment}` : `${prefix}.${segment}`
     paths.push(segment.startsWith('[') ? segment : key, join('*'), join('*.*'), join('*.*.*'))
   }
   // An axios error (thrown by the Plaid SDK) carries the request config, whose headers hold the

@@ -4,10 +4,10 @@ import { openDatabase } from '../db/client.ts'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { loggerOptions } from './logger.ts'
-import { DEMO_PASSWORD, DEMO_USERS, DEMO_WORKSPACE_NAME, seedDemoWorkspace } from './seed/demo-workspace.ts'
+import { mountablePlaidSandbox } from './plaid-sandbox-mount.ts'
 import { loadOrCreateDemoKeyFile } from './security/demo-key-file.ts'
 import { createKeyring } from './security/keyring.ts'
-import { mountablePlaidSandbox } from './plaid-sandbox-mount.ts'
+import { DEMO_PASSWORD, DEMO_USERS, DEMO_WORKSPACE_NAME, seedDemoWorkspace } from './seed/demo-workspace.ts'
 
 /**
  * The process: read config, open and migrate the database, build the app, listen, and close

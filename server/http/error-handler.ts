@@ -59,17 +59,16 @@ function mapFastifyError(error: FastifyError): { code: AppErrorCode; message: st
       return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json.' }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { code: 'MALFORMED_JSON', message: 'The request body is empty; send a JSON object.' }
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { code: 'MALFORMED_JSON', message: 'The Content-Length header does not match the body.' }
     default:
       break
   }
-  // JSON.parse failures from the content-type parser carry status 400 and no code.
-  if (error.statusCode === 400 && error instanceof SyntaxError) {
-    return { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' }
-  }
   if (error.statusCode === 429) return { code: 'RATE_LIMITED', message: error.message }
-  if (error.statusCode === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }
+  if (error.statusCode === 413)
+    return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }
   if (error.statusCode === 415) {
     return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json.' }
   }

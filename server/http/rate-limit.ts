@@ -10,10 +10,17 @@ import { countHit } from '../modules/rate-limits/repository.ts'
  */
 export async function registerRateLimits(app: FastifyInstance, db: Database): Promise<void> {
   class DatabaseRateLimitStore implements FastifyRateLimitStore {
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number) {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number,
+    ) {
       countHit(db, key, timeWindow).then(
         ({ hits, windowStartedAt }) =>
-          callback(null, { current: hits, ttl: Math.max(0, windowStartedAt.getTime() + timeWindow - Date.now()) }),
+          callback(null, {
+            current: hits,
+            ttl: Math.max(0, windowStartedAt.getTime() + timeWindow - Date.now()),
+          }),
         (error: Error) => callback(error),
       )
     }
@@ -26,6 +33,9 @@ export async function registerRateLimits(app: FastifyInstance, db: Database): Pr
     global: false,
     store: DatabaseRateLimitStore,
     errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`),
+      new AppError(
+        'RATE_LIMITED',
+        `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+      ),
   })
 }

@@ -7,7 +7,9 @@ import { generateKeyEntry } from './keyring.ts'
  * `npm start` can store access tokens out of the box. Only main.ts calls this, and only for the
  * embedded database; a start against a PostgreSQL server never invents a key.
  */
-export async function loadOrCreateDemoKeyFile(dataDir: string): Promise<{ spec: string; isCreated: boolean }> {
+export async function loadOrCreateDemoKeyFile(
+  dataDir: string,
+): Promise<{ spec: string; isCreated: boolean }> {
   const file = path.join(dataDir, 'encryption-keys')
   const existing = await readFile(file, 'utf8').catch(() => null)
   if (existing?.trim()) return { spec: existing.trim(), isCreated: false }

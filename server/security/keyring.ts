@@ -52,7 +52,9 @@ export function createKeyring(spec: string | null): Keyring {
       return unavailableKeyring('SAFECLOSE_ENCRYPTION_KEYS entries must look like "<key id>:<base64 key>"')
     }
     if (key.length !== KEY_BYTES) {
-      return unavailableKeyring(`SAFECLOSE_ENCRYPTION_KEYS key "${keyId}" is not ${KEY_BYTES} bytes of base64`)
+      return unavailableKeyring(
+        `SAFECLOSE_ENCRYPTION_KEYS key "${keyId}" is not ${KEY_BYTES} bytes of base64`,
+      )
     }
     if (keys.has(keyId)) return unavailableKeyring(`SAFECLOSE_ENCRYPTION_KEYS repeats key id "${keyId}"`)
     keys.set(keyId, key)
@@ -67,7 +69,10 @@ export function createKeyring(spec: string | null): Keyring {
       const cipher = createCipheriv('aes-256-gcm', activeKey, nonce)
       cipher.setAAD(additionalData(activeKeyId, binding))
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-      return { keyId: activeKeyId, ciphertext: Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64') }
+      return {
+        keyId: activeKeyId,
+        ciphertext: Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64'),
+      }
     },
     decrypt(value, binding) {
       const key = keys.get(value.keyId)
@@ -101,10 +106,7 @@ export function generateKeyEntry(keyId: string): string {
 
 function additionalData(keyId: string, binding: CiphertextBinding): Buffer {
   // JSON-encoded as an array so that ("a:b", "c") and ("a", "b:c") cannot produce the same bytes.
-  return Buffer.from(
-    JSON.stringify(['safeclose/v1', keyId, binding.purpose, binding.rowId]),
-    'utf8',
-  )
+  return Buffer.from(JSON.stringify(['safeclose/v1', keyId, binding.purpose, binding.rowId]), 'utf8')
 }
 
 function unavailableKeyring(problem: string): Keyring {

@@ -3,8 +3,8 @@ import type { DatabaseHandle } from '../../db/client.ts'
 import { buildApp } from '../../server/app.ts'
 import { type Config, loadConfig } from '../../server/config.ts'
 import { hashPassword } from '../../server/modules/auth/password.ts'
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from '../../server/seed/demo-workspace.ts'
 import { createKeyring, generateKeyEntry, type Keyring } from '../../server/security/keyring.ts'
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from '../../server/seed/demo-workspace.ts'
 import { createTestDatabase } from './database.ts'
 
 export const TEST_KEYRING = `${generateKeyEntry('test2')},${generateKeyEntry('test1')}`
@@ -66,7 +66,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
         url: '/api/auth/sign-in/email',
         payload: { email, password: DEMO_PASSWORD },
       })
-      if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
+      if (response.statusCode !== 200)
+        throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
       const cookie = response.cookies.find((entry) => entry.name === 'safeclose_session')
       if (!cookie) throw new Error('sign-in set no session cookie')
       return `${cookie.name}=${cookie.value}`

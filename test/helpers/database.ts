@@ -9,7 +9,9 @@ import { type DatabaseHandle, openDatabase, wrapPglite } from '../../db/client.t
  * with TEST_DATABASE_URL): a new database per call, dropped on close.
  */
 export async function createTestDatabase(): Promise<DatabaseHandle> {
-  return process.env.SAFECLOSE_TEST_DATABASE === 'postgres' ? createPostgresDatabase() : createPgliteDatabase()
+  return process.env.SAFECLOSE_TEST_DATABASE === 'postgres'
+    ? createPostgresDatabase()
+    : createPgliteDatabase()
 }
 
 let pgliteTemplate: Promise<PGlite> | undefined
@@ -36,7 +38,9 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
     ...handle,
     async close() {
       await handle.close()
-      await withAdminClient(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`))
+      await withAdminClient(adminUrl, (client) =>
+        client.query(`drop database if exists ${name} with (force)`),
+      )
     },
   }
 }

@@ -32,5 +32,9 @@ export async function insertAuditRow(tx: Queryable, row: NewAuditRow): Promise<A
 }
 
 export async function listChain(db: Queryable, chainKey: string): Promise<AuditRow[]> {
-  return db.select().from(auditEvents).where(eq(auditEvents.chainKey, chainKey)).orderBy(asc(auditEvents.sequence))
+  return db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.chainKey, chainKey))
+    .orderBy(asc(auditEvents.sequence))
 }

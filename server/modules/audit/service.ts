@@ -32,7 +32,9 @@ export type AuditEvent = {
   hash: string
 }
 
-export type ChainVerification = { isValid: true; eventCount: number } | { isValid: false; eventCount: number; firstBrokenSequence: number }
+export type ChainVerification =
+  | { isValid: true; eventCount: number }
+  | { isValid: false; eventCount: number; firstBrokenSequence: number }
 
 export type AuditService = ReturnType<typeof createAuditService>
 

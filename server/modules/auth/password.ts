@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto'
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
 
 /**
  * Password hashing with scrypt from Node's crypto (OWASP's recommended parameters for scrypt:
@@ -12,16 +12,25 @@ const SALT_BYTES = 16
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
   const derived = await deriveKey(password, salt, PARAMETERS)
-  return ['scrypt', PARAMETERS.N, PARAMETERS.r, PARAMETERS.p, salt.toString('base64'), derived.toString('base64')].join(
-    '$',
-  )
+  return [
+    'scrypt',
+    PARAMETERS.N,
+    PARAMETERS.r,
+    PARAMETERS.p,
+    salt.toString('base64'),
+    derived.toString('base64'),
+  ].join('$')
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, expected] = stored.split('$')
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !expected) return false
   const expectedKey = Buffer.from(expected, 'base64')
-  const derived = await deriveKey(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) })
+  const derived = await deriveKey(password, Buffer.from(salt, 'base64'), {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  })
   return derived.length === expectedKey.length && timingSafeEqual(derived, expectedKey)
 }
 

@@ -52,7 +52,11 @@ export async function insertSession(
 }
 
 /** The hot path of every authenticated request: one indexed lookup joining what a route needs. */
-export async function findLiveSession(db: Queryable, tokenHash: string, now: Date): Promise<SessionRecord | null> {
+export async function findLiveSession(
+  db: Queryable,
+  tokenHash: string,
+  now: Date,
+): Promise<SessionRecord | null> {
   const [row] = await db
     .select({
       userId: users.id,
@@ -80,7 +84,10 @@ export async function deleteSession(db: Queryable, tokenHash: string): Promise<v
 }
 
 export async function deleteExpiredSessions(db: Queryable, now: Date): Promise<number> {
-  const deleted = await db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ tokenHash: sessions.tokenHash })
+  const deleted = await db
+    .delete(sessions)
+    .where(lt(sessions.expiresAt, now))
+    .returning({ tokenHash: sessions.tokenHash })
   return deleted.length
 }
 

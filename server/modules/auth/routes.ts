@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { AuthService } from './service.ts'
 import { SessionResponseSchema, SignInBodySchema } from './schemas.ts'
+import type { AuthService } from './service.ts'
 import { requireSession, SESSION_COOKIE, sessionOf } from './session-guard.ts'
 
 export type AuthRoutesOptions = {
@@ -49,7 +49,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.post('/api/auth/sign-out', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
     if (token) await auth.signOut(token)
-    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.isSecureOrigin })
+    reply.clearCookie(SESSION_COOKIE, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.isSecureOrigin,
+    })
     return reply.status(204).send()
   })
 

@@ -32,8 +32,12 @@ export function createAuthService(deps: {
      */
     async signIn(input: { email: string; password: string } & RequestOrigin) {
       const user = await repository.findUserByEmail(deps.db, input.email)
-      const isPasswordValid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()))
-      const membership = user && isPasswordValid ? await repository.findPrimaryMembership(deps.db, user.id) : null
+      const isPasswordValid = await verifyPassword(
+        input.password,
+        user?.passwordHash ?? (await decoyPasswordHash()),
+      )
+      const membership =
+        user && isPasswordValid ? await repository.findPrimaryMembership(deps.db, user.id) : null
       if (!user || !isPasswordValid || !membership) {
         throw new AppError('INVALID_CREDENTIALS', 'The e-mail address or password is incorrect.')
       }

@@ -13,7 +13,10 @@ export type PlaidSettingsRow = {
   updatedByEmail: string | null
 }
 
-export async function findPlaidSettings(db: Queryable, workspaceId: string): Promise<PlaidSettingsRow | null> {
+export async function findPlaidSettings(
+  db: Queryable,
+  workspaceId: string,
+): Promise<PlaidSettingsRow | null> {
   const [row] = await db
     .select({
       workspaceId: workspacePlaidSettings.workspaceId,
@@ -71,7 +74,10 @@ export async function replaceSecretCiphertext(
   workspaceId: string,
   value: { secretCiphertext: string; secretKeyId: string },
 ): Promise<void> {
-  await db.update(workspacePlaidSettings).set(value).where(eq(workspacePlaidSettings.workspaceId, workspaceId))
+  await db
+    .update(workspacePlaidSettings)
+    .set(value)
+    .where(eq(workspacePlaidSettings.workspaceId, workspaceId))
 }
 
 export async function insertWorkspace(db: Queryable, name: string): Promise<{ id: string }> {

@@ -1,11 +1,17 @@
 import Type from 'typebox'
 
-const EnvironmentSchema = Type.Union([Type.Literal('emulator'), Type.Literal('sandbox'), Type.Literal('production')])
+const EnvironmentSchema = Type.Union([
+  Type.Literal('emulator'),
+  Type.Literal('sandbox'),
+  Type.Literal('production'),
+])
 
 export const PlaidSettingsUpdateSchema = Type.Object(
   {
     environment: Type.Optional(EnvironmentSchema),
-    client_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()])),
+    client_id: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()]),
+    ),
     /** Write-only: a new secret, or null to remove the stored one. */
     secret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
     webhook_base_url: Type.Optional(

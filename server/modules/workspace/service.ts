@@ -60,7 +60,11 @@ export function createWorkspaceSettingsService(deps: {
       client_id: row?.clientId ?? defaults.clientId,
       secret_set: Boolean(row?.secretCiphertext) || defaults.secret !== null,
       webhook_base_url: row?.webhookBaseUrl ?? defaults.publicUrl,
-      encryption: { configured: status.isConfigured, active_key_id: status.activeKeyId, problem: status.problem },
+      encryption: {
+        configured: status.isConfigured,
+        active_key_id: status.activeKeyId,
+        problem: status.problem,
+      },
       updated_at: row?.updatedAt.toISOString() ?? null,
       updated_by: row?.updatedByEmail ?? null,
     }
@@ -115,8 +119,10 @@ export function createWorkspaceSettingsService(deps: {
             // What changed, never the secret itself.
             details: {
               environment: { from: current?.environment ?? defaults.environment, to: next.environment },
-              client_id_changed: patch.client_id !== undefined && patch.client_id !== (current?.clientId ?? null),
-              secret: patch.secret === undefined ? 'unchanged' : patch.secret === null ? 'cleared' : 'replaced',
+              client_id_changed:
+                patch.client_id !== undefined && patch.client_id !== (current?.clientId ?? null),
+              secret:
+                patch.secret === undefined ? 'unchanged' : patch.secret === null ? 'cleared' : 'replaced',
               webhook_base_url: next.webhookBaseUrl,
             },
             ipAddress: origin.ipAddress,
@@ -137,7 +143,12 @@ export function createWorkspaceSettingsService(deps: {
       const environment = row?.environment ?? defaults.environment
       const webhookBaseUrl = row?.webhookBaseUrl ?? defaults.publicUrl
       if (environment === 'emulator') {
-        return { environment, clientId: defaults.emulatorClientId, secret: defaults.emulatorSecret, webhookBaseUrl }
+        return {
+          environment,
+          clientId: defaults.emulatorClientId,
+          secret: defaults.emulatorSecret,
+          webhookBaseUrl,
+        }
       }
       const storedSecret =
         row?.secretCiphertext && row.secretKeyId && keyring.status.isConfigured

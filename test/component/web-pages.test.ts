@@ -1,0 +1,67 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+
+// A stand-in for web/dist with the placeholder Vite writes, so these tests do not need a build.
+const TEMPLATE = `<!doctype html><html><head><title>Safeclose</title>
+<script type="module" crossorigin src="/assets/app.js" nonce="SAFECLOSE_CSP_NONCE"></script>
+<meta property="csp-nonce" nonce="SAFECLOSE_CSP_NONCE"></head><body><div id="root"></div></body></html>`
+
+describe('HTML pages, security headers and health', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    const distDir = await mkdtemp(path.join(tmpdir(), 'safeclose-dist-'))
+    await writeFile(path.join(distDir, 'index.html'), TEMPLATE)
+    t = await buildTestApp({ webDistDir: distDir })
+  })
+  afterAll(() => t.close())
+
+  it('serves the app shell for client-side routes with a fresh nonce on every response', async () => {
+    const first = await t.app.inject({ method: 'GET', url: '/signing/plaid-lab' })
+    const second = await t.app.inject({ method: 'GET', url: '/signin' })
+    const nonceOf = (csp: string) => /'nonce-([^']+)'/.exec(csp)?.[1]
+    const firstNonce = nonceOf(String(first.headers['content-security-policy']))
+    expect(first.statusCode).toBe(200)
+    expect(first.headers['content-type']).toContain('text/html')
+    expect(firstNonce).toMatch(/^[A-Za-z0-9+/=_-]{16,}$/)
+    expect(first.body).toContain(`nonce="${firstNonce}"`)
+    expect(first.body).not.toContain('SAFECLOSE_CSP_NONCE')
+    expect(nonceOf(String(second.headers['content-security-policy']))).not.toBe(firstNonce)
+  })
+
+  it('sends a nonce-only script policy with no unsafe-inline scripts, plus helmet headers', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/signing' })
+    const csp = String(response.headers['content-security-policy'])
+    const scriptSrc = csp.split('; ').find((directive) => directive.startsWith('script-src ')) ?? ''
+    // The nonce, plus at most the Link script's exact URL: never a host-wide or inline allowance.
+    expect(scriptSrc).toMatch(/^script-src 'nonce-[^']+'( https?:\/\/\S+\/link-initialize\.js)?$/)
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/)
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(response.headers['x-content-type-options']).toBe('nosniff')
+    expect(response.headers['strict-transport-security']).toBeDefined()
+  })
+
+  it('injects the emulator Link script before the bundle for a signed-in emulator workspace', async () => {
+    const cookie = await t.signIn(DEMO.signer)
+    const response = await t.app.inject({ method: 'GET', url: '/signing/plaid-lab', headers: { cookie } })
+    const nonce = /'nonce-([^']+)'/.exec(String(response.headers['content-security-policy']))?.[1]
+    const scriptTag = `<script nonce="${nonce}" src="http://127.0.0.1:3000/plaid-sandbox/link/v2/stable/link-initialize.js"></script>`
+    expect(response.body).toContain(scriptTag)
+    expect(response.body.indexOf(scriptTag)).toBeLessThan(response.body.indexOf('/assets/app.js'))
+  })
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' })
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toEqual({ status: 'ready', database: t.database.kind })
+  })
+
+  it('gives JSON 404s under /api even for GET', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/nope' })
+    expect(response.statusCode).toBe(404)
+    expect(response.json().error.code).toBe('NOT_FOUND')
+  })
+})

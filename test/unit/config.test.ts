@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../server/config.ts'
+
+describe('loadConfig', () => {
+  it('gives the embedded demo defaults on an empty environment', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      publicUrl: 'http://127.0.0.1:3000',
+      database: { kind: 'pglite' },
+      shouldSeedDemo: true,
+      plaid: {
+        defaultEnvironment: 'emulator',
+        isSandboxMounted: true,
+        emulatorUrl: 'http://127.0.0.1:3000/plaid-sandbox',
+      },
+    })
+  })
+
+  it('never seeds or mounts the sandbox for an external database unless asked', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db.internal/safeclose' })
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://db.internal/safeclose' })
+    expect(config.shouldSeedDemo).toBe(false)
+    expect(config.plaid.isSandboxMounted).toBe(false)
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y', SAFECLOSE_SEED_DEMO: '1' }).shouldSeedDemo).toBe(true)
+  })
+
+  it('treats empty strings as unset, like the .env.example template', () => {
+    expect(loadConfig({ PORT: '', PLAID_ENV: '' }).port).toBe(3000)
+  })
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['PLAID_ENV', { PLAID_ENV: 'staging' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://nope' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://safeclose.example/app' }],
+    ['SAFECLOSE_SEED_DEMO', { SAFECLOSE_SEED_DEMO: 'maybe' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('names %s when it is invalid', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(new RegExp(variable))
+  })
+})
