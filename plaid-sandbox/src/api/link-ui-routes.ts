@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import {
+  recordLinkEvent,
+  startLinkSession,
+  submitAccounts,
+  submitCredentials,
+  submitMfa,
+} from '../core/link-sessions.ts'
+import { requireLinkToken } from '../core/link-tokens.ts'
+import { searchInstitutions } from '../fixtures/institutions.ts'
+import { type LinkUiRequest, LinkUiRequestSchemas } from '../schemas/link-ui-requests.ts'
+import { linkUiEndpoint, type RouteDependencies } from './route-support.ts'
+
+export const LINK_UI_API_PREFIX = '/link/v2/stable/api'
+
+/** The private JSON API the emulated Link iframe talks to (contract: README, "Link UI protocol"). */
+export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependencies): void {
+  const { ctx } = deps
+  const route = <P extends keyof typeof LinkUiRequestSchemas>(
+    path: P,
+    handler: (body: LinkUiRequest<P>) => Record<string, unknown>,
+  ) =>
+    linkUiEndpoint<LinkUiRequest<P>>(
+      app,
+      deps,
+      `${LINK_UI_API_PREFIX}/${path}`,
+      LinkUiRequestSchemas[path],
+      handler,
+    )
+
+  route('session/start', (body) => startLinkSession(ctx, body.link_token))
+
+  route('institutions/search', (body) => {
+    const token = requireLinkToken(ctx, body.link_token)
+    const institutions = searchInstitutions(body.query ?? '', token.countryCodes, token.products)
+    return {
+      institutions: institutions.map((institution) => ({
+        institution_id: institution.institution_id,
+        name: institution.name,
+        url: institution.url,
+        primary_color: institution.primary_color,
+        logo: null,
+        routing_numbers: [],
+      })),
+    }
+  })
+
+  route('credentials/submit', (body) =>
+    submitCredentials(ctx, body.link_token, body.link_session_id, {
+      institutionId: body.institution_id,
+      username: body.username,
+      password: body.password,
+    }),
+  )
+
+  route('mfa/submit', (body) => submitMfa(ctx, body.link_token, body.link_session_id, body.answers))
+
+  route('accounts/submit', (body) =>
+    submitAccounts(ctx, body.link_token, body.link_session_id, body.account_ids),
+  )
+
+  route('events', (body) => {
+    recordLinkEvent(ctx, body.link_token, body.link_session_id, {
+      eventName: body.event_name,
+      viewName: body.view_name ?? null,
+    })
+    return {}
+  })
+}

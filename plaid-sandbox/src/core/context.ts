@@ -1,0 +1,25 @@
+import type { SandboxClock } from './clock.ts'
+import type { ItemRecord } from './state.ts'
+import type { StateStore } from './store.ts'
+
+/** A webhook body before signing: type, code and the fields of that webhook. */
+export interface WebhookPayload {
+  webhook_type: string
+  webhook_code: string
+  [field: string]: unknown
+}
+
+export interface WebhookSender {
+  /**
+   * Queues a webhook for the Item, to `url` or else the Item's own webhook URL.
+   * Returns false when there is no URL to send to.
+   */
+  send(item: ItemRecord, payload: WebhookPayload, url?: string | null): boolean
+}
+
+/** What the core use cases share: state, time and a way to emit webhooks. */
+export interface SandboxContext {
+  store: StateStore
+  clock: SandboxClock
+  webhooks: WebhookSender
+}

@@ -1,0 +1,148 @@
+import type { StoredPlaidError } from '../errors.ts'
+import type { AccountBalances, AchNumbers } from '../fixtures/accounts.ts'
+
+/**
+ * Everything the sandbox remembers. Plain JSON on purpose: the store writes it to disk as is, so
+ * a restart keeps every access token, key and delivery.
+ */
+export interface SandboxState {
+  version: 1
+  linkTokens: Record<string, LinkTokenRecord>
+  linkSessions: Record<string, LinkSessionRecord>
+  publicTokens: Record<string, PublicTokenRecord>
+  accessTokens: Record<string, AccessTokenRecord>
+  items: Record<string, ItemRecord>
+  signingKeys: SigningKeyRecord[]
+  deliveries: DeliveryRecord[]
+}
+
+export interface LinkTokenRecord {
+  linkToken: string
+  clientId: string
+  createdAt: number
+  expiresAt: number
+  /** Set in update mode: the Item the token repairs. */
+  itemId: string | null
+  clientName: string
+  language: string
+  countryCodes: string[]
+  products: string[]
+  webhook: string | null
+  redirectUri: string | null
+  clientUserId: string | null
+  sessionIds: string[]
+}
+
+export type VerificationStatus =
+  | 'pending_automatic_verification'
+  | 'automatically_verified'
+  | 'verification_expired'
+
+export interface AccountRecord {
+  account_id: string
+  name: string
+  official_name: string | null
+  mask: string
+  type: string
+  subtype: string
+  balances: AccountBalances
+  ach: AchNumbers | null
+  verification_status: VerificationStatus | null
+}
+
+export interface ItemRecord {
+  itemId: string
+  clientId: string
+  institutionId: string
+  webhook: string | null
+  products: string[]
+  accounts: AccountRecord[]
+  authMethod: 'INSTANT_AUTH' | 'AUTOMATED_MICRODEPOSITS' | null
+  createdAt: number
+  /** A login error set by /sandbox/item/reset_login (or a linking error); cleared by update mode. */
+  error: StoredPlaidError | null
+  /** Sandbox Items fall into ITEM_LOGIN_REQUIRED on their own 30 days after they were created or repaired. */
+  loginExpiresAt: number
+  removedAt: number | null
+  lastWebhook: { sentAt: number; code: string } | null
+}
+
+export interface PublicTokenRecord {
+  publicToken: string
+  itemId: string
+  expiresAt: number
+  exchangedAt: number | null
+}
+
+export interface AccessTokenRecord {
+  itemId: string
+  /** Set by /item/access_token/invalidate: the token then answers INVALID_ACCESS_TOKEN. */
+  invalidatedAt: number | null
+}
+
+export interface SigningKeyRecord {
+  kid: string
+  createdAt: number
+  expiredAt: number | null
+  publicJwk: { kty: string; crv: string; x: string; y: string }
+  privateJwk: { kty: string; crv: string; x: string; y: string; d: string }
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped'
+
+export interface DeliveryAttempt {
+  at: number
+  statusCode: number | null
+  error: string | null
+  durationMs: number
+}
+
+export interface DeliveryRecord {
+  id: string
+  itemId: string
+  url: string
+  webhookType: string
+  webhookCode: string
+  payload: Record<string, unknown>
+  status: DeliveryStatus
+  createdAt: number
+  attempts: DeliveryAttempt[]
+  nextAttemptAt: number | null
+}
+
+export interface LinkSessionRecord {
+  linkSessionId: string
+  linkToken: string
+  startedAt: number
+  finishedAt: number | null
+  institutionId: string | null
+  /** MFA rounds still to answer, each with its expected answers. */
+  pendingMfa: MfaRound[]
+  /** Accounts offered to the user once credentials (and MFA) succeeded. */
+  offeredAccounts: AccountRecord[] | null
+  authMethod: ItemRecord['authMethod']
+  result: { publicToken: string; itemId: string; accountIds: string[] } | null
+  events: { event_name: string; view_name: string | null; timestamp: number }[]
+}
+
+export type MfaRound =
+  | { type: 'device'; prompt: string; expected: string[] }
+  | { type: 'questions'; questions: { id: string; text: string }[]; expected: string[] }
+  | {
+      type: 'selections'
+      selections: { id: string; question: string; answers: string[] }[]
+      expected: string[]
+    }
+
+export function emptyState(): SandboxState {
+  return {
+    version: 1,
+    linkTokens: {},
+    linkSessions: {},
+    publicTokens: {},
+    accessTokens: {},
+    items: {},
+    signingKeys: [],
+    deliveries: [],
+  }
+}

@@ -1,0 +1,44 @@
+import Type, { type Static } from 'typebox'
+
+/** Requests of the private JSON API behind the emulated Link UI (see the README's Link protocol). */
+const LinkToken = Type.String({ minLength: 1 })
+const LinkSessionId = Type.String({ minLength: 1 })
+
+export const LinkUiRequestSchemas = {
+  'session/start': Type.Object({ link_token: LinkToken }, { additionalProperties: false }),
+  'institutions/search': Type.Object(
+    { link_token: LinkToken, query: Type.Optional(Type.String()) },
+    { additionalProperties: false },
+  ),
+  'credentials/submit': Type.Object(
+    {
+      link_token: LinkToken,
+      link_session_id: LinkSessionId,
+      institution_id: Type.String({ minLength: 1 }),
+      username: Type.String(),
+      password: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  'mfa/submit': Type.Object(
+    { link_token: LinkToken, link_session_id: LinkSessionId, answers: Type.Array(Type.String()) },
+    { additionalProperties: false },
+  ),
+  'accounts/submit': Type.Object(
+    { link_token: LinkToken, link_session_id: LinkSessionId, account_ids: Type.Array(Type.String()) },
+    { additionalProperties: false },
+  ),
+  // Events carry whatever metadata the UI has at hand, so extra fields are welcome here.
+  events: Type.Object(
+    {
+      link_token: LinkToken,
+      link_session_id: LinkSessionId,
+      event_name: Type.String({ minLength: 1 }),
+      view_name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    },
+    { additionalProperties: true },
+  ),
+}
+
+export type LinkUiPath = keyof typeof LinkUiRequestSchemas
+export type LinkUiRequest<P extends LinkUiPath> = Static<(typeof LinkUiRequestSchemas)[P]>
