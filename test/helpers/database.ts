@@ -22,7 +22,8 @@ async function createPgliteDatabase(): Promise<DatabaseHandle> {
     await wrapPglite(template).migrate()
     return template
   })()
-  return wrapPglite(await (await pgliteTemplate).clone())
+  // clone() is typed as the narrower interface but returns a full PGlite instance.
+  return wrapPglite((await (await pgliteTemplate).clone()) as PGlite)
 }
 
 async function createPostgresDatabase(): Promise<DatabaseHandle> {
