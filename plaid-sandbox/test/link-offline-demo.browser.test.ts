@@ -16,6 +16,7 @@ import {
   type Page,
   type PlaidTraffic,
   plaidClient,
+  recordedCallbacks,
   serveLinkTestPage,
   waitForCallback,
 } from './browser-fixtures/link-harness.ts'
@@ -88,6 +89,30 @@ describe('offline demo page (emulator script loaded by the page, plaid.com unrea
         `${CDN_LINK_FOLDER}link-initialize.js`,
       ),
     ).toEqual(['text/plain'])
+  })
+
+  it('runs under a strict nonce-based page CSP whose frame-src allows only the sandbox origin', async () => {
+    const token = await createLinkToken(plaidClient(sandbox.url))
+    await page.goto(offlinePageUrl({ token, 'csp-frame-src': new URL(sandbox.url).origin }))
+    await page.getByRole('button', { name: 'Connect a bank account' }).click()
+    await linkFirstPlatypus(linkFrame(page, 1))
+
+    await waitForCallback(page, 'onSuccess')
+    expect(consoleMessages.filter((message) => /Content Security Policy|Refused to/i.test(message))).toEqual(
+      [],
+    )
+  })
+
+  it('explains on the console why Link never loads when the page CSP blocks its frame', async () => {
+    const token = await createLinkToken(plaidClient(sandbox.url))
+    await page.goto(offlinePageUrl({ token, 'csp-frame-src': "'none'" }))
+
+    await expect
+      .poll(() =>
+        consoleMessages.find((message) => message.startsWith('error: Plaid Link emulator: the Link frame')),
+      )
+      .toContain(`allow ${new URL(sandbox.url).origin} in frame-src`)
+    expect(await recordedCallbacks(page)).toEqual([])
   })
 
   it('honours the window.Plaid handler contract react-plaid-link depends on', async () => {

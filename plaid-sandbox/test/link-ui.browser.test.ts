@@ -200,7 +200,7 @@ describe('emulated Plaid Link with react-plaid-link (CDN URL routed to the sandb
     await searchAndSelectInstitution(link)
 
     await submitCredentials(link, 'mfa_device')
-    await link.getByLabel('Verification code').fill('1234')
+    await link.getByRole('textbox', { name: 'Verification code' }).fill('1234')
     await link.getByRole('button', { name: 'Submit' }).click()
     await chooseAccountAndContinue(link)
     await finishOnSuccessPane(link)

@@ -1,6 +1,8 @@
 // Shared setup for the Link UI browser tests: builds the React test page (react-plaid-link, unmodified),
 // serves it on 127.0.0.1, starts the Plaid sandbox, and drives Chromium with every *.plaid.com request
 // either routed to the sandbox (the CDN URL only) or aborted.
+
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -47,13 +49,15 @@ const CONTENT_TYPES: Record<string, string> = {
 /**
  * Serves the built page. `/offline.html` is the offline-demo variant: the emulator script is loaded by
  * a classic blocking <script> before the module bundle, as the Safeclose server does in emulator mode.
+ * With `?csp-frame-src=<sources>` it is served under a strict nonce-based Content-Security-Policy.
  */
 export async function serveLinkTestPage(
   dir: string,
   emulatorScriptUrl: string,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    const path = url.pathname
     try {
       if (path === '/offline.html') {
         const page = await readFile(join(dir, 'index.html'), 'utf8')
@@ -61,8 +65,26 @@ export async function serveLinkTestPage(
           '<script type="module"',
           `<script src="${emulatorScriptUrl}"></script>\n    <script type="module"`,
         )
-        response.writeHead(200, { 'content-type': CONTENT_TYPES['.html'] })
-        response.end(withEmulator)
+        const headers: Record<string, string> = { 'content-type': CONTENT_TYPES['.html'] ?? '' }
+        const frameSource = url.searchParams.get('csp-frame-src')
+        if (frameSource === null) {
+          response.writeHead(200, headers)
+          response.end(withEmulator)
+          return
+        }
+        // The Safeclose page's shape of policy: nonce-only scripts, one nonce per response.
+        const nonce = randomBytes(16).toString('base64')
+        headers['content-security-policy'] = [
+          "default-src 'self'",
+          `script-src 'nonce-${nonce}'`,
+          `style-src 'self' 'nonce-${nonce}'`,
+          `frame-src ${frameSource}`,
+          "connect-src 'self'",
+          "object-src 'none'",
+          "base-uri 'none'",
+        ].join('; ')
+        response.writeHead(200, headers)
+        response.end(withEmulator.replaceAll('<script ', `<script nonce="${nonce}" `))
         return
       }
       const file = normalize(path === '/' ? '/index.html' : path)

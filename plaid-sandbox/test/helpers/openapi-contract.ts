@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Ajv, type ValidateFunction } from 'ajv'
+import addFormats from 'ajv-formats'
+import { parse } from 'yaml'
+
+/**
+ * Validates sandbox responses against Plaid's official OpenAPI spec (../shared, read by tests only).
+ * The 3 MB YAML is parsed once per test file; validators are compiled on first use per schema.
+ */
+const SPEC_PATH = fileURLToPath(
+  new URL('../../../../shared/plaid/plaid-openapi-2020-09-14.yml', import.meta.url),
+)
+
+export const isSpecAvailable = existsSync(SPEC_PATH)
+if (!isSpecAvailable) {
+  console.warn(`\n!!! Plaid OpenAPI spec not found at ${SPEC_PATH}: contract validation is SKIPPED !!!\n`)
+}
+
+type JsonNode = Record<string, unknown>
+
+interface Spec {
+  paths: Record<
+    string,
+    { post?: { responses: Record<string, { content?: Record<string, { schema: JsonNode }> }> } }
+  >
+  components: { schemas: Record<string, JsonNode> }
+}
+
+/** OpenAPI 3.0 `nullable: true` → JSON Schema that also accepts null; drops OpenAPI-only keywords. */
+function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema)
+  if (node === null || typeof node !== 'object') return node
+  const converted: JsonNode = {}
+  for (const [key, value] of Object.entries(node)) {
+    if (
+      key === 'nullable' ||
+      key === 'example' ||
+      key === 'examples' ||
+      key === 'discriminator' ||
+      key.startsWith('x-')
+    ) {
+      continue
+    }
+    converted[key] = key === 'properties' ? mapValues(value as JsonNode) : toJsonSchema(value)
+  }
+  if (typeof converted.$ref === 'string') {
+    converted.$ref = converted.$ref.replace('#/components/schemas/', 'plaid#/components/schemas/')
+  }
+  if ((node as JsonNode).nullable !== true) return converted
+  if (
+    typeof converted.type === 'string' &&
+    !converted.$ref &&
+    !converted.allOf &&
+    !converted.oneOf &&
+    !converted.anyOf
+  ) {
+    const enumValues = Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}
+    return { ...converted, type: [converted.type, 'null'], ...enumValues }
+  }
+  return { anyOf: [converted, { type: 'null' }] }
+}
+
+function mapValues(properties: JsonNode): JsonNode {
+  return Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, toJsonSchema(schema)]))
+}
+
+let spec: Spec | null = null
+let ajv: Ajv | null = null
+const validators = new Map<string, ValidateFunction>()
+
+function load(): { spec: Spec; ajv: Ajv } {
+  if (!spec || !ajv) {
+    spec = parse(readFileSync(SPEC_PATH, 'utf8')) as Spec
+    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true })
+    addFormats.default(ajv)
+    for (const format of ['double', 'float', 'binary', 'url', 'cognito', 'valid', ''])
+      ajv.addFormat(format, true)
+    ajv.addSchema({ $id: 'plaid', components: { schemas: mapValues(spec.components.schemas) } })
+  }
+  return { spec, ajv }
+}
+
+function validatorFor(schemaName: string): ValidateFunction {
+  let validate = validators.get(schemaName)
+  if (!validate) {
+    const found = load().ajv.getSchema(`plaid#/components/schemas/${schemaName}`)
+    if (!found) throw new Error(`no schema ${schemaName} in the Plaid spec`)
+    validate = found
+    validators.set(schemaName, validate)
+  }
+  return validate
+}
+
+/** The response schema the spec declares for a successful call of `path`. */
+export function successSchemaName(path: string): string {
+  const ref = load().spec.paths[path]?.post?.responses['200']?.content?.['application/json']?.schema.$ref
+  if (typeof ref !== 'string') throw new Error(`the Plaid spec has no 200 response for ${path}`)
+  return ref.replace('#/components/schemas/', '')
+}
+
+/** Returns a readable list of violations, empty when the body conforms (or the spec is absent). */
+export function contractViolations(schemaName: string, body: unknown): string[] {
+  if (!isSpecAvailable) return []
+  const validate = validatorFor(schemaName)
+  if (validate(body)) return []
+  return (validate.errors ?? []).map((error) => `${schemaName}${error.instancePath} ${error.message}`)
+}
