@@ -108,8 +108,11 @@ describe('offline demo page (emulator script loaded by the page, plaid.com unrea
     await page.goto(offlinePageUrl({ token, 'csp-frame-src': "'none'" }))
 
     await expect
-      .poll(() =>
-        consoleMessages.find((message) => message.startsWith('error: Plaid Link emulator: the Link frame')),
+      .poll(
+        () =>
+          consoleMessages.find((message) => message.startsWith('error: Plaid Link emulator: the Link frame')),
+        // The emulator waits a grace period after the blocked frame's load event before it complains.
+        { timeout: 10_000 },
       )
       .toContain(`allow ${new URL(sandbox.url).origin} in frame-src`)
     expect(await recordedCallbacks(page)).toEqual([])

@@ -9,6 +9,7 @@
 ;(() => {
   const CDN_SCRIPT_URL = 'https://cdn.plaid.com/link/v2/stable/link-initialize.js'
   const CHANNEL = 'plaid-link-emulator'
+  const FRAME_READY_GRACE_MS = 2000
 
   // react-plaid-link treats any <script src="CDN URL"> as "already loaded" and then never fetches the
   // CDN. When this file is served from elsewhere (the offline demo), an inert data block with that src
@@ -168,6 +169,7 @@
         if (frameState !== 'loading') return
         frameState = 'ready'
         callbacks.onLoad()
+        // onLoad may have destroyed the handler.
         if (isOpenQueued && frameState === 'ready') startSession()
         return
       }
@@ -188,6 +190,20 @@
       }
     }
     window.addEventListener('message', onMessage)
+    // A page CSP without this origin in frame-src blocks the frame silently: onLoad never fires and
+    // open() stays queued. Real Link is just as silent; the emulator at least says why.
+    iframe.addEventListener(
+      'load',
+      () =>
+        setTimeout(() => {
+          if (frameState !== 'loading') return
+          console.error(
+            `Plaid Link emulator: the Link frame ${frameUrl.href} loaded but never reported ready. ` +
+              `Does the page's Content-Security-Policy allow ${frameOrigin} in frame-src?`,
+          )
+        }, FRAME_READY_GRACE_MS),
+      { once: true },
+    )
     document.body.appendChild(iframe)
 
     function open() {
