@@ -84,6 +84,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await context.close()
+  sandbox.sandbox.control.reset()
   // Only the CDN's Link folder may have been asked for; everything else was aborted, never sent.
   for (const url of plaidTraffic.requested)
     expect(url.startsWith('https://cdn.plaid.com/link/v2/stable/')).toBe(true)
@@ -187,6 +188,11 @@ describe('emulated Plaid Link with react-plaid-link (CDN URL routed to the sandb
     // Link is closed but the handler lives on until the app unmounts it.
     await expect.poll(() => page.locator('#plaid-link-iframe-1').isVisible()).toBe(false)
     expect(await page.locator('#plaid-link-iframe-1').count()).toBe(1)
+
+    // The frame also reported its events to the sandbox, which lists them per Link session.
+    const session = () =>
+      sandbox.sandbox.control.linkSessions().find((s) => s.linkSessionId === success.metadata.link_session_id)
+    await expect.poll(() => session()?.events.map((event) => event.event_name)).toContain('HANDOFF')
 
     const exchanged = await client().itemPublicTokenExchange({ public_token: String(success.publicToken) })
     expect(exchanged.data.access_token).toMatch(/^access-sandbox-/)
@@ -376,6 +382,25 @@ describe('emulated Plaid Link with react-plaid-link (CDN URL routed to the sandb
     ])
     expect(eventTrail(callbacks)).toEqual(['ERROR', 'EXIT'])
     expect(only(callbacks, 'onLoad')).toEqual({ name: 'onLoad' })
+    await expect.poll(() => page.locator('#plaid-link-iframe-1').isVisible()).toBe(false)
+  })
+
+  it('ends with INVALID_LINK_TOKEN when the token expires while the user is in Link', async () => {
+    const token = await createLinkToken(client())
+    await openLinkFromApp(page, pageUrl(), token)
+    const link = linkFrame(page)
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link)
+    await link.locator('#aut-input-0-input').waitFor()
+
+    sandbox.sandbox.control.advanceClock(5 * 60 * 60 * 1000)
+    await submitCredentials(link, 'pass_good')
+
+    const callbacks = await waitForCallback(page, 'onExit')
+    const exit = only(callbacks, 'onExit')
+    expect(exit.error).toMatchObject({ error_type: 'INVALID_INPUT', error_code: 'INVALID_LINK_TOKEN' })
+    expect(exit.metadata).toMatchObject({ institution: SANDBOX_INSTITUTION, status: 'requires_credentials' })
+    expect(eventTrail(callbacks).slice(-3)).toEqual(['TRANSITION_VIEW LOADING', 'ERROR', 'EXIT'])
     await expect.poll(() => page.locator('#plaid-link-iframe-1').isVisible()).toBe(false)
   })
 
