@@ -370,7 +370,8 @@ describe('automated micro-deposits', () => {
     await sandbox.plaid.sandboxItemSetVerificationStatus({
       access_token,
       account_id: account?.account_id as string,
-      verification_status: 'automatically_verified',
+      verification_status:
+        SandboxItemSetVerificationStatusRequestVerificationStatusEnum.AutomaticallyVerified,
     })
     await sandbox.control.flushWebhooks()
     expect(receiver.received.map((webhook) => webhook.json)).toEqual([
