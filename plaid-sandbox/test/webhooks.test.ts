@@ -1,4 +1,9 @@
-import { SandboxItemFireWebhookRequestWebhookCodeEnum as Code, Products, WebhookType } from 'plaid'
+import {
+  SandboxItemFireWebhookRequestWebhookCodeEnum as Code,
+  Products,
+  SandboxItemSetVerificationStatusRequestVerificationStatusEnum as VerificationStatus,
+  WebhookType,
+} from 'plaid'
 import { describe, expect, it } from 'vitest'
 import { contractViolations } from './helpers/openapi-contract.ts'
 import { plaidErrorOf } from './helpers/plaid-client.ts'
@@ -370,8 +375,7 @@ describe('automated micro-deposits', () => {
     await sandbox.plaid.sandboxItemSetVerificationStatus({
       access_token,
       account_id: account?.account_id as string,
-      verification_status:
-        SandboxItemSetVerificationStatusRequestVerificationStatusEnum.AutomaticallyVerified,
+      verification_status: VerificationStatus.AutomaticallyVerified,
     })
     await sandbox.control.flushWebhooks()
     expect(receiver.received.map((webhook) => webhook.json)).toEqual([
