@@ -157,6 +157,15 @@ describe('offline demo page (emulator script loaded by the page, plaid.com unrea
       ),
     )
     await acceptConsent(link)
+    await link.locator('#search-input-input').waitFor()
+
+    // exit() without force asks the user first.
+    await page.evaluate(() =>
+      (
+        window as unknown as { handlerUnderTest: ReturnType<typeof window.Plaid.create> }
+      ).handlerUnderTest.exit(),
+    )
+    await link.getByRole('heading', { name: 'Are you sure you want to exit?' }).waitFor()
 
     // exit({ force: true }) reports synchronously, before exit() returns; destroy() is idempotent.
     const afterForcedExit = await page.evaluate(() => {
@@ -177,6 +186,7 @@ describe('offline demo page (emulator script loaded by the page, plaid.com unrea
         'open called',
         'onLoad',
         'onEvent OPEN',
+        'onEvent TRANSITION_VIEW',
         'onEvent TRANSITION_VIEW',
         'onEvent EXIT',
         'onExit null institution_not_found',

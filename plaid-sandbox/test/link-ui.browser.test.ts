@@ -198,7 +198,7 @@ describe('emulated Plaid Link with react-plaid-link (CDN URL routed to the sandb
     expect(exchanged.data.access_token).toMatch(/^access-sandbox-/)
   })
 
-  it('passes device, question and selection MFA rounds', async () => {
+  it('passes device, question and selection MFA rounds; leaving the code pane reports requires_code', async () => {
     const token = await createLinkToken(client())
     await openLinkFromApp(page, pageUrl(), token)
     const link = linkFrame(page)
@@ -268,6 +268,20 @@ describe('emulated Plaid Link with react-plaid-link (CDN URL routed to the sandb
     await expect
       .poll(async () => (await recordedCallbacks(page)).filter((c) => c.name === 'onSuccess').length)
       .toBe(3)
+
+    // Leaving from an MFA pane reports the MFA step the user was on.
+    await page.getByRole('button', { name: 'Connect a bank account' }).click()
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link)
+    await submitCredentials(link, 'mfa_device')
+    await link.getByRole('textbox', { name: 'Verification code' }).waitFor()
+    await page.keyboard.press('Escape')
+    await link.getByRole('button', { name: 'Exit', exact: true }).click()
+    const exit = only(await waitForCallback(page, 'onExit'), 'onExit')
+    expect(exit).toMatchObject({
+      error: null,
+      metadata: { institution: SANDBOX_INSTITUTION, status: 'requires_code' },
+    })
   })
 
   it('exits on user request: Escape opens the confirmation, Exit ends with onExit(null, …)', async () => {
