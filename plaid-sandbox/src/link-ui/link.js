@@ -89,7 +89,7 @@
     if (!message || message.channel !== CHANNEL) return
     if (message.type === 'open') {
       if (session) discardSession()
-      void beginSession(message.session)
+      beginSession(message.session)
       return
     }
     if (!session || message.session !== session.number) return
@@ -117,7 +117,7 @@
   // Session lifecycle
 
   /** @param {number} sessionNumber */
-  async function beginSession(sessionNumber) {
+  function beginSession(sessionNumber) {
     session = {
       number: sessionNumber,
       linkSessionId: '',
@@ -137,23 +137,24 @@
       focusBeforeExitPane: null,
     }
     modal.hidden = false
-    renderLoading('Loading')
+    showLoading('Loading', { announce: false })
     const current = session
-    try {
-      const started = await callApi('session/start', {})
-      current.linkSessionId = started.link_session_id
-      current.clientName = started.client_name
-      current.isUpdateMode = started.mode === 'update'
-      if (current.isUpdateMode && started.update) current.institution = started.update.institution
-      wordmark.textContent = current.clientName
-      emit('OPEN', { view_name: 'CONSENT', is_update_mode: String(current.isUpdateMode) })
-      showConsent({ announce: false })
-    } catch (error) {
-      handleFailure(error, () => {
+    void runStep(
+      () => callApi('session/start', {}),
+      (started) => {
+        current.linkSessionId = started.link_session_id
+        current.clientName = started.client_name
+        current.isUpdateMode = started.mode === 'update'
+        if (current.isUpdateMode && started.update) current.institution = started.update.institution
+        wordmark.textContent = current.clientName
+        emit('OPEN', { view_name: 'CONSENT', is_update_mode: String(current.isUpdateMode) })
+        showConsent({ announce: false })
+      },
+      () => {
         current.abort.abort()
-        void beginSession(sessionNumber)
-      })
-    }
+        beginSession(sessionNumber)
+      },
+    )
   }
 
   function discardSession() {
@@ -285,22 +286,24 @@
       })
     } catch (error) {
       if (current.abort.signal.aborted) throw error
-      throw unreachableSandboxError(`the Link UI could not reach the Plaid sandbox (${path})`)
+      throw linkUiError(`the Link UI could not reach the Plaid sandbox (${path})`)
     }
     const payload = await response.json().catch(() => null)
     if (payload && typeof payload.request_id === 'string') current.requestId = payload.request_id
     if (!response.ok || !payload) {
       throw new LinkApiError(
-        payload?.error_code
-          ? payload
-          : unreachableSandboxError(`unexpected HTTP ${response.status} from ${path}`),
+        payload?.error_code ? payload : linkUiError(`unexpected HTTP ${response.status} from ${path}`),
       )
     }
     return payload
   }
 
-  /** @param {string} message */
-  function unreachableSandboxError(message) {
+  /**
+   * A failure on this side of the API (network, unexpected answer): reported as Plaid reports its own
+   * internal errors, so the app sees the usual error shape.
+   * @param {string} message
+   */
+  function linkUiError(message) {
     return {
       error_type: 'API_ERROR',
       error_code: 'INTERNAL_SERVER_ERROR',
@@ -344,7 +347,7 @@
     const apiError =
       error instanceof LinkApiError
         ? error
-        : new LinkApiError(unreachableSandboxError(error instanceof Error ? error.message : String(error)))
+        : new LinkApiError(linkUiError(error instanceof Error ? error.message : String(error)))
     session.lastError = apiError.linkError
     const { error_type, error_code, error_message } = apiError.linkError
     session.view = 'ERROR'
@@ -386,19 +389,12 @@
     }
   }
 
-  /** @param {string} message */
-  function renderLoading(message) {
-    if (!session) return
-    backButton.hidden = true
-    pane.replaceChildren(
-      h('div', { className: 'spinner', ariaHidden: 'true' }),
-      h('p', { className: 'loading-text', role: 'status', id: 'pane-title' }, `${message}…`),
-    )
-  }
-
-  /** @param {string} message */
-  function showLoading(message) {
-    showPane({ view: 'LOADING' }, [
+  /**
+   * @param {string} message
+   * @param {{ announce?: boolean }} [options]
+   */
+  function showLoading(message, { announce = true } = {}) {
+    showPane({ view: 'LOADING', announce }, [
       h('div', { className: 'spinner', ariaHidden: 'true' }),
       h('h1', { className: 'loading-text', id: 'pane-title', tabIndex: -1, role: 'status' }, `${message}…`),
     ])
