@@ -17,7 +17,7 @@ export type PlaidSettingsUpdate = Partial<{
   environment: PlaidEnvironment
   client_id: string | null
   secret: string | null
-  webhook_base_url: string
+  webhook_base_url: string | null
 }>
 
 export function fetchPlaidSettings(signal?: AbortSignal): Promise<PlaidSettings> {

@@ -55,6 +55,7 @@ function settingsUpdateFrom(form: FormData): PlaidSettingsUpdate | string {
   const environment = form.get('environment')
   if (!isPlaidEnvironment(environment)) return 'Choose a Plaid environment.'
   const clientId = String(form.get('client_id') ?? '').trim()
+  const webhookBaseUrl = String(form.get('webhook_base_url') ?? '').trim()
   const newSecret = String(form.get('secret') ?? '')
   const clearSecret = form.get('clear_secret') === 'on'
   if (clearSecret && newSecret !== '') {
@@ -63,7 +64,8 @@ function settingsUpdateFrom(form: FormData): PlaidSettingsUpdate | string {
   const update: PlaidSettingsUpdate = {
     environment,
     client_id: clientId === '' ? null : clientId,
-    webhook_base_url: String(form.get('webhook_base_url') ?? '').trim(),
+    // Blank means "no override": the server falls back to its own public URL.
+    webhook_base_url: webhookBaseUrl === '' ? null : webhookBaseUrl,
   }
   // The secret is write-only: an empty field keeps the stored one.
   if (newSecret !== '') update.secret = newSecret
