@@ -140,6 +140,12 @@ function linkSessionView(
                 : null,
             },
           ],
+          // Plaid Check and income flows are not emulated; the spec still requires their lists.
+          cra_item_add_results: [],
+          cra_update_results: [],
+          bank_income_results: [],
+          payroll_income_results: [],
+          document_income_results: null,
         }
       : null
   return {
