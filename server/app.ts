@@ -17,6 +17,9 @@ import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
 import { healthRoutes } from './modules/health/routes.ts'
+import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
+import { plaidRoutes } from './modules/plaid/routes.ts'
+import { createBankLinkingService } from './modules/plaid/service.ts'
 import { workspaceRoutes } from './modules/workspace/routes.ts'
 import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
 import type { Keyring } from './security/keyring.ts'
@@ -34,6 +37,8 @@ export type AppDependencies = {
   plaidSandboxPlugin?: FastifyPluginAsync
   now?: () => Date
   webDistDir?: string
+  /** Overrides the Plaid gateway (its base URL for the emulator comes from config otherwise). */
+  plaidGateway?: PlaidGateway
 }
 
 /**
@@ -72,14 +77,30 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     },
   })
 
+  const gateway = deps.plaidGateway ?? createPlaidGateway({ emulatorUrl: config.plaid.emulatorUrl })
+  const bankLinking = createBankLinkingService({
+    db,
+    gateway,
+    keyring: deps.keyring,
+    audit,
+    settings,
+    defaultEnvironment: config.plaid.defaultEnvironment,
+    logger: app.log,
+  })
+
   registerErrorHandling(app)
   // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
   app.removeContentTypeParser('text/plain')
   await app.register(helmet, {
     enableCSPNonces: true,
     // API responses are never rendered; HTML pages replace this with their own nonce-based policy.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    // The embedded Plaid Link iframe must be able to talk back to its opener.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    // Plaid Link opens bank OAuth pages in popups that must be able to report back.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    // The Link iframe (Plaid's CDN or the sandbox) is cross-origin and does not send CORP headers.
     crossOriginEmbedderPolicy: false,
   })
   await app.register(fastifyCookie)
@@ -94,6 +115,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     signInAttemptsPerMinute: config.signInAttemptsPerMinute,
   })
   await app.register(workspaceRoutes, { settings })
+  await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })
 
   if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
     await app.register(deps.plaidSandboxPlugin, { prefix: PLAID_SANDBOX_PREFIX })

@@ -57,6 +57,7 @@ export const ConfigSchema = Type.Object({
   ),
   SESSION_TTL_HOURS: Type.Integer({ default: 168, minimum: 1, maximum: 8760 }),
   SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1 }),
+  LINK_TOKENS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per user' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
 })
 
@@ -84,6 +85,7 @@ export type Config = {
   logLevel: string
   sessionTtlHours: number
   signInAttemptsPerMinute: number
+  linkTokensPerMinute: number
   bodyLimitBytes: number
 }
 
@@ -127,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: raw.LOG_LEVEL,
     sessionTtlHours: raw.SESSION_TTL_HOURS,
     signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
+    linkTokensPerMinute: raw.LINK_TOKENS_PER_MINUTE,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
   }
 }

@@ -18,6 +18,7 @@ export type TestAppOptions = {
   plaidSandboxPlugin?: FastifyPluginAsync
   webDistDir?: string
   database?: DatabaseHandle
+  plaidGateway?: Parameters<typeof buildApp>[1]['plaidGateway']
 }
 
 export type TestApp = {
@@ -52,6 +53,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger: options.logger,
     plaidSandboxPlugin: options.plaidSandboxPlugin,
     webDistDir: options.webDistDir,
+    plaidGateway: options.plaidGateway,
   })
   await app.ready()
   return {

@@ -1,0 +1,314 @@
+import { createHash } from 'node:crypto'
+import {
+  Configuration,
+  type CountryCode,
+  PlaidApi,
+  PlaidEnvironments,
+  type Products,
+  type SandboxItemFireWebhookRequestWebhookCodeEnum,
+} from 'plaid'
+import type { PlaidEnvironment } from '../../../db/schema.ts'
+import { AppError } from '../../errors.ts'
+
+/**
+ * The only door to Plaid. Everything else in the server calls these functions; nothing else imports
+ * the SDK. The same code reaches real Plaid (sandbox, production) and the offline emulator, which
+ * differ only in the base URL.
+ *
+ * Errors: the SDK throws axios errors whose `config.headers` hold the Plaid secret, so they are never
+ * logged or rethrown. `PlaidRequestError` keeps only Plaid's safe fields (type, code, request id).
+ */
+
+export type PlaidConnection = {
+  environment: PlaidEnvironment
+  clientId: string
+  secret: string
+}
+
+export class PlaidRequestError extends Error {
+  override name = 'PlaidRequestError'
+  readonly httpStatus: number | null
+  readonly errorType: string | null
+  readonly errorCode: string | null
+  readonly requestId: string | null
+  readonly displayMessage: string | null
+
+  constructor(fields: {
+    httpStatus: number | null
+    errorType: string | null
+    errorCode: string | null
+    requestId: string | null
+    displayMessage: string | null
+    message: string
+  }) {
+    super(fields.message)
+    this.httpStatus = fields.httpStatus
+    this.errorType = fields.errorType
+    this.errorCode = fields.errorCode
+    this.requestId = fields.requestId
+    this.displayMessage = fields.displayMessage
+  }
+}
+
+export type LinkTokenRequest = {
+  clientUserId: string
+  webhookUrl: string
+  /** Present for update mode: re-authenticate (or extend) this Item instead of linking a new one. */
+  accessToken?: string
+  /** Update mode only: let the user share accounts added since the Item was linked. */
+  shouldSelectNewAccounts?: boolean
+}
+
+export type ItemSummary = {
+  itemId: string
+  institutionId: string | null
+  errorCode: string | null
+  consentExpiresAt: string | null
+  webhookUrl: string | null
+}
+
+export type AccountSummary = {
+  accountId: string
+  name: string
+  officialName: string | null
+  mask: string | null
+  type: string
+  subtype: string | null
+  verificationStatus: string | null
+}
+
+export type PlaidGateway = ReturnType<typeof createPlaidGateway>
+
+const CLIENT_CACHE_LIMIT = 32
+
+export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: number }) {
+  const clients = new Map<string, PlaidApi>()
+
+  function clientFor(connection: PlaidConnection): PlaidApi {
+    // Keyed by a hash so the secret itself is not kept as a map key.
+    const key = createHash('sha256')
+      .update(`${connection.environment}\0${connection.clientId}\0${connection.secret}`)
+      .digest('hex')
+    let client = clients.get(key)
+    if (!client) {
+      if (clients.size >= CLIENT_CACHE_LIMIT) clients.delete(clients.keys().next().value as string)
+      client = new PlaidApi(
+        new Configuration({
+          basePath: basePathFor(connection.environment, options.emulatorUrl),
+          baseOptions: {
+            timeout: options.timeoutMs ?? 15_000,
+            headers: {
+              'PLAID-CLIENT-ID': connection.clientId,
+              'PLAID-SECRET': connection.secret,
+              'Plaid-Version': '2020-09-14',
+            },
+          },
+        }),
+      )
+      clients.set(key, client)
+    }
+    return client
+  }
+
+  async function call<T>(work: () => Promise<{ data: T }>): Promise<T> {
+    try {
+      return (await work()).data
+    } catch (error) {
+      throw toPlaidRequestError(error)
+    }
+  }
+
+  return {
+    async createLinkToken(connection: PlaidConnection, request: LinkTokenRequest) {
+      const data = await call(() =>
+        clientFor(connection).linkTokenCreate({
+          client_name: 'Safeclose',
+          user: { client_user_id: request.clientUserId },
+          country_codes: ['US' as CountryCode],
+          language: 'en',
+          webhook: request.webhookUrl,
+          ...(request.accessToken
+            ? {
+                access_token: request.accessToken,
+                ...(request.shouldSelectNewAccounts ? { update: { account_selection_enabled: true } } : {}),
+              }
+            : {
+                products: ['auth' as Products],
+                // Identity is fetched for ownership checks when the Item exists; it must not block linking.
+                optional_products: ['identity' as Products],
+              }),
+        }),
+      )
+      return { linkToken: data.link_token, expiration: data.expiration, requestId: data.request_id }
+    },
+
+    async exchangePublicToken(connection: PlaidConnection, publicToken: string) {
+      const data = await call(() =>
+        clientFor(connection).itemPublicTokenExchange({ public_token: publicToken }),
+      )
+      return { accessToken: data.access_token, itemId: data.item_id }
+    },
+
+    async getItem(connection: PlaidConnection, accessToken: string): Promise<ItemSummary> {
+      const data = await call(() => clientFor(connection).itemGet({ access_token: accessToken }))
+      return {
+        itemId: data.item.item_id,
+        institutionId: data.item.institution_id ?? null,
+        errorCode: data.item.error?.error_code ?? null,
+        consentExpiresAt: data.item.consent_expiration_time ?? null,
+        webhookUrl: data.item.webhook ?? null,
+      }
+    },
+
+    async getAccounts(connection: PlaidConnection, accessToken: string): Promise<AccountSummary[]> {
+      const data = await call(() => clientFor(connection).accountsGet({ access_token: accessToken }))
+      return data.accounts.map((account) => ({
+        accountId: account.account_id,
+        name: account.name,
+        officialName: account.official_name ?? null,
+        mask: account.mask ?? null,
+        type: String(account.type),
+        subtype: account.subtype ? String(account.subtype) : null,
+        verificationStatus: account.verification_status ? String(account.verification_status) : null,
+      }))
+    },
+
+    async getInstitutionName(connection: PlaidConnection, institutionId: string): Promise<string> {
+      const data = await call(() =>
+        clientFor(connection).institutionsGetById({
+          institution_id: institutionId,
+          country_codes: ['US' as CountryCode],
+        }),
+      )
+      return data.institution.name
+    },
+
+    async removeItem(connection: PlaidConnection, accessToken: string): Promise<void> {
+      await call(() => clientFor(connection).itemRemove({ access_token: accessToken }))
+    },
+
+    async resetLoginInSandbox(connection: PlaidConnection, accessToken: string): Promise<void> {
+      await call(() => clientFor(connection).sandboxItemResetLogin({ access_token: accessToken }))
+    },
+
+    async fireWebhookInSandbox(
+      connection: PlaidConnection,
+      accessToken: string,
+      webhookCode: string,
+    ): Promise<void> {
+      await call(() =>
+        clientFor(connection).sandboxItemFireWebhook({
+          access_token: accessToken,
+          webhook_code: webhookCode as SandboxItemFireWebhookRequestWebhookCodeEnum,
+        }),
+      )
+    },
+
+    /** Creates a public token without the Link UI (sandbox and emulator only): for tests and benchmarks. */
+    async createSandboxPublicToken(connection: PlaidConnection, institutionId: string, webhookUrl?: string) {
+      const data = await call(() =>
+        clientFor(connection).sandboxPublicTokenCreate({
+          institution_id: institutionId,
+          initial_products: ['auth' as Products],
+          options: webhookUrl ? { webhook: webhookUrl } : {},
+        }),
+      )
+      return data.public_token
+    },
+
+    async getWebhookVerificationKey(connection: PlaidConnection, keyId: string) {
+      const data = await call(() => clientFor(connection).webhookVerificationKeyGet({ key_id: keyId }))
+      return data.key
+    },
+
+    async matchIdentity(
+      connection: PlaidConnection,
+      accessToken: string,
+      user: { legalName: string; email?: string },
+    ) {
+      const data = await call(() =>
+        clientFor(connection).identityMatch({
+          access_token: accessToken,
+          user: { legal_name: user.legalName, ...(user.email ? { email_address: user.email } : {}) },
+        }),
+      )
+      return data.accounts.map((account) => ({
+        accountId: account.account_id,
+        nameScore: account.legal_name?.score ?? null,
+        emailScore: account.email_address?.score ?? null,
+      }))
+    },
+  }
+}
+
+const PLAID_HOSTS = {
+  sandbox: PlaidEnvironments.sandbox ?? 'https://sandbox.plaid.com',
+  production: PlaidEnvironments.production ?? 'https://production.plaid.com',
+}
+
+export function basePathFor(environment: PlaidEnvironment, emulatorUrl: string): string {
+  return environment === 'emulator' ? emulatorUrl : PLAID_HOSTS[environment]
+}
+
+function toPlaidRequestError(error: unknown): PlaidRequestError {
+  const response = (error as { response?: { status?: number; data?: Record<string, unknown> } }).response
+  const data = response?.data
+  const text = (key: string) => (typeof data?.[key] === 'string' ? (data[key] as string) : null)
+  if (response) {
+    const errorCode = text('error_code')
+    return new PlaidRequestError({
+      httpStatus: response.status ?? null,
+      errorType: text('error_type'),
+      errorCode,
+      requestId: text('request_id'),
+      displayMessage: text('display_message'),
+      message: `Plaid answered ${response.status ?? '?'} ${errorCode ?? 'without an error code'}`,
+    })
+  }
+  // No response: timeout, refused connection, DNS. The axios message names the host, never the secret.
+  const code = (error as { code?: string }).code ?? 'NETWORK_ERROR'
+  return new PlaidRequestError({
+    httpStatus: null,
+    errorType: null,
+    errorCode: null,
+    requestId: null,
+    displayMessage: null,
+    message: `Plaid could not be reached (${code})`,
+  })
+}
+
+/**
+ * The one mapping from Plaid failures to our error model, for routes that surface them as-is.
+ * Services handle the codes they expect (e.g. ITEM_NOT_FOUND on removal) before calling this.
+ */
+export function appErrorFromPlaid(error: PlaidRequestError): AppError {
+  const details = { plaid_request_id: error.requestId, plaid_error_code: error.errorCode }
+  switch (error.errorCode) {
+    case 'INVALID_API_KEYS':
+    case 'INVALID_CLIENT_ID':
+    case 'INVALID_SECRET':
+      return new AppError(
+        'PLAID_NOT_CONFIGURED',
+        'Bank linking is not configured correctly for this workspace. Ask your administrator to check the Plaid credentials.',
+        { cause: error, details },
+      )
+    case 'INVALID_PUBLIC_TOKEN':
+      return new AppError(
+        'INVALID_PUBLIC_TOKEN',
+        'This bank connection token is invalid, expired or already used.',
+        {
+          cause: error,
+          details,
+        },
+      )
+    default:
+      return new AppError(
+        'PLAID_UNAVAILABLE',
+        'Plaid could not complete the request. Please try again shortly.',
+        {
+          cause: error,
+          details,
+        },
+      )
+  }
+}

@@ -1,0 +1,246 @@
+import { and, eq, isNotNull, ne, sql } from 'drizzle-orm'
+import type { Queryable } from '../../../db/client.ts'
+import {
+  type ItemStatus,
+  linkEvents,
+  type PlaidEnvironment,
+  plaidAccounts,
+  plaidItems,
+  workspacePlaidSettings,
+} from '../../../db/schema.ts'
+
+export type StoredItem = {
+  id: string
+  workspaceId: string
+  userId: string
+  environment: PlaidEnvironment
+  plaidItemId: string
+  institutionId: string | null
+  institutionName: string | null
+  status: ItemStatus
+  hasNewAccounts: boolean
+  accessTokenCiphertext: string | null
+  accessTokenKeyId: string | null
+  linkedAt: Date
+  updatedAt: Date
+}
+
+export type StatusAccount = {
+  account_id: string
+  name: string
+  mask: string | null
+  type: string
+  subtype: string | null
+}
+
+export type StatusRow = {
+  environment: PlaidEnvironment
+  item: null | {
+    plaidItemId: string
+    institutionId: string | null
+    institutionName: string | null
+    status: ItemStatus
+    hasNewAccounts: boolean
+    linkedAt: Date
+    updatedAt: Date
+    accounts: StatusAccount[]
+  }
+}
+
+const itemColumns = {
+  id: plaidItems.id,
+  workspaceId: plaidItems.workspaceId,
+  userId: plaidItems.userId,
+  environment: plaidItems.environment,
+  plaidItemId: plaidItems.plaidItemId,
+  institutionId: plaidItems.institutionId,
+  institutionName: plaidItems.institutionName,
+  status: plaidItems.status,
+  hasNewAccounts: plaidItems.hasNewAccounts,
+  accessTokenCiphertext: plaidItems.accessTokenCiphertext,
+  accessTokenKeyId: plaidItems.accessTokenKeyId,
+  linkedAt: plaidItems.linkedAt,
+  updatedAt: plaidItems.updatedAt,
+}
+
+/** The user's live (not removed) Item in one environment, if any. */
+export async function findLiveItem(
+  db: Queryable,
+  userId: string,
+  environment: PlaidEnvironment,
+): Promise<StoredItem | null> {
+  const [row] = await db
+    .select(itemColumns)
+    .from(plaidItems)
+    .where(
+      and(
+        eq(plaidItems.userId, userId),
+        eq(plaidItems.environment, environment),
+        ne(plaidItems.status, 'removed'),
+      ),
+    )
+    .limit(1)
+  return row ?? null
+}
+
+/**
+ * The status hot path in one statement: the workspace's active environment (or the default), the
+ * user's live Item there, and its accounts, through the partial unique index on (user, environment).
+ */
+export async function findStatus(
+  db: Queryable,
+  input: { userId: string; workspaceId: string; defaultEnvironment: PlaidEnvironment },
+): Promise<StatusRow> {
+  const result = await db.execute(sql`
+    with active as (
+      select coalesce(
+        (select ${workspacePlaidSettings.environment} from ${workspacePlaidSettings}
+          where ${workspacePlaidSettings.workspaceId} = ${input.workspaceId}),
+        ${input.defaultEnvironment}
+      ) as environment
+    )
+    select active.environment,
+      item.plaid_item_id, item.institution_id, item.institution_name, item.status, item.has_new_accounts,
+      item.linked_at, item.updated_at,
+      coalesce((
+        select json_agg(json_build_object(
+          'account_id', account.plaid_account_id, 'name', account.name, 'mask', account.mask,
+          'type', account.type, 'subtype', account.subtype) order by account.name, account.plaid_account_id)
+        from plaid_accounts account
+        where account.item_id = item.id and not account.is_revoked
+      ), '[]'::json) as accounts
+    from active
+    left join plaid_items item
+      on item.user_id = ${input.userId} and item.environment = active.environment and item.status <> 'removed'
+  `)
+  const row = (result as unknown as { rows: Array<Record<string, unknown>> }).rows[0] ?? {}
+  const environment = row.environment as PlaidEnvironment
+  if (!row.plaid_item_id) return { environment, item: null }
+  return {
+    environment,
+    item: {
+      plaidItemId: row.plaid_item_id as string,
+      institutionId: (row.institution_id as string | null) ?? null,
+      institutionName: (row.institution_name as string | null) ?? null,
+      status: row.status as ItemStatus,
+      hasNewAccounts: row.has_new_accounts as boolean,
+      linkedAt: new Date(row.linked_at as string),
+      updatedAt: new Date(row.updated_at as string),
+      accounts: parseJson<StatusAccount[]>(row.accounts),
+    },
+  }
+}
+
+/** Serializes linking for one user and environment, so a relink and its replacement cannot interleave. */
+export async function lockUserEnvironment(
+  tx: Queryable,
+  userId: string,
+  environment: PlaidEnvironment,
+): Promise<void> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`plaid-link:${userId}:${environment}`}, 0))`,
+  )
+}
+
+export async function insertItem(
+  tx: Queryable,
+  item: {
+    id: string
+    workspaceId: string
+    userId: string
+    environment: PlaidEnvironment
+    plaidItemId: string
+    institutionId: string | null
+    institutionName: string | null
+    webhookUrl: string | null
+    consentExpiresAt: Date | null
+    accessTokenCiphertext: string
+    accessTokenKeyId: string
+  },
+): Promise<void> {
+  await tx.insert(plaidItems).values({ ...item, status: 'good' })
+}
+
+/** Update-mode relink of the same Item: fresh token and a clean state. */
+export async function refreshItem(
+  tx: Queryable,
+  id: string,
+  changes: {
+    institutionName: string | null
+    accessTokenCiphertext: string
+    accessTokenKeyId: string
+    consentExpiresAt: Date | null
+  },
+): Promise<void> {
+  await tx
+    .update(plaidItems)
+    .set({ ...changes, status: 'good', errorCode: null, hasNewAccounts: false, updatedAt: new Date() })
+    .where(eq(plaidItems.id, id))
+}
+
+export async function markItemRemoved(tx: Queryable, id: string): Promise<void> {
+  const now = new Date()
+  await tx
+    .update(plaidItems)
+    .set({
+      status: 'removed',
+      accessTokenCiphertext: null,
+      accessTokenKeyId: null,
+      removedAt: now,
+      updatedAt: now,
+    })
+    .where(eq(plaidItems.id, id))
+}
+
+export async function replaceAccounts(
+  tx: Queryable,
+  itemId: string,
+  accounts: Array<{
+    plaidAccountId: string
+    name: string
+    officialName: string | null
+    mask: string | null
+    type: string
+    subtype: string | null
+    verificationStatus: string | null
+  }>,
+): Promise<void> {
+  await tx.delete(plaidAccounts).where(eq(plaidAccounts.itemId, itemId))
+  if (accounts.length > 0)
+    await tx.insert(plaidAccounts).values(accounts.map((account) => ({ ...account, itemId })))
+}
+
+export async function insertLinkEvents(
+  db: Queryable,
+  events: Array<typeof linkEvents.$inferInsert>,
+): Promise<void> {
+  if (events.length > 0) await db.insert(linkEvents).values(events)
+}
+
+/** Every stored access token, for key rotation. */
+export async function listEncryptedAccessTokens(
+  db: Queryable,
+): Promise<Array<{ id: string; accessTokenCiphertext: string; accessTokenKeyId: string }>> {
+  const rows = await db
+    .select({
+      id: plaidItems.id,
+      accessTokenCiphertext: plaidItems.accessTokenCiphertext,
+      accessTokenKeyId: plaidItems.accessTokenKeyId,
+    })
+    .from(plaidItems)
+    .where(isNotNull(plaidItems.accessTokenCiphertext))
+  return rows as Array<{ id: string; accessTokenCiphertext: string; accessTokenKeyId: string }>
+}
+
+export async function replaceAccessTokenCiphertext(
+  db: Queryable,
+  id: string,
+  value: { accessTokenCiphertext: string; accessTokenKeyId: string },
+): Promise<void> {
+  await db.update(plaidItems).set(value).where(eq(plaidItems.id, id))
+}
+
+// node-postgres parses json columns; PGlite may hand back text for json built in a query.
+function parseJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T
+}

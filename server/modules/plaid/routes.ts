@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { RequestOrigin } from '../auth/service.ts'
+import { requireSession, sessionOf } from '../auth/session-guard.ts'
+import {
+  ExchangeBodySchema,
+  ExchangeResponseSchema,
+  FireWebhookBodySchema,
+  LinkEventsBodySchema,
+  LinkTokenBodySchema,
+  LinkTokenResponseSchema,
+  StatusResponseSchema,
+} from './schemas.ts'
+import type { BankLinkingService } from './service.ts'
+
+export type PlaidRoutesOptions = { bankLinking: BankLinkingService; linkTokensPerMinute: number }
+
+export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async (app, options) => {
+  const { bankLinking } = options
+  // Every /api/plaid route needs a session, checked before the body is even parsed.
+  app.addHook('onRequest', requireSession)
+
+  app.post(
+    '/api/plaid/link-token',
+    {
+      // `curl -X POST` with no body asks for a normal link token.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+      schema: { body: LinkTokenBodySchema, response: { 200: LinkTokenResponseSchema } },
+      config: {
+        rateLimit: {
+          max: options.linkTokensPerMinute,
+          timeWindow: 60_000,
+          hook: 'preHandler',
+          keyGenerator: (request) => `link-token:${sessionOf(request).user.id}`,
+        },
+      },
+    },
+    async (request) => bankLinking.createLinkToken(sessionOf(request), { mode: request.body.mode }),
+  )
+
+  app.post(
+    '/api/plaid/exchange',
+    { schema: { body: ExchangeBodySchema, response: { 200: ExchangeResponseSchema } } },
+    async (request) =>
+      bankLinking.exchangePublicToken(sessionOf(request), request.body.public_token, originOf(request)),
+  )
+
+  app.get('/api/plaid/status', { schema: { response: { 200: StatusResponseSchema } } }, async (request) =>
+    bankLinking.getStatus(sessionOf(request)),
+  )
+
+  app.delete('/api/plaid/item', async (request) => bankLinking.unlink(sessionOf(request), originOf(request)))
+
+  app.post('/api/plaid/link-events', { schema: { body: LinkEventsBodySchema } }, async (request, reply) => {
+    await bankLinking.recordLinkEvents(sessionOf(request), request.body.events)
+    return reply.status(202).send({ accepted: request.body.events.length })
+  })
+
+  app.post('/api/plaid/sandbox/reset-login', async (request) => {
+    await bankLinking.simulate(sessionOf(request), { kind: 'reset_login' }, originOf(request))
+    return { ok: true }
+  })
+
+  app.post(
+    '/api/plaid/sandbox/fire-webhook',
+    { schema: { body: FireWebhookBodySchema } },
+    async (request) => {
+      await bankLinking.simulate(
+        sessionOf(request),
+        { kind: 'fire_webhook', webhookCode: request.body.webhook_code },
+        originOf(request),
+      )
+      return { ok: true }
+    },
+  )
+}
+
+export function originOf(request: FastifyRequest): RequestOrigin {
+  return { ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null }
+}

@@ -1,0 +1,101 @@
+import Type from 'typebox'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()])
+const ShortText = (maxLength: number, pattern?: string) =>
+  Nullable(Type.String({ maxLength, ...(pattern ? { pattern } : {}) }))
+
+export const LinkTokenBodySchema = Type.Object(
+  { mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update')])) },
+  { additionalProperties: false },
+)
+
+export const LinkTokenResponseSchema = Type.Object({
+  link_token: Type.String(),
+  expiration: Type.String(),
+  environment: Type.String(),
+  mode: Type.Union([Type.Literal('create'), Type.Literal('update')]),
+  persist_ready: Type.Boolean(),
+})
+
+/** Plaid's public tokens are `public-<environment>-<uuid>`; anything else never reaches Plaid. */
+export const PUBLIC_TOKEN_PATTERN = '^public-(sandbox|development|production)-[A-Za-z0-9-]{8,200}$'
+
+export const ExchangeBodySchema = Type.Object(
+  { public_token: Type.String({ minLength: 1, maxLength: 256, pattern: PUBLIC_TOKEN_PATTERN }) },
+  { additionalProperties: false },
+)
+
+export const ExchangeResponseSchema = Type.Object({
+  item_id: Type.String(),
+  institution_id: Nullable(Type.String()),
+  persisted: Type.Boolean(),
+  persist_hint: Nullable(Type.String()),
+})
+
+const AccountSchema = Type.Object({
+  account_id: Type.String(),
+  name: Type.String(),
+  mask: Nullable(Type.String()),
+  type: Type.String(),
+  subtype: Nullable(Type.String()),
+})
+
+export const StatusResponseSchema = Type.Object({
+  connected: Type.Boolean(),
+  environment: Type.String(),
+  item: Nullable(
+    Type.Object({
+      item_id: Type.String(),
+      institution_id: Nullable(Type.String()),
+      institution_name: Nullable(Type.String()),
+      status: Type.String(),
+      accounts: Type.Array(AccountSchema),
+      linked_at: Type.String(),
+      updated_at: Type.String(),
+    }),
+  ),
+  action: Nullable(Type.Union([Type.Literal('link'), Type.Literal('update')])),
+})
+
+// Identifiers and names only: a value shaped like a Plaid token is rejected, so a buggy client
+// cannot park a public or access token in the support table.
+const NOT_A_TOKEN = '^(?!(public|access|link)-(sandbox|development|production)-)[\\w .:/-]*$'
+
+export const LinkEventsBodySchema = Type.Object(
+  {
+    events: Type.Array(
+      Type.Object(
+        {
+          type: Type.Union([Type.Literal('event'), Type.Literal('exit')]),
+          event_name: Type.Optional(ShortText(64, '^[A-Z0-9_]*$')),
+          view_name: Type.Optional(ShortText(64, '^[A-Z0-9_]*$')),
+          link_session_id: Type.Optional(ShortText(64, NOT_A_TOKEN)),
+          request_id: Type.Optional(ShortText(64, NOT_A_TOKEN)),
+          error_type: Type.Optional(ShortText(64, '^[A-Z0-9_]*$')),
+          error_code: Type.Optional(ShortText(64, '^[A-Z0-9_]*$')),
+          institution_id: Type.Optional(ShortText(64, '^[\\w-]*$')),
+          exit_status: Type.Optional(ShortText(64, '^[a-z_]*$')),
+          timestamp: Type.Optional(ShortText(40, '^\\d{4}-\\d{2}-\\d{2}T[\\d:.]+(Z|[+-]\\d{2}:\\d{2})$')),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 50 },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const SIMULATED_WEBHOOK_CODES = [
+  'NEW_ACCOUNTS_AVAILABLE',
+  'PENDING_DISCONNECT',
+  'USER_PERMISSION_REVOKED',
+  'USER_ACCOUNT_REVOKED',
+  'LOGIN_REPAIRED',
+  'DEFAULT_UPDATE',
+] as const
+
+export const FireWebhookBodySchema = Type.Object(
+  { webhook_code: Type.Union(SIMULATED_WEBHOOK_CODES.map((code) => Type.Literal(code))) },
+  { additionalProperties: false },
+)

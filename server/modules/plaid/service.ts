@@ -1,0 +1,434 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../../db/client.ts'
+import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
+import { AppError } from '../../errors.ts'
+import type { Keyring } from '../../security/keyring.ts'
+import type { AuditService } from '../audit/service.ts'
+import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import type { WorkspaceSettingsService } from '../workspace/service.ts'
+import { appErrorFromPlaid, type PlaidConnection, type PlaidGateway, PlaidRequestError } from './gateway.ts'
+import * as repository from './repository.ts'
+
+export const ACCESS_TOKEN_PURPOSE = 'plaid_items.access_token'
+export const WEBHOOK_PATH = '/api/webhooks/plaid'
+
+export const PERSIST_HINT =
+  'Your bank connection could not be saved, so it has been disconnected again. ' +
+  'Ask your administrator to check the encryption key configuration, then link your account again.'
+
+/** Item states in which Plaid needs the user back in Link (update mode) before the Item works again. */
+const NEEDS_UPDATE: ReadonlySet<ItemStatus> = new Set([
+  'login_required',
+  'pending_expiration',
+  'pending_disconnect',
+])
+
+export type LinkTokenResult = {
+  link_token: string
+  expiration: string
+  environment: PlaidEnvironment
+  mode: 'create' | 'update'
+  persist_ready: boolean
+}
+
+export type ExchangeResult = {
+  item_id: string
+  institution_id: string | null
+  persisted: boolean
+  persist_hint: string | null
+}
+
+export type StatusResult = {
+  connected: boolean
+  environment: PlaidEnvironment
+  item: null | {
+    item_id: string
+    institution_id: string | null
+    institution_name: string | null
+    status: Exclude<ItemStatus, 'removed'>
+    accounts: repository.StatusAccount[]
+    linked_at: string
+    updated_at: string
+  }
+  action: null | 'link' | 'update'
+}
+
+export type LinkEventInput = {
+  type: 'event' | 'exit'
+  event_name?: string | null
+  view_name?: string | null
+  link_session_id?: string | null
+  request_id?: string | null
+  error_type?: string | null
+  error_code?: string | null
+  institution_id?: string | null
+  exit_status?: string | null
+  timestamp?: string | null
+}
+
+export type BankLinkingService = ReturnType<typeof createBankLinkingService>
+
+export function createBankLinkingService(deps: {
+  db: Database
+  gateway: PlaidGateway
+  keyring: Keyring
+  audit: AuditService
+  settings: WorkspaceSettingsService
+  defaultEnvironment: PlaidEnvironment
+  logger: FastifyBaseLogger
+}) {
+  const { db, gateway, keyring, audit, settings } = deps
+
+  /** The workspace's active environment with usable credentials, or 503 for the administrator to fix. */
+  async function connectionFor(workspaceId: string): Promise<PlaidConnection & { webhookUrl: string }> {
+    const credentials = await settings.resolvePlaidCredentials(workspaceId)
+    if (!credentials.clientId || !credentials.secret) {
+      throw new AppError(
+        'PLAID_NOT_CONFIGURED',
+        'Bank linking is not set up for this workspace yet. Ask your administrator to add the Plaid credentials.',
+      )
+    }
+    return {
+      environment: credentials.environment,
+      clientId: credentials.clientId,
+      secret: credentials.secret,
+      webhookUrl: `${credentials.webhookBaseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`,
+    }
+  }
+
+  function decryptAccessToken(item: repository.StoredItem): string | null {
+    if (!item.accessTokenCiphertext || !item.accessTokenKeyId || !keyring.status.isConfigured) return null
+    return keyring.decrypt(
+      { keyId: item.accessTokenKeyId, ciphertext: item.accessTokenCiphertext },
+      { purpose: ACCESS_TOKEN_PURPOSE, rowId: item.id },
+    )
+  }
+
+  async function plaidCall<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      if (error instanceof PlaidRequestError) {
+        deps.logger.warn(
+          {
+            plaid_error_code: error.errorCode,
+            plaid_error_type: error.errorType,
+            plaid_request_id: error.requestId,
+          },
+          error.message,
+        )
+        throw appErrorFromPlaid(error)
+      }
+      throw error
+    }
+  }
+
+  /** Removes an Item at Plaid; an Item Plaid no longer knows is already what we want. */
+  async function removeAtPlaid(connection: PlaidConnection, accessToken: string): Promise<boolean> {
+    try {
+      await gateway.removeItem(connection, accessToken)
+      return true
+    } catch (error) {
+      if (
+        error instanceof PlaidRequestError &&
+        (error.errorCode === 'ITEM_NOT_FOUND' || error.errorCode === 'INVALID_ACCESS_TOKEN')
+      ) {
+        return true
+      }
+      deps.logger.error(
+        { plaid_error_code: (error as PlaidRequestError).errorCode ?? null },
+        'could not remove an Item at Plaid',
+      )
+      return false
+    }
+  }
+
+  function auditEvent(
+    session: SessionContext,
+    origin: RequestOrigin,
+    action: string,
+    details: Record<string, unknown>,
+  ) {
+    return {
+      chainKey: `workspace:${session.workspace.id}`,
+      workspaceId: session.workspace.id,
+      actorUserId: session.user.id,
+      action,
+      subjectType: 'plaid_item',
+      subjectId: typeof details.item_id === 'string' ? details.item_id : null,
+      details,
+      ipAddress: origin.ipAddress,
+      userAgent: origin.userAgent,
+    }
+  }
+
+  return {
+    async createLinkToken(
+      session: SessionContext,
+      request: { mode?: 'create' | 'update' },
+    ): Promise<LinkTokenResult> {
+      const connection = await connectionFor(session.workspace.id)
+      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      const isUpdateWanted =
+        request.mode === 'update' || (item !== null && (NEEDS_UPDATE.has(item.status) || item.hasNewAccounts))
+      if (request.mode === 'update' && (!item || item.status === 'revoked')) {
+        throw new AppError('CONFLICT', 'There is no bank connection to update. Link an account first.')
+      }
+      const accessToken = isUpdateWanted && item ? decryptAccessToken(item) : null
+      if (request.mode === 'update' && !accessToken) {
+        throw new AppError(
+          'ENCRYPTION_KEY_MISSING',
+          'The stored bank connection cannot be read. Ask your administrator to check the encryption key configuration.',
+        )
+      }
+      const token = await plaidCall(() =>
+        gateway.createLinkToken(connection, {
+          // Our opaque user id: Plaid never learns the user's name or e-mail from us.
+          clientUserId: session.user.id,
+          webhookUrl: connection.webhookUrl,
+          ...(accessToken ? { accessToken, shouldSelectNewAccounts: item?.hasNewAccounts ?? false } : {}),
+        }),
+      )
+      return {
+        link_token: token.linkToken,
+        expiration: token.expiration,
+        environment: connection.environment,
+        mode: accessToken ? 'update' : 'create',
+        persist_ready: keyring.status.isConfigured,
+      }
+    },
+
+    async exchangePublicToken(
+      session: SessionContext,
+      publicToken: string,
+      origin: RequestOrigin,
+    ): Promise<ExchangeResult> {
+      const connection = await connectionFor(session.workspace.id)
+      const exchanged = await plaidCall(() => gateway.exchangePublicToken(connection, publicToken))
+      const plaidItem = await plaidCall(() => gateway.getItem(connection, exchanged.accessToken))
+
+      if (!keyring.status.isConfigured) {
+        // Without a key the token cannot be stored; remove the Item at once so no orphaned,
+        // billable connection stays behind at Plaid.
+        const isRemoved = await removeAtPlaid(connection, exchanged.accessToken)
+        await audit.record(
+          auditEvent(session, origin, 'plaid.item_not_persisted', {
+            item_id: exchanged.itemId,
+            institution_id: plaidItem.institutionId,
+            environment: connection.environment,
+            removed_at_plaid: isRemoved,
+            reason: 'encryption_key_missing',
+          }),
+        )
+        return {
+          item_id: exchanged.itemId,
+          institution_id: plaidItem.institutionId,
+          persisted: false,
+          persist_hint: PERSIST_HINT,
+        }
+      }
+
+      const accounts = await plaidCall(() => gateway.getAccounts(connection, exchanged.accessToken))
+      const institutionName = plaidItem.institutionId
+        ? await gateway.getInstitutionName(connection, plaidItem.institutionId).catch(() => null)
+        : null
+
+      const replaced = await db.transaction(async (tx) => {
+        await repository.lockUserEnvironment(tx, session.user.id, connection.environment)
+        const previous = await repository.findLiveItem(tx, session.user.id, connection.environment)
+        const isSameItem = previous?.plaidItemId === exchanged.itemId
+        const rowId = isSameItem && previous ? previous.id : randomUUID()
+        const encrypted = keyring.encrypt(exchanged.accessToken, { purpose: ACCESS_TOKEN_PURPOSE, rowId })
+        const consentExpiresAt = plaidItem.consentExpiresAt ? new Date(plaidItem.consentExpiresAt) : null
+        let replacedItem: { plaidItemId: string; accessToken: string | null } | null = null
+
+        if (isSameItem) {
+          await repository.refreshItem(tx, rowId, {
+            institutionName,
+            accessTokenCiphertext: encrypted.ciphertext,
+            accessTokenKeyId: encrypted.keyId,
+            consentExpiresAt,
+          })
+        } else {
+          if (previous) {
+            replacedItem = { plaidItemId: previous.plaidItemId, accessToken: decryptAccessToken(previous) }
+            await repository.markItemRemoved(tx, previous.id)
+          }
+          await repository.insertItem(tx, {
+            id: rowId,
+            workspaceId: session.workspace.id,
+            userId: session.user.id,
+            environment: connection.environment,
+            plaidItemId: exchanged.itemId,
+            institutionId: plaidItem.institutionId,
+            institutionName,
+            webhookUrl: plaidItem.webhookUrl,
+            consentExpiresAt,
+            accessTokenCiphertext: encrypted.ciphertext,
+            accessTokenKeyId: encrypted.keyId,
+          })
+        }
+        await repository.replaceAccounts(
+          tx,
+          rowId,
+          accounts.map((account) => ({
+            plaidAccountId: account.accountId,
+            name: account.name,
+            officialName: account.officialName,
+            mask: account.mask,
+            type: account.type,
+            subtype: account.subtype,
+            verificationStatus: account.verificationStatus,
+          })),
+        )
+        await audit.record(
+          auditEvent(session, origin, isSameItem ? 'plaid.item_relinked' : 'plaid.item_linked', {
+            item_id: exchanged.itemId,
+            institution_id: plaidItem.institutionId,
+            institution_name: institutionName,
+            environment: connection.environment,
+            account_masks: accounts.map((account) => account.mask),
+            replaced_item_id: replacedItem?.plaidItemId ?? null,
+          }),
+          tx,
+        )
+        return replacedItem
+      })
+
+      // Plaid is told after our commit: if this fails the old Item is already gone on our side and
+      // the failure is logged; Plaid's own cleanup of unused Items is the backstop.
+      if (replaced?.accessToken) await removeAtPlaid(connection, replaced.accessToken)
+      return {
+        item_id: exchanged.itemId,
+        institution_id: plaidItem.institutionId,
+        persisted: true,
+        persist_hint: null,
+      }
+    },
+
+    async getStatus(session: SessionContext): Promise<StatusResult> {
+      const row = await repository.findStatus(db, {
+        userId: session.user.id,
+        workspaceId: session.workspace.id,
+        defaultEnvironment: deps.defaultEnvironment,
+      })
+      const item = row.item
+      const status = item?.status === 'removed' ? null : item
+      return {
+        connected: status !== null && status !== undefined && status.status !== 'revoked',
+        environment: row.environment,
+        item: status
+          ? {
+              item_id: status.plaidItemId,
+              institution_id: status.institutionId,
+              institution_name: status.institutionName,
+              status: status.status as Exclude<ItemStatus, 'removed'>,
+              accounts: status.accounts,
+              linked_at: status.linkedAt.toISOString(),
+              updated_at: status.updatedAt.toISOString(),
+            }
+          : null,
+        action:
+          !status || status.status === 'revoked'
+            ? 'link'
+            : NEEDS_UPDATE.has(status.status) || status.hasNewAccounts
+              ? 'update'
+              : null,
+      }
+    },
+
+    /** Unlinks the user's Item in the active environment; calling it again is harmless. */
+    async unlink(session: SessionContext, origin: RequestOrigin): Promise<{ removed: boolean }> {
+      const connection = await connectionFor(session.workspace.id)
+      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      if (!item) return { removed: false }
+      const accessToken = decryptAccessToken(item)
+      const isRemovedAtPlaid = accessToken ? await removeAtPlaid(connection, accessToken) : true
+      if (!isRemovedAtPlaid) {
+        throw new AppError(
+          'PLAID_UNAVAILABLE',
+          'Plaid could not remove the connection right now. Please try again.',
+        )
+      }
+      await db.transaction(async (tx) => {
+        await repository.markItemRemoved(tx, item.id)
+        await audit.record(
+          auditEvent(session, origin, 'plaid.item_removed', {
+            item_id: item.plaidItemId,
+            institution_id: item.institutionId,
+            environment: item.environment,
+          }),
+          tx,
+        )
+      })
+      return { removed: true }
+    },
+
+    async recordLinkEvents(session: SessionContext, events: LinkEventInput[]): Promise<void> {
+      const environment = await settings.getActiveEnvironment(session.workspace.id)
+      await repository.insertLinkEvents(
+        db,
+        events.map((event) => ({
+          workspaceId: session.workspace.id,
+          userId: session.user.id,
+          environment,
+          kind: event.type,
+          eventName: event.event_name ?? null,
+          viewName: event.view_name ?? null,
+          linkSessionId: event.link_session_id ?? null,
+          requestId: event.request_id ?? null,
+          errorType: event.error_type ?? null,
+          errorCode: event.error_code ?? null,
+          institutionId: event.institution_id ?? null,
+          exitStatus: event.exit_status ?? null,
+          occurredAt: event.timestamp ? new Date(event.timestamp) : null,
+        })),
+      )
+    },
+
+    /** Sandbox-only simulations for the lab: make Plaid put the user's Item into a state. */
+    async simulate(
+      session: SessionContext,
+      simulation: { kind: 'reset_login' } | { kind: 'fire_webhook'; webhookCode: string },
+      origin: RequestOrigin,
+    ): Promise<void> {
+      const connection = await connectionFor(session.workspace.id)
+      if (connection.environment === 'production') {
+        throw new AppError('FORBIDDEN', 'Simulations are only available in the emulator and Plaid Sandbox.')
+      }
+      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      const accessToken = item ? decryptAccessToken(item) : null
+      if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
+      await plaidCall(() =>
+        simulation.kind === 'reset_login'
+          ? gateway.resetLoginInSandbox(connection, accessToken)
+          : gateway.fireWebhookInSandbox(connection, accessToken, simulation.webhookCode),
+      )
+      await audit.record(
+        auditEvent(session, origin, 'plaid.sandbox_simulation', {
+          item_id: item.plaidItemId,
+          simulation: simulation.kind,
+          webhook_code: simulation.kind === 'fire_webhook' ? simulation.webhookCode : null,
+        }),
+      )
+    },
+  }
+}
+
+/** Re-encrypts stored access tokens under the active key (`npm run keys:rotate`); returns how many. */
+export async function rotateStoredAccessTokens(deps: { db: Database; keyring: Keyring }): Promise<number> {
+  let rotated = 0
+  for (const row of await repository.listEncryptedAccessTokens(deps.db)) {
+    const stored = { keyId: row.accessTokenKeyId, ciphertext: row.accessTokenCiphertext }
+    if (!deps.keyring.needsRotation(stored)) continue
+    const binding = { purpose: ACCESS_TOKEN_PURPOSE, rowId: row.id }
+    const encrypted = deps.keyring.encrypt(deps.keyring.decrypt(stored, binding), binding)
+    await repository.replaceAccessTokenCiphertext(deps.db, row.id, {
+      accessTokenCiphertext: encrypted.ciphertext,
+      accessTokenKeyId: encrypted.keyId,
+    })
+    rotated += 1
+  }
+  return rotated
+}
