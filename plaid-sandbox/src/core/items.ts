@@ -1,6 +1,5 @@
 import { plaidError, toEmbeddedError } from '../errors.ts'
 import { findInstitution } from '../fixtures/institutions.ts'
-import { accountView } from './accounts.ts'
 import { isoTimestamp } from './clock.ts'
 import type { SandboxContext } from './context.ts'
 import { newObjectId, newToken, tokenKindOf } from './ids.ts'
@@ -161,10 +160,6 @@ export function itemStatusView(item: ItemRecord): Record<string, unknown> {
       ? { code_sent: item.lastWebhook.code, sent_at: isoTimestamp(item.lastWebhook.sentAt) }
       : null,
   }
-}
-
-export function accountsView(accounts: readonly AccountRecord[]): Record<string, unknown>[] {
-  return accounts.map(accountView)
 }
 
 export function removeItem(ctx: SandboxContext, item: ItemRecord): void {

@@ -5,7 +5,7 @@ import { isoTimestamp } from './clock.ts'
 import type { SandboxContext } from './context.ts'
 import { newToken, tokenKindOf } from './ids.ts'
 import { itemForAccessToken } from './items.ts'
-import type { LinkTokenRecord } from './state.ts'
+import type { LinkSessionRecord, LinkTokenRecord } from './state.ts'
 
 const LINK_TOKEN_LIFETIME_MS = 4 * 60 * 60 * 1000
 const UPDATE_MODE_LINK_TOKEN_LIFETIME_MS = 30 * 60 * 1000
@@ -120,10 +120,7 @@ export function linkTokenGetView(ctx: SandboxContext, record: LinkTokenRecord): 
   }
 }
 
-function linkSessionView(
-  ctx: SandboxContext,
-  session: SandboxContext['store']['state']['linkSessions'][string],
-): Record<string, unknown> {
+function linkSessionView(ctx: SandboxContext, session: LinkSessionRecord): Record<string, unknown> {
   const item = session.result ? ctx.store.state.items[session.result.itemId] : undefined
   const institution = item ? findInstitution(item.institutionId) : undefined
   const results =
