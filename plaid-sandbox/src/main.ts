@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import pino from 'pino'
 import {
   createPlaidSandbox,
+  DEFAULT_SANDBOX_CLIENTS,
   type PlaidSandbox,
   type PlaidSandboxOptions,
   type SandboxClient,
@@ -100,7 +101,7 @@ async function runStandalone(): Promise<void> {
     {
       url: started.url,
       dataDir: config.dataDir ?? null,
-      clients: (config.clients ?? []).map((client) => client.clientId),
+      clients: (config.clients ?? DEFAULT_SANDBOX_CLIENTS).map((client) => client.clientId),
     },
     'plaid-sandbox listening',
   )
