@@ -165,7 +165,7 @@ const CATALOGUE = {
     type: 'ITEM_ERROR',
     status: 400,
     message: 'insufficient authorization was provided to complete the request',
-    display: 'INSUFFICIENT_CREDENTIALS',
+    display: 'The provided credentials were not sufficient. Please try again.',
   },
   INVALID_SEND_METHOD: {
     type: 'ITEM_ERROR',

@@ -12,17 +12,7 @@ export function registerLinkTokenRoutes(app: FastifyInstance, deps: RouteDepende
     '/link/token/create',
     RequestSchemas['/link/token/create'],
     (body, { clientId }) => {
-      const token = createLinkToken(ctx, clientId, {
-        client_name: body.client_name,
-        language: body.language,
-        country_codes: body.country_codes,
-        ...(body.user ? { user: { client_user_id: body.user.client_user_id } } : {}),
-        ...(body.user_id !== undefined ? { user_id: body.user_id } : {}),
-        ...(body.products !== undefined ? { products: body.products } : {}),
-        ...(body.webhook !== undefined ? { webhook: body.webhook } : {}),
-        ...(body.access_token !== undefined ? { access_token: body.access_token } : {}),
-        ...(body.redirect_uri !== undefined ? { redirect_uri: body.redirect_uri } : {}),
-      })
+      const token = createLinkToken(ctx, clientId, body)
       return { link_token: token.linkToken, expiration: isoTimestamp(token.expiresAt) }
     },
   )
