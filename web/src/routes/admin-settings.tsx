@@ -98,8 +98,8 @@ function ForbiddenNotice({ message }: { message: string }) {
   return (
     <Notice tone="error" title="Administrators only">
       <p>
-        Plaid settings can only be viewed and changed by an administrator of {session.workspace.name}. Ask an
-        administrator if something needs to change.
+        Plaid settings are managed by the administrators of {session.workspace.name}; ask one of them if
+        something needs to change.
       </p>
       <p className="muted">{message}</p>
     </Notice>

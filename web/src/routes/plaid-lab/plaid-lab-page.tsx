@@ -77,11 +77,6 @@ export function PlaidLabPage() {
               </div>
             </dl>
           )}
-          {lab.tokenStep.phase === 'done' && !lab.tokenStep.data.persist_ready && (
-            <Notice tone="warning" title="This link will not be saved" live>
-              <p>{PERSIST_NOT_READY}</p>
-            </Notice>
-          )}
           <StepExchange step={lab.tokenStep} />
         </StepCard>
 

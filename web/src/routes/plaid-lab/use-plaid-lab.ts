@@ -105,6 +105,7 @@ export function usePlaidLab() {
   }, [])
 
   const markLinkOpened = useCallback(() => {
+    setTokenRenewedAfterExpiry(false)
     setLinkOutcome({ kind: 'open', mode: activeToken?.mode ?? 'create' })
   }, [activeToken])
 
