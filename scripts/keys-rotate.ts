@@ -38,8 +38,10 @@ try {
     },
   })
   const rotatedSecrets = await settings.rotateSecrets()
+  const rotatedTokens = await rotateStoredAccessTokens({ db: database.db, keyring })
   console.info(
-    `Active key: ${keyring.status.activeKeyId}. Re-encrypted workspace Plaid secrets: ${rotatedSecrets}.`,
+    `Active key: ${keyring.status.activeKeyId}. Re-encrypted workspace Plaid secrets: ${rotatedSecrets}, ` +
+      `Plaid access tokens: ${rotatedTokens}.`,
   )
 } finally {
   await database.close()
