@@ -164,3 +164,20 @@ describe('cross-site request protection', () => {
     expect((await change(headers)).statusCode).toBe(200)
   })
 })
+
+describe('session cookie on an https public URL', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await buildTestApp({ env: { PUBLIC_URL: 'https://closings.safeclose.test' } })
+  })
+  afterAll(() => t.close())
+
+  it('marks the cookie Secure', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      payload: { email: DEMO.admin, password: DEMO.password },
+    })
+    expect(response.cookies.find((entry) => entry.name === 'safeclose_session')?.secure).toBe(true)
+  })
+})
