@@ -5,3 +5,4 @@
  */
 export * from './schema/foundation.ts'
 export * from './schema/plaid.ts'
+export * from './schema/signing.ts'

@@ -1,0 +1,227 @@
+import { sql } from 'drizzle-orm'
+import {
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { createdAt, sessions, users, workspaces } from './foundation.ts'
+import { plaidItems } from './plaid.ts'
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' })
+
+export const PACKAGE_STATUSES = ['draft', 'active', 'complete', 'cancelled'] as const
+export type PackageStatus = (typeof PACKAGE_STATUSES)[number]
+
+export const SIGNER_STATUSES = ['invited', 'opened', 'bank_verified', 'signed'] as const
+export type SignerStatus = (typeof SIGNER_STATUSES)[number]
+
+export const OWNERSHIP_VERDICTS = ['verified', 'needs_review', 'mismatch'] as const
+export type OwnershipVerdict = (typeof OWNERSHIP_VERDICTS)[number]
+
+export const DOCUMENT_KINDS = ['markdown', 'pdf'] as const
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
+
+/** A signing package: documents for signers to sign, draft → active → complete | cancelled. */
+export const signingPackages = pgTable(
+  'signing_packages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    note: text('note'),
+    status: text('status').$type<PackageStatus>().notNull().default('draft'),
+    cancelReason: text('cancel_reason'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+  },
+  (table) => [
+    check(
+      'signing_packages_status_check',
+      sql`${table.status} in ('draft', 'active', 'complete', 'cancelled')`,
+    ),
+    check(
+      'signing_packages_cancel_reason_check',
+      sql`(${table.status} = 'cancelled') = (${table.cancelReason} is not null)`,
+    ),
+    index('signing_packages_workspace_idx').on(table.workspaceId, table.createdAt),
+  ],
+)
+
+/**
+ * A document of a package, shown to signers in `position` order. Markdown is kept as text, a PDF as
+ * bytes; the SHA-256 of the content goes into the audit trail so the signed version is provable.
+ */
+export const signingDocuments = pgTable(
+  'signing_documents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => signingPackages.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    kind: text('kind').$type<DocumentKind>().notNull(),
+    markdown: text('markdown'),
+    pdf: bytea('pdf'),
+    byteSize: integer('byte_size').notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check('signing_documents_kind_check', sql`${table.kind} in ('markdown', 'pdf')`),
+    check(
+      'signing_documents_content_check',
+      sql`(${table.kind} = 'markdown' and ${table.markdown} is not null and ${table.pdf} is null) or (${table.kind} = 'pdf' and ${table.pdf} is not null and ${table.markdown} is null)`,
+    ),
+    uniqueIndex('signing_documents_position_key').on(table.packageId, table.position),
+  ],
+)
+
+/** A person who signs a package. `user_id` is set once they open their link (account by e-mail). */
+export const signers = pgTable(
+  'signers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    packageId: uuid('package_id')
+      .notNull()
+      .references(() => signingPackages.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    legalName: text('legal_name').notNull(),
+    email: text('email').notNull(),
+    isBankRequired: boolean('is_bank_required').notNull().default(true),
+    status: text('status').$type<SignerStatus>().notNull().default('invited'),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    openedAt: timestamp('opened_at', { withTimezone: true }),
+    signedAt: timestamp('signed_at', { withTimezone: true }),
+    signatureName: text('signature_name'),
+    signatureIpAddress: text('signature_ip_address'),
+    signatureUserAgent: text('signature_user_agent'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check(
+      'signers_status_check',
+      sql`${table.status} in ('invited', 'opened', 'bank_verified', 'signed')`,
+    ),
+    uniqueIndex('signers_position_key').on(table.packageId, table.position),
+    uniqueIndex('signers_email_key').on(table.packageId, sql`lower(${table.email})`),
+    index('signers_user_idx').on(table.userId),
+  ],
+)
+
+/** Which documents a signer has opened; the first view of each is an audit event. */
+export const signerDocumentViews = pgTable(
+  'signer_document_views',
+  {
+    signerId: uuid('signer_id')
+      .notNull()
+      .references(() => signers.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => signingDocuments.id, { onDelete: 'cascade' }),
+    viewedAt: timestamp('viewed_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.signerId, table.documentId] })],
+)
+
+/**
+ * The signer's payout account and the ownership check against it. Display data only (institution,
+ * name, mask); the Item's live status is read from plaid_items.
+ */
+export const signerBankVerifications = pgTable(
+  'signer_bank_verifications',
+  {
+    signerId: uuid('signer_id')
+      .primaryKey()
+      .references(() => signers.id, { onDelete: 'cascade' }),
+    itemId: uuid('item_id').references(() => plaidItems.id, { onDelete: 'set null' }),
+    plaidItemId: text('plaid_item_id').notNull(),
+    plaidAccountId: text('plaid_account_id').notNull(),
+    institutionName: text('institution_name'),
+    accountName: text('account_name').notNull(),
+    accountMask: text('account_mask'),
+    verdict: text('verdict').$type<OwnershipVerdict>().notNull(),
+    nameScore: integer('name_score'),
+    emailScore: integer('email_score'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    check(
+      'signer_bank_verifications_verdict_check',
+      sql`${table.verdict} in ('verified', 'needs_review', 'mismatch')`,
+    ),
+    index('signer_bank_verifications_item_idx').on(table.plaidItemId),
+  ],
+)
+
+/** Signing links: only a SHA-256 of the token is stored, as for sessions. */
+export const signingLinks = pgTable(
+  'signing_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    signerId: uuid('signer_id')
+      .notNull()
+      .references(() => signers.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('signing_links_token_hash_key').on(table.tokenHash),
+    index('signing_links_signer_idx').on(table.signerId),
+  ],
+)
+
+/**
+ * Narrows a session opened through a signing link to one signer record: such a session may act as
+ * that signer and link a bank, but role-gated routes refuse it. Revoking the link ends the session.
+ */
+export const signerSessions = pgTable(
+  'signer_sessions',
+  {
+    sessionTokenHash: text('session_token_hash')
+      .primaryKey()
+      .references(() => sessions.tokenHash, { onDelete: 'cascade' }),
+    signerId: uuid('signer_id')
+      .notNull()
+      .references(() => signers.id, { onDelete: 'cascade' }),
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => signingLinks.id, { onDelete: 'cascade' }),
+  },
+  (table) => [index('signer_sessions_link_idx').on(table.linkId)],
+)
+
+/** Per-workspace ownership-match policy. Absent row = defaults (85 / 70, match not required). */
+export const workspaceSigningSettings = pgTable(
+  'workspace_signing_settings',
+  {
+    workspaceId: uuid('workspace_id')
+      .primaryKey()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    verifiedNameScore: integer('verified_name_score').notNull(),
+    reviewNameScore: integer('review_name_score').notNull(),
+    isMatchRequired: boolean('is_match_required').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    check(
+      'workspace_signing_settings_thresholds_check',
+      sql`0 <= ${table.reviewNameScore} and ${table.reviewNameScore} <= ${table.verifiedNameScore} and ${table.verifiedNameScore} <= 100`,
+    ),
+  ],
+)
