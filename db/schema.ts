@@ -6,3 +6,4 @@
 export * from './schema/foundation.ts'
 export * from './schema/plaid.ts'
 export * from './schema/signing.ts'
+export * from './schema/webhooks.ts'
