@@ -16,10 +16,15 @@ import { createAuditService } from './modules/audit/service.ts'
 import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
+import { createMailer, type Mailer } from './modules/email/mailer.ts'
 import { healthRoutes } from './modules/health/routes.ts'
 import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
 import { createBankLinkingService } from './modules/plaid/service.ts'
+import { createAuditTrailService } from './modules/signing/audit-trail.ts'
+import { createSigningManagerService } from './modules/signing/manager-service.ts'
+import { signingRoutes } from './modules/signing/routes.ts'
+import { createSignerFlowService } from './modules/signing/signer-service.ts'
 import { workspaceRoutes } from './modules/workspace/routes.ts'
 import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
 import type { Keyring } from './security/keyring.ts'
@@ -39,6 +44,8 @@ export type AppDependencies = {
   webDistDir?: string
   /** Overrides the Plaid gateway (its base URL for the emulator comes from config otherwise). */
   plaidGateway?: PlaidGateway
+  /** Overrides the e-mail transport built from SMTP_URL (tests capture invitations this way). */
+  mailer?: Mailer
 }
 
 /**
@@ -88,6 +95,22 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     logger: app.log,
   })
 
+  const signingDeps = {
+    db,
+    audit,
+    auth,
+    mailer:
+      deps.mailer ??
+      createMailer({ smtpUrl: config.email.smtpUrl, from: config.email.from, logger: app.log }),
+    publicUrl: config.publicUrl,
+    linkTtlHours: config.signingLinkTtlHours,
+    logger: app.log,
+    now: deps.now,
+  }
+  const signingManager = createSigningManagerService(signingDeps)
+  const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
+  const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
+
   registerErrorHandling(app)
   // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
   app.removeContentTypeParser('text/plain')
@@ -116,6 +139,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   })
   await app.register(workspaceRoutes, { settings })
   await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })
+  await app.register(signingRoutes, {
+    manager: signingManager,
+    signerFlow,
+    auditTrail: signingAuditTrail,
+    isSecureOrigin: config.isSecureOrigin,
+  })
 
   if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
     await app.register(deps.plaidSandboxPlugin, { prefix: PLAID_SANDBOX_PREFIX })

@@ -59,6 +59,23 @@ export const ConfigSchema = Type.Object({
   SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1 }),
   LINK_TOKENS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per user' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://',
+      description: 'Send signing invitations through this SMTP server; unset: managers copy the links',
+    }),
+  ),
+  SMTP_FROM: Type.String({
+    default: 'Safeclose <no-reply@safeclose.invalid>',
+    minLength: 3,
+    description: 'From address of invitation e-mails',
+  }),
+  SIGNING_LINK_TTL_HOURS: Type.Integer({
+    default: 168,
+    minimum: 1,
+    maximum: 2160,
+    description: 'How long a signing link stays valid',
+  }),
 })
 
 type RawConfig = Static<typeof ConfigSchema>
@@ -87,6 +104,8 @@ export type Config = {
   signInAttemptsPerMinute: number
   linkTokensPerMinute: number
   bodyLimitBytes: number
+  email: { smtpUrl: string | null; from: string }
+  signingLinkTtlHours: number
 }
 
 export class ConfigError extends Error {
@@ -131,6 +150,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
     linkTokensPerMinute: raw.LINK_TOKENS_PER_MINUTE,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    email: { smtpUrl: raw.SMTP_URL ?? null, from: raw.SMTP_FROM },
+    signingLinkTtlHours: raw.SIGNING_LINK_TTL_HOURS,
   }
 }
 

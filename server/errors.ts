@@ -19,8 +19,12 @@ export const STATUS_BY_CODE = {
   /** A state-changing request came from another site (Origin / Sec-Fetch-Site check). */
   CROSS_SITE_REQUEST: 403,
   NOT_FOUND: 404,
+  /** The signing link expired, was replaced by a newer one or its package was cancelled. */
+  SIGNING_LINK_EXPIRED: 410,
   /** The request conflicts with current state (e.g. storing a secret while no encryption key exists). */
   CONFLICT: 409,
+  /** A signing step was attempted before the steps it depends on (e.g. signing before the bank check). */
+  STEP_NOT_READY: 409,
   ENCRYPTION_KEY_MISSING: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -112,10 +112,7 @@ export const signers = pgTable(
     createdAt: createdAt(),
   },
   (table) => [
-    check(
-      'signers_status_check',
-      sql`${table.status} in ('invited', 'opened', 'bank_verified', 'signed')`,
-    ),
+    check('signers_status_check', sql`${table.status} in ('invited', 'opened', 'bank_verified', 'signed')`),
     uniqueIndex('signers_position_key').on(table.packageId, table.position),
     uniqueIndex('signers_email_key').on(table.packageId, sql`lower(${table.email})`),
     index('signers_user_idx').on(table.userId),

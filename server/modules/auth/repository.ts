@@ -1,6 +1,6 @@
-import { and, eq, gt, lt, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
-import { memberships, type Role, sessions, users, workspaces } from '../../../db/schema.ts'
+import { memberships, type Role, sessions, signerSessions, users, workspaces } from '../../../db/schema.ts'
 
 export type UserWithPassword = { id: string; email: string; name: string; passwordHash: string }
 
@@ -12,6 +12,8 @@ export type SessionRecord = {
   workspaceName: string
   role: Role
   expiresAt: Date
+  /** Set when the session was opened from a signing link: it acts for this signer record only. */
+  signerId: string | null
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserWithPassword | null> {
@@ -66,6 +68,7 @@ export async function findLiveSession(
       workspaceName: workspaces.name,
       role: memberships.role,
       expiresAt: sessions.expiresAt,
+      signerId: signerSessions.signerId,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -74,6 +77,7 @@ export async function findLiveSession(
       and(eq(memberships.userId, sessions.userId), eq(memberships.workspaceId, sessions.workspaceId)),
     )
     .innerJoin(workspaces, eq(workspaces.id, sessions.workspaceId))
+    .leftJoin(signerSessions, eq(signerSessions.sessionTokenHash, sessions.tokenHash))
     .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)))
     .limit(1)
   return row ?? null
@@ -104,4 +108,40 @@ export async function insertMembership(
   membership: { userId: string; workspaceId: string; role: Role },
 ): Promise<void> {
   await db.insert(memberships).values(membership)
+}
+
+export async function findMembershipRole(
+  db: Queryable,
+  userId: string,
+  workspaceId: string,
+): Promise<Role | null> {
+  const [row] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.userId, userId), eq(memberships.workspaceId, workspaceId)))
+    .limit(1)
+  return row?.role ?? null
+}
+
+export async function insertSignerSession(
+  db: Queryable,
+  scope: { sessionTokenHash: string; signerId: string; linkId: string },
+): Promise<void> {
+  await db.insert(signerSessions).values(scope)
+}
+
+/** Ends every session that was opened from one of these signing links. */
+export async function deleteSessionsOfSigningLinks(db: Queryable, linkIds: string[]): Promise<void> {
+  if (linkIds.length === 0) return
+  await db
+    .delete(sessions)
+    .where(
+      inArray(
+        sessions.tokenHash,
+        db
+          .select({ tokenHash: signerSessions.sessionTokenHash })
+          .from(signerSessions)
+          .where(inArray(signerSessions.linkId, linkIds)),
+      ),
+    )
 }

@@ -37,11 +37,21 @@ export async function requireSession(this: FastifyInstance, request: FastifyRequ
   if (!session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
 }
 
-/** onRequest hook factory: 401 without a session, 403 when the role is not one of `roles`. */
+/**
+ * onRequest hook factory: 401 without a session, 403 when the role is not one of `roles`. A session
+ * opened from a signing link is scoped to its signer record, so it never passes a role check: a link
+ * in an inbox must not carry a manager's or administrator's powers.
+ */
 export function requireRole(...roles: Role[]) {
   return async function requireRoleHandler(this: FastifyInstance, request: FastifyRequest): Promise<void> {
     const session = await this.loadOptionalSession(request)
     if (!session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
+    if (session.signerScope) {
+      throw new AppError(
+        'FORBIDDEN',
+        'This session was opened from a signing link. Sign in with your password.',
+      )
+    }
     if (!roles.includes(session.role)) {
       throw new AppError('FORBIDDEN', 'Your role in this workspace does not allow this action.')
     }

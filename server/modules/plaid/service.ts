@@ -67,6 +67,23 @@ export type LinkEventInput = {
   timestamp?: string | null
 }
 
+/** What the signing flow learns about a chosen payout account: display data and scores, never tokens. */
+export type OwnershipCheck = {
+  item: {
+    rowId: string
+    plaidItemId: string
+    institutionId: string | null
+    institutionName: string | null
+    status: ItemStatus
+  }
+  account: { accountId: string; name: string; mask: string | null }
+  /** Plaid's /identity/match legal-name and e-mail scores; null when Plaid had no identity data. */
+  nameScore: number | null
+  emailScore: number | null
+  /** Why there are no scores, when Plaid refused the match (e.g. PRODUCTS_NOT_SUPPORTED). */
+  identityErrorCode: string | null
+}
+
 export type BankLinkingService = ReturnType<typeof createBankLinkingService>
 
 export function createBankLinkingService(deps: {
@@ -335,6 +352,69 @@ export function createBankLinkingService(deps: {
             : NEEDS_UPDATE.has(status.status) || status.hasNewAccounts
               ? 'update'
               : null,
+      }
+    },
+
+    /**
+     * For the signing flow: finds the chosen account on the user's live Item and asks Plaid how well
+     * the signer's legal name and e-mail match its owners. The access token never leaves this module.
+     */
+    async checkAccountOwnership(
+      session: SessionContext,
+      input: { accountId: string; legalName: string; email: string },
+    ): Promise<OwnershipCheck> {
+      const connection = await connectionFor(session.workspace.id)
+      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      if (!item || item.status === 'revoked') {
+        throw new AppError('STEP_NOT_READY', 'Link a bank account first.')
+      }
+      const { item: status } = await repository.findStatus(db, {
+        userId: session.user.id,
+        workspaceId: session.workspace.id,
+        defaultEnvironment: deps.defaultEnvironment,
+      })
+      const account = status?.accounts.find((candidate) => candidate.account_id === input.accountId)
+      if (!account) throw new AppError('NOT_FOUND', 'That account is not part of your bank connection.')
+      const accessToken = decryptAccessToken(item)
+      if (!accessToken) {
+        throw new AppError(
+          'ENCRYPTION_KEY_MISSING',
+          'The stored bank connection cannot be read. Ask your administrator to check the encryption key configuration.',
+        )
+      }
+      let scores: { nameScore: number | null; emailScore: number | null } | null = null
+      let identityErrorCode: string | null = null
+      try {
+        const matches = await gateway.matchIdentity(connection, accessToken, {
+          legalName: input.legalName,
+          email: input.email,
+        })
+        scores = matches.find((match) => match.accountId === input.accountId) ?? null
+      } catch (error) {
+        if (!(error instanceof PlaidRequestError)) throw error
+        if (error.errorCode === null) throw appErrorFromPlaid(error)
+        if (error.errorCode === 'ITEM_LOGIN_REQUIRED') {
+          throw new AppError('STEP_NOT_READY', 'Your bank asks you to sign in again. Reconnect your account.')
+        }
+        // The Item works but Plaid has no identity data for it: the check is answered, with no scores.
+        deps.logger.warn(
+          { plaid_error_code: error.errorCode, plaid_request_id: error.requestId },
+          'identity match unavailable',
+        )
+        identityErrorCode = error.errorCode
+      }
+      return {
+        item: {
+          rowId: item.id,
+          plaidItemId: item.plaidItemId,
+          institutionId: item.institutionId,
+          institutionName: item.institutionName,
+          status: item.status,
+        },
+        account: { accountId: account.account_id, name: account.name, mask: account.mask },
+        nameScore: scores?.nameScore ?? null,
+        emailScore: scores?.emailScore ?? null,
+        identityErrorCode,
       }
     },
 

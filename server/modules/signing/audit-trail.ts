@@ -1,0 +1,75 @@
+import type { Database } from '../../../db/client.ts'
+import type { AuditService } from '../audit/service.ts'
+import type { SessionContext } from '../auth/service.ts'
+import { renderCompletionCertificate } from './certificate.ts'
+import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
+import * as repository from './repository.ts'
+
+export type AuditTrail = Awaited<ReturnType<ReturnType<typeof createAuditTrailService>['trail']>>
+
+/** The package's hash-chained audit trail, verified on every read, as JSON or a completion certificate. */
+export function createAuditTrailService(deps: {
+  db: Database
+  audit: AuditService
+  manager: SigningManagerService
+  now?: () => Date
+}) {
+  const now = deps.now ?? (() => new Date())
+
+  async function trail(session: SessionContext, packageId: string) {
+    // Resolving the view first is the workspace check: another workspace's package is a 404.
+    const signing = await deps.manager.view(session, packageId)
+    const chainKey = chainKeyOf(signing.id)
+    const [events, verification] = await Promise.all([
+      deps.audit.listChain(chainKey),
+      deps.audit.verifyChain(chainKey),
+    ])
+    const actorIds = [...new Set(events.flatMap((event) => (event.actorUserId ? [event.actorUserId] : [])))]
+    const actors = await repository.findUserNames(deps.db, actorIds)
+    return {
+      signing_id: signing.id,
+      generated_at: now().toISOString(),
+      verification: {
+        is_valid: verification.isValid,
+        event_count: verification.eventCount,
+        first_broken_sequence: verification.isValid ? null : verification.firstBrokenSequence,
+        last_hash: events.at(-1)?.hash ?? null,
+      },
+      events: events.map((event) => {
+        const actor = event.actorUserId ? actors.get(event.actorUserId) : undefined
+        return {
+          sequence: event.sequence,
+          action: event.action,
+          occurred_at: event.occurredAt,
+          actor: event.actorUserId
+            ? { user_id: event.actorUserId, name: actor?.name ?? null, email: actor?.email ?? null }
+            : null,
+          subject_type: event.subjectType,
+          subject_id: event.subjectId,
+          details: event.details,
+          ip_address: event.ipAddress,
+          user_agent: event.userAgent,
+          hash: event.hash,
+        }
+      }),
+    }
+  }
+
+  return {
+    trail,
+
+    /** `styleNonce` binds the certificate's one style block to the response's CSP. */
+    async certificate(session: SessionContext, packageId: string, styleNonce: string): Promise<string> {
+      const [signing, auditTrail] = await Promise.all([
+        deps.manager.view(session, packageId),
+        trail(session, packageId),
+      ])
+      return renderCompletionCertificate({
+        signing,
+        trail: auditTrail,
+        workspaceName: session.workspace.name,
+        styleNonce,
+      })
+    },
+  }
+}

@@ -1,0 +1,497 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database, Queryable } from '../../../db/client.ts'
+import type { ItemStatus, PackageStatus } from '../../../db/schema.ts'
+import { AppError } from '../../errors.ts'
+import type { AuditService } from '../audit/service.ts'
+import type { AuthService, RequestOrigin, SessionContext } from '../auth/service.ts'
+import type { Mailer } from '../email/mailer.ts'
+import { signingInvitationEmail } from '../email/templates.ts'
+import { newLinkToken, signingUrl } from './links.ts'
+import * as repository from './repository.ts'
+import { canTransition, DEFAULT_OWNERSHIP_POLICY, type OwnershipPolicy } from './rules.ts'
+import { type PackageView, packageView, policyView } from './views.ts'
+
+/** Largest document (Markdown text or PDF bytes) a package may hold. */
+export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+
+export type DocumentInput =
+  | { title: string; kind: 'markdown'; markdown: string }
+  | { title: string; kind: 'pdf'; pdf_base64: string }
+
+export type Invitation = {
+  signer_id: string
+  email: string
+  expires_at: string
+  /** True when the invitation went out by e-mail; then the link is not shown to the manager. */
+  emailed: boolean
+  /** The signing link to hand over yourself; null once it was e-mailed. */
+  url: string | null
+}
+
+export type SigningDeps = {
+  db: Database
+  audit: AuditService
+  auth: AuthService
+  mailer: Mailer
+  publicUrl: string
+  linkTtlHours: number
+  logger: FastifyBaseLogger
+  now?: () => Date
+}
+
+export function chainKeyOf(packageId: string): string {
+  return `signing:${packageId}`
+}
+
+export async function ownershipPolicyOf(db: Queryable, workspaceId: string): Promise<OwnershipPolicy> {
+  return (await repository.findOwnershipPolicy(db, workspaceId)) ?? DEFAULT_OWNERSHIP_POLICY
+}
+
+export type SigningManagerService = ReturnType<typeof createSigningManagerService>
+
+/** What managers and administrators do with packages of their workspace. */
+export function createSigningManagerService(deps: SigningDeps) {
+  const { db, audit } = deps
+  const now = deps.now ?? (() => new Date())
+
+  function event(
+    session: SessionContext,
+    origin: RequestOrigin,
+    packageId: string,
+    action: string,
+    details: Record<string, unknown> = {},
+    subject: { type: string; id: string } = { type: 'signing', id: packageId },
+  ) {
+    return {
+      chainKey: chainKeyOf(packageId),
+      workspaceId: session.workspace.id,
+      actorUserId: session.user.id,
+      action,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      details,
+      ipAddress: origin.ipAddress,
+      userAgent: origin.userAgent,
+    }
+  }
+
+  async function requirePackage(session: SessionContext, packageId: string) {
+    const pkg = await repository.findPackage(db, session.workspace.id, packageId)
+    if (!pkg) throw new AppError('NOT_FOUND', 'No such signing package in this workspace.')
+    return pkg
+  }
+
+  /** Locks the package for a change that is only allowed in `allowed` states. */
+  async function lockInState(
+    tx: Queryable,
+    session: SessionContext,
+    packageId: string,
+    allowed: PackageStatus[],
+  ) {
+    const pkg = await repository.lockPackage(tx, packageId)
+    if (!pkg || pkg.workspaceId !== session.workspace.id) {
+      throw new AppError('NOT_FOUND', 'No such signing package in this workspace.')
+    }
+    if (!allowed.includes(pkg.status)) {
+      throw new AppError('CONFLICT', `This package is ${pkg.status}; that change is not possible now.`, {
+        details: { status: pkg.status },
+      })
+    }
+    return pkg
+  }
+
+  async function view(session: SessionContext, packageId: string): Promise<PackageView> {
+    const pkg = await requirePackage(session, packageId)
+    const [documents, signers, policy] = await Promise.all([
+      repository.listDocuments(db, pkg.id),
+      repository.listSigners(db, pkg.id, now()),
+      ownershipPolicyOf(db, session.workspace.id),
+    ])
+    return packageView(pkg, documents, signers, policy)
+  }
+
+  /** Issues a fresh link for each signer (revoking older ones) inside `tx`; returns tokens to deliver. */
+  async function issueLinks(tx: Queryable, signers: Array<{ id: string }>) {
+    const revoked = await repository.revokeLinks(
+      tx,
+      signers.map((signer) => signer.id),
+      now(),
+    )
+    await deps.auth.endSigningLinkSessions(revoked, tx)
+    const expiresAt = new Date(now().getTime() + deps.linkTtlHours * 3_600_000)
+    const issued: Array<{ signerId: string; token: string; expiresAt: Date }> = []
+    for (const signer of signers) {
+      const { token, tokenHash } = newLinkToken()
+      await repository.insertLink(tx, { signerId: signer.id, tokenHash, expiresAt })
+      issued.push({ signerId: signer.id, token, expiresAt })
+    }
+    return issued
+  }
+
+  /** Delivers links after the commit (SMTP is slow and may fail; the links already exist). */
+  async function deliver(
+    session: SessionContext,
+    origin: RequestOrigin,
+    pkg: repository.PackageRow,
+    issued: Array<{ signerId: string; token: string; expiresAt: Date }>,
+    action: 'signer.invitation_sent' | 'signer.invitation_resent',
+  ): Promise<Invitation[]> {
+    const signers = await repository.listSigners(db, pkg.id, now())
+    const invitations: Invitation[] = []
+    for (const link of issued) {
+      const signer = signers.find((candidate) => candidate.id === link.signerId)
+      if (!signer) continue
+      const url = signingUrl(deps.publicUrl, link.token)
+      const emailed =
+        deps.mailer.isConfigured &&
+        (await deps.mailer.send(
+          signingInvitationEmail({
+            to: signer.email,
+            signerName: signer.legalName,
+            packageTitle: pkg.title,
+            senderWorkspace: session.workspace.name,
+            signingUrl: url,
+            expiresAt: link.expiresAt,
+          }),
+        ))
+      await audit.record(
+        event(
+          session,
+          origin,
+          pkg.id,
+          action,
+          {
+            email: signer.email,
+            delivery: emailed ? 'email' : 'manual',
+            expires_at: link.expiresAt.toISOString(),
+          },
+          { type: 'signer', id: signer.id },
+        ),
+      )
+      invitations.push({
+        signer_id: signer.id,
+        email: signer.email,
+        expires_at: link.expiresAt.toISOString(),
+        emailed,
+        url: emailed ? null : url,
+      })
+    }
+    return invitations
+  }
+
+  return {
+    view,
+
+    async list(session: SessionContext) {
+      const rows = await repository.listPackages(db, session.workspace.id)
+      return {
+        signings: rows.map((row) => ({
+          id: row.id,
+          title: row.title,
+          status: row.status,
+          created_at: row.createdAt.toISOString(),
+          signer_count: row.signerCount,
+          signed_count: row.signedCount,
+        })),
+      }
+    },
+
+    async create(
+      session: SessionContext,
+      input: { title: string; note?: string | null },
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      const pkg = await db.transaction(async (tx) => {
+        const created = await repository.insertPackage(tx, {
+          workspaceId: session.workspace.id,
+          title: input.title.trim(),
+          note: input.note?.trim() || null,
+          createdBy: session.user.id,
+        })
+        await audit.record(
+          event(session, origin, created.id, 'signing.created', { title: created.title }),
+          tx,
+        )
+        return created
+      })
+      return view(session, pkg.id)
+    },
+
+    async addDocument(
+      session: SessionContext,
+      packageId: string,
+      input: DocumentInput,
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      const content = documentContent(input)
+      await db.transaction(async (tx) => {
+        await lockInState(tx, session, packageId, ['draft'])
+        await repository.insertDocument(tx, { packageId, title: input.title.trim(), ...content })
+        await audit.record(
+          event(session, origin, packageId, 'signing.document_added', {
+            title: input.title.trim(),
+            kind: content.kind,
+            byte_size: content.byteSize,
+            sha256: content.sha256,
+          }),
+          tx,
+        )
+      })
+      return view(session, packageId)
+    },
+
+    async removeDocument(
+      session: SessionContext,
+      packageId: string,
+      documentId: string,
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      await db.transaction(async (tx) => {
+        await lockInState(tx, session, packageId, ['draft'])
+        if (!(await repository.deleteDocument(tx, packageId, documentId))) {
+          throw new AppError('NOT_FOUND', 'No such document in this package.')
+        }
+        await audit.record(
+          event(session, origin, packageId, 'signing.document_removed', { document_id: documentId }),
+          tx,
+        )
+      })
+      return view(session, packageId)
+    },
+
+    async addSigner(
+      session: SessionContext,
+      packageId: string,
+      input: { legal_name: string; email: string; bank_required?: boolean },
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      const email = input.email.trim()
+      await db.transaction(async (tx) => {
+        await lockInState(tx, session, packageId, ['draft'])
+        if (await repository.isSignerEmailTaken(tx, packageId, email)) {
+          throw new AppError('CONFLICT', 'This package already has a signer with that e-mail address.')
+        }
+        const signer = await repository.insertSigner(tx, {
+          packageId,
+          legalName: input.legal_name.trim().replace(/\s+/g, ' '),
+          email,
+          isBankRequired: input.bank_required ?? true,
+        })
+        await audit.record(
+          event(
+            session,
+            origin,
+            packageId,
+            'signing.signer_added',
+            { legal_name: input.legal_name.trim(), email, bank_required: input.bank_required ?? true },
+            { type: 'signer', id: signer.id },
+          ),
+          tx,
+        )
+      })
+      return view(session, packageId)
+    },
+
+    async removeSigner(
+      session: SessionContext,
+      packageId: string,
+      signerId: string,
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      await db.transaction(async (tx) => {
+        await lockInState(tx, session, packageId, ['draft'])
+        if (!(await repository.deleteSigner(tx, packageId, signerId))) {
+          throw new AppError('NOT_FOUND', 'No such signer in this package.')
+        }
+        await audit.record(
+          event(session, origin, packageId, 'signing.signer_removed', {}, { type: 'signer', id: signerId }),
+          tx,
+        )
+      })
+      return view(session, packageId)
+    },
+
+    async activate(
+      session: SessionContext,
+      packageId: string,
+      origin: RequestOrigin,
+    ): Promise<{ signing: PackageView; invitations: Invitation[] }> {
+      const { pkg, issued } = await db.transaction(async (tx) => {
+        const locked = await lockInState(tx, session, packageId, ['draft'])
+        const [documentCount, signers] = await Promise.all([
+          repository.countDocuments(tx, packageId),
+          repository.listSigners(tx, packageId, now()),
+        ])
+        if (documentCount === 0 || signers.length === 0) {
+          throw new AppError('CONFLICT', 'Add at least one document and one signer before activating.')
+        }
+        await repository.updatePackage(tx, packageId, { status: 'active', activatedAt: now() })
+        await audit.record(
+          event(session, origin, packageId, 'signing.activated', {
+            document_count: documentCount,
+            signer_count: signers.length,
+          }),
+          tx,
+        )
+        return { pkg: locked, issued: await issueLinks(tx, signers) }
+      })
+      const invitations = await deliver(session, origin, pkg, issued, 'signer.invitation_sent')
+      return { signing: await view(session, packageId), invitations }
+    },
+
+    /** Replaces a signer's link with a new one (the old one stops working) and delivers it again. */
+    async resend(
+      session: SessionContext,
+      packageId: string,
+      signerId: string,
+      origin: RequestOrigin,
+    ): Promise<{ invitation: Invitation }> {
+      const { pkg, issued } = await db.transaction(async (tx) => {
+        const locked = await lockInState(tx, session, packageId, ['active'])
+        const signer = (await repository.listSigners(tx, packageId, now())).find((row) => row.id === signerId)
+        if (!signer) throw new AppError('NOT_FOUND', 'No such signer in this package.')
+        if (signer.status === 'signed') throw new AppError('CONFLICT', 'This signer has already signed.')
+        return { pkg: locked, issued: await issueLinks(tx, [signer]) }
+      })
+      const [invitation] = await deliver(session, origin, pkg, issued, 'signer.invitation_resent')
+      if (!invitation) throw new AppError('INTERNAL', 'The new signing link could not be read back.')
+      return { invitation }
+    },
+
+    async cancel(
+      session: SessionContext,
+      packageId: string,
+      reason: string,
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      await db.transaction(async (tx) => {
+        const pkg = await lockInState(tx, session, packageId, ['draft', 'active'])
+        if (!canTransition(pkg.status, 'cancelled'))
+          throw new AppError('CONFLICT', 'This package cannot be cancelled.')
+        const signers = await repository.listSigners(tx, packageId, now())
+        const revoked = await repository.revokeLinks(
+          tx,
+          signers.map((signer) => signer.id),
+          now(),
+        )
+        await deps.auth.endSigningLinkSessions(revoked, tx)
+        await repository.updatePackage(tx, packageId, {
+          status: 'cancelled',
+          cancelReason: reason.trim(),
+          cancelledAt: now(),
+        })
+        await audit.record(
+          event(session, origin, packageId, 'signing.cancelled', { reason: reason.trim() }),
+          tx,
+        )
+      })
+      return view(session, packageId)
+    },
+
+    async getPolicy(session: SessionContext) {
+      return policyView(await ownershipPolicyOf(db, session.workspace.id))
+    },
+
+    async updatePolicy(
+      session: SessionContext,
+      input: { verified_name_score: number; review_name_score: number; match_required: boolean },
+      origin: RequestOrigin,
+    ) {
+      if (input.review_name_score > input.verified_name_score) {
+        throw new AppError('VALIDATION_FAILED', 'review_name_score must not exceed verified_name_score')
+      }
+      const policy = {
+        verifiedNameScore: input.verified_name_score,
+        reviewNameScore: input.review_name_score,
+        isMatchRequired: input.match_required,
+      }
+      await db.transaction(async (tx) => {
+        await repository.saveOwnershipPolicy(tx, session.workspace.id, policy)
+        await audit.record(
+          {
+            chainKey: `workspace:${session.workspace.id}`,
+            workspaceId: session.workspace.id,
+            actorUserId: session.user.id,
+            action: 'workspace.signing_policy_updated',
+            subjectType: 'workspace',
+            subjectId: session.workspace.id,
+            details: { ...input },
+            ipAddress: origin.ipAddress,
+            userAgent: origin.userAgent,
+          },
+          tx,
+        )
+      })
+      return policyView(policy)
+    },
+
+    /**
+     * For webhook processing: appends an Item status change to the audit chain of every active
+     * package whose signer chose a payout account on this Item. Call it after the new status is
+     * stored (the package page reads the live status from plaid_items). `plaidItemId` is Plaid's
+     * `item_id`; the actor is Plaid, so there is no user, IP or user agent.
+     */
+    async recordItemStatusChange(input: {
+      plaidItemId: string
+      status: ItemStatus
+      webhookCode: string | null
+    }) {
+      const affected = await repository.findActiveSignersByPlaidItem(db, input.plaidItemId)
+      for (const signer of affected) {
+        await audit.record({
+          chainKey: chainKeyOf(signer.packageId),
+          workspaceId: signer.workspaceId,
+          actorUserId: null,
+          action: 'bank.item_status_changed',
+          subjectType: 'signer',
+          subjectId: signer.signerId,
+          details: { item_id: input.plaidItemId, status: input.status, webhook_code: input.webhookCode },
+        })
+      }
+      return { recorded: affected.length }
+    },
+  }
+}
+
+const PDF_MAGIC = Buffer.from('%PDF-')
+
+function documentContent(input: DocumentInput) {
+  if (input.kind === 'markdown') {
+    const bytes = Buffer.from(input.markdown, 'utf8')
+    if (bytes.length > MAX_DOCUMENT_BYTES) throw documentTooLarge()
+    return {
+      kind: 'markdown' as const,
+      markdown: input.markdown,
+      pdf: null,
+      byteSize: bytes.length,
+      sha256: sha256Hex(bytes),
+    }
+  }
+  const bytes = Buffer.from(input.pdf_base64, 'base64')
+  if (bytes.length > MAX_DOCUMENT_BYTES) throw documentTooLarge()
+  if (!bytes.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'body.pdf_base64 is not a PDF file (base64 of bytes starting with %PDF-).',
+    )
+  }
+  return {
+    kind: 'pdf' as const,
+    markdown: null,
+    pdf: new Uint8Array(bytes),
+    byteSize: bytes.length,
+    sha256: sha256Hex(bytes),
+  }
+}
+
+function documentTooLarge(): AppError {
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `A document may be at most ${MAX_DOCUMENT_BYTES / (1024 * 1024)} MiB.`,
+  )
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}

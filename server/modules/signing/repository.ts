@@ -1,0 +1,555 @@
+import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm'
+import type { Queryable } from '../../../db/client.ts'
+import {
+  type DocumentKind,
+  type ItemStatus,
+  type OwnershipVerdict,
+  type PackageStatus,
+  plaidItems,
+  type SignerStatus,
+  signerBankVerifications,
+  signerDocumentViews,
+  signers,
+  signingDocuments,
+  signingLinks,
+  signingPackages,
+  users,
+  workspaceSigningSettings,
+  workspaces,
+} from '../../../db/schema.ts'
+import type { OwnershipPolicy } from './rules.ts'
+
+export type PackageRow = typeof signingPackages.$inferSelect
+
+export type DocumentSummary = {
+  id: string
+  position: number
+  title: string
+  kind: DocumentKind
+  byteSize: number
+  sha256: string
+}
+
+export type DocumentContent = DocumentSummary & { markdown: string | null; pdf: Uint8Array | null }
+
+export type BankVerification = {
+  plaidItemId: string
+  itemStatus: ItemStatus | null
+  institutionName: string | null
+  accountName: string
+  accountMask: string | null
+  verdict: OwnershipVerdict
+  nameScore: number | null
+  emailScore: number | null
+  verifiedAt: Date
+}
+
+export type SignerRow = {
+  id: string
+  packageId: string
+  position: number
+  legalName: string
+  email: string
+  isBankRequired: boolean
+  status: SignerStatus
+  userId: string | null
+  openedAt: Date | null
+  signedAt: Date | null
+  signatureName: string | null
+  signatureIpAddress: string | null
+  signatureUserAgent: string | null
+  /** The newest link that is neither revoked nor expired. */
+  linkExpiresAt: Date | null
+  bank: BankVerification | null
+}
+
+// ---------------------------------------------------------------- packages
+
+export async function insertPackage(
+  db: Queryable,
+  input: { workspaceId: string; title: string; note: string | null; createdBy: string },
+): Promise<PackageRow> {
+  const [row] = await db.insert(signingPackages).values(input).returning()
+  return row as PackageRow
+}
+
+/** A package of this workspace; another workspace's package is indistinguishable from a missing one. */
+export async function findPackage(
+  db: Queryable,
+  workspaceId: string,
+  id: string,
+): Promise<PackageRow | null> {
+  const [row] = await db
+    .select()
+    .from(signingPackages)
+    .where(and(eq(signingPackages.id, id), eq(signingPackages.workspaceId, workspaceId)))
+    .limit(1)
+  return row ?? null
+}
+
+/** Locks the package row until the transaction ends: state changes of one package happen one at a time. */
+export async function lockPackage(tx: Queryable, id: string): Promise<PackageRow | null> {
+  const [row] = await tx.select().from(signingPackages).where(eq(signingPackages.id, id)).for('update')
+  return row ?? null
+}
+
+export async function updatePackage(
+  tx: Queryable,
+  id: string,
+  changes: Partial<
+    Pick<PackageRow, 'status' | 'cancelReason' | 'activatedAt' | 'completedAt' | 'cancelledAt'>
+  >,
+): Promise<void> {
+  await tx.update(signingPackages).set(changes).where(eq(signingPackages.id, id))
+}
+
+export type PackageListRow = {
+  id: string
+  title: string
+  status: PackageStatus
+  createdAt: Date
+  signerCount: number
+  signedCount: number
+}
+
+export async function listPackages(db: Queryable, workspaceId: string): Promise<PackageListRow[]> {
+  return db
+    .select({
+      id: signingPackages.id,
+      title: signingPackages.title,
+      status: signingPackages.status,
+      createdAt: signingPackages.createdAt,
+      signerCount: sql<number>`(select count(*)::int from ${signers} where ${signers.packageId} = ${signingPackages.id})`,
+      signedCount: sql<number>`(select count(*)::int from ${signers} where ${signers.packageId} = ${signingPackages.id} and ${signers.status} = 'signed')`,
+    })
+    .from(signingPackages)
+    .where(eq(signingPackages.workspaceId, workspaceId))
+    .orderBy(desc(signingPackages.createdAt), desc(signingPackages.id))
+}
+
+// ---------------------------------------------------------------- documents
+
+const documentSummaryColumns = {
+  id: signingDocuments.id,
+  position: signingDocuments.position,
+  title: signingDocuments.title,
+  kind: signingDocuments.kind,
+  byteSize: signingDocuments.byteSize,
+  sha256: signingDocuments.sha256,
+}
+
+export async function listDocuments(db: Queryable, packageId: string): Promise<DocumentSummary[]> {
+  return db
+    .select(documentSummaryColumns)
+    .from(signingDocuments)
+    .where(eq(signingDocuments.packageId, packageId))
+    .orderBy(asc(signingDocuments.position))
+}
+
+export async function findDocument(
+  db: Queryable,
+  packageId: string,
+  documentId: string,
+): Promise<DocumentContent | null> {
+  const [row] = await db
+    .select({ ...documentSummaryColumns, markdown: signingDocuments.markdown, pdf: signingDocuments.pdf })
+    .from(signingDocuments)
+    .where(and(eq(signingDocuments.packageId, packageId), eq(signingDocuments.id, documentId)))
+    .limit(1)
+  return row ?? null
+}
+
+export async function insertDocument(
+  tx: Queryable,
+  input: {
+    packageId: string
+    title: string
+    kind: DocumentKind
+    markdown: string | null
+    pdf: Uint8Array | null
+    byteSize: number
+    sha256: string
+  },
+): Promise<void> {
+  await tx.insert(signingDocuments).values({
+    ...input,
+    position: sql`(select coalesce(max(${signingDocuments.position}), 0) + 1 from ${signingDocuments} where ${signingDocuments.packageId} = ${input.packageId})`,
+  })
+}
+
+export async function deleteDocument(tx: Queryable, packageId: string, documentId: string): Promise<boolean> {
+  const deleted = await tx
+    .delete(signingDocuments)
+    .where(and(eq(signingDocuments.packageId, packageId), eq(signingDocuments.id, documentId)))
+    .returning({ id: signingDocuments.id })
+  return deleted.length > 0
+}
+
+export async function countDocuments(db: Queryable, packageId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(signingDocuments)
+    .where(eq(signingDocuments.packageId, packageId))
+  return row?.count ?? 0
+}
+
+// ---------------------------------------------------------------- signers
+
+export async function listSigners(db: Queryable, packageId: string, now: Date): Promise<SignerRow[]> {
+  const rows = await db
+    .select({
+      id: signers.id,
+      packageId: signers.packageId,
+      position: signers.position,
+      legalName: signers.legalName,
+      email: signers.email,
+      isBankRequired: signers.isBankRequired,
+      status: signers.status,
+      userId: signers.userId,
+      openedAt: signers.openedAt,
+      signedAt: signers.signedAt,
+      signatureName: signers.signatureName,
+      signatureIpAddress: signers.signatureIpAddress,
+      signatureUserAgent: signers.signatureUserAgent,
+      linkExpiresAt: sql<Date | null>`(select max(${signingLinks.expiresAt}) from ${signingLinks}
+        where ${signingLinks.signerId} = ${signers.id} and ${signingLinks.revokedAt} is null
+          and ${signingLinks.expiresAt} > ${now.toISOString()})`.mapWith(toDateOrNull),
+      ...bankColumns,
+    })
+    .from(signers)
+    .leftJoin(signerBankVerifications, eq(signerBankVerifications.signerId, signers.id))
+    .leftJoin(plaidItems, eq(plaidItems.id, signerBankVerifications.itemId))
+    .where(eq(signers.packageId, packageId))
+    .orderBy(asc(signers.position))
+  return rows.map(withBank)
+}
+
+export async function findSignerPackageId(db: Queryable, signerId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ packageId: signers.packageId })
+    .from(signers)
+    .where(eq(signers.id, signerId))
+    .limit(1)
+  return row?.packageId ?? null
+}
+
+export async function findSigner(db: Queryable, signerId: string, now: Date): Promise<SignerRow | null> {
+  const packageId = await findSignerPackageId(db, signerId)
+  if (!packageId) return null
+  return (await listSigners(db, packageId, now)).find((signer) => signer.id === signerId) ?? null
+}
+
+export async function insertSigner(
+  tx: Queryable,
+  input: { packageId: string; legalName: string; email: string; isBankRequired: boolean },
+): Promise<{ id: string }> {
+  const [row] = await tx
+    .insert(signers)
+    .values({
+      ...input,
+      position: sql`(select coalesce(max(${signers.position}), 0) + 1 from ${signers} where ${signers.packageId} = ${input.packageId})`,
+    })
+    .returning({ id: signers.id })
+  return row as { id: string }
+}
+
+export async function isSignerEmailTaken(db: Queryable, packageId: string, email: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: signers.id })
+    .from(signers)
+    .where(and(eq(signers.packageId, packageId), sql`lower(${signers.email}) = lower(${email})`))
+    .limit(1)
+  return row !== undefined
+}
+
+export async function deleteSigner(tx: Queryable, packageId: string, signerId: string): Promise<boolean> {
+  const deleted = await tx
+    .delete(signers)
+    .where(and(eq(signers.packageId, packageId), eq(signers.id, signerId)))
+    .returning({ id: signers.id })
+  return deleted.length > 0
+}
+
+export async function markSignerOpened(
+  tx: Queryable,
+  signerId: string,
+  userId: string,
+  now: Date,
+): Promise<void> {
+  await tx.update(signers).set({ userId }).where(eq(signers.id, signerId))
+  await tx
+    .update(signers)
+    .set({ status: 'opened', openedAt: now })
+    .where(and(eq(signers.id, signerId), eq(signers.status, 'invited')))
+}
+
+export async function markSignerBankVerified(tx: Queryable, signerId: string): Promise<void> {
+  await tx
+    .update(signers)
+    .set({ status: 'bank_verified' })
+    .where(and(eq(signers.id, signerId), inArray(signers.status, ['invited', 'opened'])))
+}
+
+export async function markSignerSigned(
+  tx: Queryable,
+  signerId: string,
+  signature: { name: string; ipAddress: string | null; userAgent: string | null; signedAt: Date },
+): Promise<void> {
+  await tx
+    .update(signers)
+    .set({
+      status: 'signed',
+      signedAt: signature.signedAt,
+      signatureName: signature.name,
+      signatureIpAddress: signature.ipAddress,
+      signatureUserAgent: signature.userAgent,
+    })
+    .where(eq(signers.id, signerId))
+}
+
+export async function countUnsignedSigners(tx: Queryable, packageId: string): Promise<number> {
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(signers)
+    .where(and(eq(signers.packageId, packageId), ne(signers.status, 'signed')))
+  return row?.count ?? 0
+}
+
+// ---------------------------------------------------------------- document views
+
+export async function listViewedDocumentIds(db: Queryable, signerId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ documentId: signerDocumentViews.documentId })
+    .from(signerDocumentViews)
+    .where(eq(signerDocumentViews.signerId, signerId))
+  return new Set(rows.map((row) => row.documentId))
+}
+
+/** Records the first view of a document; false when the signer had already seen it. */
+export async function insertDocumentView(
+  tx: Queryable,
+  view: { signerId: string; documentId: string; viewedAt: Date },
+): Promise<boolean> {
+  const inserted = await tx
+    .insert(signerDocumentViews)
+    .values(view)
+    .onConflictDoNothing()
+    .returning({ documentId: signerDocumentViews.documentId })
+  return inserted.length > 0
+}
+
+// ---------------------------------------------------------------- bank verification
+
+const bankColumns = {
+  bankPlaidItemId: signerBankVerifications.plaidItemId,
+  bankItemRowId: signerBankVerifications.itemId,
+  bankItemStatus: plaidItems.status,
+  bankInstitutionName: signerBankVerifications.institutionName,
+  bankAccountName: signerBankVerifications.accountName,
+  bankAccountMask: signerBankVerifications.accountMask,
+  bankVerdict: signerBankVerifications.verdict,
+  bankNameScore: signerBankVerifications.nameScore,
+  bankEmailScore: signerBankVerifications.emailScore,
+  bankVerifiedAt: signerBankVerifications.verifiedAt,
+}
+
+type WithBankColumns = {
+  bankPlaidItemId: string | null
+  bankItemRowId: string | null
+  bankItemStatus: ItemStatus | null
+  bankInstitutionName: string | null
+  bankAccountName: string | null
+  bankAccountMask: string | null
+  bankVerdict: OwnershipVerdict | null
+  bankNameScore: number | null
+  bankEmailScore: number | null
+  bankVerifiedAt: Date | null
+}
+
+function withBank<T extends WithBankColumns>(
+  row: T,
+): Omit<T, keyof WithBankColumns> & { bank: BankVerification | null } {
+  const {
+    bankPlaidItemId,
+    bankItemRowId: _itemRowId,
+    bankItemStatus,
+    bankInstitutionName,
+    bankAccountName,
+    bankAccountMask,
+    bankVerdict,
+    bankNameScore,
+    bankEmailScore,
+    bankVerifiedAt,
+    ...rest
+  } = row
+  const bank =
+    bankPlaidItemId && bankAccountName !== null && bankVerdict && bankVerifiedAt
+      ? {
+          plaidItemId: bankPlaidItemId,
+          // The Item row is gone (deleted with its user): as unusable as a removed one.
+          itemStatus: bankItemStatus ?? 'removed',
+          institutionName: bankInstitutionName,
+          accountName: bankAccountName,
+          accountMask: bankAccountMask,
+          verdict: bankVerdict,
+          nameScore: bankNameScore,
+          emailScore: bankEmailScore,
+          verifiedAt: bankVerifiedAt,
+        }
+      : null
+  return { ...rest, bank }
+}
+
+export async function saveBankVerification(
+  tx: Queryable,
+  verification: typeof signerBankVerifications.$inferInsert,
+): Promise<void> {
+  const { signerId: _signerId, ...changes } = verification
+  await tx
+    .insert(signerBankVerifications)
+    .values(verification)
+    .onConflictDoUpdate({ target: signerBankVerifications.signerId, set: changes })
+}
+
+/** Signers of active packages whose payout account is on this Plaid Item: webhooks append to their chains. */
+export async function findActiveSignersByPlaidItem(
+  db: Queryable,
+  plaidItemId: string,
+): Promise<Array<{ signerId: string; packageId: string; workspaceId: string }>> {
+  return db
+    .select({
+      signerId: signers.id,
+      packageId: signingPackages.id,
+      workspaceId: signingPackages.workspaceId,
+    })
+    .from(signerBankVerifications)
+    .innerJoin(signers, eq(signers.id, signerBankVerifications.signerId))
+    .innerJoin(signingPackages, eq(signingPackages.id, signers.packageId))
+    .where(and(eq(signerBankVerifications.plaidItemId, plaidItemId), eq(signingPackages.status, 'active')))
+}
+
+// ---------------------------------------------------------------- links
+
+export async function insertLink(
+  tx: Queryable,
+  link: { signerId: string; tokenHash: string; expiresAt: Date },
+): Promise<{ id: string }> {
+  const [row] = await tx.insert(signingLinks).values(link).returning({ id: signingLinks.id })
+  return row as { id: string }
+}
+
+/** Revokes every live link of these signers; returns the revoked links' ids. */
+export async function revokeLinks(tx: Queryable, signerIds: string[], now: Date): Promise<string[]> {
+  if (signerIds.length === 0) return []
+  const revoked = await tx
+    .update(signingLinks)
+    .set({ revokedAt: now })
+    .where(and(inArray(signingLinks.signerId, signerIds), isNull(signingLinks.revokedAt)))
+    .returning({ id: signingLinks.id })
+  return revoked.map((row) => row.id)
+}
+
+export type LinkRecord = {
+  linkId: string
+  expiresAt: Date
+  revokedAt: Date | null
+  signerId: string
+  legalName: string
+  email: string
+  packageId: string
+  packageStatus: PackageStatus
+  workspaceId: string
+}
+
+export async function findLinkByTokenHash(db: Queryable, tokenHash: string): Promise<LinkRecord | null> {
+  const [row] = await db
+    .select({
+      linkId: signingLinks.id,
+      expiresAt: signingLinks.expiresAt,
+      revokedAt: signingLinks.revokedAt,
+      signerId: signers.id,
+      legalName: signers.legalName,
+      email: signers.email,
+      packageId: signingPackages.id,
+      packageStatus: signingPackages.status,
+      workspaceId: signingPackages.workspaceId,
+    })
+    .from(signingLinks)
+    .innerJoin(signers, eq(signers.id, signingLinks.signerId))
+    .innerJoin(signingPackages, eq(signingPackages.id, signers.packageId))
+    .where(eq(signingLinks.tokenHash, tokenHash))
+    .limit(1)
+  return row ?? null
+}
+
+export async function hasLiveLink(db: Queryable, signerId: string, now: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ id: signingLinks.id })
+    .from(signingLinks)
+    .where(
+      and(
+        eq(signingLinks.signerId, signerId),
+        isNull(signingLinks.revokedAt),
+        gt(signingLinks.expiresAt, now),
+      ),
+    )
+    .limit(1)
+  return row !== undefined
+}
+
+// ---------------------------------------------------------------- workspace policy and names
+
+export async function findOwnershipPolicy(
+  db: Queryable,
+  workspaceId: string,
+): Promise<OwnershipPolicy | null> {
+  const [row] = await db
+    .select({
+      verifiedNameScore: workspaceSigningSettings.verifiedNameScore,
+      reviewNameScore: workspaceSigningSettings.reviewNameScore,
+      isMatchRequired: workspaceSigningSettings.isMatchRequired,
+    })
+    .from(workspaceSigningSettings)
+    .where(eq(workspaceSigningSettings.workspaceId, workspaceId))
+    .limit(1)
+  return row ?? null
+}
+
+export async function saveOwnershipPolicy(
+  db: Queryable,
+  workspaceId: string,
+  policy: OwnershipPolicy,
+): Promise<void> {
+  const values = { ...policy, updatedAt: new Date() }
+  await db
+    .insert(workspaceSigningSettings)
+    .values({ workspaceId, ...values })
+    .onConflictDoUpdate({ target: workspaceSigningSettings.workspaceId, set: values })
+}
+
+export async function findWorkspaceName(db: Queryable, workspaceId: string): Promise<string> {
+  const [row] = await db
+    .select({ name: workspaces.name })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId))
+    .limit(1)
+  return row?.name ?? ''
+}
+
+export async function findUserNames(
+  db: Queryable,
+  userIds: string[],
+): Promise<Map<string, { name: string; email: string }>> {
+  if (userIds.length === 0) return new Map()
+  const rows = await db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(inArray(users.id, userIds))
+  return new Map(rows.map((row) => [row.id, { name: row.name, email: row.email }]))
+}
+
+// node-postgres parses timestamps in subqueries to Date; PGlite may hand back a string.
+function toDateOrNull(value: unknown): Date | null {
+  if (value === null || value === undefined) return null
+  return value instanceof Date ? value : new Date(String(value))
+}

@@ -1,0 +1,214 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireRole, requireSession, SESSION_COOKIE, sessionOf } from '../auth/session-guard.ts'
+import { originOf } from '../plaid/routes.ts'
+import type { createAuditTrailService } from './audit-trail.ts'
+import type { SigningManagerService } from './manager-service.ts'
+import {
+  AddDocumentBodySchema,
+  AddSignerBodySchema,
+  AuditQuerySchema,
+  CancelBodySchema,
+  ChooseAccountBodySchema,
+  CreatePackageBodySchema,
+  DOCUMENT_BODY_LIMIT_BYTES,
+  DocumentParamsSchema,
+  LinkStartedBodySchema,
+  OpenLinkBodySchema,
+  PackageParamsSchema,
+  PolicyBodySchema,
+  SignBodySchema,
+  SignerDocumentParamsSchema,
+  SignerParamsSchema,
+} from './schemas.ts'
+import type { SignerFlowService } from './signer-service.ts'
+
+export type SigningRoutesOptions = {
+  manager: SigningManagerService
+  signerFlow: SignerFlowService
+  auditTrail: ReturnType<typeof createAuditTrailService>
+  isSecureOrigin: boolean
+}
+
+const managers = requireRole('admin', 'manager')
+
+/** Managers' package API under /api/signings, the signer flow under /api/signer, link opening. */
+export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = async (app, options) => {
+  const { manager, signerFlow, auditTrail } = options
+
+  // ---------------------------------------------------------------- manager side
+
+  app.get('/api/signings', { onRequest: managers }, async (request) => manager.list(sessionOf(request)))
+
+  app.post(
+    '/api/signings',
+    { onRequest: managers, schema: { body: CreatePackageBodySchema } },
+    async (request, reply) =>
+      reply.status(201).send(await manager.create(sessionOf(request), request.body, originOf(request))),
+  )
+
+  app.get(
+    '/api/signings/:id',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request) => manager.view(sessionOf(request), request.params.id),
+  )
+
+  app.post(
+    '/api/signings/:id/documents',
+    {
+      onRequest: managers,
+      bodyLimit: DOCUMENT_BODY_LIMIT_BYTES,
+      schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
+    },
+    async (request) =>
+      manager.addDocument(sessionOf(request), request.params.id, request.body, originOf(request)),
+  )
+
+  app.delete(
+    '/api/signings/:id/documents/:documentId',
+    { onRequest: managers, schema: { params: DocumentParamsSchema } },
+    async (request) =>
+      manager.removeDocument(
+        sessionOf(request),
+        request.params.id,
+        request.params.documentId,
+        originOf(request),
+      ),
+  )
+
+  app.post(
+    '/api/signings/:id/signers',
+    { onRequest: managers, schema: { params: PackageParamsSchema, body: AddSignerBodySchema } },
+    async (request) =>
+      manager.addSigner(sessionOf(request), request.params.id, request.body, originOf(request)),
+  )
+
+  app.delete(
+    '/api/signings/:id/signers/:signerId',
+    { onRequest: managers, schema: { params: SignerParamsSchema } },
+    async (request) =>
+      manager.removeSigner(sessionOf(request), request.params.id, request.params.signerId, originOf(request)),
+  )
+
+  app.post(
+    '/api/signings/:id/activate',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request) => manager.activate(sessionOf(request), request.params.id, originOf(request)),
+  )
+
+  app.post(
+    '/api/signings/:id/signers/:signerId/resend',
+    { onRequest: managers, schema: { params: SignerParamsSchema } },
+    async (request) =>
+      manager.resend(sessionOf(request), request.params.id, request.params.signerId, originOf(request)),
+  )
+
+  app.post(
+    '/api/signings/:id/cancel',
+    { onRequest: managers, schema: { params: PackageParamsSchema, body: CancelBodySchema } },
+    async (request) =>
+      manager.cancel(sessionOf(request), request.params.id, request.body.reason, originOf(request)),
+  )
+
+  app.get(
+    '/api/signings/:id/audit',
+    { onRequest: managers, schema: { params: PackageParamsSchema, querystring: AuditQuerySchema } },
+    async (request, reply) => {
+      const trail = await auditTrail.trail(sessionOf(request), request.params.id)
+      if (request.query.download === '1') {
+        reply.header('content-disposition', `attachment; filename="signing-${trail.signing_id}-audit.json"`)
+      }
+      return trail
+    },
+  )
+
+  app.get(
+    '/api/signings/:id/certificate',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request, reply) => {
+      const nonce = reply.cspNonce.style
+      const html = await auditTrail.certificate(sessionOf(request), request.params.id, nonce)
+      return reply
+        .header(
+          'content-security-policy',
+          `default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+        )
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(html)
+    },
+  )
+
+  app.get('/api/signing-settings', { onRequest: managers }, async (request) =>
+    manager.getPolicy(sessionOf(request)),
+  )
+
+  app.put(
+    '/api/signing-settings',
+    { onRequest: requireRole('admin'), schema: { body: PolicyBodySchema } },
+    async (request) => manager.updatePolicy(sessionOf(request), request.body, originOf(request)),
+  )
+
+  // ---------------------------------------------------------------- signer side
+
+  app.post('/api/signing-links/open', { schema: { body: OpenLinkBodySchema } }, async (request, reply) => {
+    const opened = await signerFlow.openLink(request.body.token, originOf(request))
+    reply.setCookie(SESSION_COOKIE, opened.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.isSecureOrigin,
+      expires: opened.expiresAt,
+    })
+    return { signing_id: opened.signingId }
+  })
+
+  app.get('/api/signer/signing', { onRequest: requireSession }, async (request) =>
+    signerFlow.flow(sessionOf(request)),
+  )
+
+  app.get(
+    '/api/signer/signing/documents/:documentId',
+    { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
+    async (request) => {
+      const document = await signerFlow.document(
+        sessionOf(request),
+        request.params.documentId,
+        originOf(request),
+      )
+      return {
+        id: document.id,
+        position: document.position,
+        title: document.title,
+        kind: document.kind,
+        sha256: document.sha256,
+        markdown: document.markdown,
+        pdf_base64: document.pdf ? Buffer.from(document.pdf).toString('base64') : null,
+      }
+    },
+  )
+
+  app.post(
+    '/api/signer/signing/bank/link-started',
+    { onRequest: requireSession, schema: { body: LinkStartedBodySchema } },
+    async (request, reply) => {
+      await signerFlow.recordBankLinkStarted(
+        sessionOf(request),
+        request.body.link_session_id,
+        originOf(request),
+      )
+      return reply.status(204).send()
+    },
+  )
+
+  app.post(
+    '/api/signer/signing/bank/account',
+    { onRequest: requireSession, schema: { body: ChooseAccountBodySchema } },
+    async (request) => signerFlow.choosePayoutAccount(sessionOf(request), request.body, originOf(request)),
+  )
+
+  app.post(
+    '/api/signer/signing/sign',
+    { onRequest: requireSession, schema: { body: SignBodySchema } },
+    async (request) => signerFlow.sign(sessionOf(request), request.body, originOf(request)),
+  )
+}

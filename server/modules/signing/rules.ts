@@ -1,0 +1,82 @@
+import type { ItemStatus, OwnershipVerdict, PackageStatus, SignerStatus } from '../../../db/schema.ts'
+
+/**
+ * The signing rules as pure functions: which package transitions exist, which step a signer is on,
+ * and how an identity-match score becomes a verdict. Services ask these; they never re-derive them.
+ */
+
+export type OwnershipPolicy = {
+  /** Name score at or above this: verified. */
+  verifiedNameScore: number
+  /** Name score at or above this (and below verified): needs review; below: mismatch. */
+  reviewNameScore: number
+  /** When true, a mismatch blocks signing; otherwise the manager only sees it. */
+  isMatchRequired: boolean
+}
+
+export const DEFAULT_OWNERSHIP_POLICY: OwnershipPolicy = {
+  verifiedNameScore: 85,
+  reviewNameScore: 70,
+  isMatchRequired: false,
+}
+
+export function ownershipVerdict(nameScore: number | null, policy: OwnershipPolicy): OwnershipVerdict {
+  if (nameScore === null) return 'mismatch'
+  if (nameScore >= policy.verifiedNameScore) return 'verified'
+  if (nameScore >= policy.reviewNameScore) return 'needs_review'
+  return 'mismatch'
+}
+
+const PACKAGE_TRANSITIONS: Record<PackageStatus, readonly PackageStatus[]> = {
+  draft: ['active', 'cancelled'],
+  active: ['complete', 'cancelled'],
+  complete: [],
+  cancelled: [],
+}
+
+export function canTransition(from: PackageStatus, to: PackageStatus): boolean {
+  return PACKAGE_TRANSITIONS[from].includes(to)
+}
+
+/**
+ * Item states in which the bank connection no longer proves anything until the signer reconnects:
+ * login_required is repaired in Link's update mode, revoked and removed need a new link.
+ */
+const UNUSABLE_ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['login_required', 'revoked', 'removed'])
+
+export function isItemUsable(status: ItemStatus | null): boolean {
+  return status !== null && !UNUSABLE_ITEM_STATUSES.has(status)
+}
+
+export type SignerStep = 'review' | 'bank' | 'sign' | 'done' | 'closed'
+
+export type StepInput = {
+  packageStatus: PackageStatus
+  signerStatus: SignerStatus
+  documentCount: number
+  viewedDocumentCount: number
+  isBankRequired: boolean
+  /** Null when the signer has not chosen a payout account yet. */
+  bank: null | { itemStatus: ItemStatus | null; verdict: OwnershipVerdict }
+  isMatchRequired: boolean
+}
+
+/** Where the signer is: the first step whose condition is not met yet. Derived, so it always resumes right. */
+export function currentStep(input: StepInput): SignerStep {
+  if (input.signerStatus === 'signed') return 'done'
+  if (input.packageStatus !== 'active') return 'closed'
+  if (input.viewedDocumentCount < input.documentCount) return 'review'
+  if (input.isBankRequired && !isBankStepComplete(input)) return 'bank'
+  return 'sign'
+}
+
+function isBankStepComplete(input: StepInput): boolean {
+  if (!input.bank || !isItemUsable(input.bank.itemStatus)) return false
+  return !(input.isMatchRequired && input.bank.verdict === 'mismatch')
+}
+
+/** Typed signatures are compared without regard to case, accents' composition or extra spaces. */
+export function isSameName(typed: string, legalName: string): boolean {
+  const normalize = (name: string) => name.normalize('NFC').trim().replace(/\s+/g, ' ').toLocaleLowerCase()
+  return normalize(typed) === normalize(legalName)
+}

@@ -1,0 +1,314 @@
+import type { Queryable } from '../../../db/client.ts'
+import { AppError } from '../../errors.ts'
+import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import type { BankLinkingService } from '../plaid/service.ts'
+import { hashLinkToken } from './links.ts'
+import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
+import * as repository from './repository.ts'
+import { currentStep, isSameName, ownershipVerdict } from './rules.ts'
+import { type SignerFlowView, signerFlowView } from './views.ts'
+
+export type SignerFlowService = ReturnType<typeof createSignerFlowService>
+
+/**
+ * The signer's side: open a signing link, review the documents, prove the payout account, sign.
+ * Every call acts on the signer record the session is scoped to; there is no signer id to tamper with.
+ */
+export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankLinkingService }) {
+  const { db, audit } = deps
+  const now = deps.now ?? (() => new Date())
+
+  async function load(session: SessionContext, queryable: Queryable = db) {
+    const signerId = scopedSignerId(session)
+    const signer = await repository.findSigner(queryable, signerId, now())
+    const pkg = signer && (await repository.findPackage(queryable, session.workspace.id, signer.packageId))
+    if (!signer || !pkg) throw new AppError('NOT_FOUND', 'This signing package no longer exists.')
+    const [documents, viewed, policy] = await Promise.all([
+      repository.listDocuments(queryable, pkg.id),
+      repository.listViewedDocumentIds(queryable, signer.id),
+      ownershipPolicyOf(queryable, pkg.workspaceId),
+    ])
+    const step = currentStep({
+      packageStatus: pkg.status,
+      signerStatus: signer.status,
+      documentCount: documents.length,
+      viewedDocumentCount: documents.filter((document) => viewed.has(document.id)).length,
+      isBankRequired: signer.isBankRequired,
+      bank: signer.bank ? { itemStatus: signer.bank.itemStatus, verdict: signer.bank.verdict } : null,
+      isMatchRequired: policy.isMatchRequired,
+    })
+    return { signer, pkg, documents, viewed, policy, step }
+  }
+
+  function event(
+    session: SessionContext,
+    origin: RequestOrigin,
+    loaded: { signer: { id: string }; pkg: { id: string; workspaceId: string } },
+    action: string,
+    details: Record<string, unknown>,
+  ) {
+    return {
+      chainKey: chainKeyOf(loaded.pkg.id),
+      workspaceId: loaded.pkg.workspaceId,
+      actorUserId: session.user.id,
+      action,
+      subjectType: 'signer',
+      subjectId: loaded.signer.id,
+      details,
+      ipAddress: origin.ipAddress,
+      userAgent: origin.userAgent,
+    }
+  }
+
+  async function flow(session: SessionContext): Promise<SignerFlowView> {
+    const loaded = await load(session)
+    return signerFlowView({
+      ...loaded,
+      workspaceName: await repository.findWorkspaceName(db, loaded.pkg.workspaceId),
+    })
+  }
+
+  function requireStep(loaded: Awaited<ReturnType<typeof load>>, ...steps: string[]) {
+    if (!steps.includes(loaded.step)) {
+      throw new AppError('STEP_NOT_READY', stepMessage(loaded.step), { details: { step: loaded.step } })
+    }
+  }
+
+  return {
+    flow,
+
+    /**
+     * Exchanges a signing link for a session scoped to its signer. The caller sets the cookie. Opening
+     * again (another device, a lost cookie) is allowed while the link is live; each opening is audited.
+     */
+    async openLink(token: string, origin: RequestOrigin) {
+      const link = await repository.findLinkByTokenHash(db, hashLinkToken(token))
+      if (!link)
+        throw new AppError('NOT_FOUND', 'This signing link is not valid. Check that you copied all of it.')
+      if (link.revokedAt || link.packageStatus === 'cancelled') {
+        throw new AppError(
+          'SIGNING_LINK_EXPIRED',
+          'This signing link is no longer valid. Ask the sender for a new one.',
+        )
+      }
+      if (link.expiresAt <= now()) {
+        throw new AppError(
+          'SIGNING_LINK_EXPIRED',
+          'This signing link has expired. Ask the sender for a new one.',
+        )
+      }
+      return db.transaction(async (tx) => {
+        const opened = await deps.auth.openSignerSession(
+          {
+            email: link.email,
+            legalName: link.legalName,
+            workspaceId: link.workspaceId,
+            signerId: link.signerId,
+            linkId: link.linkId,
+            linkExpiresAt: link.expiresAt,
+            ...origin,
+          },
+          tx,
+        )
+        await repository.markSignerOpened(tx, link.signerId, opened.userId, now())
+        await audit.record(
+          {
+            chainKey: chainKeyOf(link.packageId),
+            workspaceId: link.workspaceId,
+            actorUserId: opened.userId,
+            action: 'signer.invitation_opened',
+            subjectType: 'signer',
+            subjectId: link.signerId,
+            details: { email: link.email },
+            ipAddress: origin.ipAddress,
+            userAgent: origin.userAgent,
+          },
+          tx,
+        )
+        return { token: opened.token, expiresAt: opened.expiresAt, signingId: link.packageId }
+      })
+    },
+
+    /** A document's content for the signer; the first view of each document is audited. */
+    async document(session: SessionContext, documentId: string, origin: RequestOrigin) {
+      const loaded = await load(session)
+      const document = await repository.findDocument(db, loaded.pkg.id, documentId)
+      if (!document) throw new AppError('NOT_FOUND', 'No such document in your package.')
+      if (loaded.pkg.status === 'active' && loaded.signer.status !== 'signed') {
+        await db.transaction(async (tx) => {
+          const isFirstView = await repository.insertDocumentView(tx, {
+            signerId: loaded.signer.id,
+            documentId,
+            viewedAt: now(),
+          })
+          if (isFirstView) {
+            await audit.record(
+              event(session, origin, loaded, 'document.viewed', {
+                document_id: document.id,
+                title: document.title,
+                sha256: document.sha256,
+              }),
+              tx,
+            )
+          }
+        })
+      }
+      return document
+    },
+
+    /** Link opened in the browser: the Link session id ties our trail to Plaid's logs. */
+    async recordBankLinkStarted(session: SessionContext, linkSessionId: string, origin: RequestOrigin) {
+      const loaded = await load(session)
+      requireStep(loaded, 'bank', 'sign')
+      await audit.record(
+        event(session, origin, loaded, 'bank.link_started', { link_session_id: linkSessionId }),
+      )
+    },
+
+    /**
+     * The signer chose the payout account on their (just linked) Item: record the link, run the
+     * ownership match with their legal name and e-mail, and store the verdict.
+     */
+    async choosePayoutAccount(
+      session: SessionContext,
+      input: { account_id: string; link_session_id?: string | null },
+      origin: RequestOrigin,
+    ): Promise<SignerFlowView> {
+      const loaded = await load(session)
+      requireStep(loaded, 'bank', 'sign')
+      const check = await deps.bankLinking.checkAccountOwnership(session, {
+        accountId: input.account_id,
+        legalName: loaded.signer.legalName,
+        email: loaded.signer.email,
+      })
+      const verdict = ownershipVerdict(check.nameScore, loaded.policy)
+      await db.transaction(async (tx) => {
+        await repository.saveBankVerification(tx, {
+          signerId: loaded.signer.id,
+          itemId: check.item.rowId,
+          plaidItemId: check.item.plaidItemId,
+          plaidAccountId: check.account.accountId,
+          institutionName: check.item.institutionName,
+          accountName: check.account.name,
+          accountMask: check.account.mask,
+          verdict,
+          nameScore: check.nameScore,
+          emailScore: check.emailScore,
+          verifiedAt: now(),
+        })
+        if (loaded.signer.isBankRequired) await repository.markSignerBankVerified(tx, loaded.signer.id)
+        await audit.record(
+          event(session, origin, loaded, 'bank.linked', {
+            item_id: check.item.plaidItemId,
+            institution_id: check.item.institutionId,
+            institution_name: check.item.institutionName,
+            account_name: check.account.name,
+            account_mask: check.account.mask,
+            item_status: check.item.status,
+            link_session_id: input.link_session_id ?? null,
+          }),
+          tx,
+        )
+        await audit.record(
+          event(session, origin, loaded, 'bank.ownership_checked', {
+            item_id: check.item.plaidItemId,
+            account_mask: check.account.mask,
+            verdict,
+            name_score: check.nameScore,
+            email_score: check.emailScore,
+            identity_error_code: check.identityErrorCode,
+            verified_name_score: loaded.policy.verifiedNameScore,
+            review_name_score: loaded.policy.reviewNameScore,
+            match_required: loaded.policy.isMatchRequired,
+          }),
+          tx,
+        )
+      })
+      return flow(session)
+    },
+
+    async sign(
+      session: SessionContext,
+      input: { typed_name: string; consent: boolean },
+      origin: RequestOrigin,
+    ): Promise<SignerFlowView> {
+      if (!input.consent) throw new AppError('VALIDATION_FAILED', 'body.consent must be true to sign.')
+      await db.transaction(async (tx) => {
+        // The package row lock orders concurrent signatures, so exactly one of them completes it.
+        const packageId = await repository.findSignerPackageId(tx, scopedSignerId(session))
+        if (!packageId || !(await repository.lockPackage(tx, packageId))) {
+          throw new AppError('NOT_FOUND', 'This signing package no longer exists.')
+        }
+        const loaded = await load(session, tx)
+        requireStep(loaded, 'sign')
+        if (!isSameName(input.typed_name, loaded.signer.legalName)) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `Type your full legal name exactly as the sender entered it: ${loaded.signer.legalName}.`,
+          )
+        }
+        const signedAt = now()
+        await repository.markSignerSigned(tx, loaded.signer.id, {
+          name: input.typed_name.trim(),
+          ipAddress: origin.ipAddress,
+          userAgent: origin.userAgent,
+          signedAt,
+        })
+        await audit.record(
+          event(session, origin, loaded, 'signer.signed', {
+            typed_name: input.typed_name.trim(),
+            consent: true,
+            signed_at: signedAt.toISOString(),
+            documents: loaded.documents.map((document) => ({ id: document.id, sha256: document.sha256 })),
+            bank:
+              loaded.signer.bank && loaded.signer.isBankRequired
+                ? {
+                    item_id: loaded.signer.bank.plaidItemId,
+                    account_mask: loaded.signer.bank.accountMask,
+                    verdict: loaded.signer.bank.verdict,
+                  }
+                : null,
+          }),
+          tx,
+        )
+        if ((await repository.countUnsignedSigners(tx, loaded.pkg.id)) === 0) {
+          await repository.updatePackage(tx, loaded.pkg.id, { status: 'complete', completedAt: signedAt })
+          await audit.record(
+            {
+              chainKey: chainKeyOf(loaded.pkg.id),
+              workspaceId: loaded.pkg.workspaceId,
+              actorUserId: null,
+              action: 'signing.completed',
+              subjectType: 'signing',
+              subjectId: loaded.pkg.id,
+              details: { signer_count: (await repository.listSigners(tx, loaded.pkg.id, signedAt)).length },
+            },
+            tx,
+          )
+        }
+      })
+      return flow(session)
+    },
+  }
+}
+
+function scopedSignerId(session: SessionContext): string {
+  const signerId = session.signerScope?.signerId
+  if (!signerId) throw new AppError('FORBIDDEN', 'Open your signing link to continue.')
+  return signerId
+}
+
+function stepMessage(step: string): string {
+  switch (step) {
+    case 'review':
+      return 'Review every document before continuing.'
+    case 'bank':
+      return 'Verify your bank account before signing.'
+    case 'done':
+      return 'You have already signed this package.'
+    case 'closed':
+      return 'This package is no longer open for signing.'
+    default:
+      return 'This step is not available right now.'
+  }
+}

@@ -1,0 +1,123 @@
+import type * as repository from './repository.ts'
+import type { PackageRow, SignerRow } from './repository.ts'
+import type { OwnershipPolicy, SignerStep } from './rules.ts'
+
+/** API shapes (snake_case JSON) built from repository rows; the only place they are assembled. */
+
+export function documentView(document: repository.DocumentSummary) {
+  return {
+    id: document.id,
+    position: document.position,
+    title: document.title,
+    kind: document.kind,
+    byte_size: document.byteSize,
+    sha256: document.sha256,
+  }
+}
+
+export function bankView(bank: repository.BankVerification | null) {
+  if (!bank) return null
+  return {
+    item_id: bank.plaidItemId,
+    item_status: bank.itemStatus,
+    institution_name: bank.institutionName,
+    account_name: bank.accountName,
+    account_mask: bank.accountMask,
+    verdict: bank.verdict,
+    name_score: bank.nameScore,
+    email_score: bank.emailScore,
+    verified_at: bank.verifiedAt.toISOString(),
+  }
+}
+
+export function policyView(policy: OwnershipPolicy) {
+  return {
+    verified_name_score: policy.verifiedNameScore,
+    review_name_score: policy.reviewNameScore,
+    match_required: policy.isMatchRequired,
+  }
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null
+}
+
+export function managerSignerView(signer: SignerRow) {
+  return {
+    id: signer.id,
+    position: signer.position,
+    legal_name: signer.legalName,
+    email: signer.email,
+    bank_required: signer.isBankRequired,
+    status: signer.status,
+    opened_at: iso(signer.openedAt),
+    signed_at: iso(signer.signedAt),
+    signature:
+      signer.signedAt && signer.signatureName
+        ? {
+            typed_name: signer.signatureName,
+            ip_address: signer.signatureIpAddress,
+            user_agent: signer.signatureUserAgent,
+          }
+        : null,
+    link_expires_at: iso(signer.linkExpiresAt),
+    bank: bankView(signer.bank),
+  }
+}
+
+export function packageView(
+  pkg: PackageRow,
+  documents: repository.DocumentSummary[],
+  signers: SignerRow[],
+  policy: OwnershipPolicy,
+) {
+  return {
+    id: pkg.id,
+    title: pkg.title,
+    note: pkg.note,
+    status: pkg.status,
+    cancel_reason: pkg.cancelReason,
+    created_at: pkg.createdAt.toISOString(),
+    activated_at: iso(pkg.activatedAt),
+    completed_at: iso(pkg.completedAt),
+    cancelled_at: iso(pkg.cancelledAt),
+    documents: documents.map(documentView),
+    signers: signers.map(managerSignerView),
+    policy: policyView(policy),
+  }
+}
+
+export type PackageView = ReturnType<typeof packageView>
+
+export function signerFlowView(input: {
+  pkg: PackageRow
+  workspaceName: string
+  signer: SignerRow
+  documents: repository.DocumentSummary[]
+  viewed: Set<string>
+  policy: OwnershipPolicy
+  step: SignerStep
+}) {
+  const { pkg, signer } = input
+  return {
+    signing: { id: pkg.id, title: pkg.title, note: pkg.note, status: pkg.status },
+    workspace_name: input.workspaceName,
+    signer: {
+      id: signer.id,
+      legal_name: signer.legalName,
+      email: signer.email,
+      status: signer.status,
+      bank_required: signer.isBankRequired,
+      signed_at: iso(signer.signedAt),
+    },
+    documents: input.documents.map((document) => ({
+      ...documentView(document),
+      viewed: input.viewed.has(document.id),
+    })),
+    bank: bankView(signer.bank),
+    match_required: input.policy.isMatchRequired,
+    step: input.step,
+  }
+}
+
+export type SignerFlowView = ReturnType<typeof signerFlowView>

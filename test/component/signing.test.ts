@@ -1,0 +1,583 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAuditService } from '../../server/modules/audit/service.ts'
+import { insertMembership, insertUser } from '../../server/modules/auth/repository.ts'
+import { createAuthService } from '../../server/modules/auth/service.ts'
+import { createSigningManagerService } from '../../server/modules/signing/manager-service.ts'
+import { DEFAULT_OWNERSHIP_POLICY, ownershipVerdict } from '../../server/modules/signing/rules.ts'
+import { insertWorkspace } from '../../server/modules/workspace/repository.ts'
+import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
+
+// The emulator's identity data belongs to "Alberta Bobbeth Charleson" (Plaid's user_good).
+const OWNER = 'Alberta Charleson'
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
+type Body = any
+
+describe('signing packages', () => {
+  let emulator: TestEmulator
+  let t: TestApp
+  let managerCookie: string
+  let adminCookie: string
+  let demoSignerCookie: string
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator()
+    t = await buildTestApp({ env: { PLAID_EMULATOR_URL: emulator.url } })
+    ;[managerCookie, adminCookie, demoSignerCookie] = await Promise.all([
+      t.signIn(DEMO.manager),
+      t.signIn(DEMO.admin),
+      t.signIn(DEMO.signer),
+    ])
+  })
+  afterAll(async () => {
+    await t?.close()
+    await emulator?.close()
+  })
+
+  async function call(method: Method, url: string, cookie: string | null, payload?: unknown) {
+    return t.app.inject({
+      method,
+      url,
+      headers: cookie ? { cookie } : {},
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
+  }
+
+  async function ok<T = Body>(method: Method, url: string, cookie: string, payload?: unknown) {
+    const response = await call(method, url, cookie, payload)
+    if (response.statusCode >= 300)
+      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
+    return response.json() as T
+  }
+
+  /** A draft with one Markdown document and the given signers. */
+  async function draft(signers: Array<{ legal_name: string; email: string; bank_required?: boolean }>) {
+    const created = await ok('POST', '/api/signings', managerCookie, {
+      title: 'Closing at 12 Elm St',
+      note: 'Sign by Friday',
+    })
+    await ok('POST', `/api/signings/${created.id}/documents`, managerCookie, {
+      title: 'Purchase agreement',
+      kind: 'markdown',
+      markdown: '# Purchase agreement\n\nThe buyer pays **$1** to the seller.',
+    })
+    for (const signer of signers)
+      await ok('POST', `/api/signings/${created.id}/signers`, managerCookie, signer)
+    return created.id as string
+  }
+
+  async function activate(id: string) {
+    return ok<{
+      signing: Body
+      invitations: Array<{ signer_id: string; email: string; url: string }>
+    }>('POST', `/api/signings/${id}/activate`, managerCookie)
+  }
+
+  async function open(url: string) {
+    const token = new URL(url).pathname.split('/').at(-1)
+    const response = await call('POST', '/api/signing-links/open', null, { token })
+    const cookie = response.cookies.find((entry) => entry.name === 'safeclose_session')
+    return { response, cookie: cookie ? `${cookie.name}=${cookie.value}` : null }
+  }
+
+  async function openAs(url: string): Promise<string> {
+    const { response, cookie } = await open(url)
+    if (response.statusCode !== 200 || !cookie)
+      throw new Error(`open failed: ${response.statusCode} ${response.body}`)
+    return cookie
+  }
+
+  async function reviewAll(cookie: string) {
+    const flow = await ok('GET', '/api/signer/signing', cookie)
+    for (const document of flow.documents)
+      await ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
+  }
+
+  /** Links a sandbox bank through the real bank-linking API and chooses its first account. */
+  async function verifyBank(cookie: string) {
+    await ok('POST', '/api/plaid/exchange', cookie, { public_token: await emulator.createPublicToken() })
+    const status = await ok('GET', '/api/plaid/status', cookie)
+    return ok('POST', '/api/signer/signing/bank/account', cookie, {
+      account_id: status.item.accounts[0].account_id,
+      link_session_id: 'link-session-test-1',
+    })
+  }
+
+  async function auditActions(id: string): Promise<string[]> {
+    const trail = await ok('GET', `/api/signings/${id}/audit`, managerCookie)
+    return trail.events.map((event: { action: string }) => event.action)
+  }
+
+  describe('access', () => {
+    it('answers 401 without a session and 403 to signers for the manager API', async () => {
+      expect((await call('GET', '/api/signings', null)).statusCode).toBe(401)
+      const forbidden = await call('GET', '/api/signings', demoSignerCookie)
+      expect(forbidden.statusCode).toBe(403)
+      expect(forbidden.json().error.code).toBe('FORBIDDEN')
+      expect((await call('POST', '/api/signings', demoSignerCookie, { title: 'x' })).statusCode).toBe(403)
+    })
+
+    it('answers 404 to a manager of another workspace, and lists only their own packages', async () => {
+      const id = await draft([{ legal_name: OWNER, email: 'alberta.scope@example.test' }])
+      const { rows } = await t.database.executeSql('select password_hash from users where email = $1', [
+        DEMO.manager,
+      ])
+      const workspace = await insertWorkspace(t.database.db, 'Other Closings')
+      const other = await insertUser(t.database.db, {
+        email: 'other-manager@example.test',
+        name: 'Olive Other',
+        passwordHash: (rows[0] as { password_hash: string }).password_hash,
+      })
+      await insertMembership(t.database.db, { userId: other.id, workspaceId: workspace.id, role: 'manager' })
+      const otherCookie = await t.signIn('other-manager@example.test')
+
+      for (const [method, url] of [
+        ['GET', `/api/signings/${id}`],
+        ['GET', `/api/signings/${id}/audit`],
+        ['GET', `/api/signings/${id}/certificate`],
+        ['POST', `/api/signings/${id}/activate`],
+      ] as const) {
+        const response = await call(method, url, otherCookie)
+        expect(response.statusCode, `${method} ${url}`).toBe(404)
+        expect(response.json().error.code).toBe('NOT_FOUND')
+      }
+      expect((await ok('GET', '/api/signings', otherCookie)).signings).toEqual([])
+      expect(
+        (await ok('GET', '/api/signings', managerCookie)).signings.map((row: { id: string }) => row.id),
+      ).toContain(id)
+    })
+
+    it('validates input strictly', async () => {
+      const id = await draft([])
+      const cases: Array<[string, unknown]> = [
+        ['/api/signings', { title: '' }],
+        ['/api/signings', { title: 'x', extra: 1 }],
+        [`/api/signings/${id}/signers`, { legal_name: 'A B', email: 'not-an-email' }],
+        [`/api/signings/${id}/documents`, { title: 'x', kind: 'pdf', pdf_base64: 'bm90IGEgcGRm' }],
+        [`/api/signings/${id}/documents`, { title: 'x', kind: 'html', markdown: 'x' }],
+      ]
+      for (const [url, payload] of cases) {
+        const response = await call('POST', url, managerCookie, payload)
+        expect(response.statusCode, JSON.stringify(payload)).toBe(400)
+        expect(response.json().error.code).toBe('VALIDATION_FAILED')
+      }
+      expect((await call('GET', '/api/signings/not-a-uuid', managerCookie)).statusCode).toBe(400)
+    })
+
+    it('stores an uploaded PDF and refuses documents over the size limit', async () => {
+      const id = await draft([])
+      const pdf = Buffer.from('%PDF-1.4\n% test document\n%%EOF\n')
+      const view = await ok('POST', `/api/signings/${id}/documents`, managerCookie, {
+        title: 'Deed',
+        kind: 'pdf',
+        pdf_base64: pdf.toString('base64'),
+      })
+      expect(
+        view.documents.map((document: { kind: string; position: number }) => [
+          document.kind,
+          document.position,
+        ]),
+      ).toEqual([
+        ['markdown', 1],
+        ['pdf', 2],
+      ])
+      expect(view.documents[1].byte_size).toBe(pdf.length)
+      const tooLarge = await call('POST', `/api/signings/${id}/documents`, managerCookie, {
+        title: 'Huge',
+        kind: 'markdown',
+        markdown: 'x'.repeat(2 * 1024 * 1024 + 1),
+      })
+      expect(tooLarge.statusCode).toBe(413)
+    })
+  })
+
+  describe('state machine', () => {
+    it('activates only a draft with documents and signers, and freezes documents and signers after', async () => {
+      const empty = await ok('POST', '/api/signings', managerCookie, { title: 'Empty' })
+      const refused = await call('POST', `/api/signings/${empty.id}/activate`, managerCookie)
+      expect(refused.statusCode).toBe(409)
+
+      const id = await draft([{ legal_name: OWNER, email: 'alberta.state@example.test' }])
+      const { signing, invitations } = await activate(id)
+      expect(signing.status).toBe('active')
+      expect(invitations).toEqual([
+        {
+          signer_id: expect.any(String),
+          email: 'alberta.state@example.test',
+          expires_at: expect.any(String),
+          emailed: false,
+          url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:3000\/signing\/s\/[A-Za-z0-9_-]{43}$/),
+        },
+      ])
+      const token = new URL(invitations[0]?.url ?? '').pathname.split('/').at(-1) as string
+      const { rows } = await t.database.executeSql(
+        'select token_hash from signing_links where signer_id = $1',
+        [invitations[0]?.signer_id],
+      )
+      expect(JSON.stringify(rows)).not.toContain(token)
+
+      for (const [method, url, payload] of [
+        ['POST', `/api/signings/${id}/documents`, { title: 'Late', kind: 'markdown', markdown: 'x' }],
+        ['POST', `/api/signings/${id}/signers`, { legal_name: 'Late Signer', email: 'late@example.test' }],
+        ['DELETE', `/api/signings/${id}/signers/${invitations[0]?.signer_id}`, undefined],
+        ['POST', `/api/signings/${id}/activate`, undefined],
+      ] as const) {
+        const response = await call(method, url, managerCookie, payload)
+        expect(response.statusCode, `${method} ${url}`).toBe(409)
+      }
+    })
+
+    it('cancels with a reason, revokes the links and refuses further changes', async () => {
+      const id = await draft([{ legal_name: OWNER, email: 'alberta.cancel@example.test' }])
+      const { invitations } = await activate(id)
+      const signerCookie = await openAs(invitations[0]?.url ?? '')
+
+      expect((await call('POST', `/api/signings/${id}/cancel`, managerCookie, {})).statusCode).toBe(400)
+      const cancelled = await ok('POST', `/api/signings/${id}/cancel`, managerCookie, {
+        reason: 'Buyer withdrew',
+      })
+      expect(cancelled).toMatchObject({ status: 'cancelled', cancel_reason: 'Buyer withdrew' })
+
+      expect((await open(invitations[0]?.url ?? '')).response.statusCode).toBe(410)
+      expect((await call('GET', '/api/signer/signing', signerCookie)).statusCode).toBe(401)
+      expect(
+        (await call('POST', `/api/signings/${id}/cancel`, managerCookie, { reason: 'again' })).statusCode,
+      ).toBe(409)
+      expect(await auditActions(id)).toContain('signing.cancelled')
+    })
+  })
+
+  describe('signing links and signer sessions', () => {
+    it('signs the signer in scoped to their record, as the same user for a known e-mail', async () => {
+      const id = await draft([{ legal_name: 'Sam Signer', email: DEMO.signer }])
+      const { invitations } = await activate(id)
+      const cookie = await openAs(invitations[0]?.url ?? '')
+
+      const session = await ok('GET', '/api/session', cookie)
+      const demoSession = await ok('GET', '/api/session', demoSignerCookie)
+      expect(session.user.id).toBe(demoSession.user.id)
+      // Bank linking keeps working for a scoped session...
+      expect((await call('GET', '/api/plaid/status', cookie)).statusCode).toBe(200)
+      // ...but role-gated routes refuse it, even where the user's role would pass.
+      expect((await call('GET', '/api/admin/plaid-settings', cookie)).statusCode).toBe(403)
+      // A password session has no signer record to act on.
+      expect((await call('GET', '/api/signer/signing', demoSignerCookie)).statusCode).toBe(403)
+    })
+
+    it('creates a signer account with no usable password', async () => {
+      const id = await draft([{ legal_name: OWNER, email: 'New.Person@Example.test' }])
+      const { invitations } = await activate(id)
+      const cookie = await openAs(invitations[0]?.url ?? '')
+      expect((await ok('GET', '/api/session', cookie)).role).toBe('signer')
+      const signIn = await call('POST', '/api/auth/sign-in/email', null, {
+        email: 'new.person@example.test',
+        password: '',
+      })
+      expect(signIn.statusCode).toBe(400)
+    })
+
+    it('refuses unknown, expired and replaced links, and a replaced link ends its sessions', async () => {
+      const unknown = await call('POST', '/api/signing-links/open', null, { token: 'A'.repeat(43) })
+      expect(unknown.statusCode).toBe(404)
+
+      const id = await draft([{ legal_name: OWNER, email: 'alberta.links@example.test' }])
+      const { invitations } = await activate(id)
+      const first = invitations[0] as { url: string; signer_id: string }
+      const oldCookie = await openAs(first.url)
+
+      const resent = await ok('POST', `/api/signings/${id}/signers/${first.signer_id}/resend`, managerCookie)
+      expect(resent.invitation.url).not.toBe(first.url)
+      const replaced = await open(first.url)
+      expect(replaced.response.statusCode).toBe(410)
+      expect(replaced.response.json().error.code).toBe('SIGNING_LINK_EXPIRED')
+      expect((await call('GET', '/api/signer/signing', oldCookie)).statusCode).toBe(401)
+
+      const newCookie = await openAs(resent.invitation.url)
+      expect((await call('GET', '/api/signer/signing', newCookie)).statusCode).toBe(200)
+
+      await t.database.executeSql(
+        "update signing_links set expires_at = now() - interval '1 minute' where signer_id = $1",
+        [first.signer_id],
+      )
+      const expired = await open(resent.invitation.url)
+      expect(expired.response.statusCode).toBe(410)
+      expect(expired.response.json().error.message).toContain('expired')
+      expect(await auditActions(id)).toEqual(
+        expect.arrayContaining([
+          'signer.invitation_sent',
+          'signer.invitation_opened',
+          'signer.invitation_resent',
+        ]),
+      )
+    })
+
+    it('keeps signer A out of signer B: no manager API, and the flow shows only their own record', async () => {
+      const id = await draft([
+        { legal_name: OWNER, email: 'a@example.test' },
+        { legal_name: 'Bob Builder', email: 'b@example.test' },
+      ])
+      const { invitations } = await activate(id)
+      const cookieA = await openAs(invitations[0]?.url ?? '')
+      const flowA = await ok('GET', '/api/signer/signing', cookieA)
+      expect(flowA.signer).toMatchObject({ email: 'a@example.test', legal_name: OWNER })
+      expect(JSON.stringify(flowA)).not.toContain('b@example.test')
+      for (const url of [`/api/signings/${id}`, `/api/signings/${id}/audit`, '/api/signings']) {
+        expect((await call('GET', url, cookieA)).statusCode, url).toBe(403)
+      }
+    })
+  })
+
+  describe('the signer flow', () => {
+    it('enforces review → bank → sign, resumes where it stopped and completes the package', async () => {
+      const id = await draft([
+        { legal_name: OWNER, email: 'alberta.flow@example.test' },
+        { legal_name: 'Nora Nobank', email: 'nora@example.test', bank_required: false },
+      ])
+      const { invitations } = await activate(id)
+      const cookie = await openAs(invitations[0]?.url ?? '')
+      const sign = (payload: unknown) => call('POST', '/api/signer/signing/sign', cookie, payload)
+
+      expect((await ok('GET', '/api/signer/signing', cookie)).step).toBe('review')
+      const early = await sign({ typed_name: OWNER, consent: true })
+      expect(early.statusCode).toBe(409)
+      expect(early.json().error).toMatchObject({ code: 'STEP_NOT_READY', step: 'review' })
+
+      await reviewAll(cookie)
+      // Leaving and coming back through the link resumes at the bank step.
+      const again = await openAs(invitations[0]?.url ?? '')
+      expect((await ok('GET', '/api/signer/signing', again)).step).toBe('bank')
+      expect((await sign({ typed_name: OWNER, consent: true })).json().error.step).toBe('bank')
+
+      const started = await call('POST', '/api/signer/signing/bank/link-started', cookie, {
+        link_session_id: 'a1b2c3d4-link-session',
+      })
+      expect(started.statusCode).toBe(204)
+      const verified = await verifyBank(cookie)
+      expect(verified.step).toBe('sign')
+      expect(verified.signer.status).toBe('bank_verified')
+      expect(verified.bank).toMatchObject({
+        institution_name: 'First Platypus Bank',
+        account_mask: expect.stringMatching(/^\d{4}$/),
+        item_status: 'good',
+        verdict: 'verified',
+        name_score: 95,
+      })
+
+      expect((await sign({ typed_name: OWNER, consent: false })).statusCode).toBe(400)
+      const wrongName = await sign({ typed_name: 'Someone Else', consent: true })
+      expect(wrongName.statusCode).toBe(400)
+      expect(wrongName.json().error.message).toContain(OWNER)
+
+      const signed = await sign({ typed_name: '  alberta   charleson ', consent: true })
+      expect(signed.statusCode).toBe(200)
+      expect(signed.json()).toMatchObject({ step: 'done', signer: { status: 'signed' } })
+      expect((await sign({ typed_name: OWNER, consent: true })).json().error.step).toBe('done')
+      expect((await ok('GET', `/api/signings/${id}`, managerCookie)).status).toBe('active')
+
+      // The second signer needs no bank step.
+      const nora = await openAs(invitations[1]?.url ?? '')
+      await reviewAll(nora)
+      expect((await ok('GET', '/api/signer/signing', nora)).step).toBe('sign')
+      await ok('POST', '/api/signer/signing/sign', nora, { typed_name: 'Nora Nobank', consent: true })
+
+      const done = await ok('GET', `/api/signings/${id}`, managerCookie)
+      expect(done.status).toBe('complete')
+      expect(done.signers[0]).toMatchObject({
+        status: 'signed',
+        signature: { typed_name: 'alberta   charleson', ip_address: '127.0.0.1' },
+        bank: { verdict: 'verified', institution_name: 'First Platypus Bank' },
+      })
+      expect(
+        (await call('POST', `/api/signings/${id}/cancel`, managerCookie, { reason: 'late' })).statusCode,
+      ).toBe(409)
+
+      const actions = await auditActions(id)
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'signing.created',
+          'signing.activated',
+          'signer.invitation_sent',
+          'signer.invitation_opened',
+          'document.viewed',
+          'bank.link_started',
+          'bank.linked',
+          'bank.ownership_checked',
+          'signer.signed',
+          'signing.completed',
+        ]),
+      )
+      expect(actions.at(-1)).toBe('signing.completed')
+      // Each document's first view only.
+      expect(actions.filter((action) => action === 'document.viewed')).toHaveLength(2)
+    })
+
+    it('sends a signer back to the bank step while their Item needs a reconnect', async () => {
+      const id = await draft([{ legal_name: OWNER, email: 'alberta.relogin@example.test' }])
+      const { invitations } = await activate(id)
+      const cookie = await openAs(invitations[0]?.url ?? '')
+      await reviewAll(cookie)
+      const verified = await verifyBank(cookie)
+      expect(verified.step).toBe('sign')
+
+      await t.database.executeSql(
+        "update plaid_items set status = 'login_required' where plaid_item_id = $1",
+        [verified.bank.item_id],
+      )
+      const flow = await ok('GET', '/api/signer/signing', cookie)
+      expect(flow).toMatchObject({ step: 'bank', bank: { item_status: 'login_required' } })
+      const refused = await call('POST', '/api/signer/signing/sign', cookie, {
+        typed_name: OWNER,
+        consent: true,
+      })
+      expect(refused.json().error).toMatchObject({ code: 'STEP_NOT_READY', step: 'bank' })
+      const token = await ok('POST', '/api/plaid/link-token', cookie)
+      expect(token.mode).toBe('update')
+    })
+  })
+
+  describe('ownership match', () => {
+    it.each([
+      [100, 'verified'],
+      [85, 'verified'],
+      [84, 'needs_review'],
+      [70, 'needs_review'],
+      [69, 'mismatch'],
+      [null, 'mismatch'],
+    ] as const)('turns a name score of %s into %s with the default thresholds', (score, verdict) => {
+      expect(ownershipVerdict(score, DEFAULT_OWNERSHIP_POLICY)).toBe(verdict)
+    })
+
+    it.each([
+      ['Alberta Charleson', 'verified', 95],
+      ['Zoe Charleson', 'needs_review', 75],
+      ['Sam Signer', 'mismatch', expect.any(Number)],
+    ])('scores %s against the account owners: %s', async (legalName, verdict, score) => {
+      const email = `${legalName.replaceAll(' ', '.').toLowerCase()}.${verdict}@example.test`
+      const id = await draft([{ legal_name: legalName, email }])
+      const { invitations } = await activate(id)
+      const cookie = await openAs(invitations[0]?.url ?? '')
+      await reviewAll(cookie)
+      const flow = await verifyBank(cookie)
+      expect(flow.bank).toMatchObject({ verdict, name_score: score })
+      // Without "require match" even a mismatch may sign; the manager sees the verdict.
+      expect(flow.step).toBe('sign')
+      const manager = await ok('GET', `/api/signings/${id}`, managerCookie)
+      expect(manager.signers[0].bank).toMatchObject({ verdict, name_score: score })
+    })
+
+    it('uses the workspace thresholds, and blocks a mismatch when the workspace requires a match', async () => {
+      expect((await call('PUT', '/api/signing-settings', managerCookie, {})).statusCode).toBe(403)
+      const invalid = await call('PUT', '/api/signing-settings', adminCookie, {
+        verified_name_score: 60,
+        review_name_score: 80,
+        match_required: true,
+      })
+      expect(invalid.statusCode).toBe(400)
+      const policy = { verified_name_score: 76, review_name_score: 74, match_required: true }
+      expect(await ok('PUT', '/api/signing-settings', adminCookie, policy)).toEqual(policy)
+      try {
+        const id = await draft([
+          { legal_name: 'Zoe Charleson', email: 'zoe.policy@example.test' },
+          { legal_name: 'Sam Signer', email: 'sam.policy@example.test' },
+        ])
+        const { invitations } = await activate(id)
+        const alex = await openAs(invitations[0]?.url ?? '')
+        await reviewAll(alex)
+        expect((await verifyBank(alex)).bank).toMatchObject({ verdict: 'needs_review', name_score: 75 })
+
+        const sam = await openAs(invitations[1]?.url ?? '')
+        await reviewAll(sam)
+        const mismatch = await verifyBank(sam)
+        expect(mismatch).toMatchObject({ step: 'bank', match_required: true, bank: { verdict: 'mismatch' } })
+        const refused = await call('POST', '/api/signer/signing/sign', sam, {
+          typed_name: 'Sam Signer',
+          consent: true,
+        })
+        expect(refused.json().error.step).toBe('bank')
+      } finally {
+        await ok('PUT', '/api/signing-settings', adminCookie, {
+          verified_name_score: 85,
+          review_name_score: 70,
+          match_required: false,
+        })
+      }
+    })
+  })
+
+  describe('audit trail', () => {
+    it('verifies the chain, records webhook item changes, and detects an edited row', async () => {
+      const id = await draft([{ legal_name: OWNER, email: 'alberta.audit@example.test' }])
+      const { invitations } = await activate(id)
+      const cookie = await openAs(invitations[0]?.url ?? '')
+      await reviewAll(cookie)
+      const flow = await verifyBank(cookie)
+
+      const trail = await ok('GET', `/api/signings/${id}/audit`, managerCookie)
+      expect(trail.verification).toMatchObject({ is_valid: true, first_broken_sequence: null })
+      expect(trail.verification.event_count).toBe(trail.events.length)
+      const linked = trail.events.find((event: { action: string }) => event.action === 'bank.linked')
+      expect(linked).toMatchObject({
+        actor: { email: 'alberta.audit@example.test' },
+        ip_address: '127.0.0.1',
+        details: {
+          item_id: flow.bank.item_id,
+          account_mask: flow.bank.account_mask,
+          link_session_id: 'link-session-test-1',
+        },
+      })
+      // Never tokens or full account numbers.
+      expect(JSON.stringify(trail)).not.toMatch(/(access|public|link)-sandbox-/)
+
+      // What webhook processing calls after storing an Item's new status.
+      const signing = createSigningManagerService({
+        db: t.database.db,
+        audit: createAuditService({ db: t.database.db }),
+        auth: createAuthService({
+          db: t.database.db,
+          audit: createAuditService({ db: t.database.db }),
+          sessionTtlHours: 1,
+        }),
+        mailer: { isConfigured: false, send: async () => false },
+        publicUrl: t.config.publicUrl,
+        linkTtlHours: 1,
+        logger: t.app.log,
+      })
+      const recorded = await signing.recordItemStatusChange({
+        plaidItemId: flow.bank.item_id,
+        status: 'login_required',
+        webhookCode: 'ERROR',
+      })
+      expect(recorded).toEqual({ recorded: 1 })
+      expect((await auditActions(id)).at(-1)).toBe('bank.item_status_changed')
+
+      const download = await call('GET', `/api/signings/${id}/audit?download=1`, managerCookie)
+      expect(download.headers['content-disposition']).toContain('attachment')
+
+      await t.database.executeSql(
+        `update audit_events set details = jsonb_set(details, '{account_mask}', '"9999"')
+         where chain_key = $1 and action = 'bank.linked'`,
+        [`signing:${id}`],
+      )
+      const tampered = await ok('GET', `/api/signings/${id}/audit`, managerCookie)
+      expect(tampered.verification).toMatchObject({ is_valid: false, first_broken_sequence: linked.sequence })
+    })
+
+    it('renders an escaped completion certificate under a strict policy', async () => {
+      const created = await ok('POST', '/api/signings', managerCookie, {
+        title: '<script>alert(1)</script> & co',
+      })
+      const response = await call('GET', `/api/signings/${created.id}/certificate`, managerCookie)
+      expect(response.statusCode).toBe(200)
+      expect(response.headers['content-type']).toContain('text/html')
+      expect(response.body).not.toContain('<script>')
+      expect(response.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co')
+      expect(response.body).toContain('Audit trail intact')
+      const policy = String(response.headers['content-security-policy'])
+      const nonce = /style-src 'nonce-([^']+)'/.exec(policy)?.[1]
+      expect(policy).toContain("default-src 'none'")
+      expect(response.body).toContain(`<style nonce="${nonce}">`)
+    })
+  })
+})
