@@ -1,0 +1,216 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { Measurement } from './load.ts'
+import type { Scenario } from './scenarios.ts'
+import type { BenchSettings } from './settings.ts'
+import { summarize, throughputRatio } from './summary.ts'
+
+/** A scenario with one measurement per round. */
+export type MeasuredRow = { scenario: Scenario; rounds: Measurement[] }
+
+export type DatabaseRun = {
+  database: string
+  rows: MeasuredRow[]
+  /** Webhook deliveries the sandbox logged while this server ran (dropped ones included). */
+  webhookDeliveries: number
+}
+
+export type BenchRun = {
+  startedAt: Date
+  settings: BenchSettings
+  databases: DatabaseRun[]
+  /** 1-minute load average of the machine when the run started and ended. */
+  loadAverage: { start: number; end: number }
+}
+
+const SECTION_HEADING = '## Bank linking'
+const DOCS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url))
+const RESULTS_DIRECTORY = fileURLToPath(new URL('./results/', import.meta.url))
+const DOCS_INTRO = `# Benchmarks
+
+Load tests live in \`bench/\`: autocannon against real server processes over loopback. These machines
+are noisy, so every figure is read as a ratio against baselines measured in the same run. Each section
+below is rewritten by its benchmark with the latest full run.
+`
+const STATUS_TARGET = 0.5
+
+/** The Markdown section (heading included) for stdout, the results file and docs/benchmarks.md. */
+export function renderSection(run: BenchRun): string {
+  const { settings } = run
+  const scenarios = run.databases[0]?.rows.map((row) => row.scenario) ?? []
+  return [
+    SECTION_HEADING,
+    '',
+    `Latest run: ${run.startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} · \`${settings.command}\``,
+    '',
+    `Machine: ${machineFacts()}; 1-minute load average ${run.loadAverage.start.toFixed(1)} at the start and ` +
+      `${run.loadAverage.end.toFixed(1)} at the end (other work shares this machine).`,
+    '',
+    `Load: autocannon with ${settings.connections} connections, closed loop over loopback. Every row is ` +
+      `measured ${settings.rounds} times, rows interleaved round by round, each time after a ${settings.warmupS} s ` +
+      `warm-up for ${settings.durationS} s. Each server runs in its own process (autocannon in the parent); the ` +
+      'Plaid sandbox runs standalone in another, with `PLAID_EMULATOR_URL` pointing the server at it. Bench ' +
+      `server settings: \`LOG_LEVEL=warn\`, \`LINK_TOKENS_PER_MINUTE=${settings.linkTokensPerMinute}\`; ` +
+      `${settings.exchangeTokens} fresh public tokens per exchange measurement.`,
+    '',
+    'Columns: req/s = completed requests ÷ measured seconds, median of the rounds (lowest–highest); ' +
+      'p50/p99 over the 2xx responses of all rounds (µs resolution); CPU = share of one core the process ' +
+      'used (median of the rounds); ratios = median of the per-round ratios, each against the baseline ' +
+      'measured moments before in the same round.',
+    '',
+    ...run.databases.flatMap((database) => renderDatabase(database, settings)),
+    '### What each row measures',
+    '',
+    ...scenarios.map((scenario) => `- **${scenario.route}**: ${scenario.description}`),
+    '',
+  ].join('\n')
+}
+
+function renderDatabase(run: DatabaseRun, settings: BenchSettings): string[] {
+  const bare = rowOf(run, 'bare')
+  const session = rowOf(run, 'session')
+  const ratio = (row: MeasuredRow, base: MeasuredRow | undefined) =>
+    base && base !== row ? percent(throughputRatio(row.rounds, base.rounds)) : '—'
+  return [
+    `### ${run.database}`,
+    '',
+    '| Route | req/s | p50 ms | p99 ms | non-2xx | server CPU | sandbox CPU | vs bare Fastify | vs bare authenticated |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...run.rows.map((row) => {
+      const m = summarize(row.rounds)
+      const isBare = row === bare
+      const rates = m.requestsPerSecond
+      return `| ${row.scenario.route} | ${rate(rates.median)} (${rate(rates.min)}–${rate(rates.max)}) | ${milliseconds(m.latencyP50Ms)} | ${milliseconds(m.latencyP99Ms)} | ${m.non2xx + m.errors} | ${cpu(m.cpuPercent.target)} | ${isBare ? '—' : cpu(m.cpuPercent.sandbox)} | ${isBare ? 'baseline' : ratio(row, bare)} | ${row === session ? 'baseline' : isBare ? '—' : ratio(row, session)} |`
+    }),
+    '',
+    ...interpret(run, settings).map((line) => `- ${line}`),
+    '',
+  ]
+}
+
+/** Sentences that follow from this run's figures, so the reading never contradicts the table. */
+function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
+  const lines: string[] = []
+  const bareRow = rowOf(run, 'bare')
+  const sessionRow = rowOf(run, 'session')
+  if (!bareRow || !sessionRow) return lines
+  const bare = summarize(bareRow.rounds)
+  const session = summarize(sessionRow.rounds)
+  const share = (id: string) => {
+    const row = rowOf(run, id)
+    return row
+      ? { row, summary: summarize(row.rounds), ofSession: throughputRatio(row.rounds, sessionRow.rounds) }
+      : null
+  }
+
+  lines.push(
+    `Authentication (cookie, one session query, security headers) leaves ` +
+      `${percent(throughputRatio(sessionRow.rounds, bareRow.rounds))} of bare Fastify's throughput ` +
+      `(p50 ${milliseconds(bare.latencyP50Ms)} → ${milliseconds(session.latencyP50Ms)} ms).`,
+  )
+  const status = share('status')
+  if (status) {
+    lines.push(
+      `Status runs at ${percent(status.ofSession)} of the bare authenticated route: target ≥ ${percent(STATUS_TARGET)} ` +
+        `${status.ofSession >= STATUS_TARGET ? 'met' : '**not met**'}. Its one extra statement moves p50 from ` +
+        `${milliseconds(session.latencyP50Ms)} to ${milliseconds(status.summary.latencyP50Ms)} ms.`,
+    )
+  }
+  const linkToken = share('link-token')
+  if (linkToken) {
+    lines.push(
+      `Link token runs at ${percent(linkToken.ofSession)} of the bare authenticated route; the sandbox round ` +
+        `trip, the rate-limit upsert and two lookups add ` +
+        `${milliseconds(linkToken.summary.latencyP50Ms - session.latencyP50Ms)} ms at p50.`,
+    )
+  }
+  const exchange = share('exchange')
+  if (exchange) {
+    const { cpuPercent } = exchange.summary
+    lines.push(
+      `Exchange manages ${rate(exchange.summary.requestsPerSecond.median)} req/s (p50 ` +
+        `${milliseconds(exchange.summary.latencyP50Ms)} ms), ${percent(exchange.ofSession)} of the bare ` +
+        'authenticated route: five sequential sandbox round trips and a transaction that serializes on the ' +
+        `user's advisory lock and the workspace's audit chain (sandbox CPU ${cpu(cpuPercent.sandbox)}, server ` +
+        `${cpu(cpuPercent.target)}).`,
+    )
+    if (exchange.summary.shortestRoundS < settings.durationS - 0.5) {
+      lines.push(
+        `An exchange round ended after ${exchange.summary.shortestRoundS.toFixed(1)} s because its token pool ` +
+          'ran out; raise BENCH_EXCHANGE_TOKENS for full-length rounds.',
+      )
+    }
+  }
+  const bareCpu = bare.cpuPercent.target
+  if (bareCpu !== null && bareCpu < 85) {
+    lines.push(
+      `Bare Fastify kept only ${cpu(bareCpu)} of a core busy: with ${os.availableParallelism()} cores shared ` +
+        'by autocannon, the servers and other work, the load generator limits that row, so ratios against ' +
+        'bare Fastify understate what Safeclose itself keeps.',
+    )
+  }
+  for (const row of run.rows) {
+    const { non2xx, errors, statusCounts } = summarize(row.rounds)
+    if (non2xx + errors === 0) continue
+    lines.push(
+      `${row.scenario.route} had ${non2xx} non-2xx responses and ${errors} connection errors ` +
+        `(status counts: ${JSON.stringify(statusCounts)}).`,
+    )
+  }
+  lines.push(
+    `The sandbox logged ${run.webhookDeliveries} webhook deliveries while this server ran (the bench's ` +
+      'Items have no webhook URL, and the sandbox was told to drop any).',
+  )
+  return lines
+}
+
+function rowOf(run: DatabaseRun, id: string): MeasuredRow | undefined {
+  return run.rows.find((row) => row.scenario.id === id)
+}
+
+function machineFacts(): string {
+  const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU'
+  const memoryGiB = Math.round(os.totalmem() / 2 ** 30)
+  return (
+    `${os.availableParallelism()} CPUs (nproc; ${cpuModel}), ${memoryGiB} GiB, ` +
+    `Node ${process.version}, ${os.type()} ${os.release()}`
+  )
+}
+
+const rate = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1))
+const milliseconds = (value: number) =>
+  Number.isNaN(value)
+    ? '—'
+    : value < 10
+      ? value.toFixed(2)
+      : value < 100
+        ? value.toFixed(1)
+        : value.toFixed(0)
+const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
+const cpu = (value: number | null | undefined) =>
+  value === null || value === undefined ? 'n/a' : `${Math.round(value)}%`
+
+/** Writes the run to bench/results/<timestamp>.md (git-ignored) and returns the path. */
+export async function writeResultsFile(section: string, startedAt: Date): Promise<string> {
+  await mkdir(RESULTS_DIRECTORY, { recursive: true })
+  const file = `${RESULTS_DIRECTORY}${startedAt.toISOString().replace(/[:.]/g, '-')}.md`
+  await writeFile(file, section)
+  return file
+}
+
+/** Replaces this benchmark's section of docs/benchmarks.md, leaving every other section as it is. */
+export async function updateBenchmarksDoc(section: string): Promise<string> {
+  const current = await readFile(DOCS_FILE, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return DOCS_INTRO
+    throw error
+  })
+  const lines = current.split('\n')
+  const start = lines.findIndex((line) => line.trim() === SECTION_HEADING)
+  const next = start === -1 ? -1 : lines.findIndex((line, index) => index > start && /^## /.test(line))
+  const before = start === -1 ? current.trimEnd() : lines.slice(0, start).join('\n').trimEnd()
+  const after = next === -1 ? '' : lines.slice(next).join('\n')
+  const updated = `${before}\n\n${section.trimEnd()}\n${after ? `\n${after}` : ''}`
+  await writeFile(DOCS_FILE, updated.endsWith('\n') ? updated : `${updated}\n`)
+  return DOCS_FILE
+}
