@@ -8,6 +8,9 @@ import { RootLayout } from './routes/root-layout.tsx'
 import { RouteErrorPage } from './routes/route-error.tsx'
 import { SignInPage, signInAction, signInLoader } from './routes/sign-in.tsx'
 import { SigningHubPage } from './routes/signing-hub.tsx'
+import { ManagerPackagePage } from './routes/signing/manager-package-page.tsx'
+import { ManagerSigningsPage } from './routes/signing/manager-signings-page.tsx'
+import { SignerLinkPage } from './routes/signing/signer-link-page.tsx'
 
 export const router = createBrowserRouter([
   {
@@ -18,12 +21,22 @@ export const router = createBrowserRouter([
       { index: true, loader: () => redirect(HOME_PATH) },
       { path: 'signin', loader: signInLoader, action: signInAction, Component: SignInPage },
       { path: 'signout', action: signOutAction },
+      // Signers arrive from a signing link: their pages stand outside the workspace shell.
+      { path: 'signing/s/:token', Component: SignerLinkPage },
+      {
+        path: 'signing/sign',
+        lazy: async () => ({
+          Component: (await import('./routes/signing/signer-flow-page.tsx')).SignerFlowPage,
+        }),
+      },
       {
         id: APP_ROUTE_ID,
         loader: appLoader,
         Component: AppShell,
         children: [
           { path: 'signing', Component: SigningHubPage },
+          { path: 'signing/manager/signings', Component: ManagerSigningsPage },
+          { path: 'signing/manager/signings/:id', Component: ManagerPackagePage },
           {
             path: 'signing/plaid-lab',
             // The lab carries react-plaid-link and most of the app's code; only its visitors download it.

@@ -6,6 +6,12 @@ type Destination = { to: string; title: string; description: string; roles: Read
 
 const DESTINATIONS: ReadonlyArray<Destination> = [
   {
+    to: '/signing/manager/signings',
+    title: 'Signing packages',
+    description: 'Send documents for signature; signers verify the bank account that receives their funds.',
+    roles: ['admin', 'manager'],
+  },
+  {
     to: '/signing/plaid-lab',
     title: 'Plaid lab',
     description: 'Link a bank account with Plaid step by step and watch every request, response and event.',

@@ -1,0 +1,208 @@
+import { apiRequest } from './client.ts'
+
+export type PackageStatus = 'draft' | 'active' | 'complete' | 'cancelled'
+export type SignerStatus = 'invited' | 'opened' | 'bank_verified' | 'signed'
+export type OwnershipVerdict = 'verified' | 'needs_review' | 'mismatch'
+export type ItemStatus =
+  | 'good'
+  | 'login_required'
+  | 'pending_expiration'
+  | 'pending_disconnect'
+  | 'revoked'
+  | 'removed'
+export type SignerStep = 'review' | 'bank' | 'sign' | 'done' | 'closed'
+
+export type SigningDocument = {
+  id: string
+  position: number
+  title: string
+  kind: 'markdown' | 'pdf'
+  byte_size: number
+  sha256: string
+}
+
+export type BankVerification = {
+  item_id: string
+  item_status: ItemStatus
+  institution_name: string | null
+  account_name: string
+  account_mask: string | null
+  verdict: OwnershipVerdict
+  name_score: number | null
+  email_score: number | null
+  verified_at: string
+}
+
+export type ManagedSigner = {
+  id: string
+  position: number
+  legal_name: string
+  email: string
+  bank_required: boolean
+  status: SignerStatus
+  opened_at: string | null
+  signed_at: string | null
+  signature: { typed_name: string; ip_address: string | null; user_agent: string | null } | null
+  link_expires_at: string | null
+  bank: BankVerification | null
+}
+
+export type OwnershipPolicy = {
+  verified_name_score: number
+  review_name_score: number
+  match_required: boolean
+}
+
+export type SigningPackage = {
+  id: string
+  title: string
+  note: string | null
+  status: PackageStatus
+  cancel_reason: string | null
+  created_at: string
+  activated_at: string | null
+  completed_at: string | null
+  cancelled_at: string | null
+  documents: SigningDocument[]
+  signers: ManagedSigner[]
+  policy: OwnershipPolicy
+}
+
+export type SigningSummary = {
+  id: string
+  title: string
+  status: PackageStatus
+  created_at: string
+  signer_count: number
+  signed_count: number
+}
+
+export type Invitation = {
+  signer_id: string
+  email: string
+  expires_at: string
+  emailed: boolean
+  url: string | null
+}
+
+export type AuditTrail = {
+  signing_id: string
+  generated_at: string
+  verification: {
+    is_valid: boolean
+    event_count: number
+    first_broken_sequence: number | null
+    last_hash: string | null
+  }
+  events: Array<{
+    sequence: number
+    action: string
+    occurred_at: string
+    actor: { user_id: string; name: string | null; email: string | null } | null
+    details: Record<string, unknown>
+    ip_address: string | null
+    user_agent: string | null
+    hash: string
+  }>
+}
+
+export type DocumentInput =
+  | { title: string; kind: 'markdown'; markdown: string }
+  | { title: string; kind: 'pdf'; pdf_base64: string }
+
+const base = (id: string) => `/api/signings/${encodeURIComponent(id)}`
+
+export const signingsApi = {
+  list: (signal?: AbortSignal) =>
+    apiRequest<{ signings: SigningSummary[] }>('GET', '/api/signings', undefined, signal),
+  create: (input: { title: string; note: string | null }) =>
+    apiRequest<SigningPackage>('POST', '/api/signings', input),
+  get: (id: string, signal?: AbortSignal) => apiRequest<SigningPackage>('GET', base(id), undefined, signal),
+  addDocument: (id: string, input: DocumentInput) =>
+    apiRequest<SigningPackage>('POST', `${base(id)}/documents`, input),
+  removeDocument: (id: string, documentId: string) =>
+    apiRequest<SigningPackage>('DELETE', `${base(id)}/documents/${encodeURIComponent(documentId)}`),
+  addSigner: (id: string, input: { legal_name: string; email: string; bank_required: boolean }) =>
+    apiRequest<SigningPackage>('POST', `${base(id)}/signers`, input),
+  removeSigner: (id: string, signerId: string) =>
+    apiRequest<SigningPackage>('DELETE', `${base(id)}/signers/${encodeURIComponent(signerId)}`),
+  activate: (id: string) =>
+    apiRequest<{ signing: SigningPackage; invitations: Invitation[] }>('POST', `${base(id)}/activate`),
+  resend: (id: string, signerId: string) =>
+    apiRequest<{ invitation: Invitation }>(
+      'POST',
+      `${base(id)}/signers/${encodeURIComponent(signerId)}/resend`,
+    ),
+  cancel: (id: string, reason: string) =>
+    apiRequest<SigningPackage>('POST', `${base(id)}/cancel`, { reason }),
+  audit: (id: string, signal?: AbortSignal) =>
+    apiRequest<AuditTrail>('GET', `${base(id)}/audit`, undefined, signal),
+  auditDownloadUrl: (id: string) => `${base(id)}/audit?download=1`,
+  certificateUrl: (id: string) => `${base(id)}/certificate`,
+}
+
+export type SignerFlow = {
+  signing: { id: string; title: string; note: string | null; status: PackageStatus }
+  workspace_name: string
+  signer: {
+    id: string
+    legal_name: string
+    email: string
+    status: SignerStatus
+    bank_required: boolean
+    signed_at: string | null
+  }
+  documents: Array<SigningDocument & { viewed: boolean }>
+  bank: BankVerification | null
+  match_required: boolean
+  step: SignerStep
+}
+
+export type SignerDocumentContent = {
+  id: string
+  title: string
+  kind: 'markdown' | 'pdf'
+  sha256: string
+  markdown: string | null
+  pdf_base64: string | null
+}
+
+export const signerApi = {
+  openLink: (token: string) =>
+    apiRequest<{ signing_id: string }>('POST', '/api/signing-links/open', { token }),
+  flow: (signal?: AbortSignal) => apiRequest<SignerFlow>('GET', '/api/signer/signing', undefined, signal),
+  document: (documentId: string) =>
+    apiRequest<SignerDocumentContent>(
+      'GET',
+      `/api/signer/signing/documents/${encodeURIComponent(documentId)}`,
+    ),
+  linkStarted: (linkSessionId: string) =>
+    apiRequest<void>('POST', '/api/signer/signing/bank/link-started', { link_session_id: linkSessionId }),
+  chooseAccount: (accountId: string, linkSessionId: string | null) =>
+    apiRequest<SignerFlow>('POST', '/api/signer/signing/bank/account', {
+      account_id: accountId,
+      link_session_id: linkSessionId,
+    }),
+  sign: (typedName: string) =>
+    apiRequest<SignerFlow>('POST', '/api/signer/signing/sign', { typed_name: typedName, consent: true }),
+}
+
+export const VERDICT_LABELS: Record<OwnershipVerdict, string> = {
+  verified: 'Owner verified',
+  needs_review: 'Needs review',
+  mismatch: 'Name mismatch',
+}
+
+export const SIGNER_STATUS_LABELS: Record<SignerStatus, string> = {
+  invited: 'Invited',
+  opened: 'Opened',
+  bank_verified: 'Bank verified',
+  signed: 'Signed',
+}
+
+export const PACKAGE_STATUS_LABELS: Record<PackageStatus, string> = {
+  draft: 'Draft',
+  active: 'Active',
+  complete: 'Complete',
+  cancelled: 'Cancelled',
+}

@@ -1,0 +1,199 @@
+import { useCallback, useState } from 'react'
+import type { PlaidLinkOnEventMetadata, PlaidLinkOnSuccessMetadata } from 'react-plaid-link'
+import { type ApiExchange, apiErrorFrom } from '../../api/client.ts'
+import {
+  type LinkedAccount,
+  type LinkTokenResponse,
+  type PlaidConnectionStatus,
+  plaidApi,
+} from '../../api/plaid.ts'
+import { type SignerFlow, signerApi } from '../../api/signings.ts'
+import { Notice } from '../../components/notice.tsx'
+import { LinkLauncher } from '../plaid-lab/link-launcher.tsx'
+import { accountLabel, VerdictBadge } from './badges.tsx'
+import { useAction } from './use-async.ts'
+
+async function expectOk<T>(call: Promise<ApiExchange>): Promise<T> {
+  const exchange = await call
+  if (!exchange.ok) throw apiErrorFrom(exchange)
+  return exchange.responseBody as T
+}
+
+type Choice = { accounts: LinkedAccount[]; linkSessionId: string | null }
+
+/**
+ * Plaid Link through the same /api/plaid endpoints as everywhere else, then the payout account
+ * choice, which runs the ownership match on the server.
+ */
+export function BankStep({
+  flow,
+  onVerified,
+  onChanged,
+}: {
+  flow: SignerFlow
+  onVerified(flow: SignerFlow): void
+  onChanged(): void
+}) {
+  const [token, setToken] = useState<LinkTokenResponse | null>(null)
+  const [choice, setChoice] = useState<Choice | null>(null)
+  const [selected, setSelected] = useState<string | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
+  const action = useAction()
+  const bank = flow.bank
+  const needsReconnect = bank !== null && bank.item_status === 'login_required'
+  const isBlockedMismatch = bank !== null && flow.match_required && bank.verdict === 'mismatch'
+
+  const requestToken = () =>
+    action.run(async () => {
+      setNotice(null)
+      setToken(
+        await expectOk<LinkTokenResponse>(plaidApi.createLinkToken(needsReconnect ? 'update' : 'create')),
+      )
+    })
+
+  const choose = useCallback(
+    (accountId: string, linkSessionId: string | null) =>
+      action.run(async () => {
+        const next = await signerApi.chooseAccount(accountId, linkSessionId)
+        setChoice(null)
+        onVerified(next)
+      }),
+    [action.run, onVerified],
+  )
+
+  const handleSuccess = (publicToken: string | null, metadata: PlaidLinkOnSuccessMetadata) =>
+    action.run(async () => {
+      const mode = token?.mode ?? 'create'
+      setToken(null)
+      if (mode === 'update') {
+        setNotice(
+          'Your bank connection was repaired. Safeclose updates its status as soon as Plaid confirms it.',
+        )
+        onChanged()
+        return
+      }
+      if (publicToken === null) throw new Error('Plaid Link finished without a public token')
+      await expectOk(plaidApi.exchangePublicToken(publicToken))
+      const status = await expectOk<PlaidConnectionStatus>(plaidApi.fetchStatus())
+      const accounts = status.item?.accounts ?? []
+      const shared = accounts.filter((account) =>
+        metadata.accounts.some((picked) => picked.id === account.account_id),
+      )
+      const candidates = shared.length > 0 ? shared : accounts
+      if (candidates.length === 1 && candidates[0]) {
+        const next = await signerApi.chooseAccount(candidates[0].account_id, metadata.link_session_id)
+        onVerified(next)
+      } else {
+        setChoice({ accounts: candidates, linkSessionId: metadata.link_session_id })
+        setSelected(null)
+      }
+    })
+
+  const handleEvent = (eventName: string, metadata: PlaidLinkOnEventMetadata) => {
+    if (eventName === 'OPEN' && metadata.link_session_id) {
+      // Best effort: the trail still gets the link session id with the chosen account.
+      void signerApi.linkStarted(metadata.link_session_id).catch(() => undefined)
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="bank-title">
+      <h2 id="bank-title" className="card__title">
+        Verify the bank account for your funds
+      </h2>
+      <p>
+        Connect the account that should receive your money. Safeclose checks with your bank that the account
+        is held in the name {flow.signer.legal_name}. Your bank login goes to Plaid, never to Safeclose.
+      </p>
+      {notice && (
+        <Notice tone="info" live>
+          <p>{notice}</p>
+        </Notice>
+      )}
+      {needsReconnect && (
+        <Notice tone="warning" title="Your bank needs you to sign in again">
+          <p>Reconnect {bank ? accountLabel(bank) : 'your account'} before signing.</p>
+        </Notice>
+      )}
+      {bank && (bank.item_status === 'revoked' || bank.item_status === 'removed') && (
+        <Notice tone="warning" title="Your bank connection ended">
+          <p>Connect your bank account again before signing.</p>
+        </Notice>
+      )}
+      {isBlockedMismatch && bank && (
+        <Notice tone="error" title="The account holder's name does not match">
+          <p>
+            {accountLabel(bank)} <VerdictBadge verdict={bank.verdict} /> — this package needs an account in
+            your own name. Connect a different account.
+          </p>
+        </Notice>
+      )}
+      {action.error && (
+        <Notice tone="error" title="Bank verification did not finish" live>
+          <p>{action.error}</p>
+        </Notice>
+      )}
+
+      {choice ? (
+        <form
+          className="form"
+          onSubmit={(event) => {
+            event.preventDefault()
+            if (selected) void choose(selected, choice.linkSessionId)
+          }}
+        >
+          <fieldset className="choice-group">
+            <legend>Which account should receive your funds?</legend>
+            {choice.accounts.map((account) => (
+              <label key={account.account_id} className="choice">
+                <input
+                  type="radio"
+                  name="payout-account"
+                  value={account.account_id}
+                  checked={selected === account.account_id}
+                  onChange={() => setSelected(account.account_id)}
+                />
+                <span className="choice__text">
+                  <span className="choice__label">{account.name}</span>
+                  <span className="choice__description">
+                    {account.subtype ?? account.type} {account.mask ? `••${account.mask}` : ''}
+                  </span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          <div className="form-actions">
+            <button type="submit" className="button button--primary" disabled={!selected || action.busy}>
+              Use this account
+            </button>
+          </div>
+        </form>
+      ) : token ? (
+        <LinkLauncher
+          key={token.link_token}
+          token={token.link_token}
+          label={token.mode === 'update' ? 'Reconnect your bank' : 'Open Plaid'}
+          openOnReady
+          onOpen={() => undefined}
+          onSuccess={(publicToken, metadata) => void handleSuccess(publicToken, metadata)}
+          onExit={(error) => {
+            setToken(null)
+            if (error) setNotice(`Plaid closed with ${error.error_code}. You can try again.`)
+          }}
+          onEvent={handleEvent}
+        />
+      ) : (
+        <div className="toolbar">
+          <button
+            type="button"
+            className="button button--primary"
+            disabled={action.busy}
+            onClick={requestToken}
+          >
+            {needsReconnect ? 'Reconnect your bank' : 'Connect your bank account'}
+          </button>
+        </div>
+      )}
+    </section>
+  )
+}
