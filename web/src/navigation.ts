@@ -1,6 +1,13 @@
 export const HOME_PATH = '/signing'
 export const SIGN_IN_PATH = '/signin'
 
+/**
+ * The server picks the page's Plaid Link script and Content-Security-Policy from the signed-in user's
+ * workspace settings when it serves the HTML. A page loaded before sign-in, or before an admin changed
+ * the environment, carries the wrong ones, so the lab is always entered with a full document load.
+ */
+export const PLAID_LAB_PATH = '/signing/plaid-lab'
+
 /** Where to send an unauthenticated visitor so that signing in brings them back to `url`. */
 export function signInPathFor(url: URL): string {
   const next = url.pathname + url.search

@@ -1,16 +1,16 @@
 import { createBrowserRouter, redirect } from 'react-router'
 import { FullPageLoading } from './components/loading.tsx'
-import { HOME_PATH } from './navigation.ts'
+import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
 import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
 import { NotFoundPage } from './routes/not-found.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
 import { RouteErrorPage } from './routes/route-error.tsx'
 import { SignInPage, signInAction, signInLoader } from './routes/sign-in.tsx'
-import { SigningHubPage } from './routes/signing-hub.tsx'
 import { ManagerPackagePage } from './routes/signing/manager-package-page.tsx'
 import { ManagerSigningsPage } from './routes/signing/manager-signings-page.tsx'
 import { SignerLinkPage } from './routes/signing/signer-link-page.tsx'
+import { SigningHubPage } from './routes/signing-hub.tsx'
 
 export const router = createBrowserRouter([
   {
@@ -38,7 +38,7 @@ export const router = createBrowserRouter([
           { path: 'signing/manager/signings', Component: ManagerSigningsPage },
           { path: 'signing/manager/signings/:id', Component: ManagerPackagePage },
           {
-            path: 'signing/plaid-lab',
+            path: PLAID_LAB_PATH,
             // The lab carries react-plaid-link and most of the app's code; only its visitors download it.
             lazy: async () => ({
               Component: (await import('./routes/plaid-lab/plaid-lab-page.tsx')).PlaidLabPage,

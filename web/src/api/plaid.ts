@@ -58,13 +58,13 @@ export type LinkEventReport = {
   timestamp: string
 }
 
-/** Webhooks the sandbox can fire on the linked Item (Plaid's `/sandbox/item/fire_webhook` codes). */
+/** The `/sandbox/item/fire_webhook` codes Safeclose lets the lab fire on the linked Item. */
 export const SIMULATED_WEBHOOK_CODES = [
   'NEW_ACCOUNTS_AVAILABLE',
   'PENDING_DISCONNECT',
   'USER_PERMISSION_REVOKED',
+  'USER_ACCOUNT_REVOKED',
   'LOGIN_REPAIRED',
-  'ERROR',
   'DEFAULT_UPDATE',
 ] as const
 

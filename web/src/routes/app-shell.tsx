@@ -8,7 +8,7 @@ import {
   useRouteLoaderData,
 } from 'react-router'
 import { fetchSession, ROLE_LABELS, type Session, signOut } from '../api/session.ts'
-import { HOME_PATH, SIGN_IN_PATH, signInPathFor } from '../navigation.ts'
+import { HOME_PATH, PLAID_LAB_PATH, SIGN_IN_PATH, signInPathFor } from '../navigation.ts'
 
 export const APP_ROUTE_ID = 'app'
 
@@ -47,7 +47,9 @@ export function AppShell() {
             <NavLink to={HOME_PATH} end>
               Signing hub
             </NavLink>
-            <NavLink to="/signing/plaid-lab">Plaid lab</NavLink>
+            <NavLink to={PLAID_LAB_PATH} reloadDocument>
+              Plaid lab
+            </NavLink>
             {session.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
           </nav>
           <UserMenu session={session} />

@@ -3,6 +3,7 @@ import {
   Form,
   type LoaderFunctionArgs,
   redirect,
+  redirectDocument,
   useActionData,
   useNavigation,
 } from 'react-router'
@@ -32,7 +33,9 @@ export async function signInAction({ request }: ActionFunctionArgs) {
     if (error instanceof ApiError) return { error: error.message }
     throw error
   }
-  return redirect(nextPathOf(request))
+  // A full document load: the server serves each signed-in user's pages with their workspace's Plaid
+  // script and Content-Security-Policy, which this page (served before sign-in) does not have.
+  return redirectDocument(nextPathOf(request))
 }
 
 export function SignInPage() {

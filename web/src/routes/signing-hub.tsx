@@ -1,8 +1,16 @@
 import { Form, Link } from 'react-router'
 import { ROLE_LABELS, type Role } from '../api/session.ts'
+import { PLAID_LAB_PATH } from '../navigation.ts'
 import { useSession } from './app-shell.tsx'
 
-type Destination = { to: string; title: string; description: string; roles: ReadonlyArray<Role> }
+type Destination = {
+  to: string
+  title: string
+  description: string
+  roles: ReadonlyArray<Role>
+  /** The page depends on what the server puts into the HTML, so it must be loaded as a new document. */
+  reloadDocument?: boolean
+}
 
 const DESTINATIONS: ReadonlyArray<Destination> = [
   {
@@ -12,10 +20,11 @@ const DESTINATIONS: ReadonlyArray<Destination> = [
     roles: ['admin', 'manager'],
   },
   {
-    to: '/signing/plaid-lab',
+    to: PLAID_LAB_PATH,
     title: 'Plaid lab',
     description: 'Link a bank account with Plaid step by step and watch every request, response and event.',
     roles: ['admin', 'manager', 'signer'],
+    reloadDocument: true,
   },
   {
     to: '/admin/settings',
@@ -75,7 +84,7 @@ export function SigningHubPage() {
         <ul className="tile-grid">
           {destinations.map((destination) => (
             <li key={destination.to}>
-              <Link to={destination.to} className="tile">
+              <Link to={destination.to} reloadDocument={destination.reloadDocument} className="tile">
                 <span className="tile__title">{destination.title}</span>
                 <span className="tile__description">{destination.description}</span>
               </Link>

@@ -19,11 +19,22 @@ type LinkLauncherProps = {
   onSuccess: PlaidLinkOnSuccess
   onExit: PlaidLinkOnExit
   onEvent: PlaidLinkOnEvent
-  /** The Link script failed to load; the parent remounts the launcher to try again. */
-  onRetryLoad(): void
 }
 
+/**
+ * "Retry" after the Link script failed to load. react-plaid-link forgets a failed script only when its
+ * last user unmounts, and a remount with a new key would render before the old instance is gone and
+ * inherit the cached error. So the handle is unmounted for one commit, then mounted again.
+ */
 export function LinkLauncher(props: LinkLauncherProps) {
+  const [mounted, setMounted] = useState(true)
+  useEffect(() => {
+    if (!mounted) setMounted(true)
+  }, [mounted])
+  return mounted ? <PlaidLinkHandle {...props} onRetryLoad={() => setMounted(false)} /> : null
+}
+
+function PlaidLinkHandle(props: LinkLauncherProps & { onRetryLoad(): void }) {
   const { token, label, openOnReady, onRetryLoad } = props
   // react-plaid-link keeps the callbacks a handler was created with, so hand it stable functions that
   // always reach the latest props.

@@ -1,4 +1,3 @@
-import { useState } from 'react'
 import { Notice } from '../../components/notice.tsx'
 import { formatDateTime } from '../../format.ts'
 import { ConnectionStatus } from './connection-status.tsx'
@@ -15,8 +14,6 @@ const PERSIST_NOT_READY =
 
 export function PlaidLabPage() {
   const lab = usePlaidLab()
-  // Bumped by "Retry" after the Link script failed to load: a remount makes react-plaid-link load it again.
-  const [launcherAttempt, setLauncherAttempt] = useState(0)
 
   const status = lab.statusStep.phase === 'done' ? lab.statusStep.data : null
   const token = lab.activeToken
@@ -102,7 +99,8 @@ export function PlaidLabPage() {
             </Notice>
           )}
           <LinkLauncher
-            key={`${launcherAttempt}:${token?.link_token ?? 'no-token'}`}
+            // One handle per token: a new token always gets a fresh Link handler.
+            key={token?.link_token ?? 'no-token'}
             token={token?.link_token ?? null}
             label={token?.mode === 'update' ? 'Open Link to reconnect' : 'Open Link'}
             openOnReady={token?.openOnReady ?? false}
@@ -110,7 +108,6 @@ export function PlaidLabPage() {
             onSuccess={lab.handleSuccess}
             onExit={lab.handleExit}
             onEvent={lab.handleEvent}
-            onRetryLoad={() => setLauncherAttempt((attempt) => attempt + 1)}
           />
           <LinkOutcomeSummary outcome={lab.linkOutcome} />
         </StepCard>

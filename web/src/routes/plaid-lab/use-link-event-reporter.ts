@@ -4,6 +4,8 @@ import { type LinkEventReport, plaidApi } from '../../api/plaid.ts'
 
 // Link delivers most events in one burst when it closes; a short delay turns the burst into one request.
 const BATCH_DELAY_MS = 250
+// The server accepts at most this many events per request.
+const MAX_EVENTS_PER_REQUEST = 50
 
 /**
  * Sends Link callbacks to Safeclose for support, batched. Returns `report` and the last problem, if
@@ -16,8 +18,9 @@ export function useLinkEventReporter(): { report(event: LinkEventReport): void; 
 
   const flush = useCallback(async () => {
     timer.current = null
-    const events = queue.current.splice(0)
+    const events = queue.current.splice(0, MAX_EVENTS_PER_REQUEST)
     if (events.length === 0) return
+    if (queue.current.length > 0) timer.current = setTimeout(flush, 0)
     try {
       const exchange = await plaidApi.reportLinkEvents(events)
       setProblem(

@@ -1,0 +1,245 @@
+// The Plaid lab end to end in Chromium: the built web app, a real Safeclose server and the embedded
+// Plaid emulator (its Link script injected by the server, as in the offline demo). Every plaid.com
+// request is aborted, and the emulated flow must not even attempt one.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
+import {
+  acceptConsent,
+  finishOnSuccessPane,
+  linkFirstPlatypus,
+  searchAndSelectInstitution,
+  submitCredentials,
+} from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
+import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
+import { launchBrowser } from '../helpers/browser.ts'
+import { DEMO } from '../helpers/build-app.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
+const FIVE_HOURS_MS = 5 * 60 * 60 * 1000
+
+type Stack = { sandbox: PlaidSandbox; server: TestServer }
+
+async function startStack(options: { keyring?: string | null } = {}): Promise<Stack> {
+  const sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
+  const server = await startTestServer({
+    env: { PLAID_SANDBOX_ENABLED: 'true' },
+    plaidSandboxPlugin: sandbox.plugin,
+    ...options,
+  })
+  return { sandbox, server }
+}
+
+async function stopStack(stack: Stack | undefined): Promise<void> {
+  await stack?.server.close()
+  await stack?.sandbox.close()
+}
+
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let plaidRequests: string[]
+let browserProblems: string[]
+let eventReports: { status: number; body: string }[]
+
+beforeAll(async () => {
+  if (!existsSync(BUILT_APP))
+    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+beforeEach(async () => {
+  context = await browser.newContext({ serviceWorkers: 'block' })
+  plaidRequests = []
+  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => {
+    plaidRequests.push(route.request().url())
+    return route.abort('blockedbyclient')
+  })
+  page = await context.newPage()
+  browserProblems = []
+  eventReports = []
+  page.on('response', (response) => {
+    if (!response.url().endsWith('/api/plaid/link-events')) return
+    eventReports.push({ status: response.status(), body: response.request().postData() ?? '' })
+  })
+  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      browserProblems.push(`console error: ${message.text()}`)
+    }
+  })
+})
+
+afterEach(async () => {
+  await context.close()
+})
+
+async function openLabAs(server: TestServer, email: string): Promise<void> {
+  await page.goto(`${server.url}/signin?next=%2Fsigning%2Fplaid-lab`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(DEMO.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'Plaid lab', level: 1 }).waitFor()
+}
+
+const step = (number: number) => page.getByRole('listitem').filter({ hasText: `Step ${number}:` })
+
+/** The Link iframe that is currently shown (the emulator numbers one per handler, like real Link). */
+async function visibleLink(): Promise<FrameLocator> {
+  const iframe = page.locator('iframe[id^="plaid-link-iframe-"]:visible')
+  await iframe.waitFor()
+  return page.frameLocator(`#${await iframe.getAttribute('id')}`)
+}
+
+describe('Plaid lab against the embedded emulator', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack()
+  })
+  afterAll(() => stopStack(stack))
+
+  it('runs token → Link → exchange → status, reports events, then reconnects and unlinks', async () => {
+    await openLabAs(stack.server, DEMO.signer)
+    await page.getByRole('region', { name: 'Plaid environment' }).getByText('Emulator').waitFor()
+    await page.getByText('user_good').first().waitFor()
+    await step(4).getByText('No bank account is linked yet').waitFor()
+
+    await step(1).getByRole('button', { name: 'Request link token' }).click()
+    const maskedToken = step(1).locator('dd code').first()
+    await maskedToken.waitFor()
+    expect(await maskedToken.textContent()).toMatch(/^link-sandbox-[\w-]{4}…[\w-]{4}$/)
+    expect(await step(2).getByText('Before you open Link').count()).toBe(0)
+
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    await linkFirstPlatypus(await visibleLink())
+
+    await step(2).getByText('First Platypus Bank shared 1 account').waitFor()
+    await step(3).getByText('Saved').waitFor()
+    expect(await step(3).locator('dl > div', { hasText: 'Saved' }).locator('dd').textContent()).toBe('Yes')
+    expect(await step(3).locator('dl > div', { hasText: 'Institution ID' }).locator('dd').textContent()).toBe(
+      'ins_109508',
+    )
+    // The request body shown on screen carries the public token masked, never whole.
+    expect(await step(3).locator('pre').first().textContent()).toMatch(
+      /"public_token": "public-sandbox-\w{4}…/,
+    )
+    await step(4)
+      .getByRole('row', { name: /Plaid Checking/ })
+      .waitFor()
+    expect(
+      await step(4)
+        .getByRole('row', { name: /Plaid Checking/ })
+        .textContent(),
+    ).toMatch(/•••• ending in \d{4}/)
+
+    const timeline = page.getByRole('region', { name: 'Link event timeline' })
+    await timeline.getByRole('cell', { name: 'OPEN' }).waitFor()
+    await timeline.getByRole('cell', { name: /HANDOFF/ }).waitFor()
+    await expect.poll(() => eventReports.some((report) => report.body.includes('"HANDOFF"'))).toBe(true)
+    expect(eventReports.every((report) => report.status === 202)).toBe(true)
+    expect(eventReports.some((report) => /(public|link)-sandbox-/.test(report.body))).toBe(false)
+
+    await step(4).getByRole('button', { name: 'Simulate bank sign-in expiry' }).click()
+    await step(4).getByText('Sign-in required').waitFor()
+    await step(4).getByRole('button', { name: 'Reconnect' }).click()
+    const updateLink = await visibleLink()
+    await acceptConsent(updateLink)
+    await submitCredentials(updateLink, 'pass_good')
+    await finishOnSuccessPane(updateLink)
+    await step(3).getByText('Update mode repairs the existing connection').waitFor()
+    await step(4).getByText('Connected', { exact: true }).waitFor()
+
+    await step(4).getByRole('button', { name: 'Unlink bank account' }).click()
+    await step(4).getByRole('button', { name: 'Yes, unlink' }).click()
+    await step(4).getByText('No bank account is linked yet').waitFor()
+
+    expect(plaidRequests).toEqual([])
+    expect(browserProblems).toEqual([])
+  })
+
+  it('fetches a fresh link token when Link exits with INVALID_LINK_TOKEN, and the retry links', async () => {
+    await openLabAs(stack.server, DEMO.manager)
+    await step(1).getByRole('button', { name: 'Request link token' }).click()
+    await step(1).locator('dd code').first().waitFor()
+    stack.sandbox.control.advanceClock(FIVE_HOURS_MS)
+
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    await step(2).getByText('Link ended with INVALID_LINK_TOKEN').waitFor()
+    await step(2).getByText('Your link token had expired').waitFor()
+    await page
+      .getByRole('region', { name: 'Link event timeline' })
+      .getByText('INVALID_INPUT · INVALID_LINK_TOKEN')
+      .first()
+      .waitFor()
+
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    const link = await visibleLink()
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link)
+    await submitCredentials(link, 'pass_good')
+    await link.getByRole('radio', { name: /Plaid Checking/ }).check()
+    await link.getByRole('button', { name: 'Continue' }).click()
+    await finishOnSuccessPane(link)
+    await step(3).getByText('Saved').waitFor()
+    expect(plaidRequests).toEqual([])
+    expect(browserProblems).toEqual([])
+  })
+})
+
+describe('Plaid lab without an encryption key', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack({ keyring: null })
+  })
+  afterAll(() => stopStack(stack))
+
+  it('warns before Link opens that the connection will not be saved', async () => {
+    await openLabAs(stack.server, DEMO.signer)
+    await step(1).getByRole('button', { name: 'Request link token' }).click()
+    await step(2).getByText('Before you open Link').waitFor()
+    expect(
+      await step(2)
+        .getByText(/no encryption key/)
+        .textContent(),
+    ).toContain('Ask your workspace administrator')
+    expect(browserProblems).toEqual([])
+  })
+})
+
+describe('Plaid lab when the Link script cannot load', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack()
+    // Plaid Sandbox loads Link from Plaid's CDN, which these tests block like an ad blocker would.
+    const adminCookie = await stack.server.signIn(DEMO.admin)
+    const response = await stack.server.app.inject({
+      method: 'PUT',
+      url: '/api/admin/plaid-settings',
+      headers: { cookie: adminCookie, origin: stack.server.url },
+      payload: { environment: 'sandbox', client_id: 'test-client', secret: 'test-secret' },
+    })
+    expect(response.statusCode).toBe(200)
+  })
+  afterAll(() => stopStack(stack))
+
+  it('says so and retries by loading the script again', async () => {
+    await openLabAs(stack.server, DEMO.signer)
+    const failure = page.getByText('Bank linking failed to load (network or ad blocker)')
+    await failure.waitFor()
+    const attemptsBefore = plaidRequests.filter((url) => url.endsWith('/link-initialize.js')).length
+    expect(attemptsBefore).toBe(1)
+
+    await page.getByRole('button', { name: 'Retry' }).click()
+    await failure.waitFor()
+    await expect
+      .poll(() => plaidRequests.filter((url) => url.endsWith('/link-initialize.js')).length)
+      .toBe(attemptsBefore + 1)
+  })
+})
