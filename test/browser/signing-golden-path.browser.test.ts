@@ -1,0 +1,138 @@
+// The signing golden path in Chromium: a manager sends a package to two signers, each opens their
+// link, links a bank in the emulated Plaid Link, signs; the package completes with a verified trail.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { linkFirstPlatypus } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
+import { launchBrowser } from '../helpers/browser.ts'
+import { DEMO } from '../helpers/build-app.ts'
+import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
+
+// The emulator's identity data belongs to Alberta Bobbeth Charleson: one strong match, one partial.
+const SIGNERS = [
+  { name: 'Alberta Charleson', email: 'alberta@example.test', verdict: 'Owner verified' },
+  { name: 'Zoe Charleson', email: 'zoe@example.test', verdict: 'Needs review' },
+]
+
+let emulator: TestEmulator
+let server: TestServer
+let browser: Browser
+const contexts: BrowserContext[] = []
+const browserProblems: string[] = []
+
+beforeAll(async () => {
+  if (!existsSync(BUILT_APP))
+    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  // The standalone emulator on its own origin: every page carries its Link script, as in the demo.
+  emulator = await startTestEmulator()
+  ;[server, browser] = await Promise.all([
+    startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),
+    launchBrowser(),
+  ])
+})
+
+afterAll(async () => {
+  for (const context of contexts) await context.close()
+  await browser?.close()
+  await server?.close()
+  await emulator?.close()
+})
+
+/** A fresh browser profile (one per person), with every *.plaid.com request refused. */
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ serviceWorkers: 'block' })
+  contexts.push(context)
+  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => route.abort('blockedbyclient'))
+  const page = await context.newPage()
+  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      browserProblems.push(`console error: ${message.text()}`)
+    }
+  })
+  return page
+}
+
+describe('signing golden path', () => {
+  it('runs a package with two signers end to end, with the bank step and a verified audit trail', async () => {
+    const manager = await newPage()
+    await manager.goto(`${server.url}/signin?next=${encodeURIComponent('/signing/manager/signings')}`)
+    await manager.getByLabel('Email').fill(DEMO.manager)
+    await manager.getByLabel('Password').fill(DEMO.password)
+    await manager.getByRole('button', { name: 'Sign in' }).click()
+    await manager.waitForURL(`${server.url}/signing/manager/signings`)
+
+    await manager.getByLabel('Title').fill('Closing at 12 Elm Street')
+    await manager.getByRole('button', { name: 'Create draft' }).click()
+    await manager.getByRole('heading', { name: 'Closing at 12 Elm Street' }).waitFor()
+    const packageUrl = manager.url()
+
+    await manager.getByLabel('Document title').fill('Purchase agreement')
+    await manager
+      .getByLabel('Text (Markdown)')
+      .fill('# Purchase agreement\n\nThe buyer pays the **price** at closing.')
+    await manager.getByRole('button', { name: 'Add document' }).click()
+    await manager.getByText('Purchase agreement (Markdown)').waitFor()
+
+    for (const signer of SIGNERS) {
+      await manager.getByLabel('Legal name').fill(signer.name)
+      await manager.getByLabel('Signer email').fill(signer.email)
+      await manager.getByRole('button', { name: 'Add signer' }).click()
+      await manager.getByRole('listitem', { name: `Signer ${signer.name}` }).waitFor()
+    }
+
+    await manager.getByRole('button', { name: 'Activate and invite signers' }).click()
+    const links: string[] = []
+    for (const signer of SIGNERS) {
+      const field = manager.getByLabel(`Signing link for ${signer.email}`)
+      await field.waitFor()
+      links.push(await field.inputValue())
+    }
+    expect(links.every((link) => link.startsWith(`${server.url}/signing/s/`))).toBe(true)
+
+    for (const [index, signer] of SIGNERS.entries()) {
+      const page = await newPage()
+      await page.goto(links[index] as string)
+      await page.waitForURL(`${server.url}/signing/sign`)
+      await page.getByRole('heading', { name: 'Purchase agreement', level: 2 }).waitFor()
+      await page.getByText('The buyer pays the').waitFor()
+      await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
+
+      await page.getByRole('button', { name: 'Connect your bank account' }).click()
+      await linkFirstPlatypus(page.frameLocator('#plaid-link-iframe-1'))
+
+      await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
+      await page.getByText(signer.verdict).waitFor()
+      await page.getByLabel('Type your full legal name').fill(signer.name)
+      await page.getByLabel(/typing my name is my electronic signature/).check()
+      await page.getByRole('button', { name: 'Sign documents' }).click()
+      await page.getByRole('heading', { name: 'You have signed' }).waitFor()
+
+      // Coming back resumes at the end, not at the start.
+      await page.reload()
+      await page.getByRole('heading', { name: 'You have signed' }).waitFor()
+    }
+
+    await manager.goto(packageUrl)
+    await manager.getByText('Complete', { exact: true }).first().waitFor()
+    for (const signer of SIGNERS) {
+      const card = manager.getByRole('listitem', { name: `Signer ${signer.name}` })
+      await card.locator('.badge', { hasText: 'Signed' }).waitFor()
+      await card.getByText(signer.verdict).waitFor()
+      await card.getByText('First Platypus Bank · Plaid Checking').waitFor()
+    }
+    await manager.getByText('Audit trail verified').waitFor()
+    await manager.getByRole('cell', { name: 'signing.completed' }).waitFor()
+
+    const trail = await manager.evaluate(async (url) => {
+      const id = new URL(url).pathname.split('/').at(-1)
+      return (await fetch(`/api/signings/${id}/audit`)).json()
+    }, packageUrl)
+    expect(trail.verification.is_valid).toBe(true)
+    expect(browserProblems).toEqual([])
+  })
+})
