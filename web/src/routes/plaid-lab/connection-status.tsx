@@ -239,7 +239,7 @@ function SimulationTools({ busy, onSimulateLoginRequired, onSimulateWebhook }: S
         </button>
       </div>
       <p className="field__help">
-        Webhooks are processed in the background; refresh the status after a moment to see their effect.
+        Webhooks are processed in the background; the status below follows once Safeclose has handled them.
       </p>
     </fieldset>
   )

@@ -15,7 +15,7 @@ const PERSIST_NOT_READY =
 export function PlaidLabPage() {
   const lab = usePlaidLab()
 
-  const status = lab.statusStep.phase === 'done' ? lab.statusStep.data : null
+  const status = lab.connection
   const token = lab.activeToken
   const environment = status?.environment ?? token?.environment ?? null
   const linkOpen = lab.linkOutcome.kind === 'open'

@@ -49,6 +49,16 @@ export type ActiveLinkToken = LinkTokenResponse & { openOnReady: boolean }
 
 type StepSetter<T> = (state: StepState<T>) => void
 
+// Simulations change the Item through Plaid webhooks, which Safeclose processes in the background.
+const STATUS_POLL_INTERVAL_MS = 1_000
+const STATUS_POLL_ATTEMPTS = 10
+
+function sameConnection(a: PlaidConnectionStatus | null, b: PlaidConnectionStatus): boolean {
+  return a?.connected === b.connected && a.action === b.action && a.item?.updated_at === b.item?.updated_at
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 /** Runs one API call for a step, recording its exchange; resolves to the response data, or null. */
 async function runStep<T>(setStep: StepSetter<T>, call: () => Promise<ApiExchange>): Promise<T | null> {
   setStep({ phase: 'running' })
@@ -77,6 +87,9 @@ export function usePlaidLab() {
   const [linkOutcome, setLinkOutcome] = useState<LinkOutcome>({ kind: 'not-opened' })
   const [exchangeStep, setExchangeStep] = useState<StepState<ExchangeResponse>>({ phase: 'idle' })
   const [statusStep, setStatusStep] = useState<StepState<PlaidConnectionStatus>>({ phase: 'idle' })
+  // The last status Safeclose reported, kept on screen while a refresh is under way.
+  const [connection, setConnection] = useState<PlaidConnectionStatus | null>(null)
+  const unmounted = useRef(false)
   const [toolStep, setToolStep] = useState<StepState<unknown>>({ phase: 'idle' })
   const [timeline, setTimeline] = useState<TimelineEntry[]>([])
   const reporter = useLinkEventReporter()
@@ -88,13 +101,32 @@ export function usePlaidLab() {
     [],
   )
 
-  useEffect(() => {
-    const controller = new AbortController()
-    void runStep(setStatusStep, () => plaidApi.fetchStatus(controller.signal))
-    return () => controller.abort()
+  const loadStatus = useCallback(async (signal?: AbortSignal) => {
+    const status = await runStep(setStatusStep, () => plaidApi.fetchStatus(signal))
+    if (status) setConnection(status)
+    return status
   }, [])
 
-  const refreshStatus = useCallback(() => runStep(setStatusStep, () => plaidApi.fetchStatus()), [])
+  useEffect(() => {
+    unmounted.current = false
+    const controller = new AbortController()
+    void loadStatus(controller.signal)
+    return () => {
+      unmounted.current = true
+      controller.abort()
+    }
+  }, [loadStatus])
+
+  const refreshStatus = useCallback(() => loadStatus(), [loadStatus])
+
+  /** Re-reads the status until it differs from `before`, for changes that arrive by webhook. */
+  const watchStatus = async (before: PlaidConnectionStatus | null) => {
+    for (let attempt = 0; attempt < STATUS_POLL_ATTEMPTS && !unmounted.current; attempt++) {
+      const status = await loadStatus()
+      if (!status || !sameConnection(before, status)) return
+      await sleep(STATUS_POLL_INTERVAL_MS)
+    }
+  }
 
   const requestLinkToken = useCallback(async (mode: LinkMode, openOnReady = false) => {
     setTokenRenewedAfterExpiry(false)
@@ -113,6 +145,7 @@ export function usePlaidLab() {
     if (succeededSessionId.current === metadata.link_session_id) return
     succeededSessionId.current = metadata.link_session_id
     const mode = activeToken?.mode ?? 'create'
+    const before = connection
     setActiveToken(null)
     setLinkOutcome({
       kind: 'succeeded',
@@ -131,7 +164,8 @@ export function usePlaidLab() {
     } else {
       await runStep(setExchangeStep, () => plaidApi.exchangePublicToken(publicToken))
     }
-    await refreshStatus()
+    // An update-mode repair reaches Safeclose as a webhook, a moment after Link closes.
+    await watchStatus(before)
   }
 
   const handleExit = async (error: PlaidLinkError | null, metadata: PlaidLinkOnExitMetadata) => {
@@ -158,8 +192,9 @@ export function usePlaidLab() {
   }
 
   const runTool = async (call: () => Promise<ApiExchange>) => {
-    await runStep(setToolStep, call)
-    await refreshStatus()
+    const before = connection
+    if ((await runStep(setToolStep, call)) === null) return
+    await watchStatus(before)
   }
 
   return {
@@ -169,6 +204,7 @@ export function usePlaidLab() {
     linkOutcome,
     exchangeStep,
     statusStep,
+    connection,
     toolStep,
     timeline,
     reportProblem: reporter.problem,
