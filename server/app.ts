@@ -147,7 +147,16 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   })
 
   if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
-    await app.register(deps.plaidSandboxPlugin, { prefix: PLAID_SANDBOX_PREFIX })
+    const sandboxPlugin = deps.plaidSandboxPlugin
+    await app.register(async (sandboxScope) => {
+      // The sandbox stands in for Plaid's own hosts, which send their own headers. Our page policy
+      // (frame-ancestors 'none') would forbid our pages to frame its Link UI, so helmet skips it.
+      sandboxScope.addHook('onRoute', (route) => {
+        // Set on config, where helmet reads it per request: its own onRoute hook has already run.
+        route.config = { ...route.config, helmet: { skipRoute: true } } as typeof route.config
+      })
+      await sandboxScope.register(sandboxPlugin, { prefix: PLAID_SANDBOX_PREFIX })
+    })
   }
 
   const emulatorBrowserBaseUrl =

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 
 // A stand-in for web/dist with the placeholder Vite writes, so these tests do not need a build.
@@ -63,5 +64,31 @@ describe('HTML pages, security headers and health', () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/nope' })
     expect(response.statusCode).toBe(404)
     expect(response.json().error.code).toBe('NOT_FOUND')
+  })
+})
+
+describe('the mounted Plaid sandbox', () => {
+  let t: TestApp
+  let close: () => Promise<void>
+  beforeAll(async () => {
+    const sandbox = createPlaidSandbox()
+    close = () => sandbox.close()
+    t = await buildTestApp({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin })
+  })
+  afterAll(async () => {
+    await t.close()
+    await close()
+  })
+
+  it('serves the Link UI frameable by our own pages (no page-level frame-ancestors none)', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/plaid-sandbox/link/v2/stable/link.html' })
+    expect(response.statusCode).toBe(200)
+    expect(String(response.headers['content-security-policy'] ?? '')).not.toContain("frame-ancestors 'none'")
+    expect(response.headers['x-frame-options']).toBeUndefined()
+  })
+
+  it('keeps the page policy on the app itself', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/session' })
+    expect(String(response.headers['content-security-policy'])).toContain("frame-ancestors 'none'")
   })
 })
