@@ -48,10 +48,10 @@ export async function measure(
   await startAutocannon(origin, request, settings.connections, settings.warmupS, pool, warmupBudget)
 
   const latencyMicros = createHistogram()
-  const cpuBefore = Object.entries(watched).map(([role, process]) => ({
+  const cpuBefore = Object.entries(watched).map(([role, child]) => ({
     role,
-    process,
-    before: process.cpuSeconds(),
+    child,
+    before: child.cpuSeconds(),
   }))
   const instance = startAutocannon(
     origin,
@@ -67,8 +67,8 @@ export async function measure(
   })
   const result = await instance
   const cpuPercent = Object.fromEntries(
-    cpuBefore.map(({ role, process, before }) => {
-      const after = process.cpuSeconds()
+    cpuBefore.map(({ role, child, before }) => {
+      const after = child.cpuSeconds()
       return [role, before === null || after === null ? null : ((after - before) / result.duration) * 100]
     }),
   )

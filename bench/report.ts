@@ -56,8 +56,9 @@ export function renderSection(run: BenchRun): string {
     '',
     'Columns: req/s = completed requests ÷ measured seconds, median of the rounds (lowest–highest); ' +
       'p50/p99 over the 2xx responses of all rounds (µs resolution); CPU = share of one core the process ' +
-      'used (median of the rounds); ratios = median of the per-round ratios, each against the baseline ' +
-      'measured moments before in the same round.',
+      'used (median of the rounds), which on PGlite includes the embedded database engine and on ' +
+      'PostgreSQL does not; ratios = median of the per-round ratios, each against the baseline measured ' +
+      'moments before in the same round.',
     '',
     ...run.databases.flatMap((database) => renderDatabase(database, settings)),
     '### What each row measures',
@@ -121,7 +122,7 @@ function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
   if (linkToken) {
     lines.push(
       `Link token runs at ${percent(linkToken.ofSession)} of the bare authenticated route; the sandbox round ` +
-        `trip, the rate-limit upsert and two lookups add ` +
+        `trip through the Plaid SDK, the rate-limit upsert and two lookups add ` +
         `${milliseconds(linkToken.summary.latencyP50Ms - session.latencyP50Ms)} ms at p50.`,
     )
   }
@@ -131,9 +132,10 @@ function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
     lines.push(
       `Exchange manages ${rate(exchange.summary.requestsPerSecond.median)} req/s (p50 ` +
         `${milliseconds(exchange.summary.latencyP50Ms)} ms), ${percent(exchange.ofSession)} of the bare ` +
-        'authenticated route: five sequential sandbox round trips and a transaction that serializes on the ' +
-        `user's advisory lock and the workspace's audit chain (sandbox CPU ${cpu(cpuPercent.sandbox)}, server ` +
-        `${cpu(cpuPercent.target)}).`,
+        `authenticated route. Neither process is saturated (server CPU ${cpu(cpuPercent.target)}, sandbox ` +
+        `${cpu(cpuPercent.sandbox)}): each request waits on five sequential sandbox round trips, and all ` +
+        "connections (one user, one workspace) take turns on the transaction's per-user advisory lock and " +
+        'per-workspace audit-chain lock.',
     )
     if (exchange.summary.shortestRoundS < settings.durationS - 0.5) {
       lines.push(

@@ -11,7 +11,7 @@ import {
   type ScenarioContext,
 } from './scenarios.ts'
 import { type DatabaseTarget, startBareFastify, startPlaidSandbox, startSafecloseServer } from './servers.ts'
-import { type BenchSettings, readSettings } from './settings.ts'
+import { type BenchSettings, BenchUsageError, readSettings } from './settings.ts'
 
 /**
  * `npm run bench [-- --only status]`: bank-linking routes against a bare Fastify route and the bare
@@ -106,8 +106,10 @@ function progress(message: string): void {
 try {
   await main()
 } catch (error) {
-  process.stderr.write(
-    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  )
+  if (error instanceof BenchUsageError) process.stderr.write(`[bench] ${error.message}\n`)
+  else
+    process.stderr.write(
+      `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
+    )
   process.exitCode = 1
 }

@@ -24,16 +24,21 @@ BENCH_DATABASE_URL or TEST_DATABASE_URL (also run on PostgreSQL, in a fresh data
 
 const LINK_TOKENS_PER_MINUTE = 1_000_000
 
+/** A mistake in how the bench was called: reported without a stack trace. */
+export class BenchUsageError extends Error {
+  override name = 'BenchUsageError'
+}
+
 export function readSettings(argv: string[], env: Record<string, string | undefined>): BenchSettings {
   let only: string[] | undefined
   try {
     only = parseArgs({ args: argv, options: { only: { type: 'string', multiple: true } } }).values.only
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`)
+    throw new BenchUsageError(`${(error as Error).message}\n${USAGE}`)
   }
   const selected = only?.flatMap((value) => value.split(',')).map((value) => value.trim()) ?? SCENARIO_IDS
   const unknown = selected.filter((id) => !SCENARIO_IDS.includes(id))
-  if (unknown.length > 0) throw new Error(`Unknown scenario ${unknown.join(', ')}.\n${USAGE}`)
+  if (unknown.length > 0) throw new BenchUsageError(`Unknown scenario ${unknown.join(', ')}.\n${USAGE}`)
 
   const connections = readInteger(env, 'BENCH_CONNECTIONS', 10, { min: 1, max: 1_000 })
   const postgresUrl = env.BENCH_DATABASE_URL || env.TEST_DATABASE_URL
@@ -65,7 +70,7 @@ function readInteger(
   if (text === undefined || text === '') return fallback
   const value = Number(text)
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new Error(`${name} must be an integer from ${range.min} to ${range.max}, got "${text}"`)
+    throw new BenchUsageError(`${name} must be an integer from ${range.min} to ${range.max}, got "${text}"`)
   }
   return value
 }
