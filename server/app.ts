@@ -5,6 +5,7 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { DatabaseHandle } from '../db/client.ts'
+import { createJobQueue, type JobQueue } from '../jobs/queue.ts'
 import type { Config } from './config.ts'
 import { plaidBrowserSources } from './http/content-security-policy.ts'
 import { registerErrorHandling } from './http/error-handler.ts'
@@ -25,6 +26,13 @@ import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
 import { signingRoutes } from './modules/signing/routes.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
+import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
+import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
+import { createPlaidConnectionResolver } from './modules/webhooks/plaid-connections.ts'
+import { createWebhookProcessor } from './modules/webhooks/processor.ts'
+import { createWebhookReceiver } from './modules/webhooks/receiver.ts'
+import { plaidWebhookRoute, webhookAdminRoutes } from './modules/webhooks/routes.ts'
+import { startWebhookWorkers } from './modules/webhooks/workers.ts'
 import { workspaceRoutes } from './modules/workspace/routes.ts'
 import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
 import type { Keyring } from './security/keyring.ts'
@@ -46,6 +54,13 @@ export type AppDependencies = {
   plaidGateway?: PlaidGateway
   /** Overrides the e-mail transport built from SMTP_URL (tests capture invitations this way). */
   mailer?: Mailer
+  /**
+   * The job queue (pg-boss). By default the app makes one over `database`, starts it when ready and
+   * stops it on close; a queue passed in is started and stopped by whoever passed it.
+   */
+  jobs?: JobQueue
+  /** Run the job workers in this process; defaults to WEBHOOK_WORKERS_IN_PROCESS. */
+  runWorkers?: boolean
 }
 
 /**
@@ -111,6 +126,52 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
   const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
 
+  const now = deps.now ?? (() => new Date())
+  const jobs =
+    deps.jobs ??
+    createJobQueue(deps.database, {
+      ...config.jobs,
+      onError: (error) => app.log.error({ err: error }, 'job queue error'),
+    })
+  const plaidConnections = createPlaidConnectionResolver({
+    settings,
+    emulator: EMULATOR_CREDENTIALS,
+    serverCredentials: { clientId: config.plaid.clientId, secret: config.plaid.secret },
+  })
+  const webhookReceiver = createWebhookReceiver({
+    db,
+    gateway,
+    keys: createVerificationKeyCache({ now: () => now().getTime() }),
+    connections: plaidConnections,
+    jobs,
+    defaultEnvironment: config.plaid.defaultEnvironment,
+    logger: app.log,
+    now,
+  })
+  const webhookProcessor = createWebhookProcessor({
+    db,
+    gateway,
+    keyring: deps.keyring,
+    audit,
+    connections: plaidConnections,
+    logger: app.log,
+    now,
+  })
+  const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
+  app.addHook('onReady', async () => {
+    if (!deps.jobs) await jobs.start()
+    if (deps.runWorkers ?? config.jobs.workersInProcess) {
+      await startWebhookWorkers(jobs, webhookProcessor, {
+        concurrency: config.jobs.concurrency,
+        reconcileCron: config.jobs.reconcileCron,
+        reconcileBatchSize: config.jobs.reconcileBatchSize,
+      })
+    }
+  })
+  // Runs after the server stopped accepting requests and in-flight ones finished: workers finish
+  // their current job, then the queue lets go of the database.
+  if (!deps.jobs) app.addHook('onClose', async () => jobs.stop())
+
   registerErrorHandling(app)
   // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
   app.removeContentTypeParser('text/plain')
@@ -139,6 +200,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   })
   await app.register(workspaceRoutes, { settings })
   await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })
+  await app.register(plaidWebhookRoute, { receiver: webhookReceiver })
+  await app.register(webhookAdminRoutes, { admin: webhookAdmin })
   await app.register(signingRoutes, {
     manager: signingManager,
     signerFlow,

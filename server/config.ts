@@ -76,6 +76,33 @@ export const ConfigSchema = Type.Object({
     maximum: 2160,
     description: 'How long a signing link stays valid',
   }),
+  WEBHOOK_WORKERS_IN_PROCESS: Type.Boolean({
+    default: true,
+    description: 'Run the job workers (webhook processing, reconciliation) inside the server process',
+  }),
+  WEBHOOK_WORKER_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Per process' }),
+  WEBHOOK_RETRY_LIMIT: Type.Integer({
+    default: 8,
+    minimum: 0,
+    maximum: 50,
+    description: 'Retries of a failing webhook job before it is dead-lettered',
+  }),
+  WEBHOOK_RETRY_DELAY_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 0,
+    description: 'First retry delay; later retries back off exponentially (0 = retry at once)',
+  }),
+  JOB_EXPIRE_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 1,
+    description: 'A job whose worker died is handed out again after this long',
+  }),
+  JOB_POLLING_INTERVAL_SECONDS: Type.Number({ default: 2, minimum: 0.5, description: 'Idle worker poll' }),
+  PLAID_RECONCILE_CRON: Type.String({
+    default: '*/30 * * * *',
+    description: 'When to re-check live Items with /item/get (cron, UTC); "off" disables',
+  }),
+  PLAID_RECONCILE_BATCH_SIZE: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
 })
 
 type RawConfig = Static<typeof ConfigSchema>
@@ -106,6 +133,16 @@ export type Config = {
   bodyLimitBytes: number
   email: { smtpUrl: string | null; from: string }
   signingLinkTtlHours: number
+  jobs: {
+    workersInProcess: boolean
+    concurrency: number
+    retryLimit: number
+    retryDelaySeconds: number
+    expireSeconds: number
+    pollingIntervalSeconds: number
+    reconcileCron: string | null
+    reconcileBatchSize: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -152,6 +189,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     email: { smtpUrl: raw.SMTP_URL ?? null, from: raw.SMTP_FROM },
     signingLinkTtlHours: raw.SIGNING_LINK_TTL_HOURS,
+    jobs: {
+      workersInProcess: raw.WEBHOOK_WORKERS_IN_PROCESS,
+      concurrency: raw.WEBHOOK_WORKER_CONCURRENCY,
+      retryLimit: raw.WEBHOOK_RETRY_LIMIT,
+      retryDelaySeconds: raw.WEBHOOK_RETRY_DELAY_SECONDS,
+      expireSeconds: raw.JOB_EXPIRE_SECONDS,
+      pollingIntervalSeconds: raw.JOB_POLLING_INTERVAL_SECONDS,
+      reconcileCron: raw.PLAID_RECONCILE_CRON === 'off' ? null : raw.PLAID_RECONCILE_CRON,
+      reconcileBatchSize: raw.PLAID_RECONCILE_BATCH_SIZE,
+    },
   }
 }
 

@@ -10,8 +10,12 @@ export const STATUS_BY_CODE = {
   MALFORMED_JSON: 400,
   /** The public token is unknown, expired or already used (Plaid's INVALID_PUBLIC_TOKEN). */
   INVALID_PUBLIC_TOKEN: 400,
+  /** A Plaid webhook whose JWT or body is structurally broken (the reason says which). */
+  WEBHOOK_MALFORMED: 400,
   /** No valid session cookie. */
   UNAUTHENTICATED: 401,
+  /** A Plaid webhook that failed verification: signature, key, age or body hash (the reason says which). */
+  WEBHOOK_UNVERIFIED: 401,
   /** Wrong e-mail or password; deliberately does not say which. */
   INVALID_CREDENTIALS: 401,
   /** Signed in, but the role does not allow this. */
@@ -35,6 +39,8 @@ export const STATUS_BY_CODE = {
   /** The workspace's Plaid credentials are missing or rejected; only an administrator can fix it. */
   PLAID_NOT_CONFIGURED: 503,
   NOT_READY: 503,
+  /** Plaid's webhook key endpoint could not be asked; Plaid retries the delivery later. */
+  WEBHOOK_VERIFIER_UNAVAILABLE: 503,
 } as const
 
 export type AppErrorCode = keyof typeof STATUS_BY_CODE

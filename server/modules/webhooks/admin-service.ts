@@ -1,0 +1,95 @@
+import type { Database } from '../../../db/client.ts'
+import type { WebhookEventState } from '../../../db/schema.ts'
+import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
+import { AppError } from '../../errors.ts'
+import type { AuditService } from '../audit/service.ts'
+import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import * as repository from './repository.ts'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+export type WebhookAdminService = ReturnType<typeof createWebhookAdminService>
+
+/** What an administrator sees of webhook traffic, and the re-drive of events that failed for good. */
+export function createWebhookAdminService(deps: {
+  db: Database
+  jobs: JobQueue
+  audit: AuditService
+  now: () => Date
+}) {
+  const { db } = deps
+
+  return {
+    async listDeliveries(session: SessionContext, filter: { limit: number; state?: WebhookEventState }) {
+      const workspaceId = session.workspace.id
+      const [events, counts, rejections] = await Promise.all([
+        repository.listRecentEvents(db, { workspaceId, ...filter }),
+        repository.countEventsByState(db, workspaceId),
+        repository.rejectionCountsSince(db, new Date(deps.now().getTime() - DAY_MS)),
+      ])
+      return {
+        events: events.map((event) => ({
+          id: event.id,
+          webhook_type: event.webhookType,
+          webhook_code: event.webhookCode,
+          item_id: event.plaidItemId,
+          environment: event.environment,
+          verification: { key_id: event.keyId, issued_at: event.issuedAt.toISOString() },
+          received_at: event.receivedAt.toISOString(),
+          delivery_count: event.deliveryCount,
+          state: event.state,
+          attempts: event.attempts,
+          last_error: event.lastError,
+          outcome: event.outcome,
+          processed_at: event.processedAt?.toISOString() ?? null,
+        })),
+        counts: Object.fromEntries(counts.map((row) => [row.state, row.count])),
+        rejected_last_24h: {
+          total: rejections.reduce((sum, row) => sum + row.count, 0),
+          by_reason: Object.fromEntries(rejections.map((row) => [row.reason, row.count])),
+        },
+      }
+    },
+
+    /** Runs the reconciliation pass now instead of at its next scheduled time. */
+    async reconcileNow(session: SessionContext): Promise<{ queued: true }> {
+      await deps.jobs.enqueue(db, QUEUES.plaidReconcile, { requested_by: session.user.id })
+      return { queued: true }
+    },
+
+    /** Queues a dead event again; its attempts count on from where they stopped. */
+    async redrive(session: SessionContext, eventId: string, origin: RequestOrigin) {
+      const event = await repository.findEvent(db, eventId)
+      if (!event || (event.workspaceId !== null && event.workspaceId !== session.workspace.id)) {
+        throw new AppError('NOT_FOUND', 'No such webhook event.')
+      }
+      await db.transaction(async (tx) => {
+        if (!(await repository.reviveDeadEvent(tx, eventId, deps.now()))) {
+          throw new AppError('CONFLICT', 'Only dead-lettered events can be re-driven.')
+        }
+        await deps.jobs.enqueue(tx, QUEUES.plaidWebhook, { eventId })
+        await deps.audit.record(
+          {
+            chainKey: `workspace:${session.workspace.id}`,
+            workspaceId: session.workspace.id,
+            actorUserId: session.user.id,
+            action: 'plaid.webhook_redriven',
+            subjectType: 'webhook_event',
+            subjectId: eventId,
+            details: {
+              webhook_event_id: eventId,
+              webhook_type: event.webhookType,
+              webhook_code: event.webhookCode,
+              item_id: event.plaidItemId,
+              attempts: event.attempts,
+            },
+            ipAddress: origin.ipAddress,
+            userAgent: origin.userAgent,
+          },
+          tx,
+        )
+      })
+      return { id: eventId, state: 'queued' as const }
+    },
+  }
+}

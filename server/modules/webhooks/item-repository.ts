@@ -1,0 +1,151 @@
+import { and, asc, eq, isNotNull, notInArray, sql } from 'drizzle-orm'
+import type { Queryable } from '../../../db/client.ts'
+import { type ItemStatus, type PlaidEnvironment, plaidAccounts, plaidItems } from '../../../db/schema.ts'
+
+/**
+ * The Item and account writes that webhook processing and reconciliation make. Bank linking owns
+ * these tables; this is the narrow set of changes Plaid's notifications are allowed to cause.
+ */
+
+export type WebhookItem = {
+  id: string
+  workspaceId: string
+  environment: PlaidEnvironment
+  plaidItemId: string
+  status: ItemStatus
+  hasNewAccounts: boolean
+  errorCode: string | null
+  consentExpiresAt: Date | null
+  webhookUrl: string | null
+  accessTokenCiphertext: string | null
+  accessTokenKeyId: string | null
+}
+
+const columns = {
+  id: plaidItems.id,
+  workspaceId: plaidItems.workspaceId,
+  environment: plaidItems.environment,
+  plaidItemId: plaidItems.plaidItemId,
+  status: plaidItems.status,
+  hasNewAccounts: plaidItems.hasNewAccounts,
+  errorCode: plaidItems.errorCode,
+  consentExpiresAt: plaidItems.consentExpiresAt,
+  webhookUrl: plaidItems.webhookUrl,
+  accessTokenCiphertext: plaidItems.accessTokenCiphertext,
+  accessTokenKeyId: plaidItems.accessTokenKeyId,
+}
+
+export async function findItem(
+  db: Queryable,
+  environment: PlaidEnvironment,
+  plaidItemId: string,
+): Promise<WebhookItem | null> {
+  const [row] = await db
+    .select(columns)
+    .from(plaidItems)
+    .where(and(eq(plaidItems.environment, environment), eq(plaidItems.plaidItemId, plaidItemId)))
+  return row ?? null
+}
+
+export async function lockItem(tx: Queryable, id: string): Promise<WebhookItem | null> {
+  const [row] = await tx.select(columns).from(plaidItems).where(eq(plaidItems.id, id)).for('update')
+  return row ?? null
+}
+
+export type ItemChanges = Partial<{
+  status: ItemStatus
+  errorCode: string | null
+  consentExpiresAt: Date | null
+  hasNewAccounts: boolean
+  webhookUrl: string | null
+  lastWebhookCode: string
+  accessTokenCiphertext: null
+  accessTokenKeyId: null
+}>
+
+export async function updateItem(tx: Queryable, id: string, changes: ItemChanges, at: Date): Promise<void> {
+  await tx
+    .update(plaidItems)
+    .set({ ...changes, updatedAt: at })
+    .where(eq(plaidItems.id, id))
+}
+
+/** Marks one account revoked; false when the Item has no such account. */
+export async function revokeAccount(tx: Queryable, itemId: string, plaidAccountId: string): Promise<boolean> {
+  const rows = await tx
+    .update(plaidAccounts)
+    .set({ isRevoked: true, updatedAt: new Date() })
+    .where(and(eq(plaidAccounts.itemId, itemId), eq(plaidAccounts.plaidAccountId, plaidAccountId)))
+    .returning({ id: plaidAccounts.id })
+  return rows.length > 0
+}
+
+export type AccountSnapshot = {
+  plaidAccountId: string
+  name: string
+  officialName: string | null
+  mask: string | null
+  type: string
+  subtype: string | null
+  verificationStatus: string | null
+}
+
+/**
+ * Brings the stored accounts in line with Plaid's list: updates known ones (keeping their revoked
+ * flag), adds new ones. Returns the accounts whose verification status changed.
+ */
+export async function syncAccounts(
+  tx: Queryable,
+  itemId: string,
+  accounts: AccountSnapshot[],
+): Promise<Array<{ plaidAccountId: string; from: string | null; to: string | null }>> {
+  const existing = await tx
+    .select({
+      plaidAccountId: plaidAccounts.plaidAccountId,
+      verificationStatus: plaidAccounts.verificationStatus,
+    })
+    .from(plaidAccounts)
+    .where(eq(plaidAccounts.itemId, itemId))
+  const before = new Map(existing.map((row) => [row.plaidAccountId, row.verificationStatus]))
+  const changed: Array<{ plaidAccountId: string; from: string | null; to: string | null }> = []
+  for (const account of accounts) {
+    const previous = before.get(account.plaidAccountId)
+    if (previous === undefined || previous !== account.verificationStatus) {
+      changed.push({
+        plaidAccountId: account.plaidAccountId,
+        from: previous ?? null,
+        to: account.verificationStatus,
+      })
+    }
+  }
+  if (accounts.length > 0) {
+    await tx
+      .insert(plaidAccounts)
+      .values(accounts.map((account) => ({ ...account, itemId })))
+      .onConflictDoUpdate({
+        target: [plaidAccounts.itemId, plaidAccounts.plaidAccountId],
+        set: {
+          name: sql`excluded.name`,
+          officialName: sql`excluded.official_name`,
+          mask: sql`excluded.mask`,
+          type: sql`excluded.type`,
+          subtype: sql`excluded.subtype`,
+          verificationStatus: sql`excluded.verification_status`,
+          updatedAt: sql`now()`,
+        },
+      })
+  }
+  return changed
+}
+
+/** Live Items with a token, least recently touched first: the reconciliation batch. */
+export async function listItemsToReconcile(db: Queryable, limit: number): Promise<WebhookItem[]> {
+  return db
+    .select(columns)
+    .from(plaidItems)
+    .where(
+      and(notInArray(plaidItems.status, ['removed', 'revoked']), isNotNull(plaidItems.accessTokenCiphertext)),
+    )
+    .orderBy(asc(plaidItems.updatedAt))
+    .limit(limit)
+}

@@ -1,0 +1,389 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database, Queryable } from '../../../db/client.ts'
+import type { ItemStatus } from '../../../db/schema.ts'
+import type { Keyring } from '../../security/keyring.ts'
+import type { AuditService } from '../audit/service.ts'
+import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
+import { ACCESS_TOKEN_PURPOSE } from '../plaid/service.ts'
+import * as items from './item-repository.ts'
+import type { PlaidConnectionResolver } from './plaid-connections.ts'
+import * as repository from './repository.ts'
+
+/** Item codes whose effect depends on the order of events: Plaid's /item/get decides. */
+const STATUS_CODES = new Set(['ERROR', 'LOGIN_REPAIRED', 'PENDING_EXPIRATION', 'PENDING_DISCONNECT'])
+const AUTH_REFRESH_CODES = new Set(['AUTOMATICALLY_VERIFIED', 'VERIFICATION_EXPIRED', 'DEFAULT_UPDATE'])
+const ITEM_CODES = new Set([
+  ...STATUS_CODES,
+  'USER_PERMISSION_REVOKED',
+  'USER_ACCOUNT_REVOKED',
+  'NEW_ACCOUNTS_AVAILABLE',
+  'WEBHOOK_UPDATE_ACKNOWLEDGED',
+])
+/** Plaid errors that say the Item itself needs its user (update mode), not that Plaid is unwell. */
+const ITEM_NEEDS_USER = new Set(['ITEM_LOGIN_REQUIRED', 'PENDING_EXPIRATION', 'ITEM_LOCKED'])
+const REJECTION_RETENTION_MS = 30 * 24 * 60 * 60 * 1000
+const INACTIVE: ReadonlySet<ItemStatus> = new Set(['revoked', 'removed'])
+
+type Payload = Record<string, unknown>
+
+/** What Plaid told us beyond the webhook itself, fetched before the processing transaction. */
+type PlaidTruth =
+  | { kind: 'none' }
+  | { kind: 'item'; item: ItemSummary }
+  | { kind: 'accounts'; accounts: items.AccountSnapshot[] }
+  | { kind: 'needs_user'; errorCode: string }
+  | { kind: 'gone'; errorCode: string }
+
+export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>
+
+/**
+ * Applies stored webhooks to Items. Idempotent: an event is applied at most once (its row is locked and
+ * its state checked in the same transaction as the Item change), and order-sensitive codes take the
+ * Item's state from Plaid rather than from the event, so replays and reordering converge. Failures
+ * throw; the job queue retries them and the caller records the attempt.
+ */
+export function createWebhookProcessor(deps: {
+  db: Database
+  gateway: PlaidGateway
+  keyring: Keyring
+  audit: AuditService
+  connections: PlaidConnectionResolver
+  logger: FastifyBaseLogger
+  now: () => Date
+}) {
+  const { db, gateway } = deps
+
+  function accessTokenOf(item: items.WebhookItem): string {
+    if (!item.accessTokenCiphertext || !item.accessTokenKeyId) throw new Error('the Item has no access token')
+    if (!deps.keyring.status.isConfigured) throw new Error('no encryption key is configured')
+    return deps.keyring.decrypt(
+      { keyId: item.accessTokenKeyId, ciphertext: item.accessTokenCiphertext },
+      { purpose: ACCESS_TOKEN_PURPOSE, rowId: item.id },
+    )
+  }
+
+  async function connectionOf(item: items.WebhookItem) {
+    const connection = await deps.connections(item.environment, item.workspaceId)
+    if (!connection) throw new Error(`no Plaid credentials for the ${item.environment} environment`)
+    return connection
+  }
+
+  /** Calls Plaid; an answer that says the Item needs its user or is gone is a fact, not a failure. */
+  async function askPlaid(work: () => Promise<PlaidTruth>): Promise<PlaidTruth> {
+    try {
+      return await work()
+    } catch (error) {
+      if (error instanceof PlaidRequestError && error.errorCode) {
+        if (ITEM_NEEDS_USER.has(error.errorCode)) return { kind: 'needs_user', errorCode: error.errorCode }
+        if (error.errorCode === 'ITEM_NOT_FOUND' || error.errorCode === 'INVALID_ACCESS_TOKEN') {
+          return { kind: 'gone', errorCode: error.errorCode }
+        }
+      }
+      throw error
+    }
+  }
+
+  async function fetchItemTruth(item: items.WebhookItem): Promise<PlaidTruth> {
+    const connection = await connectionOf(item)
+    const token = accessTokenOf(item)
+    return askPlaid(async () => ({ kind: 'item', item: await gateway.getItem(connection, token) }))
+  }
+
+  async function fetchTruth(type: string, code: string, item: items.WebhookItem): Promise<PlaidTruth> {
+    if (type === 'ITEM' && (STATUS_CODES.has(code) || code === 'WEBHOOK_UPDATE_ACKNOWLEDGED')) {
+      return fetchItemTruth(item)
+    }
+    if (type === 'AUTH' && AUTH_REFRESH_CODES.has(code)) {
+      const connection = await connectionOf(item)
+      const token = accessTokenOf(item)
+      return askPlaid(async () => ({
+        kind: 'accounts',
+        accounts: (await gateway.getAccounts(connection, token)).map((account) => ({
+          plaidAccountId: account.accountId,
+          name: account.name,
+          officialName: account.officialName,
+          mask: account.mask,
+          type: account.type,
+          subtype: account.subtype,
+          verificationStatus: account.verificationStatus,
+        })),
+      }))
+    }
+    return { kind: 'none' }
+  }
+
+  /**
+   * The Item changes an event implies, given what Plaid says now. Status codes follow Plaid's error
+   * state; pending notices keep their deadline unless the Item is already broken.
+   */
+  function statusChanges(
+    code: string,
+    payload: Payload,
+    item: items.WebhookItem,
+    truth: PlaidTruth,
+  ): items.ItemChanges {
+    const plaidError =
+      truth.kind === 'item' ? truth.item.errorCode : truth.kind === 'needs_user' ? truth.errorCode : null
+    if (plaidError) return { status: 'login_required', errorCode: plaidError }
+    if (code === 'PENDING_EXPIRATION') {
+      return {
+        status: 'pending_expiration',
+        consentExpiresAt: dateOrNull(payload.consent_expiration_time) ?? truthConsent(truth),
+      }
+    }
+    if (code === 'PENDING_DISCONNECT') {
+      return { status: 'pending_disconnect', consentExpiresAt: dateOrNull(payload.disconnect_time) }
+    }
+    // ERROR or LOGIN_REPAIRED with no error at Plaid: the Item works (a later repair overtook the error).
+    if (item.status === 'login_required' || code === 'LOGIN_REPAIRED')
+      return { status: 'good', errorCode: null }
+    return {}
+  }
+
+  function changesFor(
+    type: string,
+    code: string,
+    payload: Payload,
+    item: items.WebhookItem,
+    truth: PlaidTruth,
+  ): { changes: items.ItemChanges; accountToRevoke: string | null; outcome: string } {
+    if (truth.kind === 'needs_user') {
+      return {
+        changes: { status: 'login_required', errorCode: truth.errorCode },
+        accountToRevoke: null,
+        outcome: 'plaid_needs_user',
+      }
+    }
+    if (truth.kind === 'gone') return { changes: {}, accountToRevoke: null, outcome: 'item_unknown_at_plaid' }
+    if (type === 'ITEM') {
+      switch (code) {
+        case 'USER_PERMISSION_REVOKED':
+          return {
+            changes: { status: 'revoked', accessTokenCiphertext: null, accessTokenKeyId: null },
+            accountToRevoke: null,
+            outcome: 'item_revoked',
+          }
+        case 'USER_ACCOUNT_REVOKED':
+          return {
+            changes: {},
+            accountToRevoke: typeof payload.account_id === 'string' ? payload.account_id : null,
+            outcome: 'account_revoked',
+          }
+        case 'NEW_ACCOUNTS_AVAILABLE':
+          return { changes: { hasNewAccounts: true }, accountToRevoke: null, outcome: 'new_accounts_flagged' }
+        case 'WEBHOOK_UPDATE_ACKNOWLEDGED':
+          return {
+            changes: {
+              webhookUrl:
+                truth.kind === 'item' ? truth.item.webhookUrl : stringOrNull(payload.new_webhook_url),
+            },
+            accountToRevoke: null,
+            outcome: 'webhook_url_recorded',
+          }
+        default: {
+          const changes = statusChanges(code, payload, item, truth)
+          return { changes, accountToRevoke: null, outcome: `status:${changes.status ?? item.status}` }
+        }
+      }
+    }
+    if (type === 'AUTH') return { changes: {}, accountToRevoke: null, outcome: 'accounts_refreshed' }
+    return { changes: {}, accountToRevoke: null, outcome: 'recorded' }
+  }
+
+  async function apply(
+    tx: Queryable,
+    event: repository.StoredWebhookEvent,
+    item: items.WebhookItem,
+    truth: PlaidTruth,
+  ): Promise<string> {
+    const payload = JSON.parse(event.rawBody) as Payload
+    const { webhookType: type, webhookCode: code } = event
+    const locked = await items.lockItem(tx, item.id)
+    if (!locked) return 'item_deleted'
+    if (INACTIVE.has(locked.status)) {
+      await items.updateItem(tx, locked.id, { lastWebhookCode: code }, deps.now())
+      return `item_${locked.status}`
+    }
+    const planned = changesFor(type, code, payload, locked, truth)
+    const changed = diff(locked, planned.changes)
+    const revokedAccount =
+      planned.accountToRevoke && (await items.revokeAccount(tx, locked.id, planned.accountToRevoke))
+        ? planned.accountToRevoke
+        : null
+    const verification =
+      truth.kind === 'accounts' && truth.accounts.length > 0
+        ? await items.syncAccounts(tx, locked.id, truth.accounts)
+        : []
+    await items.updateItem(tx, locked.id, { ...planned.changes, lastWebhookCode: code }, deps.now())
+    if (Object.keys(changed).length > 0 || revokedAccount || verification.length > 0) {
+      await deps.audit.record(
+        {
+          chainKey: `workspace:${locked.workspaceId}`,
+          workspaceId: locked.workspaceId,
+          actorUserId: null,
+          action: 'plaid.item_updated_by_webhook',
+          subjectType: 'plaid_item',
+          subjectId: locked.plaidItemId,
+          details: {
+            item_id: locked.plaidItemId,
+            webhook_event_id: event.id,
+            webhook_type: type,
+            webhook_code: code,
+            changes: changed,
+            revoked_account_id: revokedAccount,
+            verification_changes: verification,
+          },
+        },
+        tx,
+      )
+    }
+    return planned.outcome
+  }
+
+  return {
+    /**
+     * Processes one stored event. Returns quietly when it was already processed (a duplicate job).
+     * Plaid is asked before the transaction, so no row lock is held across a network call.
+     */
+    async processEvent(eventId: string): Promise<void> {
+      const event = await repository.findEvent(db, eventId)
+      if (!event || isFinal(event.state)) return
+      const isKnownCode =
+        (event.webhookType === 'ITEM' && ITEM_CODES.has(event.webhookCode)) ||
+        (event.webhookType === 'AUTH' && AUTH_REFRESH_CODES.has(event.webhookCode)) ||
+        event.webhookType === 'TRANSACTIONS'
+      const item = event.plaidItemId ? await items.findItem(db, event.environment, event.plaidItemId) : null
+      const truth =
+        item && isKnownCode && !INACTIVE.has(item.status)
+          ? await fetchTruth(event.webhookType, event.webhookCode, item)
+          : ({ kind: 'none' } as const)
+
+      await db.transaction(async (tx) => {
+        const locked = await repository.lockEvent(tx, eventId)
+        if (!locked || isFinal(locked.state)) return
+        const at = deps.now()
+        if (!item) {
+          await repository.finishEvent(tx, eventId, { state: 'orphaned', outcome: 'unknown_item', at })
+          deps.logger.info({ event_id: eventId, item_id: event.plaidItemId }, 'webhook for an unknown Item')
+          return
+        }
+        if (!isKnownCode) {
+          await items.updateItem(tx, item.id, { lastWebhookCode: event.webhookCode }, at)
+          await repository.finishEvent(tx, eventId, { state: 'ignored', outcome: 'unhandled_code', at })
+          return
+        }
+        const outcome = await apply(tx, locked, item, truth)
+        await repository.finishEvent(tx, eventId, { state: 'processed', outcome, at })
+      })
+    },
+
+    /** Rejection counters older than the admin view's horizon are of no further use. */
+    async pruneRejectionCounters(): Promise<void> {
+      await repository.deleteRejectionsBefore(db, new Date(deps.now().getTime() - REJECTION_RETENTION_MS))
+    },
+
+    async recordFailure(eventId: string, error: unknown, isFinal: boolean): Promise<void> {
+      const message = describeFailure(error)
+      deps.logger.warn(
+        { event_id: eventId, dead_lettered: isFinal, error: message },
+        isFinal ? 'webhook processing failed for good' : 'webhook processing failed; will retry',
+      )
+      await repository.recordFailedAttempt(db, eventId, { error: message, isFinal, at: deps.now() })
+    },
+
+    /**
+     * The backstop for webhooks lost beyond Plaid's retry window: asks Plaid for each live Item's state
+     * and applies it as a LOGIN_REPAIRED/ERROR webhook would. Returns how many Items changed.
+     */
+    async reconcileItems(limit: number): Promise<number> {
+      let changedCount = 0
+      for (const item of await items.listItemsToReconcile(db, limit)) {
+        try {
+          const truth = await fetchItemTruth(item)
+          if (truth.kind !== 'item' && truth.kind !== 'needs_user') continue
+          const errorCode = truth.kind === 'item' ? truth.item.errorCode : truth.errorCode
+          await db.transaction(async (tx) => {
+            const locked = await items.lockItem(tx, item.id)
+            if (!locked || INACTIVE.has(locked.status)) return
+            const changes: items.ItemChanges = errorCode
+              ? { status: 'login_required', errorCode }
+              : locked.status === 'login_required'
+                ? { status: 'good', errorCode: null }
+                : {}
+            const changed = diff(locked, changes)
+            // Touch the row even without a change, so the next batch starts with other Items.
+            await items.updateItem(tx, locked.id, changes, deps.now())
+            if (Object.keys(changed).length === 0) return
+            changedCount += 1
+            await deps.audit.record(
+              {
+                chainKey: `workspace:${locked.workspaceId}`,
+                workspaceId: locked.workspaceId,
+                actorUserId: null,
+                action: 'plaid.item_reconciled',
+                subjectType: 'plaid_item',
+                subjectId: locked.plaidItemId,
+                details: { item_id: locked.plaidItemId, changes: changed },
+              },
+              tx,
+            )
+          })
+        } catch (error) {
+          deps.logger.warn(
+            { item_id: item.plaidItemId, error: describeFailure(error) },
+            'reconciliation skipped',
+          )
+        }
+      }
+      return changedCount
+    },
+  }
+}
+
+function isFinal(state: string): boolean {
+  return state === 'processed' || state === 'ignored' || state === 'orphaned'
+}
+
+/** The fields that actually change, as `{ field: { from, to } }`; never includes token material. */
+function diff(
+  item: items.WebhookItem,
+  changes: items.ItemChanges,
+): Record<string, { from: unknown; to: unknown }> {
+  const result: Record<string, { from: unknown; to: unknown }> = {}
+  for (const [field, to] of Object.entries(changes)) {
+    if (field === 'accessTokenCiphertext' || field === 'accessTokenKeyId') {
+      if (item.accessTokenCiphertext !== null) result.access_token = { from: 'stored', to: 'deleted' }
+      continue
+    }
+    const from = item[field as keyof items.WebhookItem]
+    const same = from instanceof Date && to instanceof Date ? from.getTime() === to.getTime() : from === to
+    if (!same)
+      result[field] = {
+        from: from instanceof Date ? from.toISOString() : from,
+        to: to instanceof Date ? to.toISOString() : to,
+      }
+  }
+  return result
+}
+
+function truthConsent(truth: PlaidTruth): Date | null {
+  return truth.kind === 'item' ? dateOrNull(truth.item.consentExpiresAt) : null
+}
+
+function dateOrNull(value: unknown): Date | null {
+  if (typeof value !== 'string') return null
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? null : date
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+/** A short, safe description: Plaid errors carry only their safe fields; nothing else is echoed raw. */
+function describeFailure(error: unknown): string {
+  if (error instanceof PlaidRequestError) {
+    return `${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`
+  }
+  return error instanceof Error ? error.message.slice(0, 500) : 'unknown failure'
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../../db/client.ts'
+import type { PlaidEnvironment } from '../../../db/schema.ts'
+import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
+import { AppError } from '../../errors.ts'
+import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
+import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
+import type { PlaidConnectionResolver } from './plaid-connections.ts'
+import * as repository from './repository.ts'
+import {
+  peekItemId,
+  REJECTION_REASONS,
+  type RejectionReason,
+  verifyPlaidSignature,
+  WebhookRejection,
+} from './verifier.ts'
+
+/** A redelivery of the same body within this window is the same webhook (Plaid retries for 24 h). */
+export const DEDUPE_WINDOW_MS = 48 * 60 * 60 * 1000
+
+export type ReceiptResult = { event_id: string; duplicate: boolean }
+
+export type WebhookReceiver = ReturnType<typeof createWebhookReceiver>
+
+/**
+ * The acknowledgement path: verify on the raw bytes, then store the event and its job in one
+ * transaction. Nothing is parsed, looked up beyond the item's environment, or changed before the
+ * signature, age and body hash hold; a rejection only increments a counter.
+ */
+export function createWebhookReceiver(deps: {
+  db: Database
+  gateway: PlaidGateway
+  keys: VerificationKeyCache
+  connections: PlaidConnectionResolver
+  jobs: JobQueue
+  defaultEnvironment: PlaidEnvironment
+  logger: FastifyBaseLogger
+  now: () => Date
+}) {
+  const { db, logger } = deps
+
+  /** The environment to ask for the key: the item's, or the configured default for unknown items. */
+  async function verificationContext(rawBody: Buffer) {
+    const plaidItemId = peekItemId(rawBody)
+    const owner = plaidItemId ? await repository.findItemOwner(db, plaidItemId) : null
+    const environment = owner?.environment ?? deps.defaultEnvironment
+    const workspaceId = owner?.workspaceId ?? null
+    const fetchKey: FetchVerificationKey = async (kid) => {
+      const connection = await deps.connections(environment, workspaceId)
+      if (!connection) throw new Error(`no Plaid credentials for the ${environment} environment`)
+      try {
+        return (await deps.gateway.getWebhookVerificationKey(connection, kid)) as PlaidVerificationJwk
+      } catch (error) {
+        if (error instanceof PlaidRequestError && error.errorCode === 'INVALID_WEBHOOK_VERIFICATION_KEY_ID') {
+          return null
+        }
+        throw error
+      }
+    }
+    return { plaidItemId, environment, workspaceId, fetchKey }
+  }
+
+  async function reject(rejection: WebhookRejection): Promise<never> {
+    logger.warn({ reason: rejection.reason }, `Plaid webhook rejected: ${rejection.message}`)
+    await countRejection(rejection.reason)
+    throw toAppError(rejection)
+  }
+
+  async function countRejection(reason: RejectionReason): Promise<void> {
+    try {
+      await repository.countRejection(db, reason, deps.now())
+    } catch (error) {
+      // The rejection itself must still be answered; the counter is for operators.
+      logger.error({ err: error }, 'could not count a rejected webhook')
+    }
+  }
+
+  return {
+    countRejection,
+
+    async receive(input: { rawBody: Buffer; signature: string | undefined }): Promise<ReceiptResult> {
+      try {
+        const context = await verificationContext(input.rawBody)
+        const signature = await verifyPlaidSignature({
+          rawBody: input.rawBody,
+          signature: input.signature,
+          environment: context.environment,
+          keys: deps.keys,
+          fetchKey: context.fetchKey,
+          nowMs: deps.now().getTime(),
+        })
+        const payload = parsePayload(input.rawBody)
+        const receivedAt = deps.now()
+        return await db.transaction(async (tx) => {
+          await repository.lockDedupeKey(tx, signature.bodySha256)
+          const earlier = await repository.findRecentDelivery(
+            tx,
+            signature.bodySha256,
+            new Date(receivedAt.getTime() - DEDUPE_WINDOW_MS),
+          )
+          if (earlier) {
+            await repository.countRedelivery(tx, earlier.id, receivedAt)
+            return { event_id: earlier.id, duplicate: true }
+          }
+          // The verified item_id decides the workspace; the peeked one only chose whose key to ask.
+          const workspaceId =
+            payload.itemId === context.plaidItemId
+              ? context.workspaceId
+              : payload.itemId
+                ? ((await repository.findItemOwner(tx, payload.itemId))?.workspaceId ?? null)
+                : null
+          const id = randomUUID()
+          await repository.insertEvent(tx, {
+            id,
+            dedupeKey: signature.bodySha256,
+            environment: context.environment,
+            workspaceId,
+            webhookType: payload.webhookType,
+            webhookCode: payload.webhookCode,
+            plaidItemId: payload.itemId,
+            rawBody: payload.text,
+            keyId: signature.keyId,
+            issuedAt: signature.issuedAt,
+            receivedAt,
+            lastDeliveredAt: receivedAt,
+            updatedAt: receivedAt,
+          })
+          await deps.jobs.enqueue(tx, QUEUES.plaidWebhook, { eventId: id })
+          return { event_id: id, duplicate: false }
+        })
+      } catch (error) {
+        if (error instanceof WebhookRejection) return reject(error)
+        throw error
+      }
+    },
+  }
+}
+
+type WebhookPayload = { text: string; webhookType: string; webhookCode: string; itemId: string | null }
+
+const MAX_FIELD_LENGTH = 128
+
+function parsePayload(rawBody: Buffer): WebhookPayload {
+  let text: string
+  let parsed: unknown
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(rawBody)
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new WebhookRejection('malformed_body', 'The webhook body is not UTF-8 JSON.', { cause: error })
+  }
+  const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>
+  const { webhook_type: webhookType, webhook_code: webhookCode, item_id: itemId } = fields
+  if (!isShortText(webhookType) || !isShortText(webhookCode) || (itemId != null && !isShortText(itemId))) {
+    throw new WebhookRejection('malformed_body', 'The webhook body lacks webhook_type or webhook_code.')
+  }
+  return { text, webhookType, webhookCode, itemId: (itemId as string | null | undefined) ?? null }
+}
+
+function isShortText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD_LENGTH
+}
+
+export function toAppError(rejection: WebhookRejection): AppError {
+  const status = REJECTION_REASONS[rejection.reason]
+  const code =
+    status === 503
+      ? 'WEBHOOK_VERIFIER_UNAVAILABLE'
+      : status === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : status === 415
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : status === 400
+            ? 'WEBHOOK_MALFORMED'
+            : 'WEBHOOK_UNVERIFIED'
+  return new AppError(code, rejection.message, { cause: rejection, details: { reason: rejection.reason } })
+}

@@ -1,0 +1,200 @@
+import { and, desc, eq, gt, gte, isNull, or, sql } from 'drizzle-orm'
+import type { Queryable } from '../../../db/client.ts'
+import {
+  type PlaidEnvironment,
+  plaidItems,
+  type WebhookEventState,
+  webhookEvents,
+  webhookRejections,
+} from '../../../db/schema.ts'
+
+export type StoredWebhookEvent = typeof webhookEvents.$inferSelect
+
+/** Where a Plaid item_id lives on our side: its environment and workspace (the live row first). */
+export async function findItemOwner(
+  db: Queryable,
+  plaidItemId: string,
+): Promise<{ environment: PlaidEnvironment; workspaceId: string } | null> {
+  const [row] = await db
+    .select({ environment: plaidItems.environment, workspaceId: plaidItems.workspaceId })
+    .from(plaidItems)
+    .where(eq(plaidItems.plaidItemId, plaidItemId))
+    .orderBy(sql`${plaidItems.status} = 'removed'`, desc(plaidItems.updatedAt))
+    .limit(1)
+  return row ?? null
+}
+
+/**
+ * Serializes receipts of one body (across instances), so "is this a redelivery?" and "store it" are
+ * one decision.
+ */
+export async function lockDedupeKey(tx: Queryable, dedupeKey: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`webhook:${dedupeKey}`}, 0))`)
+}
+
+/** A delivery of the same body received since `since`: Plaid's retry window, plus margin. */
+export async function findRecentDelivery(
+  tx: Queryable,
+  dedupeKey: string,
+  since: Date,
+): Promise<{ id: string } | null> {
+  const [row] = await tx
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.dedupeKey, dedupeKey), gt(webhookEvents.receivedAt, since)))
+    .orderBy(desc(webhookEvents.receivedAt))
+    .limit(1)
+  return row ?? null
+}
+
+export async function countRedelivery(tx: Queryable, id: string, at: Date): Promise<void> {
+  await tx
+    .update(webhookEvents)
+    .set({ deliveryCount: sql`${webhookEvents.deliveryCount} + 1`, lastDeliveredAt: at })
+    .where(eq(webhookEvents.id, id))
+}
+
+export async function insertEvent(tx: Queryable, event: typeof webhookEvents.$inferInsert): Promise<void> {
+  await tx.insert(webhookEvents).values(event)
+}
+
+export async function countRejection(db: Queryable, reason: string, at: Date): Promise<void> {
+  const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000)
+  await db
+    .insert(webhookRejections)
+    .values({ minute, reason, count: 1 })
+    .onConflictDoUpdate({
+      target: [webhookRejections.minute, webhookRejections.reason],
+      set: { count: sql`${webhookRejections.count} + 1` },
+    })
+}
+
+export async function rejectionCountsSince(
+  db: Queryable,
+  since: Date,
+): Promise<Array<{ reason: string; count: number }>> {
+  const rows = await db
+    .select({ reason: webhookRejections.reason, count: sql<number>`sum(${webhookRejections.count})::int` })
+    .from(webhookRejections)
+    .where(gte(webhookRejections.minute, since))
+    .groupBy(webhookRejections.reason)
+    .orderBy(webhookRejections.reason)
+  return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }))
+}
+
+export async function deleteRejectionsBefore(db: Queryable, before: Date): Promise<void> {
+  await db.delete(webhookRejections).where(sql`${webhookRejections.minute} < ${before}`)
+}
+
+/** The event row, locked for the processing transaction so two workers cannot both apply it. */
+export async function lockEvent(tx: Queryable, id: string): Promise<StoredWebhookEvent | null> {
+  const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, id)).for('update')
+  return row ?? null
+}
+
+export async function findEvent(db: Queryable, id: string): Promise<StoredWebhookEvent | null> {
+  const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, id))
+  return row ?? null
+}
+
+export async function finishEvent(
+  tx: Queryable,
+  id: string,
+  result: {
+    state: Extract<WebhookEventState, 'processed' | 'ignored' | 'orphaned'>
+    outcome: string
+    at: Date
+  },
+): Promise<void> {
+  await tx
+    .update(webhookEvents)
+    .set({
+      state: result.state,
+      outcome: result.outcome,
+      attempts: sql`${webhookEvents.attempts} + 1`,
+      lastError: null,
+      processedAt: result.at,
+      updatedAt: result.at,
+    })
+    .where(eq(webhookEvents.id, id))
+}
+
+/** A failed attempt: `retrying` while attempts remain, `dead` after the last one. */
+export async function recordFailedAttempt(
+  db: Queryable,
+  id: string,
+  failure: { error: string; isFinal: boolean; at: Date },
+): Promise<void> {
+  await db
+    .update(webhookEvents)
+    .set({
+      state: failure.isFinal ? 'dead' : 'retrying',
+      attempts: sql`${webhookEvents.attempts} + 1`,
+      lastError: failure.error,
+      updatedAt: failure.at,
+    })
+    .where(
+      and(
+        eq(webhookEvents.id, id),
+        or(
+          eq(webhookEvents.state, 'queued'),
+          eq(webhookEvents.state, 'retrying'),
+          eq(webhookEvents.state, 'dead'),
+        ),
+      ),
+    )
+}
+
+/** Puts a dead event back in the queue state; returns false when it was not dead (already re-driven). */
+export async function reviveDeadEvent(tx: Queryable, id: string, at: Date): Promise<boolean> {
+  const rows = await tx
+    .update(webhookEvents)
+    .set({ state: 'queued', updatedAt: at })
+    .where(and(eq(webhookEvents.id, id), eq(webhookEvents.state, 'dead')))
+    .returning({ id: webhookEvents.id })
+  return rows.length > 0
+}
+
+export type EventListFilter = { workspaceId: string; limit: number; state?: WebhookEventState }
+
+/** Recent events of a workspace, and orphans (no workspace known), newest first. */
+export async function listRecentEvents(db: Queryable, filter: EventListFilter) {
+  return db
+    .select({
+      id: webhookEvents.id,
+      webhookType: webhookEvents.webhookType,
+      webhookCode: webhookEvents.webhookCode,
+      plaidItemId: webhookEvents.plaidItemId,
+      environment: webhookEvents.environment,
+      keyId: webhookEvents.keyId,
+      issuedAt: webhookEvents.issuedAt,
+      receivedAt: webhookEvents.receivedAt,
+      deliveryCount: webhookEvents.deliveryCount,
+      state: webhookEvents.state,
+      attempts: webhookEvents.attempts,
+      lastError: webhookEvents.lastError,
+      outcome: webhookEvents.outcome,
+      processedAt: webhookEvents.processedAt,
+    })
+    .from(webhookEvents)
+    .where(
+      and(
+        or(eq(webhookEvents.workspaceId, filter.workspaceId), isNull(webhookEvents.workspaceId)),
+        filter.state ? eq(webhookEvents.state, filter.state) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+    .limit(filter.limit)
+}
+
+export async function countEventsByState(
+  db: Queryable,
+  workspaceId: string,
+): Promise<Array<{ state: WebhookEventState; count: number }>> {
+  const rows = await db
+    .select({ state: webhookEvents.state, count: sql<number>`count(*)::int` })
+    .from(webhookEvents)
+    .where(or(eq(webhookEvents.workspaceId, workspaceId), isNull(webhookEvents.workspaceId)))
+    .groupBy(webhookEvents.state)
+  return rows.map((row) => ({ state: row.state, count: Number(row.count) }))
+}

@@ -1,0 +1,38 @@
+import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
+import type { WebhookProcessor } from './processor.ts'
+
+export type WebhookWorkerOptions = {
+  concurrency: number
+  /** Cron (UTC) for the reconciliation pass; null turns it off. */
+  reconcileCron: string | null
+  reconcileBatchSize: number
+}
+
+/**
+ * Attaches the webhook workers to the queue. A failed attempt is recorded on the event before the
+ * error goes back to pg-boss, which retries with backoff; after the last attempt the event is "dead"
+ * and waits for an admin's re-drive.
+ */
+export async function startWebhookWorkers(
+  queue: JobQueue,
+  processor: WebhookProcessor,
+  options: WebhookWorkerOptions,
+): Promise<void> {
+  await queue.work<{ eventId: string }>(
+    QUEUES.plaidWebhook,
+    async (job) => {
+      try {
+        await processor.processEvent(job.data.eventId)
+      } catch (error) {
+        await processor.recordFailure(job.data.eventId, error, job.retryCount >= job.retryLimit)
+        throw error
+      }
+    },
+    options.concurrency,
+  )
+  await queue.work(QUEUES.plaidReconcile, async () => {
+    await processor.reconcileItems(options.reconcileBatchSize)
+    await processor.pruneRejectionCounters()
+  })
+  if (options.reconcileCron) await queue.schedule(QUEUES.plaidReconcile, options.reconcileCron)
+}
