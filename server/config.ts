@@ -80,7 +80,12 @@ export const ConfigSchema = Type.Object({
     default: true,
     description: 'Run the job workers (webhook processing, reconciliation) inside the server process',
   }),
-  WEBHOOK_WORKER_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Per process' }),
+  WEBHOOK_WORKER_CONCURRENCY: Type.Integer({
+    default: 2,
+    minimum: 1,
+    maximum: 64,
+    description: 'Per process',
+  }),
   WEBHOOK_RETRY_LIMIT: Type.Integer({
     default: 8,
     minimum: 0,
