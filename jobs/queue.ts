@@ -88,7 +88,7 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
     async stop() {
       if (!isStarted) return
       isStarted = false
-      await boss.stop({ graceful: true, close: true, timeout: 15_000 })
+      await boss.stop({ graceful: true, close: true, timeout: 8_000 })
     },
 
     async enqueue(tx, queue, data) {

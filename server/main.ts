@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error')
     else logger.info({ signal }, 'shutting down')
+    // Stops accepting requests, lets in-flight ones finish, then stops the in-process job workers
+    // (their current job completes); only then does the database close.
     await app.close()
     await plaidSandbox?.close()
     await database.close()

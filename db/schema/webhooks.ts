@@ -3,7 +3,14 @@ import { check, index, integer, pgTable, primaryKey, text, timestamp, uuid } fro
 import type { PlaidEnvironment } from './foundation.ts'
 import { workspaces } from './foundation.ts'
 
-export const WEBHOOK_EVENT_STATES = ['queued', 'processed', 'ignored', 'orphaned', 'retrying', 'dead'] as const
+export const WEBHOOK_EVENT_STATES = [
+  'queued',
+  'processed',
+  'ignored',
+  'orphaned',
+  'retrying',
+  'dead',
+] as const
 export type WebhookEventState = (typeof WEBHOOK_EVENT_STATES)[number]
 
 /**

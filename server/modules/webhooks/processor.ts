@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
-import type { ItemStatus } from '../../../db/schema.ts'
+import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
 import type { Keyring } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
 import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
@@ -10,7 +10,13 @@ import type { PlaidConnectionResolver } from './plaid-connections.ts'
 import * as repository from './repository.ts'
 
 /** Item codes whose effect depends on the order of events: Plaid's /item/get decides. */
-const STATUS_CODES = new Set(['ERROR', 'LOGIN_REPAIRED', 'PENDING_EXPIRATION', 'PENDING_DISCONNECT'])
+export const ITEM_STATUS_CODES: ReadonlySet<string> = new Set([
+  'ERROR',
+  'LOGIN_REPAIRED',
+  'PENDING_EXPIRATION',
+  'PENDING_DISCONNECT',
+])
+const STATUS_CODES = ITEM_STATUS_CODES
 const AUTH_REFRESH_CODES = new Set(['AUTOMATICALLY_VERIFIED', 'VERIFICATION_EXPIRED', 'DEFAULT_UPDATE'])
 const ITEM_CODES = new Set([
   ...STATUS_CODES,
@@ -134,10 +140,10 @@ export function createWebhookProcessor(deps: {
     if (code === 'PENDING_DISCONNECT') {
       return { status: 'pending_disconnect', consentExpiresAt: dateOrNull(payload.disconnect_time) }
     }
-    // ERROR or LOGIN_REPAIRED with no error at Plaid: the Item works (a later repair overtook the error).
-    if (item.status === 'login_required' || code === 'LOGIN_REPAIRED')
-      return { status: 'good', errorCode: null }
-    return {}
+    // ERROR or LOGIN_REPAIRED with no error at Plaid: a broken Item works again (a later repair may have
+    // overtaken the error). Pending notices stay until update mode renews the Item: a repaired login
+    // says nothing about an institution's coming disconnect.
+    return item.status === 'login_required' ? { status: 'good', errorCode: null } : {}
   }
 
   function changesFor(
@@ -240,6 +246,44 @@ export function createWebhookProcessor(deps: {
     return planned.outcome
   }
 
+  /** Applies Plaid's view of one Item's health; true when our row changed. */
+  async function reconcileOne(item: items.WebhookItem): Promise<boolean> {
+    try {
+      const truth = await fetchItemTruth(item)
+      if (truth.kind !== 'item' && truth.kind !== 'needs_user') return false
+      const errorCode = truth.kind === 'item' ? truth.item.errorCode : truth.errorCode
+      return await db.transaction(async (tx) => {
+        const locked = await items.lockItem(tx, item.id)
+        if (!locked || INACTIVE.has(locked.status)) return false
+        const changes: items.ItemChanges = errorCode
+          ? { status: 'login_required', errorCode }
+          : locked.status === 'login_required'
+            ? { status: 'good', errorCode: null }
+            : {}
+        const changed = diff(locked, changes)
+        // Touch the row even without a change, so the next batch starts with other Items.
+        await items.updateItem(tx, locked.id, changes, deps.now())
+        if (Object.keys(changed).length === 0) return false
+        await deps.audit.record(
+          {
+            chainKey: `workspace:${locked.workspaceId}`,
+            workspaceId: locked.workspaceId,
+            actorUserId: null,
+            action: 'plaid.item_reconciled',
+            subjectType: 'plaid_item',
+            subjectId: locked.plaidItemId,
+            details: { item_id: locked.plaidItemId, changes: changed },
+          },
+          tx,
+        )
+        return true
+      })
+    } catch (error) {
+      deps.logger.warn({ item_id: item.plaidItemId, error: describeFailure(error) }, 'reconciliation skipped')
+      return false
+    }
+  }
+
   return {
     /**
      * Processes one stored event. Returns quietly when it was already processed (a duplicate job).
@@ -298,44 +342,15 @@ export function createWebhookProcessor(deps: {
     async reconcileItems(limit: number): Promise<number> {
       let changedCount = 0
       for (const item of await items.listItemsToReconcile(db, limit)) {
-        try {
-          const truth = await fetchItemTruth(item)
-          if (truth.kind !== 'item' && truth.kind !== 'needs_user') continue
-          const errorCode = truth.kind === 'item' ? truth.item.errorCode : truth.errorCode
-          await db.transaction(async (tx) => {
-            const locked = await items.lockItem(tx, item.id)
-            if (!locked || INACTIVE.has(locked.status)) return
-            const changes: items.ItemChanges = errorCode
-              ? { status: 'login_required', errorCode }
-              : locked.status === 'login_required'
-                ? { status: 'good', errorCode: null }
-                : {}
-            const changed = diff(locked, changes)
-            // Touch the row even without a change, so the next batch starts with other Items.
-            await items.updateItem(tx, locked.id, changes, deps.now())
-            if (Object.keys(changed).length === 0) return
-            changedCount += 1
-            await deps.audit.record(
-              {
-                chainKey: `workspace:${locked.workspaceId}`,
-                workspaceId: locked.workspaceId,
-                actorUserId: null,
-                action: 'plaid.item_reconciled',
-                subjectType: 'plaid_item',
-                subjectId: locked.plaidItemId,
-                details: { item_id: locked.plaidItemId, changes: changed },
-              },
-              tx,
-            )
-          })
-        } catch (error) {
-          deps.logger.warn(
-            { item_id: item.plaidItemId, error: describeFailure(error) },
-            'reconciliation skipped',
-          )
-        }
+        if (await reconcileOne(item)) changedCount += 1
       }
       return changedCount
+    },
+
+    /** Re-checks one Item with Plaid (after a duplicate status notice); false when nothing changed. */
+    async reconcileItem(environment: PlaidEnvironment, plaidItemId: string): Promise<boolean> {
+      const item = await items.findItem(db, environment, plaidItemId)
+      return item && !INACTIVE.has(item.status) ? reconcileOne(item) : false
     },
   }
 }

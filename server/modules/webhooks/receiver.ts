@@ -7,6 +7,7 @@ import { AppError } from '../../errors.ts'
 import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
 import type { PlaidConnectionResolver } from './plaid-connections.ts'
+import { ITEM_STATUS_CODES } from './processor.ts'
 import * as repository from './repository.ts'
 import {
   peekItemId,
@@ -101,6 +102,15 @@ export function createWebhookReceiver(deps: {
           )
           if (earlier) {
             await repository.countRedelivery(tx, earlier.id, receivedAt)
+            // Plaid's bodies carry no event time, so an Item that breaks (or recovers) twice within the
+            // window sends the same bytes twice. The duplicate is not processed again, but the Item's
+            // state is checked with Plaid once more, which is right for a retry and for a repeat alike.
+            if (payload.itemId && isStatusNotice(payload) && isSettled(earlier.state)) {
+              await deps.jobs.enqueue(tx, QUEUES.plaidReconcile, {
+                environment: context.environment,
+                plaidItemId: payload.itemId,
+              })
+            }
             return { event_id: earlier.id, duplicate: true }
           }
           // The verified item_id decides the workspace; the peeked one only chose whose key to ask.
@@ -156,6 +166,14 @@ function parsePayload(rawBody: Buffer): WebhookPayload {
     throw new WebhookRejection('malformed_body', 'The webhook body lacks webhook_type or webhook_code.')
   }
   return { text, webhookType, webhookCode, itemId: (itemId as string | null | undefined) ?? null }
+}
+
+function isSettled(state: string): boolean {
+  return state !== 'queued' && state !== 'retrying'
+}
+
+function isStatusNotice(payload: WebhookPayload): boolean {
+  return payload.webhookType === 'ITEM' && ITEM_STATUS_CODES.has(payload.webhookCode)
 }
 
 function isShortText(value: unknown): value is string {

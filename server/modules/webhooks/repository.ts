@@ -37,9 +37,9 @@ export async function findRecentDelivery(
   tx: Queryable,
   dedupeKey: string,
   since: Date,
-): Promise<{ id: string } | null> {
+): Promise<{ id: string; state: WebhookEventState } | null> {
   const [row] = await tx
-    .select({ id: webhookEvents.id })
+    .select({ id: webhookEvents.id, state: webhookEvents.state })
     .from(webhookEvents)
     .where(and(eq(webhookEvents.dedupeKey, dedupeKey), gt(webhookEvents.receivedAt, since)))
     .orderBy(desc(webhookEvents.receivedAt))

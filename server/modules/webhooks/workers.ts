@@ -1,3 +1,4 @@
+import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import type { WebhookProcessor } from './processor.ts'
 
@@ -30,9 +31,18 @@ export async function startWebhookWorkers(
     },
     options.concurrency,
   )
-  await queue.work(QUEUES.plaidReconcile, async () => {
-    await processor.reconcileItems(options.reconcileBatchSize)
-    await processor.pruneRejectionCounters()
-  })
+  // Without data: the periodic pass over all live Items. With an Item: a re-check asked for by a
+  // duplicate status notice.
+  await queue.work<{ environment?: PlaidEnvironment; plaidItemId?: string } | null>(
+    QUEUES.plaidReconcile,
+    async (job) => {
+      if (job.data?.environment && job.data.plaidItemId) {
+        await processor.reconcileItem(job.data.environment, job.data.plaidItemId)
+        return
+      }
+      await processor.reconcileItems(options.reconcileBatchSize)
+      await processor.pruneRejectionCounters()
+    },
+  )
   if (options.reconcileCron) await queue.schedule(QUEUES.plaidReconcile, options.reconcileCron)
 }
