@@ -2,6 +2,7 @@ import { createBrowserRouter, redirect } from 'react-router'
 import { FullPageLoading } from './components/loading.tsx'
 import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
+import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
 import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
 import { NotFoundPage } from './routes/not-found.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
@@ -49,6 +50,12 @@ export const router = createBrowserRouter([
             loader: adminSettingsLoader,
             action: adminSettingsAction,
             Component: AdminSettingsPage,
+          },
+          {
+            path: 'admin/webhooks',
+            loader: adminWebhooksLoader,
+            action: adminWebhooksAction,
+            Component: AdminWebhooksPage,
           },
         ],
       },

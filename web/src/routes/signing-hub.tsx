@@ -32,6 +32,12 @@ const DESTINATIONS: ReadonlyArray<Destination> = [
     description: 'Choose the Plaid environment, manage API keys and check the encryption key.',
     roles: ['admin'],
   },
+  {
+    to: '/admin/webhooks',
+    title: 'Plaid webhooks',
+    description: 'See what Plaid reported, rejected deliveries, and re-drive events that failed.',
+    roles: ['admin'],
+  },
 ]
 
 export function SigningHubPage() {
