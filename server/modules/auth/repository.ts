@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm'
-import type { Queryable } from '../../../db/client.ts'
+import type { Database, Queryable } from '../../../db/client.ts'
 import { memberships, type Role, sessions, signerSessions, users, workspaces } from '../../../db/schema.ts'
 
 export type UserWithPassword = { id: string; email: string; name: string; passwordHash: string }
@@ -53,34 +53,54 @@ export async function insertSession(
   await db.insert(sessions).values(session)
 }
 
-/** The hot path of every authenticated request: one indexed lookup joining what a route needs. */
+/**
+ * The hot path of every authenticated request. Built once per database as a prepared statement and
+ * shaped to be cheap to plan: a primary-key lookup of the session and its membership (which must still
+ * exist, and carries the role), with the display fields as scalar subqueries. A five-way join cost more
+ * to plan on the embedded database than to execute.
+ */
 export async function findLiveSession(
-  db: Queryable,
+  db: Database,
   tokenHash: string,
   now: Date,
 ): Promise<SessionRecord | null> {
-  const [row] = await db
+  let statement = liveSessionStatements.get(db)
+  if (!statement) {
+    statement = prepareLiveSessionLookup(db)
+    liveSessionStatements.set(db, statement)
+  }
+  const [row] = await statement.execute({ tokenHash, now })
+  return row ?? null
+}
+
+const liveSessionStatements = new WeakMap<Database, ReturnType<typeof prepareLiveSessionLookup>>()
+
+function prepareLiveSessionLookup(db: Database) {
+  return db
     .select({
-      userId: users.id,
-      email: users.email,
-      name: users.name,
-      workspaceId: workspaces.id,
-      workspaceName: workspaces.name,
+      userId: sessions.userId,
+      email: sql<string>`(select ${users.email} from ${users} where ${users.id} = ${sessions.userId})`,
+      name: sql<string>`(select ${users.name} from ${users} where ${users.id} = ${sessions.userId})`,
+      workspaceId: sessions.workspaceId,
+      workspaceName: sql<string>`(select ${workspaces.name} from ${workspaces} where ${workspaces.id} = ${sessions.workspaceId})`,
       role: memberships.role,
       expiresAt: sessions.expiresAt,
-      signerId: signerSessions.signerId,
+      signerId: sql<
+        string | null
+      >`(select ${signerSessions.signerId} from ${signerSessions} where ${signerSessions.sessionTokenHash} = ${sessions.tokenHash})`,
     })
     .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(
       memberships,
       and(eq(memberships.userId, sessions.userId), eq(memberships.workspaceId, sessions.workspaceId)),
     )
-    .innerJoin(workspaces, eq(workspaces.id, sessions.workspaceId))
-    .leftJoin(signerSessions, eq(signerSessions.sessionTokenHash, sessions.tokenHash))
-    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)))
-    .limit(1)
-  return row ?? null
+    .where(
+      and(
+        eq(sessions.tokenHash, sql.placeholder('tokenHash')),
+        gt(sessions.expiresAt, sql.placeholder('now')),
+      ),
+    )
+    .prepare('find_live_session')
 }
 
 export async function deleteSession(db: Queryable, tokenHash: string): Promise<void> {
