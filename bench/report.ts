@@ -22,6 +22,8 @@ export type BenchRun = {
   databases: DatabaseRun[]
   /** 1-minute load average of the machine when the run started and ended. */
   loadAverage: { start: number; end: number }
+  /** The code measured: commit, and whether the working tree had uncommitted changes. */
+  revision: string
 }
 
 const SECTION_HEADING = '## Bank linking'
@@ -44,7 +46,7 @@ export function renderSection(run: BenchRun): string {
   return [
     SECTION_HEADING,
     '',
-    `Latest run: ${run.startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} · \`${settings.command}\``,
+    `Latest run: ${run.startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} · \`${settings.command}\` · code at ${run.revision}`,
     '',
     `Machine: ${machineFacts()}; 1-minute load average ${run.loadAverage.start.toFixed(1)} at the start and ` +
       `${run.loadAverage.end.toFixed(1)} at the end (other work shares this machine).`,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { countSandboxWebhookDeliveries, signIn } from './fixtures.ts'
 import { type Measurement, measure } from './load.ts'
@@ -21,6 +22,7 @@ import { type BenchSettings, BenchUsageError, readSettings } from './settings.ts
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2), process.env)
   const startedAt = new Date()
+  const revision = describeRevision()
   const loadAverageAtStart = os.loadavg()[0] ?? 0
   await using bare = await startBareFastify()
   await using sandbox = await startPlaidSandbox()
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   }
 
   const loadAverage = { start: loadAverageAtStart, end: os.loadavg()[0] ?? 0 }
-  const section = renderSection({ startedAt, settings, databases, loadAverage })
+  const section = renderSection({ startedAt, settings, databases, loadAverage, revision })
   process.stdout.write(`${section}\n`)
   progress(`results written to ${await writeResultsFile(section, startedAt)}`)
   if (settings.isFullRun) progress(`section updated in ${await updateBenchmarksDoc(section)}`)
@@ -97,6 +99,19 @@ async function measureScenario(
       `p99 ${(latency.percentile(99) / 1000).toFixed(2)} ms, non-2xx ${measurement.non2xx}, errors ${measurement.errors}`,
   )
   return measurement
+}
+
+/** Other engineers change the working tree while the bench runs; the report says what it measured. */
+function describeRevision(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim()
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD')
+    return git('status', '--porcelain', '--untracked-files=no') === ''
+      ? `commit ${commit}`
+      : `commit ${commit} plus uncommitted changes`
+  } catch {
+    return 'an unknown revision (no git)'
+  }
 }
 
 function progress(message: string): void {
