@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config'
 // Three projects: fast pure-logic tests, component tests (app.inject against a real database,
 // PGlite by default and also a PostgreSQL server when TEST_DATABASE_URL is set), and browser tests
 // that drive Debian's Chromium through playwright-core.
-const componentFiles = ['test/component/**/*.test.ts', 'plaid-sandbox/test/**/*.test.ts']
+// test/system spawns real server processes against TEST_DATABASE_URL and skips (loudly) without it.
+const componentFiles = [
+  'test/component/**/*.test.ts',
+  'plaid-sandbox/test/**/*.test.ts',
+  'test/system/**/*.test.ts',
+]
 const browserFiles = ['**/*.browser.test.ts']
 
 const postgresProject = process.env.TEST_DATABASE_URL

@@ -10,6 +10,9 @@ export const QUEUES = {
 } as const
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]
 
+const UNIQUE_VIOLATION = '23505'
+const FETCH_BATCH_SIZE = 10
+
 export type JobQueueOptions = {
   /** Attempts after the first before a job fails for good (pg-boss retryLimit). */
   retryLimit: number
@@ -51,15 +54,19 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
     database.kind === 'pglite'
       ? fromPglite((database.db as unknown as { $client: PGlite }).$client)
       : { executeSql: (text: string, values?: unknown[]) => database.executeSql(text, values) }
-  const boss = new PgBoss({
-    db: adapter,
-    backend: database.kind === 'pglite' ? 'pglite' : 'postgres',
-    // Maintenance (expiring jobs of dead workers, retention) runs in every instance; pg-boss takes turns.
-    superviseIntervalSeconds: Math.max(1, Math.min(60, options.expireSeconds)),
-    monitorIntervalSeconds: Math.max(1, Math.min(60, options.expireSeconds)),
-    persistWarnings: false,
-  })
-  boss.on('error', (error: Error) => options.onError?.(error))
+  function newBoss(): PgBoss {
+    const instance = new PgBoss({
+      db: adapter,
+      backend: database.kind === 'pglite' ? 'pglite' : 'postgres',
+      // Maintenance (expiring jobs of dead workers, retention) runs in every instance; pg-boss takes turns.
+      superviseIntervalSeconds: Math.max(1, Math.min(60, options.expireSeconds)),
+      monitorIntervalSeconds: Math.max(1, Math.min(60, options.expireSeconds)),
+      persistWarnings: false,
+    })
+    instance.on('error', (error: Error) => options.onError?.(error))
+    return instance
+  }
+  let boss = newBoss()
   let isStarted = false
 
   const queueOptions = {
@@ -73,7 +80,17 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
   return {
     async start() {
       if (isStarted) return
-      await boss.start()
+      try {
+        await boss.start()
+      } catch (error) {
+        // Instances starting together on a new database race to install pg-boss's schema; pg-boss
+        // tolerates most forms of that race but not a duplicate pg_namespace entry. The loser starts
+        // again against the schema the winner installed.
+        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error
+        await boss.stop({ graceful: false, close: false }).catch(() => {})
+        boss = newBoss()
+        await boss.start()
+      }
       for (const name of Object.values(QUEUES)) {
         if (await boss.getQueue(name)) await boss.updateQueue(name, queueOptions)
         else await boss.createQueue(name, queueOptions)
@@ -103,18 +120,32 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
         queue,
         {
           includeMetadata: true,
+          // A worker takes a batch per fetch and keeps fetching while batches come back full, so a
+          // backlog drains at processing speed rather than at one job per polling interval.
+          batchSize: FETCH_BATCH_SIZE,
+          burstWhenBatchFull: true,
+          perJobResults: true,
           pollingIntervalSeconds: options.pollingIntervalSeconds,
           localConcurrency: concurrency,
         },
         async (jobs) => {
+          const results: Array<{ id: string; status: 'completed' | 'failed'; output?: object }> = []
           for (const job of jobs) {
-            await handler({
-              id: job.id,
-              data: job.data as never,
-              retryCount: job.retryCount,
-              retryLimit: job.retryLimit,
-            })
+            try {
+              await handler({
+                id: job.id,
+                data: job.data as never,
+                retryCount: job.retryCount,
+                retryLimit: job.retryLimit,
+              })
+              results.push({ id: job.id, status: 'completed' })
+            } catch (error) {
+              // Settled per job: one failure retries that job only, not the batch it came in.
+              const message = error instanceof Error ? error.message : String(error)
+              results.push({ id: job.id, status: 'failed', output: { message } })
+            }
           }
+          return results
         },
       )
     },

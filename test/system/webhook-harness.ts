@@ -105,3 +105,51 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+/**
+ * A stand-in for Plaid's key endpoint plus a signer, built from the sandbox's own key ring and signing
+ * code (the same bytes and JWS the sandbox sends). Used where a test needs thousands of pre-signed
+ * deliveries without driving the sandbox's API for each.
+ */
+export async function startSigningKeyServer(): Promise<{
+  url: string
+  sign(payload: Record<string, unknown>): Promise<{ body: string; signature: string }>
+  close(): Promise<void>
+}> {
+  const { StateStore } = await import('../../plaid-sandbox/src/core/store.ts')
+  const { SandboxClock } = await import('../../plaid-sandbox/src/core/clock.ts')
+  const { SigningKeyRing } = await import('../../plaid-sandbox/src/webhooks/signing-keys.ts')
+  const { serializeWebhookBody, signWebhookBody } = await import(
+    '../../plaid-sandbox/src/webhooks/signing.ts'
+  )
+  const clock = new SandboxClock()
+  const keys = new SigningKeyRing(new StateStore(), clock)
+  const current = keys.current()
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const kid = (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { key_id?: string }).key_id
+      if (request.url === '/webhook_verification_key/get' && kid === current.kid) {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ key: keys.publicJwk(kid), request_id: 'systemtest00001' }))
+        return
+      }
+      response.writeHead(400, { 'content-type': 'application/json' })
+      response.end(
+        JSON.stringify({ error_type: 'INVALID_INPUT', error_code: 'INVALID_WEBHOOK_VERIFICATION_KEY_ID' }),
+      )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async sign(payload) {
+      const body = serializeWebhookBody({ environment: 'sandbox', ...payload })
+      return { body, signature: await signWebhookBody(body, current, clock.nowSeconds()) }
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
