@@ -1,0 +1,392 @@
+import { createHash, createPublicKey, verify } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import os, { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { compactVerify, importJWK } from 'jose'
+import pg from 'pg'
+import { SandboxClock } from '../plaid-sandbox/src/core/clock.ts'
+import { StateStore } from '../plaid-sandbox/src/core/store.ts'
+import { serializeWebhookBody, signWebhookBody } from '../plaid-sandbox/src/webhooks/signing.ts'
+import { SigningKeyRing } from '../plaid-sandbox/src/webhooks/signing-keys.ts'
+import { generateKeyEntry } from '../server/security/keyring.ts'
+import { DEMO_PASSWORD, DEMO_USERS } from '../server/seed/demo-workspace.ts'
+import { type BenchProcess, findFreePort, onInterrupt, startNodeProcess } from './processes.ts'
+
+/**
+ * `node bench/webhooks.ts`: verified-webhook ingest (POST /api/webhooks/plaid, workers off, so the
+ * figure is the acknowledgement path alone) with pre-signed deliveries, then the job workers draining
+ * what was ingested; on PGlite and, with TEST_DATABASE_URL, on PostgreSQL. The raw ES256 verification
+ * rate of this machine is measured in the same run as the ceiling to compare against.
+ * Markdown goes to stdout and replaces the "## Webhook ingest" section of docs/benchmarks.md.
+ */
+
+const DELIVERIES = Number(process.env.WEBHOOK_BENCH_DELIVERIES ?? 3000)
+const WARMUP_DELIVERIES = 300
+const CONNECTIONS = 10
+const VERIFY_SECONDS = 3
+const DRAIN_TIMEOUT_MS = 300_000
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url))
+const DOC = path.join(REPOSITORY, 'docs/benchmarks.md')
+const SECTION_TITLE = '## Webhook ingest'
+
+type Signed = { body: string; signature: string }
+
+type IngestResult = {
+  database: string
+  requestsPerSecond: number
+  latency: RecordableHistogram
+  non2xx: number
+  errors: number
+  serverCpuPercent: number | null
+  drainPerSecond: number
+  drainCount: number
+  drainSeconds: number
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date()
+  const keys = await startKeyServer()
+  try {
+    progress(`key endpoint at ${keys.url}`)
+    const verifyRates = await measureRawVerify(keys)
+    progress(
+      `raw ES256 verify: ${Math.round(verifyRates.nodeCrypto)}/s (node:crypto), ${Math.round(verifyRates.jose)}/s (jose)`,
+    )
+    const results: IngestResult[] = []
+    results.push(await benchDatabase({ kind: 'pglite' }, keys))
+    const adminUrl = process.env.TEST_DATABASE_URL
+    if (adminUrl) results.push(await benchDatabase({ kind: 'postgres', adminUrl }, keys))
+    else progress('TEST_DATABASE_URL not set: PostgreSQL skipped')
+    const section = render({ startedAt, verifyRates, results, hasPostgres: Boolean(adminUrl) })
+    process.stdout.write(`${section}\n`)
+    await updateDoc(section)
+    progress(`section updated in ${DOC}`)
+  } finally {
+    await keys.close()
+  }
+}
+
+/** Plaid's key endpoint and signer, built from the sandbox's key ring and signing code. */
+async function startKeyServer() {
+  const clock = new SandboxClock()
+  const ring = new SigningKeyRing(new StateStore(), clock)
+  const current = ring.current()
+  const jwk = ring.publicJwk(current.kid)
+  const server: Server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ key: jwk, request_id: 'benchkeyrequest' }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    jwk,
+    async sign(itemId: string): Promise<Signed> {
+      const body = serializeWebhookBody({
+        environment: 'sandbox',
+        error: null,
+        item_id: itemId,
+        webhook_code: 'NEW_ACCOUNTS_AVAILABLE',
+        webhook_type: 'ITEM',
+      })
+      return { body, signature: await signWebhookBody(body, current, clock.nowSeconds()) }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+type KeyServer = Awaited<ReturnType<typeof startKeyServer>>
+
+/** What one core of this machine can verify: ES256 over the same JWS, plus the body hash. */
+async function measureRawVerify(keys: KeyServer): Promise<{ nodeCrypto: number; jose: number }> {
+  const sample = await keys.sign('benchverifysampleitem000000000000000')
+  const [header, claims, signature] = sample.signature.split('.') as [string, string, string]
+  const publicKey = createPublicKey({ key: { ...keys.jwk, kty: 'EC' } as never, format: 'jwk' })
+  const input = Buffer.from(`${header}.${claims}`)
+  const rawSignature = Buffer.from(signature, 'base64url')
+  const nodeCrypto = rate(() => {
+    createHash('sha256').update(sample.body).digest('hex')
+    if (!verify('sha256', input, { key: publicKey, dsaEncoding: 'ieee-p1363' }, rawSignature))
+      throw new Error('bad')
+  })
+  const joseKey = await importJWK(
+    { kty: 'EC', crv: 'P-256', x: keys.jwk.x as string, y: keys.jwk.y as string },
+    'ES256',
+  )
+  const jose = await rateAsync(async () => {
+    createHash('sha256').update(sample.body).digest('hex')
+    await compactVerify(sample.signature, joseKey, { algorithms: ['ES256'] })
+  })
+  return { nodeCrypto, jose }
+}
+
+function rate(work: () => void): number {
+  const end = performance.now() + VERIFY_SECONDS * 1000
+  let count = 0
+  const start = performance.now()
+  while (performance.now() < end) {
+    work()
+    count += 1
+  }
+  return count / ((performance.now() - start) / 1000)
+}
+
+async function rateAsync(work: () => Promise<void>): Promise<number> {
+  const end = performance.now() + VERIFY_SECONDS * 1000
+  let count = 0
+  const start = performance.now()
+  while (performance.now() < end) {
+    await work()
+    count += 1
+  }
+  return count / ((performance.now() - start) / 1000)
+}
+
+type DatabaseTarget = { kind: 'pglite' } | { kind: 'postgres'; adminUrl: string }
+
+async function benchDatabase(target: DatabaseTarget, keys: KeyServer): Promise<IngestResult> {
+  const database = await provision(target)
+  try {
+    const env = {
+      ...database.env,
+      SAFECLOSE_SEED_DEMO: 'true',
+      SAFECLOSE_ENCRYPTION_KEYS: generateKeyEntry('bench1'),
+      PLAID_ENV: 'emulator',
+      PLAID_SANDBOX_ENABLED: 'false',
+      PLAID_EMULATOR_URL: keys.url,
+      LOG_LEVEL: 'warn',
+      PLAID_RECONCILE_CRON: 'off',
+      JOB_POLLING_INTERVAL_SECONDS: '0.5',
+    }
+    const ingest = await measureIngest(database.description, env, keys)
+    const drain = await measureDrain(env, WARMUP_DELIVERIES + DELIVERIES)
+    return { ...ingest, ...drain }
+  } finally {
+    await database.dispose()
+  }
+}
+
+async function startServer(env: Record<string, string>, workersInProcess: boolean): Promise<BenchProcess> {
+  const port = await findFreePort()
+  const url = `http://127.0.0.1:${port}`
+  return startNodeProcess({
+    name: 'Safeclose',
+    args: [path.join(REPOSITORY, 'server/main.ts')],
+    env: {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: url,
+      WEBHOOK_WORKERS_IN_PROCESS: String(workersInProcess),
+    },
+    url,
+    readinessPath: '/healthz',
+  })
+}
+
+/** Ingest only (workers off): every request carries its own body, signed moments before the run. */
+async function measureIngest(description: string, env: Record<string, string>, keys: KeyServer) {
+  await using server = await startServer(env, false)
+  progress(`${description}: signing ${WARMUP_DELIVERIES + DELIVERIES} deliveries`)
+  const warmup = await signMany(keys, WARMUP_DELIVERIES)
+  const measured = await signMany(keys, DELIVERIES)
+  await send(server.url, warmup)
+  const cpuBefore = server.cpuSeconds()
+  const started = performance.now()
+  const outcome = await send(server.url, measured)
+  const seconds = (performance.now() - started) / 1000
+  const cpuAfter = server.cpuSeconds()
+  progress(`${description}: ${Math.round(DELIVERIES / seconds)} req/s`)
+  return {
+    database: description,
+    requestsPerSecond: outcome.completed / seconds,
+    latency: outcome.latency,
+    non2xx: outcome.non2xx,
+    errors: outcome.errors,
+    serverCpuPercent:
+      cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / seconds) * 100,
+  }
+}
+
+async function signMany(keys: KeyServer, count: number): Promise<Signed[]> {
+  const run = Date.now().toString(36)
+  const signed: Signed[] = []
+  for (let index = 0; index < count; index += 1) {
+    signed.push(await keys.sign(`bench${run}${String(index).padStart(12, '0')}`.padEnd(37, 'x').slice(0, 37)))
+  }
+  return signed
+}
+
+async function send(baseUrl: string, deliveries: Signed[]) {
+  let next = 0
+  const latency = createHistogram()
+  const instance = autocannon({
+    url: `${baseUrl}/api/webhooks/plaid`,
+    connections: CONNECTIONS,
+    maxOverallRequests: deliveries.length,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const delivery = deliveries[next++ % deliveries.length] as Signed
+          return {
+            ...request,
+            method: 'POST',
+            path: '/api/webhooks/plaid',
+            headers: { 'content-type': 'application/json', 'plaid-verification': delivery.signature },
+            body: delivery.body,
+          }
+        },
+      },
+    ],
+  })
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+    if (statusCode === 200) latency.record(Math.max(1, Math.round(responseTimeMs * 1000)))
+  })
+  const result = await instance
+  return { completed: result.requests.total, non2xx: result.non2xx, errors: result.errors, latency }
+}
+
+/** Workers on: how fast the in-process workers (default settings) process the ingested backlog. */
+async function measureDrain(env: Record<string, string>, expected: number) {
+  const started = performance.now()
+  await using server = await startServer(env, true)
+  const cookie = await signInAdmin(server.url)
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS
+  for (;;) {
+    const response = await fetch(`${server.url}/api/admin/webhooks?limit=1`, { headers: { cookie } })
+    const counts = ((await response.json()) as { counts: Record<string, number> }).counts
+    const done = (counts.processed ?? 0) + (counts.orphaned ?? 0) + (counts.ignored ?? 0)
+    if (done >= expected) {
+      const seconds = (performance.now() - started) / 1000
+      progress(`drained ${done} events in ${seconds.toFixed(1)} s`)
+      return { drainPerSecond: done / seconds, drainCount: done, drainSeconds: seconds }
+    }
+    if (Date.now() > deadline) throw new Error(`workers did not drain the backlog: ${JSON.stringify(counts)}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+async function signInAdmin(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: DEMO_USERS[0]?.email, password: DEMO_PASSWORD }),
+  })
+  const cookie = response.headers.getSetCookie().find((value) => value.startsWith('safeclose_session='))
+  if (!cookie) throw new Error(`admin sign-in failed: ${response.status}`)
+  return cookie.split(';')[0] as string
+}
+
+async function provision(
+  target: DatabaseTarget,
+): Promise<{ description: string; env: Record<string, string>; dispose(): Promise<void> }> {
+  if (target.kind === 'pglite') {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'safeclose-bench-webhooks-'))
+    const remove = () => rm(dataDir, { recursive: true, force: true })
+    const forget = onInterrupt(remove)
+    return {
+      description: 'PGlite (embedded)',
+      env: { DATA_DIR: dataDir },
+      async dispose() {
+        forget()
+        await remove()
+      },
+    }
+  }
+  const name = `safeclose_bench_webhooks_${Date.now().toString(36)}`
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: target.adminUrl })
+    await client.connect()
+    try {
+      return await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  await admin(`create database ${name}`)
+  const version = String((await admin('show server_version')).rows[0]?.server_version ?? '').split(' ')[0]
+  const drop = async () => {
+    await admin(`drop database if exists ${name} with (force)`)
+  }
+  const forget = onInterrupt(drop)
+  const url = new URL(target.adminUrl)
+  url.pathname = `/${name}`
+  return {
+    description: `PostgreSQL ${version}`,
+    env: { DATABASE_URL: url.toString() },
+    async dispose() {
+      forget()
+      await drop()
+    },
+  }
+}
+
+function render(run: {
+  startedAt: Date
+  verifyRates: { nodeCrypto: number; jose: number }
+  results: IngestResult[]
+  hasPostgres: boolean
+}): string {
+  const ms = (micros: number) => (micros / 1000).toFixed(micros < 10_000 ? 2 : 1)
+  const number = (value: number) => Math.round(value).toLocaleString('en-US')
+  const percent = (value: number) => `${Math.round(value * 100)}%`
+  const lines = [
+    SECTION_TITLE,
+    '',
+    `Latest run: ${run.startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')} · \`${run.hasPostgres ? 'TEST_DATABASE_URL=… ' : ''}node bench/webhooks.ts\``,
+    '',
+    `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}; 1-minute load average ${os.loadavg()[0]?.toFixed(1)} at the end (other work shares this machine).`,
+    '',
+    `Method: one server process (\`node server/main.ts\`, \`LOG_LEVEL=warn\`) per database, the key endpoint in the bench process. Ingest: ${number(DELIVERIES)} distinct deliveries (plus ${WARMUP_DELIVERIES} warm-up), each body signed with the sandbox's key ring and signing code moments before the run (fresh \`iat\`), sent once each by autocannon with ${CONNECTIONS} connections, workers off (\`WEBHOOK_WORKERS_IN_PROCESS=false\`) so the figure is the acknowledgement path alone: verify, store the event and its pg-boss job in one transaction, 200. Processing: the same server restarted with the in-process workers at their defaults (concurrency 2, batches of 10); the time from start to every event processed (the events are for Items unknown to the database, so processing is the lookup, the state change and the job's completion, without Plaid calls). Raw verify: a tight loop over the same JWS on one core of this machine, moments before, ES256 verification plus the SHA-256 of the body.`,
+    '',
+    `Raw ES256 verify + body hash on one core: **${number(run.verifyRates.nodeCrypto)}/s** with \`node:crypto\`, **${number(run.verifyRates.jose)}/s** with \`jose\` (what the server uses).`,
+    '',
+    '| Database | ingest req/s | p50 ms | p99 ms | non-2xx | server CPU | vs raw jose verify | workers: events/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...run.results.map(
+      (result) =>
+        `| ${result.database} | ${number(result.requestsPerSecond)} | ${ms(result.latency.percentile(50))} | ${ms(result.latency.percentile(99))} | ${result.non2xx + result.errors} | ${result.serverCpuPercent === null ? '—' : `${Math.round(result.serverCpuPercent)}%`} | ${percent(result.requestsPerSecond / run.verifyRates.jose)} | ${number(result.drainPerSecond)} (${number(result.drainCount)} in ${result.drainSeconds.toFixed(1)} s) |`,
+    ),
+    '',
+    ...run.results.map(
+      (result) =>
+        `- ${result.database}: ingest runs at ${percent(result.requestsPerSecond / run.verifyRates.jose)} of the raw verify rate; verification is not the limit, the transaction (advisory dedupe lock, event insert, pg-boss job insert, commit) is. Workers process ${percent(result.drainPerSecond / result.requestsPerSecond)} of the ingest rate.`,
+    ),
+    run.hasPostgres ? '' : '- PostgreSQL was not measured in this run (set TEST_DATABASE_URL).',
+  ]
+  return lines
+    .filter((line, index, all) => !(line === '' && all[index - 1] === ''))
+    .join('\n')
+    .trimEnd()
+}
+
+/** Replaces this benchmark's section in docs/benchmarks.md (or appends it), leaving the others alone. */
+async function updateDoc(section: string): Promise<void> {
+  const current = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n')
+  const start = current.indexOf(`${SECTION_TITLE}\n`)
+  if (start === -1) {
+    await writeFile(DOC, `${current.trimEnd()}\n\n${section}\n`)
+    return
+  }
+  const nextSection = current.indexOf('\n## ', start + SECTION_TITLE.length)
+  const end = nextSection === -1 ? current.length : nextSection + 1
+  await writeFile(
+    DOC,
+    `${current.slice(0, start)}${section}\n${nextSection === -1 ? '' : `\n${current.slice(end)}`}`,
+  )
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench/webhooks: ${message}\n`)
+}
+
+await main()
