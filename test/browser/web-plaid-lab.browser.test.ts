@@ -191,6 +191,45 @@ describe('Plaid lab against the embedded emulator', () => {
     expect(plaidRequests).toEqual([])
     expect(browserProblems).toEqual([])
   })
+  it('reports a user exit and a bank error on exit, and Link opens again afterwards', async () => {
+    await openLabAs(stack.server, DEMO.admin)
+    await step(1).getByRole('button', { name: 'Request link token' }).click()
+    await step(1).locator('dd code').first().waitFor()
+
+    // The user closes Link on the institution pane: no error, an exit status.
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    let link = await visibleLink()
+    await acceptConsent(link)
+    await link.getByRole('button', { name: 'Close' }).click()
+    await link.getByRole('button', { name: 'Exit', exact: true }).click()
+    await step(2)
+      .getByText(/Link was closed without linking/)
+      .waitFor()
+
+    // The bank refuses the sign-in with a terminal error; exiting reports it.
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    link = await visibleLink()
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link)
+    await submitCredentials(link, 'error_ITEM_LOCKED')
+    await link.getByText('Error code: ITEM_LOCKED').waitFor()
+    await link.getByRole('button', { name: 'Exit', exact: true }).click()
+    await step(2).getByText('Link ended with ITEM_LOCKED').waitFor()
+    await page
+      .getByRole('region', { name: 'Link event timeline' })
+      .getByText(/ITEM_LOCKED/)
+      .first()
+      .waitFor()
+    await step(4).getByText('No bank account is linked yet').waitFor()
+
+    // Exits do not leave the page stuck: Link still links.
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    await linkFirstPlatypus(await visibleLink())
+    await step(3).getByText('Saved').waitFor()
+    await expect.poll(() => eventReports.some((report) => report.body.includes('"ITEM_LOCKED"'))).toBe(true)
+    expect(plaidRequests).toEqual([])
+    expect(browserProblems).toEqual([])
+  })
 })
 
 describe('Plaid lab without an encryption key', () => {
@@ -209,6 +248,18 @@ describe('Plaid lab without an encryption key', () => {
         .getByText(/no encryption key/)
         .textContent(),
     ).toContain('Ask your workspace administrator')
+
+    // Linking still completes with Plaid, but the result says it was not saved, and why.
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    await linkFirstPlatypus(await visibleLink())
+    await step(3).getByText('Not saved').waitFor()
+    expect(await step(3).locator('dl > div', { hasText: 'Saved' }).locator('dd').textContent()).toBe('No')
+    await step(3).getByText('The connection was not saved').waitFor()
+    await step(3)
+      .locator('p', { hasText: /Ask your administrator to check the encryption key configuration/ })
+      .waitFor()
+    await step(4).getByText('No bank account is linked yet').waitFor()
+    expect(plaidRequests).toEqual([])
     expect(browserProblems).toEqual([])
   })
 })
