@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { openDatabase } from '../db/client.ts'
 import { buildApp } from '../server/app.ts'
-import { ConfigError, loadConfig } from '../server/config.ts'
+import { loadConfigOrExit } from '../server/config.ts'
 import { loggerOptions } from '../server/logger.ts'
 import { createKeyring } from '../server/security/keyring.ts'
 
@@ -12,16 +12,7 @@ import { createKeyring } from '../server/security/keyring.ts'
  * never listens; run the servers with WEBHOOK_WORKERS_IN_PROCESS=false next to it.
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message)
-      process.exit(78) // EX_CONFIG
-    }
-    throw error
-  }
+  const config = loadConfigOrExit()
   if (config.database.kind === 'pglite') {
     // The embedded database belongs to one process; its workers run inside the server.
     console.error(

@@ -241,3 +241,16 @@ function describeEnvError(error: unknown): string {
     })
     .join('; ')
 }
+
+/** For process entry points: a bad configuration prints the reason and exits with EX_CONFIG (78). */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(78)
+    }
+    throw error
+  }
+}

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { openDatabase } from '../db/client.ts'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { loadConfigOrExit } from './config.ts'
 import { loggerOptions } from './logger.ts'
 import { mountablePlaidSandbox } from './plaid-sandbox-mount.ts'
 import { loadOrCreateDemoKeyFile } from './security/demo-key-file.ts'
@@ -14,16 +14,7 @@ import { DEMO_PASSWORD, DEMO_USERS, DEMO_WORKSPACE_NAME, seedDemoWorkspace } fro
  * everything in order on SIGINT/SIGTERM (in-flight requests finish first).
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message)
-      process.exit(78) // EX_CONFIG
-    }
-    throw error
-  }
+  const config = loadConfigOrExit()
   const logger = pino(loggerOptions(config.logLevel))
 
   const database = await openDatabase(config.database)

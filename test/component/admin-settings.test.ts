@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditService } from '../../server/modules/audit/service.ts'
-import { createWorkspaceSettingsService } from '../../server/modules/workspace/service.ts'
+import {
+  createWorkspaceSettingsService,
+  rotateStoredPlaidSecrets,
+} from '../../server/modules/workspace/service.ts'
 import { createKeyring, generateKeyEntry } from '../../server/security/keyring.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 
@@ -120,14 +123,14 @@ describe('workspace Plaid settings', () => {
   })
 
   it('re-encrypts stored secrets under a new active key (keys:rotate) and is safe to re-run', async () => {
-    const audit = createAuditService({ db: t.database.db })
     const rotatedRing = createKeyring(`${generateKeyEntry('test3')},${ORIGINAL_KEYS}`)
+    const rotate = () => rotateStoredPlaidSecrets({ db: t.database.db, keyring: rotatedRing })
     const settings = createWorkspaceSettingsService({
       db: t.database.db,
       keyring: rotatedRing,
-      audit,
+      audit: createAuditService({ db: t.database.db }),
       defaults: {
-        environment: 'emulator',
+        environment: 'sandbox',
         clientId: null,
         secret: null,
         emulatorClientId: 'e',
@@ -135,8 +138,8 @@ describe('workspace Plaid settings', () => {
         publicUrl: 'http://x',
       },
     })
-    expect(await settings.rotateSecrets()).toBe(1)
-    expect(await settings.rotateSecrets()).toBe(0)
+    expect(await rotate()).toBe(1)
+    expect(await rotate()).toBe(0)
     expect((await settings.resolvePlaidCredentials(t.workspaceId)).secret).toBe(SECRET)
     const { rows } = await t.database.executeSql('select secret_key_id from workspace_plaid_settings')
     expect(rows).toEqual([{ secret_key_id: 'test3' }])

@@ -170,22 +170,22 @@ export function createWorkspaceSettingsService(deps: {
       const row = await repository.findPlaidSettings(db, workspaceId)
       return row?.environment ?? defaults.environment
     },
-
-    /** Re-encrypts stored secrets under the active key; returns how many were rewritten. */
-    async rotateSecrets(): Promise<number> {
-      let rotated = 0
-      for (const secret of await repository.listEncryptedSecrets(db)) {
-        const stored = { keyId: secret.secretKeyId, ciphertext: secret.secretCiphertext }
-        if (!keyring.needsRotation(stored)) continue
-        const binding = { purpose: SECRET_PURPOSE, rowId: secret.workspaceId }
-        const encrypted = keyring.encrypt(keyring.decrypt(stored, binding), binding)
-        await repository.replaceSecretCiphertext(db, secret.workspaceId, {
-          secretCiphertext: encrypted.ciphertext,
-          secretKeyId: encrypted.keyId,
-        })
-        rotated += 1
-      }
-      return rotated
-    },
   }
+}
+
+/** Re-encrypts stored workspace Plaid secrets under the active key (`npm run keys:rotate`); returns how many. */
+export async function rotateStoredPlaidSecrets(deps: { db: Database; keyring: Keyring }): Promise<number> {
+  let rotated = 0
+  for (const secret of await repository.listEncryptedSecrets(deps.db)) {
+    const stored = { keyId: secret.secretKeyId, ciphertext: secret.secretCiphertext }
+    if (!deps.keyring.needsRotation(stored)) continue
+    const binding = { purpose: SECRET_PURPOSE, rowId: secret.workspaceId }
+    const encrypted = deps.keyring.encrypt(deps.keyring.decrypt(stored, binding), binding)
+    await repository.replaceSecretCiphertext(deps.db, secret.workspaceId, {
+      secretCiphertext: encrypted.ciphertext,
+      secretKeyId: encrypted.keyId,
+    })
+    rotated += 1
+  }
+  return rotated
 }
