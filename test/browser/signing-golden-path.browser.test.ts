@@ -98,7 +98,8 @@ describe('signing golden path', () => {
       const page = await newPage()
       await page.goto(links[index] as string)
       await page.waitForURL(`${server.url}/signing/sign`)
-      await page.getByRole('heading', { name: 'Purchase agreement', level: 2 }).waitFor()
+      // The document card's title; the Markdown body renders its own "# Purchase agreement" heading too.
+      await page.locator('#document-title', { hasText: 'Purchase agreement' }).waitFor()
       await page.getByText('The buyer pays the').waitFor()
       await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
 
