@@ -5,12 +5,13 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { DatabaseHandle } from '../db/client.ts'
+import { startHousekeepingWorker } from '../jobs/housekeeping.ts'
 import { createJobQueue, type JobQueue } from '../jobs/queue.ts'
 import type { Config } from './config.ts'
 import { plaidBrowserSources } from './http/content-security-policy.ts'
 import { registerErrorHandling } from './http/error-handler.ts'
 import { registerOriginCheck } from './http/origin-check.ts'
-import { registerRateLimits } from './http/rate-limit.ts'
+import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts'
 import { registerWebApp } from './http/web-app.ts'
 import { loggerOptions } from './logger.ts'
 import { createAuditService } from './modules/audit/service.ts'
@@ -165,6 +166,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         concurrency: config.jobs.concurrency,
         reconcileCron: config.jobs.reconcileCron,
         reconcileBatchSize: config.jobs.reconcileBatchSize,
+      })
+      await startHousekeepingWorker(jobs, {
+        deleteExpiredSessions: () => auth.deleteExpiredSessions(),
+        deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
       })
     }
   })

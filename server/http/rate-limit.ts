@@ -2,7 +2,7 @@ import rateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../../db/client.ts'
 import { AppError } from '../errors.ts'
-import { countHit } from '../modules/rate-limits/repository.ts'
+import { countHit, deleteStaleCounters } from '../modules/rate-limits/repository.ts'
 
 /**
  * Route-level rate limits (`config.rateLimit` on a route) counted in the database, because app
@@ -38,4 +38,9 @@ export async function registerRateLimits(app: FastifyInstance, db: Database): Pr
         `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
       ),
   })
+}
+
+/** Forgets windows that ended more than a day ago; no limit here is longer than that. */
+export function pruneRateLimitCounters(db: Database, now: Date): Promise<void> {
+  return deleteStaleCounters(db, new Date(now.getTime() - 24 * 3_600_000))
 }

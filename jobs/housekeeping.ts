@@ -1,0 +1,28 @@
+import { type JobQueue, QUEUES } from './queue.ts'
+
+/** Hourly, at a minute no other schedule uses. */
+export const HOUSEKEEPING_CRON = '17 * * * *'
+
+export type HousekeepingTasks = {
+  /** Sessions past their expiry: already refused at sign-in time, removed here so the table stays small. */
+  deleteExpiredSessions(): Promise<number>
+  /** Rate-limit windows that ended long ago. */
+  deleteStaleRateLimitCounters(): Promise<void>
+}
+
+/** Runs every task; one failing task does not keep the others from running, and the job still fails. */
+export async function runHousekeeping(tasks: HousekeepingTasks): Promise<{ expiredSessions: number }> {
+  const [sessions, counters] = await Promise.allSettled([
+    tasks.deleteExpiredSessions(),
+    tasks.deleteStaleRateLimitCounters(),
+  ])
+  for (const outcome of [sessions, counters]) if (outcome.status === 'rejected') throw outcome.reason
+  return { expiredSessions: sessions.status === 'fulfilled' ? sessions.value : 0 }
+}
+
+export async function startHousekeepingWorker(queue: JobQueue, tasks: HousekeepingTasks): Promise<void> {
+  await queue.work(QUEUES.housekeeping, async () => {
+    await runHousekeeping(tasks)
+  })
+  await queue.schedule(QUEUES.housekeeping, HOUSEKEEPING_CRON)
+}
