@@ -157,6 +157,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     logger: app.log,
     now,
+    onItemStatusChanged: (change) => signingManager.recordItemStatusChange(change),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
   app.addHook('onReady', async () => {

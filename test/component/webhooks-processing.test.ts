@@ -394,4 +394,46 @@ describe('Plaid webhook processing', () => {
     )
     expect((await status(signer)).item.status).toBe('revoked')
   })
+
+  it('adds an Item status change from a webhook to the audit trail of the signing package that relies on it', async () => {
+    const ok = async (method: 'GET' | 'POST', url: string, cookie: string, payload?: Json) => {
+      const response = await call(method, url, cookie, payload)
+      if (response.statusCode >= 300)
+        throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
+      return response.json()
+    }
+    const signing = await ok('POST', '/api/signings', manager, { title: 'Closing at 9 Birch Road' })
+    await ok('POST', `/api/signings/${signing.id}/documents`, manager, {
+      title: 'Payout instructions',
+      kind: 'markdown',
+      markdown: 'Funds go to the verified account.',
+    })
+    await ok('POST', `/api/signings/${signing.id}/signers`, manager, {
+      legal_name: 'Pat Payee',
+      email: 'pat.payee@example.test',
+    })
+    const activated = await ok('POST', `/api/signings/${signing.id}/activate`, manager)
+    const linkToken = new URL(activated.invitations[0].url).pathname.split('/').at(-1)
+    const opened = await call('POST', '/api/signing-links/open', null, { token: linkToken })
+    const session = opened.cookies.find((entry) => entry.name === 'safeclose_session')
+    const payee = `${session?.name}=${session?.value}`
+    const flow = await ok('GET', '/api/signer/signing', payee)
+    for (const document of flow.documents)
+      await ok('GET', `/api/signer/signing/documents/${document.id}`, payee)
+    await link(payee, 'ins_109508', 'pass_good')
+    await ok('POST', '/api/signer/signing/bank/account', payee, {
+      account_id: (await status(payee)).item.accounts[0].account_id,
+      link_session_id: 'link-session-webhook-test',
+    })
+
+    await ok('POST', '/api/plaid/sandbox/reset-login', payee)
+
+    const recorded = await eventually(async () => {
+      const trail = await ok('GET', `/api/signings/${signing.id}/audit`, manager)
+      const change = trail.events.find((event: Json) => event.action === 'bank.item_status_changed')
+      return change ? { trail, change } : undefined
+    }, 'the status change in the signing audit trail')
+    expect(recorded.change.details).toMatchObject({ status: 'login_required', webhook_code: 'ERROR' })
+    expect(recorded.trail.verification).toMatchObject({ is_valid: true })
+  })
 })

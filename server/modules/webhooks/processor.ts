@@ -48,6 +48,9 @@ export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>
  * Item's state from Plaid rather than from the event, so replays and reordering converge. Failures
  * throw; the job queue retries them and the caller records the attempt.
  */
+/** An Item's status as our row now says it, and the webhook code that changed it (null: reconciliation). */
+export type ItemStatusChange = { plaidItemId: string; status: ItemStatus; webhookCode: string | null }
+
 export function createWebhookProcessor(deps: {
   db: Database
   gateway: PlaidGateway
@@ -56,8 +59,22 @@ export function createWebhookProcessor(deps: {
   connections: PlaidConnectionResolver
   logger: FastifyBaseLogger
   now: () => Date
+  /**
+   * Told after commit whenever an Item's status changed (signing packages add it to the audit
+   * trail of every package that relies on the Item). A failure here is logged, never retried.
+   */
+  onItemStatusChanged?: (change: ItemStatusChange) => Promise<unknown>
 }) {
   const { db, gateway } = deps
+
+  async function announce(change: ItemStatusChange | null): Promise<void> {
+    if (!change || !deps.onItemStatusChanged) return
+    try {
+      await deps.onItemStatusChanged(change)
+    } catch (error) {
+      deps.logger.error({ err: error, item_id: change.plaidItemId }, 'could not record an Item status change')
+    }
+  }
 
   function accessTokenOf(item: items.WebhookItem): string {
     if (!item.accessTokenCiphertext || !item.accessTokenKeyId) throw new Error('the Item has no access token')
@@ -201,14 +218,14 @@ export function createWebhookProcessor(deps: {
     event: repository.StoredWebhookEvent,
     item: items.WebhookItem,
     truth: PlaidTruth,
-  ): Promise<string> {
+  ): Promise<{ outcome: string; statusChange: ItemStatusChange | null }> {
     const payload = JSON.parse(event.rawBody) as Payload
     const { webhookType: type, webhookCode: code } = event
     const locked = await items.lockItem(tx, item.id)
-    if (!locked) return 'item_deleted'
+    if (!locked) return { outcome: 'item_deleted', statusChange: null }
     if (INACTIVE.has(locked.status)) {
       await items.updateItem(tx, locked.id, { lastWebhookCode: code }, deps.now())
-      return `item_${locked.status}`
+      return { outcome: `item_${locked.status}`, statusChange: null }
     }
     const planned = changesFor(type, code, payload, locked, truth)
     const changed = diff(locked, planned.changes)
@@ -243,7 +260,11 @@ export function createWebhookProcessor(deps: {
         tx,
       )
     }
-    return planned.outcome
+    const statusChange =
+      changed.status && planned.changes.status
+        ? { plaidItemId: locked.plaidItemId, status: planned.changes.status, webhookCode: code }
+        : null
+    return { outcome: planned.outcome, statusChange }
   }
 
   /** Applies Plaid's view of one Item's health; true when our row changed. */
@@ -252,7 +273,8 @@ export function createWebhookProcessor(deps: {
       const truth = await fetchItemTruth(item)
       if (truth.kind !== 'item' && truth.kind !== 'needs_user') return false
       const errorCode = truth.kind === 'item' ? truth.item.errorCode : truth.errorCode
-      return await db.transaction(async (tx) => {
+      let statusChange: ItemStatusChange | null = null
+      const isChanged = await db.transaction(async (tx) => {
         const locked = await items.lockItem(tx, item.id)
         if (!locked || INACTIVE.has(locked.status)) return false
         const changes: items.ItemChanges = errorCode
@@ -276,8 +298,13 @@ export function createWebhookProcessor(deps: {
           },
           tx,
         )
+        if (changed.status && changes.status) {
+          statusChange = { plaidItemId: locked.plaidItemId, status: changes.status, webhookCode: null }
+        }
         return true
       })
+      await announce(statusChange)
+      return isChanged
     } catch (error) {
       deps.logger.warn({ item_id: item.plaidItemId, error: describeFailure(error) }, 'reconciliation skipped')
       return false
@@ -302,6 +329,7 @@ export function createWebhookProcessor(deps: {
           ? await fetchTruth(event.webhookType, event.webhookCode, item)
           : ({ kind: 'none' } as const)
 
+      let statusChange: ItemStatusChange | null = null
       await db.transaction(async (tx) => {
         const locked = await repository.lockEvent(tx, eventId)
         if (!locked || isFinal(locked.state)) return
@@ -316,9 +344,11 @@ export function createWebhookProcessor(deps: {
           await repository.finishEvent(tx, eventId, { state: 'ignored', outcome: 'unhandled_code', at })
           return
         }
-        const outcome = await apply(tx, locked, item, truth)
-        await repository.finishEvent(tx, eventId, { state: 'processed', outcome, at })
+        const applied = await apply(tx, locked, item, truth)
+        statusChange = applied.statusChange
+        await repository.finishEvent(tx, eventId, { state: 'processed', outcome: applied.outcome, at })
       })
+      await announce(statusChange)
     },
 
     /** Rejection counters older than the admin view's horizon are of no further use. */
