@@ -48,10 +48,7 @@ export async function startSafecloseServer(options: {
   plaidEmulatorUrl: string
   linkTokensPerMinute: number
 }): Promise<SafecloseServer> {
-  const database =
-    options.database.kind === 'pglite'
-      ? await createPgliteDirectory()
-      : await createPostgresDatabase(options.database.adminUrl)
+  const database = await provisionDatabase(options.database)
   try {
     const port = await findFreePort()
     const url = `http://127.0.0.1:${port}`
@@ -92,10 +89,16 @@ export async function startSafecloseServer(options: {
   }
 }
 
-type ProvisionedDatabase = {
+export type ProvisionedDatabase = {
   description: string
+  /** The server environment that points it at this database (DATA_DIR or DATABASE_URL). */
   env: Record<string, string>
   dispose(): Promise<void>
+}
+
+/** A throwaway database for one benchmarked server: a temporary DATA_DIR, or a fresh PostgreSQL database. */
+export function provisionDatabase(target: DatabaseTarget): Promise<ProvisionedDatabase> {
+  return target.kind === 'pglite' ? createPgliteDirectory() : createPostgresDatabase(target.adminUrl)
 }
 
 async function createPgliteDirectory(): Promise<ProvisionedDatabase> {

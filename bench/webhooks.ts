@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, verify } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import os, { tmpdir } from 'node:os'
+import os from 'node:os'
 import path from 'node:path'
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +15,8 @@ import { serializeWebhookBody, signWebhookBody } from '../plaid-sandbox/src/webh
 import { SigningKeyRing } from '../plaid-sandbox/src/webhooks/signing-keys.ts'
 import { generateKeyEntry } from '../server/security/keyring.ts'
 import { DEMO_PASSWORD, DEMO_USERS } from '../server/seed/demo-workspace.ts'
-import { type BenchProcess, findFreePort, onInterrupt, startNodeProcess } from './processes.ts'
+import { type BenchProcess, findFreePort, startNodeProcess } from './processes.ts'
+import { type DatabaseTarget, provisionDatabase } from './servers.ts'
 
 /**
  * `node bench/webhooks.ts`: verified-webhook ingest (POST /api/webhooks/plaid, workers off, so the
@@ -150,10 +151,8 @@ async function rateAsync(work: () => Promise<void>): Promise<number> {
   return count / ((performance.now() - start) / 1000)
 }
 
-type DatabaseTarget = { kind: 'pglite' } | { kind: 'postgres'; adminUrl: string }
-
 async function benchDatabase(target: DatabaseTarget, keys: KeyServer): Promise<IngestResult> {
-  const database = await provision(target)
+  const database = await provisionDatabase(target)
   try {
     const env = {
       ...database.env,
@@ -322,50 +321,6 @@ async function signInAdmin(baseUrl: string): Promise<string> {
   const cookie = response.headers.getSetCookie().find((value) => value.startsWith('safeclose_session='))
   if (!cookie) throw new Error(`admin sign-in failed: ${response.status}`)
   return cookie.split(';')[0] as string
-}
-
-async function provision(
-  target: DatabaseTarget,
-): Promise<{ description: string; env: Record<string, string>; dispose(): Promise<void> }> {
-  if (target.kind === 'pglite') {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'safeclose-bench-webhooks-'))
-    const remove = () => rm(dataDir, { recursive: true, force: true })
-    const forget = onInterrupt(remove)
-    return {
-      description: 'PGlite (embedded)',
-      env: { DATA_DIR: dataDir },
-      async dispose() {
-        forget()
-        await remove()
-      },
-    }
-  }
-  const name = `safeclose_bench_webhooks_${Date.now().toString(36)}`
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: target.adminUrl })
-    await client.connect()
-    try {
-      return await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
-  await admin(`create database ${name}`)
-  const version = String((await admin('show server_version')).rows[0]?.server_version ?? '').split(' ')[0]
-  const drop = async () => {
-    await admin(`drop database if exists ${name} with (force)`)
-  }
-  const forget = onInterrupt(drop)
-  const url = new URL(target.adminUrl)
-  url.pathname = `/${name}`
-  return {
-    description: `PostgreSQL ${version}`,
-    env: { DATABASE_URL: url.toString() },
-    async dispose() {
-      forget()
-      await drop()
-    },
-  }
 }
 
 function render(run: {
