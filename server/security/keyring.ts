@@ -32,6 +32,8 @@ export type Keyring = {
   decrypt(value: EncryptedValue, binding: CiphertextBinding): string
   /** True when the value is not under the active key and should be re-encrypted by a rotation. */
   needsRotation(value: EncryptedValue): boolean
+  /** The value re-encrypted under the active key, or null when it already is (rotation). */
+  reencrypt(value: EncryptedValue, binding: CiphertextBinding): EncryptedValue | null
 }
 
 /**
@@ -62,7 +64,7 @@ export function createKeyring(spec: string | null): Keyring {
   const activeKeyId = [...keys.keys()][0] as string
   const activeKey = keys.get(activeKeyId) as Buffer
 
-  return {
+  const keyring: Keyring = {
     status: { isConfigured: true, activeKeyId, keyIds: [...keys.keys()], problem: null },
     encrypt(plaintext, binding) {
       const nonce = randomBytes(NONCE_BYTES)
@@ -95,7 +97,11 @@ export function createKeyring(spec: string | null): Keyring {
     needsRotation(value) {
       return value.keyId !== activeKeyId
     },
+    reencrypt(value, binding) {
+      return keyring.needsRotation(value) ? keyring.encrypt(keyring.decrypt(value, binding), binding) : null
+    },
   }
+  return keyring
 }
 
 /** A fresh random key, in the keyring's `<id>:<base64>` form. */
@@ -118,5 +124,6 @@ function unavailableKeyring(problem: string): Keyring {
     encrypt: refuse,
     decrypt: refuse,
     needsRotation: () => false,
+    reencrypt: refuse,
   }
 }

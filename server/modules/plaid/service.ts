@@ -500,10 +500,11 @@ export function createBankLinkingService(deps: {
 export async function rotateStoredAccessTokens(deps: { db: Database; keyring: Keyring }): Promise<number> {
   let rotated = 0
   for (const row of await repository.listEncryptedAccessTokens(deps.db)) {
-    const stored = { keyId: row.accessTokenKeyId, ciphertext: row.accessTokenCiphertext }
-    if (!deps.keyring.needsRotation(stored)) continue
-    const binding = { purpose: ACCESS_TOKEN_PURPOSE, rowId: row.id }
-    const encrypted = deps.keyring.encrypt(deps.keyring.decrypt(stored, binding), binding)
+    const encrypted = deps.keyring.reencrypt(
+      { keyId: row.accessTokenKeyId, ciphertext: row.accessTokenCiphertext },
+      { purpose: ACCESS_TOKEN_PURPOSE, rowId: row.id },
+    )
+    if (!encrypted) continue
     await repository.replaceAccessTokenCiphertext(deps.db, row.id, {
       accessTokenCiphertext: encrypted.ciphertext,
       accessTokenKeyId: encrypted.keyId,

@@ -177,10 +177,11 @@ export function createWorkspaceSettingsService(deps: {
 export async function rotateStoredPlaidSecrets(deps: { db: Database; keyring: Keyring }): Promise<number> {
   let rotated = 0
   for (const secret of await repository.listEncryptedSecrets(deps.db)) {
-    const stored = { keyId: secret.secretKeyId, ciphertext: secret.secretCiphertext }
-    if (!deps.keyring.needsRotation(stored)) continue
-    const binding = { purpose: SECRET_PURPOSE, rowId: secret.workspaceId }
-    const encrypted = deps.keyring.encrypt(deps.keyring.decrypt(stored, binding), binding)
+    const encrypted = deps.keyring.reencrypt(
+      { keyId: secret.secretKeyId, ciphertext: secret.secretCiphertext },
+      { purpose: SECRET_PURPOSE, rowId: secret.workspaceId },
+    )
+    if (!encrypted) continue
     await repository.replaceSecretCiphertext(deps.db, secret.workspaceId, {
       secretCiphertext: encrypted.ciphertext,
       secretKeyId: encrypted.keyId,
