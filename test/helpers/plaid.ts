@@ -16,17 +16,7 @@ export async function startTestEmulator(): Promise<TestEmulator> {
     webhookRetrySchedule: [50, 100],
     webhookTimeoutMs: 2_000,
   })
-  const plaid = new PlaidApi(
-    new Configuration({
-      basePath: started.url,
-      baseOptions: {
-        headers: {
-          'PLAID-CLIENT-ID': EMULATOR_CREDENTIALS.clientId,
-          'PLAID-SECRET': EMULATOR_CREDENTIALS.secret,
-        },
-      },
-    }),
-  )
+  const plaid = emulatorClient(started.url)
   return {
     ...started,
     plaid,
@@ -39,6 +29,21 @@ export async function startTestEmulator(): Promise<TestEmulator> {
       return response.data.public_token
     },
   }
+}
+
+/** The official SDK pointed at an emulator, with the credentials the server uses for it. */
+export function emulatorClient(url: string): PlaidApi {
+  return new PlaidApi(
+    new Configuration({
+      basePath: url,
+      baseOptions: {
+        headers: {
+          'PLAID-CLIENT-ID': EMULATOR_CREDENTIALS.clientId,
+          'PLAID-SECRET': EMULATOR_CREDENTIALS.secret,
+        },
+      },
+    }),
+  )
 }
 
 /** A real gateway that also remembers every access token Plaid handed out, so tests can look for leaks. */

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
-import { Configuration, type CountryCode, PlaidApi, type Products } from 'plaid'
+import type { CountryCode, PlaidApi, Products } from 'plaid'
 import { type StartedPlaidSandbox, startPlaidSandbox } from '../../plaid-sandbox/src/main.ts'
-import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
+import { emulatorClient } from '../helpers/plaid.ts'
 
 /** A signed delivery exactly as the sandbox sent it: the bytes and the Plaid-Verification header. */
 export type CapturedDelivery = { body: Buffer; signature: string }
@@ -59,17 +59,7 @@ export async function startSkewableSandbox(): Promise<
     webhookRetrySchedule: [50, 100],
     webhookTimeoutMs: 5_000,
   })
-  const plaid = new PlaidApi(
-    new Configuration({
-      basePath: started.url,
-      baseOptions: {
-        headers: {
-          'PLAID-CLIENT-ID': EMULATOR_CREDENTIALS.clientId,
-          'PLAID-SECRET': EMULATOR_CREDENTIALS.secret,
-        },
-      },
-    }),
-  )
+  const plaid = emulatorClient(started.url)
   return {
     ...started,
     plaid,
