@@ -20,7 +20,9 @@ import { createAuthService } from './modules/auth/service.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
 import { createMailer, type Mailer } from './modules/email/mailer.ts'
 import { healthRoutes } from './modules/health/routes.ts'
+import { createPlaidConnectionResolver } from './modules/plaid/connections.ts'
 import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
+import { createItemStateService } from './modules/plaid/item-state-service.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
 import { createBankLinkingService } from './modules/plaid/service.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
@@ -29,7 +31,6 @@ import { signingRoutes } from './modules/signing/routes.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
 import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
-import { createPlaidConnectionResolver } from './modules/webhooks/plaid-connections.ts'
 import { createWebhookProcessor } from './modules/webhooks/processor.ts'
 import { createWebhookReceiver } from './modules/webhooks/receiver.ts'
 import { plaidWebhookRoute, webhookAdminRoutes } from './modules/webhooks/routes.ts'
@@ -139,11 +140,13 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     emulator: EMULATOR_CREDENTIALS,
     serverCredentials: { clientId: config.plaid.clientId, secret: config.plaid.secret },
   })
+  const itemState = createItemStateService({ db, keyring: deps.keyring })
   const webhookReceiver = createWebhookReceiver({
     db,
     gateway,
     keys: createVerificationKeyCache({ now: () => now().getTime() }),
     connections: plaidConnections,
+    items: itemState,
     jobs,
     defaultEnvironment: config.plaid.defaultEnvironment,
     logger: app.log,
@@ -152,7 +155,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const webhookProcessor = createWebhookProcessor({
     db,
     gateway,
-    keyring: deps.keyring,
+    items: itemState,
     audit,
     connections: plaidConnections,
     logger: app.log,

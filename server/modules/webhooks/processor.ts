@@ -1,12 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
-import type { Keyring } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
+import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
-import { ACCESS_TOKEN_PURPOSE } from '../plaid/service.ts'
-import * as items from './item-repository.ts'
-import type { PlaidConnectionResolver } from './plaid-connections.ts'
+import type {
+  AccountSnapshot,
+  ItemChanges,
+  ItemStateService,
+  TrackedItem,
+} from '../plaid/item-state-service.ts'
 import * as repository from './repository.ts'
 
 /** Item codes whose effect depends on the order of events: Plaid's /item/get decides. */
@@ -36,7 +39,7 @@ type Payload = Record<string, unknown>
 type PlaidTruth =
   | { kind: 'none' }
   | { kind: 'item'; item: ItemSummary }
-  | { kind: 'accounts'; accounts: items.AccountSnapshot[] }
+  | { kind: 'accounts'; accounts: AccountSnapshot[] }
   | { kind: 'needs_user'; errorCode: string }
   | { kind: 'gone'; errorCode: string }
 
@@ -54,7 +57,7 @@ export type ItemStatusChange = { plaidItemId: string; status: ItemStatus; webhoo
 export function createWebhookProcessor(deps: {
   db: Database
   gateway: PlaidGateway
-  keyring: Keyring
+  items: ItemStateService
   audit: AuditService
   connections: PlaidConnectionResolver
   logger: FastifyBaseLogger
@@ -65,7 +68,7 @@ export function createWebhookProcessor(deps: {
    */
   onItemStatusChanged?: (change: ItemStatusChange) => Promise<unknown>
 }) {
-  const { db, gateway } = deps
+  const { db, gateway, items } = deps
 
   async function announce(change: ItemStatusChange | null): Promise<void> {
     if (!change || !deps.onItemStatusChanged) return
@@ -76,16 +79,7 @@ export function createWebhookProcessor(deps: {
     }
   }
 
-  function accessTokenOf(item: items.WebhookItem): string {
-    if (!item.accessTokenCiphertext || !item.accessTokenKeyId) throw new Error('the Item has no access token')
-    if (!deps.keyring.status.isConfigured) throw new Error('no encryption key is configured')
-    return deps.keyring.decrypt(
-      { keyId: item.accessTokenKeyId, ciphertext: item.accessTokenCiphertext },
-      { purpose: ACCESS_TOKEN_PURPOSE, rowId: item.id },
-    )
-  }
-
-  async function connectionOf(item: items.WebhookItem) {
+  async function connectionOf(item: TrackedItem) {
     const connection = await deps.connections(item.environment, item.workspaceId)
     if (!connection) throw new Error(`no Plaid credentials for the ${item.environment} environment`)
     return connection
@@ -106,19 +100,19 @@ export function createWebhookProcessor(deps: {
     }
   }
 
-  async function fetchItemTruth(item: items.WebhookItem): Promise<PlaidTruth> {
+  async function fetchItemTruth(item: TrackedItem): Promise<PlaidTruth> {
     const connection = await connectionOf(item)
-    const token = accessTokenOf(item)
+    const token = items.accessTokenOf(item)
     return askPlaid(async () => ({ kind: 'item', item: await gateway.getItem(connection, token) }))
   }
 
-  async function fetchTruth(type: string, code: string, item: items.WebhookItem): Promise<PlaidTruth> {
+  async function fetchTruth(type: string, code: string, item: TrackedItem): Promise<PlaidTruth> {
     if (type === 'ITEM' && (STATUS_CODES.has(code) || code === 'WEBHOOK_UPDATE_ACKNOWLEDGED')) {
       return fetchItemTruth(item)
     }
     if (type === 'AUTH' && AUTH_REFRESH_CODES.has(code)) {
       const connection = await connectionOf(item)
-      const token = accessTokenOf(item)
+      const token = items.accessTokenOf(item)
       return askPlaid(async () => ({
         kind: 'accounts',
         accounts: (await gateway.getAccounts(connection, token)).map((account) => ({
@@ -139,12 +133,7 @@ export function createWebhookProcessor(deps: {
    * The Item changes an event implies, given what Plaid says now. Status codes follow Plaid's error
    * state; pending notices keep their deadline unless the Item is already broken.
    */
-  function statusChanges(
-    code: string,
-    payload: Payload,
-    item: items.WebhookItem,
-    truth: PlaidTruth,
-  ): items.ItemChanges {
+  function statusChanges(code: string, payload: Payload, item: TrackedItem, truth: PlaidTruth): ItemChanges {
     const plaidError =
       truth.kind === 'item' ? truth.item.errorCode : truth.kind === 'needs_user' ? truth.errorCode : null
     if (plaidError) return { status: 'login_required', errorCode: plaidError }
@@ -167,9 +156,9 @@ export function createWebhookProcessor(deps: {
     type: string,
     code: string,
     payload: Payload,
-    item: items.WebhookItem,
+    item: TrackedItem,
     truth: PlaidTruth,
-  ): { changes: items.ItemChanges; accountToRevoke: string | null; outcome: string } {
+  ): { changes: ItemChanges; accountToRevoke: string | null; outcome: string } {
     if (truth.kind === 'needs_user') {
       return {
         changes: { status: 'login_required', errorCode: truth.errorCode },
@@ -216,15 +205,15 @@ export function createWebhookProcessor(deps: {
   async function apply(
     tx: Queryable,
     event: repository.StoredWebhookEvent,
-    item: items.WebhookItem,
+    item: TrackedItem,
     truth: PlaidTruth,
   ): Promise<{ outcome: string; statusChange: ItemStatusChange | null }> {
     const payload = JSON.parse(event.rawBody) as Payload
     const { webhookType: type, webhookCode: code } = event
-    const locked = await items.lockItem(tx, item.id)
+    const locked = await items.lock(tx, item.id)
     if (!locked) return { outcome: 'item_deleted', statusChange: null }
     if (INACTIVE.has(locked.status)) {
-      await items.updateItem(tx, locked.id, { lastWebhookCode: code }, deps.now())
+      await items.update(tx, locked.id, { lastWebhookCode: code }, deps.now())
       return { outcome: `item_${locked.status}`, statusChange: null }
     }
     const planned = changesFor(type, code, payload, locked, truth)
@@ -237,7 +226,7 @@ export function createWebhookProcessor(deps: {
       truth.kind === 'accounts' && truth.accounts.length > 0
         ? await items.syncAccounts(tx, locked.id, truth.accounts)
         : []
-    await items.updateItem(tx, locked.id, { ...planned.changes, lastWebhookCode: code }, deps.now())
+    await items.update(tx, locked.id, { ...planned.changes, lastWebhookCode: code }, deps.now())
     if (Object.keys(changed).length > 0 || revokedAccount || verification.length > 0) {
       await deps.audit.record(
         {
@@ -268,23 +257,23 @@ export function createWebhookProcessor(deps: {
   }
 
   /** Applies Plaid's view of one Item's health; true when our row changed. */
-  async function reconcileOne(item: items.WebhookItem): Promise<boolean> {
+  async function reconcileOne(item: TrackedItem): Promise<boolean> {
     try {
       const truth = await fetchItemTruth(item)
       if (truth.kind !== 'item' && truth.kind !== 'needs_user') return false
       const errorCode = truth.kind === 'item' ? truth.item.errorCode : truth.errorCode
       let statusChange: ItemStatusChange | null = null
       const isChanged = await db.transaction(async (tx) => {
-        const locked = await items.lockItem(tx, item.id)
+        const locked = await items.lock(tx, item.id)
         if (!locked || INACTIVE.has(locked.status)) return false
-        const changes: items.ItemChanges = errorCode
+        const changes: ItemChanges = errorCode
           ? { status: 'login_required', errorCode }
           : locked.status === 'login_required'
             ? { status: 'good', errorCode: null }
             : {}
         const changed = diff(locked, changes)
         // Touch the row even without a change, so the next batch starts with other Items.
-        await items.updateItem(tx, locked.id, changes, deps.now())
+        await items.update(tx, locked.id, changes, deps.now())
         if (Object.keys(changed).length === 0) return false
         await deps.audit.record(
           {
@@ -323,7 +312,7 @@ export function createWebhookProcessor(deps: {
         (event.webhookType === 'ITEM' && ITEM_CODES.has(event.webhookCode)) ||
         (event.webhookType === 'AUTH' && AUTH_REFRESH_CODES.has(event.webhookCode)) ||
         event.webhookType === 'TRANSACTIONS'
-      const item = event.plaidItemId ? await items.findItem(db, event.environment, event.plaidItemId) : null
+      const item = event.plaidItemId ? await items.find(event.environment, event.plaidItemId) : null
       const truth =
         item && isKnownCode && !INACTIVE.has(item.status)
           ? await fetchTruth(event.webhookType, event.webhookCode, item)
@@ -340,7 +329,7 @@ export function createWebhookProcessor(deps: {
           return
         }
         if (!isKnownCode) {
-          await items.updateItem(tx, item.id, { lastWebhookCode: event.webhookCode }, at)
+          await items.update(tx, item.id, { lastWebhookCode: event.webhookCode }, at)
           await repository.finishEvent(tx, eventId, { state: 'ignored', outcome: 'unhandled_code', at })
           return
         }
@@ -371,7 +360,7 @@ export function createWebhookProcessor(deps: {
      */
     async reconcileItems(limit: number): Promise<number> {
       let changedCount = 0
-      for (const item of await items.listItemsToReconcile(db, limit)) {
+      for (const item of await items.listToReconcile(limit)) {
         if (await reconcileOne(item)) changedCount += 1
       }
       return changedCount
@@ -379,7 +368,7 @@ export function createWebhookProcessor(deps: {
 
     /** Re-checks one Item with Plaid (after a duplicate status notice); false when nothing changed. */
     async reconcileItem(environment: PlaidEnvironment, plaidItemId: string): Promise<boolean> {
-      const item = await items.findItem(db, environment, plaidItemId)
+      const item = await items.find(environment, plaidItemId)
       return item && !INACTIVE.has(item.status) ? reconcileOne(item) : false
     },
   }
@@ -390,17 +379,14 @@ function isFinal(state: string): boolean {
 }
 
 /** The fields that actually change, as `{ field: { from, to } }`; never includes token material. */
-function diff(
-  item: items.WebhookItem,
-  changes: items.ItemChanges,
-): Record<string, { from: unknown; to: unknown }> {
+function diff(item: TrackedItem, changes: ItemChanges): Record<string, { from: unknown; to: unknown }> {
   const result: Record<string, { from: unknown; to: unknown }> = {}
   for (const [field, to] of Object.entries(changes)) {
     if (field === 'accessTokenCiphertext' || field === 'accessTokenKeyId') {
       if (item.accessTokenCiphertext !== null) result.access_token = { from: 'stored', to: 'deleted' }
       continue
     }
-    const from = item[field as keyof items.WebhookItem]
+    const from = item[field as keyof TrackedItem]
     const same = from instanceof Date && to instanceof Date ? from.getTime() === to.getTime() : from === to
     if (!same)
       result[field] = {

@@ -4,9 +4,10 @@ import type { Database } from '../../../db/client.ts'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
+import type { ItemStateService } from '../plaid/item-state-service.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
-import type { PlaidConnectionResolver } from './plaid-connections.ts'
 import { ITEM_STATUS_CODES } from './processor.ts'
 import * as repository from './repository.ts'
 import {
@@ -34,6 +35,7 @@ export function createWebhookReceiver(deps: {
   gateway: PlaidGateway
   keys: VerificationKeyCache
   connections: PlaidConnectionResolver
+  items: ItemStateService
   jobs: JobQueue
   defaultEnvironment: PlaidEnvironment
   logger: FastifyBaseLogger
@@ -44,7 +46,7 @@ export function createWebhookReceiver(deps: {
   /** The environment to ask for the key: the item's, or the configured default for unknown items. */
   async function verificationContext(rawBody: Buffer) {
     const plaidItemId = peekItemId(rawBody)
-    const owner = plaidItemId ? await repository.findItemOwner(db, plaidItemId) : null
+    const owner = plaidItemId ? await deps.items.findOwner(plaidItemId) : null
     const environment = owner?.environment ?? deps.defaultEnvironment
     const workspaceId = owner?.workspaceId ?? null
     const fetchKey: FetchVerificationKey = async (kid) => {
@@ -118,7 +120,7 @@ export function createWebhookReceiver(deps: {
             payload.itemId === context.plaidItemId
               ? context.workspaceId
               : payload.itemId
-                ? ((await repository.findItemOwner(tx, payload.itemId))?.workspaceId ?? null)
+                ? ((await deps.items.findOwner(payload.itemId, tx))?.workspaceId ?? null)
                 : null
           const id = randomUUID()
           await repository.insertEvent(tx, {

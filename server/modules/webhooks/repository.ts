@@ -1,28 +1,8 @@
 import { and, desc, eq, gt, gte, isNull, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
-import {
-  type PlaidEnvironment,
-  plaidItems,
-  type WebhookEventState,
-  webhookEvents,
-  webhookRejections,
-} from '../../../db/schema.ts'
+import { type WebhookEventState, webhookEvents, webhookRejections } from '../../../db/schema.ts'
 
 export type StoredWebhookEvent = typeof webhookEvents.$inferSelect
-
-/** Where a Plaid item_id lives on our side: its environment and workspace (the live row first). */
-export async function findItemOwner(
-  db: Queryable,
-  plaidItemId: string,
-): Promise<{ environment: PlaidEnvironment; workspaceId: string } | null> {
-  const [row] = await db
-    .select({ environment: plaidItems.environment, workspaceId: plaidItems.workspaceId })
-    .from(plaidItems)
-    .where(eq(plaidItems.plaidItemId, plaidItemId))
-    .orderBy(sql`${plaidItems.status} = 'removed'`, desc(plaidItems.updatedAt))
-    .limit(1)
-  return row ?? null
-}
 
 /**
  * Serializes receipts of one body (across instances), so "is this a redelivery?" and "store it" are

@@ -1,13 +1,13 @@
-import { and, asc, eq, isNotNull, notInArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, isNotNull, notInArray, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { type ItemStatus, type PlaidEnvironment, plaidAccounts, plaidItems } from '../../../db/schema.ts'
 
 /**
- * The Item and account writes that webhook processing and reconciliation make. Bank linking owns
- * these tables; this is the narrow set of changes Plaid's notifications are allowed to cause.
+ * The Item reads and writes that Plaid's notifications (webhooks and reconciliation) cause. Only
+ * item-state-service.ts uses this file; other modules go through that service.
  */
 
-export type WebhookItem = {
+export type TrackedItem = {
   id: string
   workspaceId: string
   environment: PlaidEnvironment
@@ -39,7 +39,7 @@ export async function findItem(
   db: Queryable,
   environment: PlaidEnvironment,
   plaidItemId: string,
-): Promise<WebhookItem | null> {
+): Promise<TrackedItem | null> {
   const [row] = await db
     .select(columns)
     .from(plaidItems)
@@ -47,7 +47,7 @@ export async function findItem(
   return row ?? null
 }
 
-export async function lockItem(tx: Queryable, id: string): Promise<WebhookItem | null> {
+export async function lockItem(tx: Queryable, id: string): Promise<TrackedItem | null> {
   const [row] = await tx.select(columns).from(plaidItems).where(eq(plaidItems.id, id)).for('update')
   return row ?? null
 }
@@ -139,7 +139,7 @@ export async function syncAccounts(
 }
 
 /** Live Items with a token, least recently touched first: the reconciliation batch. */
-export async function listItemsToReconcile(db: Queryable, limit: number): Promise<WebhookItem[]> {
+export async function listItemsToReconcile(db: Queryable, limit: number): Promise<TrackedItem[]> {
   return db
     .select(columns)
     .from(plaidItems)
@@ -148,4 +148,18 @@ export async function listItemsToReconcile(db: Queryable, limit: number): Promis
     )
     .orderBy(asc(plaidItems.updatedAt))
     .limit(limit)
+}
+
+/** Where a Plaid item_id lives on our side: its environment and workspace (the live row first). */
+export async function findItemOwner(
+  db: Queryable,
+  plaidItemId: string,
+): Promise<{ environment: PlaidEnvironment; workspaceId: string } | null> {
+  const [row] = await db
+    .select({ environment: plaidItems.environment, workspaceId: plaidItems.workspaceId })
+    .from(plaidItems)
+    .where(eq(plaidItems.plaidItemId, plaidItemId))
+    .orderBy(sql`${plaidItems.status} = 'removed'`, desc(plaidItems.updatedAt))
+    .limit(1)
+  return row ?? null
 }
