@@ -243,6 +243,19 @@ describe('bank linking', () => {
     expect(misconfigured.json().error.message).toMatch(/administrator/)
   })
 
+  it('removes the exchanged Item at Plaid when it cannot be kept, so nothing is orphaned', async () => {
+    const cookie = await t.signIn(DEMO.admin)
+    const before = await call('GET', '/api/plaid/status', cookie)
+    emulator.sandbox.control.failNext({ endpoint: '/accounts/get', httpStatus: 500 })
+    const tokensBefore = recorded.accessTokens.length
+    const failed = await exchange(cookie, await emulator.createPublicToken())
+    expect(failed.statusCode).toBe(502)
+    const exchangedToken = recorded.accessTokens[tokensBefore] as string
+    expect(exchangedToken).toMatch(/^access-sandbox-/)
+    expect(await isItemKnown(emulator, exchangedToken)).toBe(false)
+    expect((await call('GET', '/api/plaid/status', cookie)).json()).toEqual(before.json())
+  })
+
   it('stores exactly one Item when the same public token is exchanged twice at once', async () => {
     const adminCookie = await t.signIn(DEMO.admin)
     const token = await emulator.createPublicToken()

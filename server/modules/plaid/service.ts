@@ -180,6 +180,119 @@ export function createBankLinkingService(deps: {
     }
   }
 
+  /** Stores a freshly exchanged Item (replacing the user's previous one), or removes it without a key. */
+  async function keepExchangedItem(
+    session: SessionContext,
+    origin: RequestOrigin,
+    connection: PlaidConnection,
+    exchanged: { itemId: string; accessToken: string },
+  ): Promise<ExchangeResult> {
+    // Accounts are needed only when the Item can be kept; fetch them beside the Item, not after it.
+    const [plaidItem, accounts] = await plaidCall(() =>
+      Promise.all([
+        gateway.getItem(connection, exchanged.accessToken),
+        keyring.status.isConfigured ? gateway.getAccounts(connection, exchanged.accessToken) : [],
+      ]),
+    )
+
+    if (!keyring.status.isConfigured) {
+      // Without a key the token cannot be stored; remove the Item at once so no orphaned,
+      // billable connection stays behind at Plaid.
+      const isRemoved = await removeAtPlaid(connection, exchanged.accessToken)
+      await audit.record(
+        auditEvent(session, origin, 'plaid.item_not_persisted', {
+          item_id: exchanged.itemId,
+          institution_id: plaidItem.institutionId,
+          environment: connection.environment,
+          removed_at_plaid: isRemoved,
+          reason: 'encryption_key_missing',
+        }),
+      )
+      return {
+        item_id: exchanged.itemId,
+        institution_id: plaidItem.institutionId,
+        persisted: false,
+        persist_hint: PERSIST_HINT,
+      }
+    }
+
+    const institutionName = plaidItem.institutionId
+      ? await gateway.getInstitutionName(connection, plaidItem.institutionId).catch(() => null)
+      : null
+
+    const replaced = await db.transaction(async (tx) => {
+      await repository.lockUserEnvironment(tx, session.user.id, connection.environment)
+      const previous = await repository.findLiveItem(tx, session.user.id, connection.environment)
+      const isSameItem = previous?.plaidItemId === exchanged.itemId
+      const rowId = isSameItem && previous ? previous.id : randomUUID()
+      const encrypted = keyring.encrypt(exchanged.accessToken, { purpose: ACCESS_TOKEN_PURPOSE, rowId })
+      const consentExpiresAt = plaidItem.consentExpiresAt ? new Date(plaidItem.consentExpiresAt) : null
+      let replacedItem: { plaidItemId: string; accessToken: string | null } | null = null
+
+      if (isSameItem) {
+        await repository.refreshItem(tx, rowId, {
+          institutionName,
+          accessTokenCiphertext: encrypted.ciphertext,
+          accessTokenKeyId: encrypted.keyId,
+          consentExpiresAt,
+        })
+      } else {
+        if (previous) {
+          replacedItem = { plaidItemId: previous.plaidItemId, accessToken: decryptAccessToken(previous) }
+          await repository.markItemRemoved(tx, previous.id)
+        }
+        await repository.insertItem(tx, {
+          id: rowId,
+          workspaceId: session.workspace.id,
+          userId: session.user.id,
+          environment: connection.environment,
+          plaidItemId: exchanged.itemId,
+          institutionId: plaidItem.institutionId,
+          institutionName,
+          webhookUrl: plaidItem.webhookUrl,
+          consentExpiresAt,
+          accessTokenCiphertext: encrypted.ciphertext,
+          accessTokenKeyId: encrypted.keyId,
+        })
+      }
+      await repository.replaceAccounts(
+        tx,
+        rowId,
+        accounts.map((account) => ({
+          plaidAccountId: account.accountId,
+          name: account.name,
+          officialName: account.officialName,
+          mask: account.mask,
+          type: account.type,
+          subtype: account.subtype,
+          verificationStatus: account.verificationStatus,
+        })),
+      )
+      await audit.record(
+        auditEvent(session, origin, isSameItem ? 'plaid.item_relinked' : 'plaid.item_linked', {
+          item_id: exchanged.itemId,
+          institution_id: plaidItem.institutionId,
+          institution_name: institutionName,
+          environment: connection.environment,
+          account_masks: accounts.map((account) => account.mask),
+          replaced_item_id: replacedItem?.plaidItemId ?? null,
+        }),
+        tx,
+      )
+      return replacedItem
+    })
+
+    // Plaid is told after our commit: if this fails the old Item is already gone on our side and
+    // the failure is logged; Plaid's own cleanup of unused Items is the backstop.
+    if (replaced?.accessToken) await removeAtPlaid(connection, replaced.accessToken)
+    return {
+      item_id: exchanged.itemId,
+      institution_id: plaidItem.institutionId,
+      persisted: true,
+      persist_hint: null,
+    }
+  }
+
   return {
     async createLinkToken(
       session: SessionContext,
@@ -223,104 +336,22 @@ export function createBankLinkingService(deps: {
     ): Promise<ExchangeResult> {
       const connection = await connectionFor(session.workspace.id)
       const exchanged = await plaidCall(() => gateway.exchangePublicToken(connection, publicToken))
-      const plaidItem = await plaidCall(() => gateway.getItem(connection, exchanged.accessToken))
-
-      if (!keyring.status.isConfigured) {
-        // Without a key the token cannot be stored; remove the Item at once so no orphaned,
-        // billable connection stays behind at Plaid.
-        const isRemoved = await removeAtPlaid(connection, exchanged.accessToken)
-        await audit.record(
-          auditEvent(session, origin, 'plaid.item_not_persisted', {
-            item_id: exchanged.itemId,
-            institution_id: plaidItem.institutionId,
-            environment: connection.environment,
-            removed_at_plaid: isRemoved,
-            reason: 'encryption_key_missing',
-          }),
-        )
-        return {
-          item_id: exchanged.itemId,
-          institution_id: plaidItem.institutionId,
-          persisted: false,
-          persist_hint: PERSIST_HINT,
+      try {
+        return await keepExchangedItem(session, origin, connection, exchanged)
+      } catch (error) {
+        // The Item exists at Plaid but we could not keep it: remove it, so no orphaned, billable
+        // connection stays behind, unless it is the user's current Item (a relink of the same one).
+        const current = await repository
+          .findLiveItem(db, session.user.id, connection.environment)
+          .catch(() => null)
+        if (current?.plaidItemId !== exchanged.itemId) {
+          const isRemoved = await removeAtPlaid(connection, exchanged.accessToken)
+          deps.logger.warn(
+            { item_id: exchanged.itemId, removed_at_plaid: isRemoved },
+            'exchanged Item not kept',
+          )
         }
-      }
-
-      const accounts = await plaidCall(() => gateway.getAccounts(connection, exchanged.accessToken))
-      const institutionName = plaidItem.institutionId
-        ? await gateway.getInstitutionName(connection, plaidItem.institutionId).catch(() => null)
-        : null
-
-      const replaced = await db.transaction(async (tx) => {
-        await repository.lockUserEnvironment(tx, session.user.id, connection.environment)
-        const previous = await repository.findLiveItem(tx, session.user.id, connection.environment)
-        const isSameItem = previous?.plaidItemId === exchanged.itemId
-        const rowId = isSameItem && previous ? previous.id : randomUUID()
-        const encrypted = keyring.encrypt(exchanged.accessToken, { purpose: ACCESS_TOKEN_PURPOSE, rowId })
-        const consentExpiresAt = plaidItem.consentExpiresAt ? new Date(plaidItem.consentExpiresAt) : null
-        let replacedItem: { plaidItemId: string; accessToken: string | null } | null = null
-
-        if (isSameItem) {
-          await repository.refreshItem(tx, rowId, {
-            institutionName,
-            accessTokenCiphertext: encrypted.ciphertext,
-            accessTokenKeyId: encrypted.keyId,
-            consentExpiresAt,
-          })
-        } else {
-          if (previous) {
-            replacedItem = { plaidItemId: previous.plaidItemId, accessToken: decryptAccessToken(previous) }
-            await repository.markItemRemoved(tx, previous.id)
-          }
-          await repository.insertItem(tx, {
-            id: rowId,
-            workspaceId: session.workspace.id,
-            userId: session.user.id,
-            environment: connection.environment,
-            plaidItemId: exchanged.itemId,
-            institutionId: plaidItem.institutionId,
-            institutionName,
-            webhookUrl: plaidItem.webhookUrl,
-            consentExpiresAt,
-            accessTokenCiphertext: encrypted.ciphertext,
-            accessTokenKeyId: encrypted.keyId,
-          })
-        }
-        await repository.replaceAccounts(
-          tx,
-          rowId,
-          accounts.map((account) => ({
-            plaidAccountId: account.accountId,
-            name: account.name,
-            officialName: account.officialName,
-            mask: account.mask,
-            type: account.type,
-            subtype: account.subtype,
-            verificationStatus: account.verificationStatus,
-          })),
-        )
-        await audit.record(
-          auditEvent(session, origin, isSameItem ? 'plaid.item_relinked' : 'plaid.item_linked', {
-            item_id: exchanged.itemId,
-            institution_id: plaidItem.institutionId,
-            institution_name: institutionName,
-            environment: connection.environment,
-            account_masks: accounts.map((account) => account.mask),
-            replaced_item_id: replacedItem?.plaidItemId ?? null,
-          }),
-          tx,
-        )
-        return replacedItem
-      })
-
-      // Plaid is told after our commit: if this fails the old Item is already gone on our side and
-      // the failure is logged; Plaid's own cleanup of unused Items is the backstop.
-      if (replaced?.accessToken) await removeAtPlaid(connection, replaced.accessToken)
-      return {
-        item_id: exchanged.itemId,
-        institution_id: plaidItem.institutionId,
-        persisted: true,
-        persist_hint: null,
+        throw error
       }
     },
 
