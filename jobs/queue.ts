@@ -7,6 +7,7 @@ import type { DatabaseHandle, Queryable } from '../db/client.ts'
 export const QUEUES = {
   plaidWebhook: 'plaid-webhook',
   plaidReconcile: 'plaid-reconcile',
+  plaidItemRemoval: 'plaid-item-removal',
   housekeeping: 'housekeeping',
 } as const
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]

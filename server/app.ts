@@ -25,6 +25,7 @@ import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.t
 import { createItemStateService } from './modules/plaid/item-state-service.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
 import { createBankLinkingService } from './modules/plaid/service.ts'
+import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
 import { signingRoutes } from './modules/signing/routes.ts'
@@ -101,6 +102,18 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     },
   })
 
+  const now = deps.now ?? (() => new Date())
+  const jobs =
+    deps.jobs ??
+    createJobQueue(deps.database, {
+      ...config.jobs,
+      onError: (error) => app.log.error({ err: error }, 'job queue error'),
+    })
+  const plaidConnections = createPlaidConnectionResolver({
+    settings,
+    emulator: EMULATOR_CREDENTIALS,
+    serverCredentials: { clientId: config.plaid.clientId, secret: config.plaid.secret },
+  })
   const gateway = deps.plaidGateway ?? createPlaidGateway({ emulatorUrl: config.plaid.emulatorUrl })
   const bankLinking = createBankLinkingService({
     db,
@@ -109,6 +122,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     audit,
     settings,
     defaultEnvironment: config.plaid.defaultEnvironment,
+    connections: plaidConnections,
+    jobs,
     logger: app.log,
   })
 
@@ -128,18 +143,6 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
   const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
 
-  const now = deps.now ?? (() => new Date())
-  const jobs =
-    deps.jobs ??
-    createJobQueue(deps.database, {
-      ...config.jobs,
-      onError: (error) => app.log.error({ err: error }, 'job queue error'),
-    })
-  const plaidConnections = createPlaidConnectionResolver({
-    settings,
-    emulator: EMULATOR_CREDENTIALS,
-    serverCredentials: { clientId: config.plaid.clientId, secret: config.plaid.secret },
-  })
   const itemState = createItemStateService({ db, keyring: deps.keyring })
   const webhookReceiver = createWebhookReceiver({
     db,
@@ -171,6 +174,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         reconcileCron: config.jobs.reconcileCron,
         reconcileBatchSize: config.jobs.reconcileBatchSize,
       })
+      await startBankLinkingWorkers(jobs, bankLinking, app.log)
       await startHousekeepingWorker(jobs, {
         deleteExpiredSessions: () => auth.deleteExpiredSessions(),
         deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),

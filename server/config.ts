@@ -78,7 +78,8 @@ export const ConfigSchema = Type.Object({
   }),
   WEBHOOK_WORKERS_IN_PROCESS: Type.Boolean({
     default: true,
-    description: 'Run the job workers (webhook processing, reconciliation) inside the server process',
+    description:
+      'Run the job workers (webhook processing, reconciliation, Item removal) inside the server process',
   }),
   WEBHOOK_WORKER_CONCURRENCY: Type.Integer({
     default: 2,
@@ -90,7 +91,8 @@ export const ConfigSchema = Type.Object({
     default: 8,
     minimum: 0,
     maximum: 50,
-    description: 'Retries of a failing webhook job before it is dead-lettered',
+    description:
+      'Retries of a failing job (webhook processing, Item removal at Plaid) before it fails for good',
   }),
   WEBHOOK_RETRY_DELAY_SECONDS: Type.Integer({
     default: 30,

@@ -11,6 +11,7 @@ import {
   startTestEmulator,
   type TestEmulator,
 } from '../helpers/plaid.ts'
+import { eventually } from '../system/webhook-harness.ts'
 
 describe('bank linking', () => {
   let emulator: TestEmulator
@@ -286,6 +287,32 @@ describe('bank linking', () => {
       [before.item.item_id],
     )
     expect(rows).toEqual([{ status: 'removed', access_token_ciphertext: null }])
+  })
+
+  it('keeps retrying the removal of a replaced Item at Plaid until Plaid agrees', async () => {
+    const oldAccessToken = await currentAccessToken(signerCookie)
+    const oldItemId = (await call('GET', '/api/plaid/status', signerCookie)).json().item.item_id
+    emulator.sandbox.control.failNext({ endpoint: '/item/remove', httpStatus: 500 })
+    const relinked = await exchange(signerCookie, await emulator.createPublicToken())
+    expect(relinked.statusCode).toBe(200)
+    expect((await call('GET', '/api/plaid/status', signerCookie)).json().item.item_id).toBe(
+      relinked.json().item_id,
+    )
+    // The removal job runs on the in-process workers and repeats the call that failed.
+    await eventually(
+      async () => ((await isItemKnown(emulator, oldAccessToken)) ? undefined : true),
+      'the replaced Item to be removed at Plaid',
+    )
+    const cleared = await eventually(async () => {
+      const { rows } = await t.database.executeSql(
+        'select status, access_token_ciphertext from plaid_items where plaid_item_id = $1',
+        [oldItemId],
+      )
+      return (rows[0] as { access_token_ciphertext: string | null }).access_token_ciphertext === null
+        ? rows
+        : undefined
+    }, 'the replaced Item to forget its token')
+    expect(cleared).toEqual([{ status: 'removed', access_token_ciphertext: null }])
   })
 
   it("keeps users apart: one user's link never shows or replaces another's", async () => {

@@ -218,6 +218,40 @@ export async function markItemRemoved(tx: Queryable, id: string): Promise<void> 
     .where(eq(plaidItems.id, id))
 }
 
+/**
+ * Retires an Item replaced by a newer link: out of every view at once, while its token is kept only
+ * until Plaid has removed the Item too (see clearRetiredAccessToken).
+ */
+export async function markItemReplaced(tx: Queryable, id: string): Promise<void> {
+  const now = new Date()
+  await tx
+    .update(plaidItems)
+    .set({ status: 'removed', removedAt: now, updatedAt: now })
+    .where(eq(plaidItems.id, id))
+}
+
+/** A removed Item whose token is still stored, because Plaid has not confirmed its removal yet. */
+export async function findRetiredItemWithToken(db: Queryable, id: string): Promise<StoredItem | null> {
+  const [row] = await db
+    .select(itemColumns)
+    .from(plaidItems)
+    .where(
+      and(
+        eq(plaidItems.id, id),
+        eq(plaidItems.status, 'removed'),
+        isNotNull(plaidItems.accessTokenCiphertext),
+      ),
+    )
+  return row ?? null
+}
+
+export async function clearRetiredAccessToken(db: Queryable, id: string): Promise<void> {
+  await db
+    .update(plaidItems)
+    .set({ accessTokenCiphertext: null, accessTokenKeyId: null, updatedAt: new Date() })
+    .where(and(eq(plaidItems.id, id), eq(plaidItems.status, 'removed')))
+}
+
 export async function replaceAccounts(
   tx: Queryable,
   itemId: string,

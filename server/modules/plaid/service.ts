@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
+import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
 import type { Keyring } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { RequestOrigin, SessionContext } from '../auth/service.ts'
 import type { WorkspaceSettingsService } from '../workspace/service.ts'
+import type { PlaidConnectionResolver } from './connections.ts'
 import { appErrorFromPlaid, type PlaidConnection, type PlaidGateway, PlaidRequestError } from './gateway.ts'
 import * as repository from './repository.ts'
 
@@ -93,6 +95,9 @@ export function createBankLinkingService(deps: {
   audit: AuditService
   settings: WorkspaceSettingsService
   defaultEnvironment: PlaidEnvironment
+  /** Credentials for an Item's own environment, which may no longer be the workspace's active one. */
+  connections: PlaidConnectionResolver
+  jobs: JobQueue
   logger: FastifyBaseLogger
 }) {
   const { db, gateway, keyring, audit, settings } = deps
@@ -141,18 +146,24 @@ export function createBankLinkingService(deps: {
     }
   }
 
-  /** Removes an Item at Plaid; an Item Plaid no longer knows is already what we want. */
-  async function removeAtPlaid(connection: PlaidConnection, accessToken: string): Promise<boolean> {
+  /** Removes an Item at Plaid; an Item Plaid no longer knows is already what we want. Throws otherwise. */
+  async function removeAtPlaidOrThrow(connection: PlaidConnection, accessToken: string): Promise<void> {
     try {
       await gateway.removeItem(connection, accessToken)
-      return true
     } catch (error) {
-      if (
+      const isGone =
         error instanceof PlaidRequestError &&
         (error.errorCode === 'ITEM_NOT_FOUND' || error.errorCode === 'INVALID_ACCESS_TOKEN')
-      ) {
-        return true
-      }
+      if (!isGone) throw error
+    }
+  }
+
+  /** Like removeAtPlaidOrThrow, but a failure is logged and answered with false. */
+  async function removeAtPlaid(connection: PlaidConnection, accessToken: string): Promise<boolean> {
+    try {
+      await removeAtPlaidOrThrow(connection, accessToken)
+      return true
+    } catch (error) {
       deps.logger.error(
         { plaid_error_code: (error as PlaidRequestError).errorCode ?? null },
         'could not remove an Item at Plaid',
@@ -178,6 +189,21 @@ export function createBankLinkingService(deps: {
       ipAddress: origin.ipAddress,
       userAgent: origin.userAgent,
     }
+  }
+
+  /**
+   * Removes a retired (replaced) Item at Plaid and then forgets its token. Safe to repeat and to run
+   * concurrently: once the token is gone there is nothing left to do.
+   */
+  async function removeRetiredItem(itemRowId: string): Promise<void> {
+    const item = await repository.findRetiredItemWithToken(db, itemRowId)
+    if (!item) return
+    const connection = await deps.connections(item.environment, item.workspaceId)
+    if (!connection) throw new Error(`no Plaid credentials for the ${item.environment} environment`)
+    const accessToken = decryptAccessToken(item)
+    if (!accessToken) throw new Error('the stored access token cannot be read: no encryption key')
+    await removeAtPlaidOrThrow(connection, accessToken)
+    await repository.clearRetiredAccessToken(db, item.id)
   }
 
   /** Stores a freshly exchanged Item (replacing the user's previous one), or removes it without a key. */
@@ -227,7 +253,7 @@ export function createBankLinkingService(deps: {
       const rowId = isSameItem && previous ? previous.id : randomUUID()
       const encrypted = keyring.encrypt(exchanged.accessToken, { purpose: ACCESS_TOKEN_PURPOSE, rowId })
       const consentExpiresAt = plaidItem.consentExpiresAt ? new Date(plaidItem.consentExpiresAt) : null
-      let replacedItem: { plaidItemId: string; accessToken: string | null } | null = null
+      let replacedItem: { rowId: string; plaidItemId: string; hasToken: boolean } | null = null
 
       if (isSameItem) {
         await repository.refreshItem(tx, rowId, {
@@ -238,8 +264,12 @@ export function createBankLinkingService(deps: {
         })
       } else {
         if (previous) {
-          replacedItem = { plaidItemId: previous.plaidItemId, accessToken: decryptAccessToken(previous) }
-          await repository.markItemRemoved(tx, previous.id)
+          const hasToken = previous.accessTokenCiphertext !== null
+          replacedItem = { rowId: previous.id, plaidItemId: previous.plaidItemId, hasToken }
+          await repository.markItemReplaced(tx, previous.id)
+          // Removing it at Plaid is a job committed with the replacement, so it survives a failed
+          // call or a crash right after this transaction; it is retried with backoff.
+          if (hasToken) await deps.jobs.enqueue(tx, QUEUES.plaidItemRemoval, { itemRowId: previous.id })
         }
         await repository.insertItem(tx, {
           id: rowId,
@@ -282,9 +312,15 @@ export function createBankLinkingService(deps: {
       return replacedItem
     })
 
-    // Plaid is told after our commit: if this fails the old Item is already gone on our side and
-    // the failure is logged; Plaid's own cleanup of unused Items is the backstop.
-    if (replaced?.accessToken) await removeAtPlaid(connection, replaced.accessToken)
+    // First try right away; the committed job repeats it (a no-op once done) until Plaid agrees.
+    if (replaced?.hasToken) {
+      await removeRetiredItem(replaced.rowId).catch((error: unknown) =>
+        deps.logger.warn(
+          { item_id: replaced.plaidItemId, plaid_error_code: (error as PlaidRequestError).errorCode ?? null },
+          'replaced Item not removed at Plaid yet; the removal job will retry',
+        ),
+      )
+    }
     return {
       item_id: exchanged.itemId,
       institution_id: plaidItem.institutionId,
@@ -450,6 +486,8 @@ export function createBankLinkingService(deps: {
     },
 
     /** Unlinks the user's Item in the active environment; calling it again is harmless. */
+    removeRetiredItem,
+
     async unlink(session: SessionContext, origin: RequestOrigin): Promise<{ removed: boolean }> {
       const connection = await connectionFor(session.workspace.id)
       const item = await repository.findLiveItem(db, session.user.id, connection.environment)
