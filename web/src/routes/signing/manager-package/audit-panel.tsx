@@ -1,8 +1,8 @@
-import { signingsApi } from '../../api/signings.ts'
-import { Spinner } from '../../components/loading.tsx'
-import { Notice } from '../../components/notice.tsx'
-import { formatDateTime } from '../../format.ts'
-import { useAsync } from './use-async.ts'
+import { signingsApi } from '../../../api/signings.ts'
+import { Spinner } from '../../../components/loading.tsx'
+import { Notice } from '../../../components/notice.tsx'
+import { formatDateTime } from '../../../format.ts'
+import { useAsync } from '../use-async.ts'
 
 /** The package's audit trail with its verification result; `generation` bumps after every change. */
 export function AuditPanel({ signingId, generation }: { signingId: string; generation: number }) {
