@@ -8,7 +8,7 @@ import type { Config } from './config.ts'
 /**
  * The offline Plaid sandbox as the embedded demo mounts it: it accepts the emulator credentials the
  * server uses and keeps its state next to the embedded database, so a restart keeps stored access
- * tokens valid. Only main.ts calls this, and only when PLAID_SANDBOX_ENABLED resolves to true.
+ * tokens valid. Its `/__admin` control API stays off. Only main.ts calls this, and only when PLAID_SANDBOX_ENABLED resolves to true.
  */
 export async function mountablePlaidSandbox(
   config: Config,
@@ -18,6 +18,8 @@ export async function mountablePlaidSandbox(
     clients: [{ clientId: EMULATOR_CREDENTIALS.clientId, secret: EMULATOR_CREDENTIALS.secret }],
     dataDir: path.join(config.dataDir, 'plaid-sandbox'),
     logger: logger.child({ component: 'plaid-sandbox' }),
+    // Demo users reach this server; the control API could reset the sandbox under them.
+    controlApi: false,
   })
   return { plugin: sandbox.plugin as FastifyPluginAsync, close: () => sandbox.close() }
 }

@@ -45,6 +45,12 @@ export interface PlaidSandboxOptions {
   /** How long a webhook receiver may take to answer. Default 10 000 ms, as Plaid. */
   webhookTimeoutMs?: number
   logger?: SandboxLogger
+  /**
+   * Serve the unauthenticated `/__admin` control API (reset, clock, faults, key rotation). Default
+   * true; an app that mounts the sandbox for its users turns it off, since anyone who can reach the
+   * app could otherwise wipe the sandbox or break its webhooks. `control` works either way.
+   */
+  controlApi?: boolean
 }
 
 /** Programmatic twin of the `/__admin` control API. */
@@ -143,7 +149,7 @@ export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSand
     registerWebhookKeyRoutes(app, deps)
     registerSandboxRoutes(app, deps)
     registerLinkUiRoutes(app, deps)
-    registerAdminRoutes(app, control)
+    if (options.controlApi ?? true) registerAdminRoutes(app, control)
     await app.register(fastifyStatic, {
       root: LINK_UI_DIRECTORY,
       prefix: '/link/v2/stable/',

@@ -154,4 +154,22 @@ describe('mounting', () => {
     expect((await fetch(`http://127.0.0.1:${new URL(base).port}/health`)).status).toBe(200)
     expect(violations).toEqual([])
   })
+
+  it('serves the /__admin control API only when asked', async () => {
+    for (const controlApi of [undefined, true, false]) {
+      const sandbox = createPlaidSandbox(controlApi === undefined ? {} : { controlApi })
+      const app = Fastify()
+      await app.register(sandbox.plugin, { prefix: '/plaid-sandbox' })
+      onTestFinished(async () => {
+        await app.close()
+        await sandbox.close()
+      })
+      const clock = await app.inject({ method: 'GET', url: '/plaid-sandbox/__admin/clock' })
+      const reset = await app.inject({ method: 'POST', url: '/plaid-sandbox/__admin/reset', payload: {} })
+      const expected = controlApi === false ? 404 : 200
+      expect([clock.statusCode, reset.statusCode], `controlApi: ${controlApi}`).toEqual([expected, expected])
+      // The programmatic control stays available to the process that created the sandbox.
+      expect(sandbox.control.now()).toEqual(expect.any(Number))
+    }
+  })
 })
