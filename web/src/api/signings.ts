@@ -110,6 +110,8 @@ export type DocumentInput =
   | { title: string; kind: 'markdown'; markdown: string }
   | { title: string; kind: 'pdf'; pdf_base64: string }
 
+export type SignerInput = { legal_name: string; email: string; bank_required: boolean }
+
 const base = (id: string) => `/api/signings/${encodeURIComponent(id)}`
 
 export const signingsApi = {
@@ -122,7 +124,7 @@ export const signingsApi = {
     apiRequest<SigningPackage>('POST', `${base(id)}/documents`, input),
   removeDocument: (id: string, documentId: string) =>
     apiRequest<SigningPackage>('DELETE', `${base(id)}/documents/${encodeURIComponent(documentId)}`),
-  addSigner: (id: string, input: { legal_name: string; email: string; bank_required: boolean }) =>
+  addSigner: (id: string, input: SignerInput) =>
     apiRequest<SigningPackage>('POST', `${base(id)}/signers`, input),
   removeSigner: (id: string, signerId: string) =>
     apiRequest<SigningPackage>('DELETE', `${base(id)}/signers/${encodeURIComponent(signerId)}`),

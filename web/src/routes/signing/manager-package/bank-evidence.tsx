@@ -1,0 +1,22 @@
+import type { BankVerification } from '../../../api/signings.ts'
+import { formatDateTime } from '../../../format.ts'
+import { accountLabel, ItemStatusBadge, VerdictBadge } from '../badges.tsx'
+
+/** The account a signer proved is theirs: the ownership verdict, the Item's live status and the scores. */
+export function BankEvidence({ bank }: { bank: BankVerification }) {
+  return (
+    <div className="bank-evidence">
+      <p>
+        <strong>{accountLabel(bank)}</strong>
+      </p>
+      <p className="toolbar">
+        <VerdictBadge verdict={bank.verdict} />
+        <ItemStatusBadge status={bank.item_status} />
+      </p>
+      <p className="muted">
+        Name score {bank.name_score ?? '—'} · e-mail score {bank.email_score ?? '—'} · verified{' '}
+        {formatDateTime(bank.verified_at)} · Item <code>{bank.item_id}</code>
+      </p>
+    </div>
+  )
+}

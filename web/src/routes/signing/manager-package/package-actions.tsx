@@ -1,0 +1,64 @@
+import { useState } from 'react'
+import type { SigningPackage } from '../../../api/signings.ts'
+import { Card } from '../../../components/card.tsx'
+import { InputField } from '../../../components/form-field.tsx'
+import { Subform } from './controls.tsx'
+
+/** The package's policy and what can be done with it as a whole: activate, refresh, cancel. */
+export function PackageActions({
+  signing,
+  busy,
+  onActivate,
+  onRefresh,
+  onCancel,
+}: {
+  signing: SigningPackage
+  busy: boolean
+  onActivate(): void
+  onRefresh(): void
+  onCancel(reason: string): void
+}) {
+  const isDraft = signing.status === 'draft'
+  return (
+    <Card titleId="actions-title" title="Package">
+      <p className="muted">
+        Ownership policy: verified from a name score of {signing.policy.verified_name_score}, review from{' '}
+        {signing.policy.review_name_score}; a mismatch{' '}
+        {signing.policy.match_required ? 'blocks' : 'does not block'} signing.
+      </p>
+      <div className="toolbar">
+        {isDraft && (
+          <button type="button" className="button button--primary" disabled={busy} onClick={onActivate}>
+            Activate and invite signers
+          </button>
+        )}
+        <button type="button" className="button button--secondary" onClick={onRefresh}>
+          Refresh
+        </button>
+      </div>
+      {(isDraft || signing.status === 'active') && <CancelForm busy={busy} onCancel={onCancel} />}
+    </Card>
+  )
+}
+
+function CancelForm({ busy, onCancel }: { busy: boolean; onCancel(reason: string): void }) {
+  const [reason, setReason] = useState('')
+  return (
+    <Subform
+      label="Cancel the package"
+      submitLabel="Cancel package"
+      submitTone="danger"
+      busy={busy}
+      onSubmit={() => onCancel(reason)}
+    >
+      <InputField
+        id="cancel-reason"
+        label="Reason for cancelling"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        required
+        maxLength={500}
+      />
+    </Subform>
+  )
+}
