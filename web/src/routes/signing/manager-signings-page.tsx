@@ -1,6 +1,8 @@
 import { type FormEvent, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { signingsApi } from '../../api/signings.ts'
+import { Card } from '../../components/card.tsx'
+import { InputField, TextAreaField } from '../../components/form-field.tsx'
 import { Spinner } from '../../components/loading.tsx'
 import { Notice } from '../../components/notice.tsx'
 import { formatDateTime } from '../../format.ts'
@@ -32,31 +34,24 @@ export function ManagerSigningsPage() {
         </p>
       </header>
 
-      <section className="card" aria-labelledby="new-package-title">
-        <h2 id="new-package-title" className="card__title">
-          New package
-        </h2>
+      <Card titleId="new-package-title" title="New package">
         <form className="form" onSubmit={create}>
-          <div className="field">
-            <label htmlFor="package-title">Title</label>
-            <input
-              id="package-title"
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-              required
-              maxLength={200}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="package-note">Note to signers (optional)</label>
-            <textarea
-              id="package-note"
-              value={note}
-              onChange={(e) => setNote(e.target.value)}
-              maxLength={2000}
-              rows={2}
-            />
-          </div>
+          <InputField
+            id="package-title"
+            label="Title"
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+            required
+            maxLength={200}
+          />
+          <TextAreaField
+            id="package-note"
+            label="Note to signers (optional)"
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            maxLength={2000}
+            rows={2}
+          />
           {action.error && <p className="form-message__error">{action.error}</p>}
           <div className="form-actions">
             <button type="submit" className="button button--primary" disabled={action.busy}>
@@ -64,7 +59,7 @@ export function ManagerSigningsPage() {
             </button>
           </div>
         </form>
-      </section>
+      </Card>
 
       <section aria-labelledby="packages-title">
         <h2 id="packages-title" className="section-title">
