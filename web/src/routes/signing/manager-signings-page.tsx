@@ -3,9 +3,8 @@ import { Link, useNavigate } from 'react-router'
 import { signingsApi } from '../../api/signings.ts'
 import { Card } from '../../components/card.tsx'
 import { InputField, TextAreaField } from '../../components/form-field.tsx'
-import { Spinner } from '../../components/loading.tsx'
-import { Notice } from '../../components/notice.tsx'
 import { formatDateTime } from '../../format.ts'
+import { AsyncStatus } from './async-status.tsx'
 import { PackageStatusBadge } from './badges.tsx'
 import { useAction, useAsync } from './use-async.ts'
 
@@ -65,12 +64,7 @@ export function ManagerSigningsPage() {
         <h2 id="packages-title" className="section-title">
           Packages in this workspace
         </h2>
-        {state.phase === 'loading' && <Spinner label="Loading packages…" />}
-        {state.phase === 'failed' && (
-          <Notice tone="error" title="Could not load packages">
-            {state.error.message}
-          </Notice>
-        )}
+        <AsyncStatus state={state} loading="Loading packages…" failed="Could not load packages" />
         {state.phase === 'ready' &&
           (state.data.signings.length === 0 ? (
             <p className="empty-state">No packages yet.</p>

@@ -1,7 +1,7 @@
 import { signingsApi } from '../../../api/signings.ts'
-import { Spinner } from '../../../components/loading.tsx'
 import { Notice } from '../../../components/notice.tsx'
 import { formatDateTime } from '../../../format.ts'
+import { AsyncStatus } from '../async-status.tsx'
 import { useAsync } from '../use-async.ts'
 
 /** The package's audit trail with its verification result; `generation` bumps after every change. */
@@ -31,12 +31,7 @@ export function AuditPanel({ signingId, generation }: { signingId: string; gener
           </a>
         </div>
       </div>
-      {state.phase === 'loading' && <Spinner label="Loading the audit trail…" />}
-      {state.phase === 'failed' && (
-        <Notice tone="error" title="Could not load the audit trail">
-          {state.error.message}
-        </Notice>
-      )}
+      <AsyncStatus state={state} loading="Loading the audit trail…" failed="Could not load the audit trail" />
       {state.phase === 'ready' && (
         <>
           {state.data.verification.is_valid ? (
