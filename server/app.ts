@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../db/client.ts'
 import { startHousekeepingWorker } from '../jobs/housekeeping.ts'
 import { createJobQueue, type JobQueue } from '../jobs/queue.ts'
 import type { Config } from './config.ts'
+import { registerApiDocs } from './http/api-docs.ts'
 import { plaidBrowserSources } from './http/content-security-policy.ts'
 import { registerErrorHandling } from './http/error-handler.ts'
 import { registerOriginCheck } from './http/origin-check.ts'
@@ -204,6 +205,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   registerOriginCheck(app, { publicUrl: config.publicUrl })
   await registerRateLimits(app, db)
   registerSessionSupport(app, auth)
+  // Before the routes: it learns them as they are registered.
+  await registerApiDocs(app, { publicUrl: config.publicUrl })
 
   await app.register(healthRoutes, { database: deps.database })
   await app.register(authRoutes, {

@@ -1,0 +1,200 @@
+/**
+ * What the OpenAPI document says about each operation beyond the schemas its route declares: a
+ * summary, its module (the tag) and who may call it. Kept here rather than on the routes so the
+ * modules stay about behaviour; the docs test fails for a route missing from this list and checks
+ * every `access` against the route's actual guard.
+ */
+
+/**
+ * `public`: no session. `session`: any session, including one opened from a signing link.
+ * `signer`: a session opened from a signing link. `manager` / `admin`: a password session with that
+ * role (admins pass `manager` routes too).
+ */
+export type Access = 'public' | 'session' | 'signer' | 'manager' | 'admin'
+
+export type ApiOperation = {
+  summary: string
+  access: Access
+  description?: string
+  /** The success status of a route that declares no response schema, when it is not 200. */
+  status?: 201 | 202 | 204
+}
+
+export const API_TAGS = {
+  health: 'Liveness and readiness probes for load balancers and orchestrators.',
+  auth: 'E-mail and password sign-in, sign-out and the current session.',
+  workspace: "The workspace's Plaid settings (administrators).",
+  plaid: "The signed-in user's bank link: Link tokens, token exchange, status, simulations.",
+  webhooks: "Plaid's signed webhooks and their administration.",
+  signing: "Signing packages (managers), signing links and the signer's flow.",
+} as const
+
+export type ApiTag = keyof typeof API_TAGS
+
+/** Keyed by `METHOD url` exactly as the route is registered (Fastify's `:param` syntax). */
+export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
+  health: {
+    'GET /healthz': { summary: 'Liveness: the process answers', access: 'public' },
+    'GET /readyz': {
+      summary: 'Readiness: the database answers and its migrations are applied (503 otherwise)',
+      access: 'public',
+    },
+  },
+  auth: {
+    'POST /api/auth/sign-in/email': {
+      summary: 'Sign in with e-mail and password; sets the session cookie',
+      access: 'public',
+      description: 'Rate limited per client IP and e-mail address.',
+    },
+    'POST /api/auth/sign-out': {
+      summary: 'Sign out: ends the session named by the cookie, if any, and clears the cookie',
+      access: 'public',
+      status: 204,
+    },
+    'GET /api/session': { summary: 'The signed-in user, their workspace and role', access: 'session' },
+  },
+  workspace: {
+    'GET /api/admin/plaid-settings': {
+      summary: "The workspace's Plaid environment, credentials status and encryption-key status",
+      access: 'admin',
+    },
+    'PUT /api/admin/plaid-settings': {
+      summary: 'Change the Plaid environment, credentials or webhook base URL',
+      access: 'admin',
+      description: 'The secret is write-only: it is stored encrypted and never returned.',
+    },
+  },
+  plaid: {
+    'POST /api/plaid/link-token': {
+      summary: 'A Plaid Link token to link a bank account, or to repair the link (update mode)',
+      access: 'session',
+      description: 'Rate limited per user. An empty body asks for a normal link token.',
+    },
+    'POST /api/plaid/exchange': {
+      summary: "Exchange Link's one-time public token for a stored Item",
+      access: 'session',
+    },
+    'GET /api/plaid/status': {
+      summary: "The user's linked Item, its accounts and the action it needs, if any",
+      access: 'session',
+    },
+    'DELETE /api/plaid/item': { summary: "Unlink the user's Item (removed at Plaid too)", access: 'session' },
+    'POST /api/plaid/link-events': {
+      summary: "Record Plaid Link's client-side events and exit for support",
+      access: 'session',
+      status: 202,
+    },
+    'POST /api/plaid/sandbox/reset-login': {
+      summary: 'Simulate a bank login that needs repair (emulator and Plaid Sandbox only)',
+      access: 'session',
+    },
+    'POST /api/plaid/sandbox/fire-webhook': {
+      summary: 'Have Plaid send one of the Item webhooks (emulator and Plaid Sandbox only)',
+      access: 'session',
+    },
+  },
+  webhooks: {
+    'POST /api/webhooks/plaid': {
+      summary: "Receive one of Plaid's webhooks",
+      access: 'public',
+      description:
+        "Plaid's signature is the credential: the `Plaid-Verification` header carries an ES256 JWT " +
+        'whose `request_body_sha256` covers the exact body bytes (a JSON object of at most 64 KiB).',
+    },
+    'GET /api/admin/webhooks': {
+      summary: 'Recent webhook deliveries, counts per state and rejections of the last 24 hours',
+      access: 'admin',
+    },
+    'POST /api/admin/webhooks/reconcile': {
+      summary: "Re-check the workspace's live Items with Plaid now",
+      access: 'admin',
+      status: 202,
+    },
+    'POST /api/admin/webhooks/:id/redrive': {
+      summary: 'Queue a dead-lettered webhook event for processing again',
+      access: 'admin',
+    },
+  },
+  signing: {
+    'GET /api/signings': { summary: "The workspace's signing packages", access: 'manager' },
+    'POST /api/signings': { summary: 'Create a draft signing package', access: 'manager', status: 201 },
+    'GET /api/signings/:id': {
+      summary: 'A signing package with its documents, signers and their progress',
+      access: 'manager',
+    },
+    'POST /api/signings/:id/documents': {
+      summary: 'Add a Markdown or PDF document to a draft package',
+      access: 'manager',
+    },
+    'DELETE /api/signings/:id/documents/:documentId': {
+      summary: 'Remove a document from a draft package',
+      access: 'manager',
+    },
+    'POST /api/signings/:id/signers': { summary: 'Add a signer to a draft package', access: 'manager' },
+    'DELETE /api/signings/:id/signers/:signerId': {
+      summary: 'Remove a signer from a draft package',
+      access: 'manager',
+    },
+    'POST /api/signings/:id/activate': {
+      summary: "Activate a package and issue each signer's link",
+      access: 'manager',
+      description: 'Links are returned only when no SMTP server is configured; otherwise they are e-mailed.',
+    },
+    'POST /api/signings/:id/signers/:signerId/resend': {
+      summary: 'Issue a new link for a signer (the previous one stops working)',
+      access: 'manager',
+    },
+    'POST /api/signings/:id/cancel': {
+      summary: 'Cancel a package with a reason; its links stop working',
+      access: 'manager',
+    },
+    'GET /api/signings/:id/audit': {
+      summary: "The package's hash-chained audit trail, verified on every read",
+      access: 'manager',
+    },
+    'GET /api/signings/:id/certificate': {
+      summary: 'The completion certificate as an HTML page',
+      access: 'manager',
+    },
+    'GET /api/signing-settings': {
+      summary: "The workspace's ownership-match policy for signers' bank accounts",
+      access: 'manager',
+    },
+    'PUT /api/signing-settings': { summary: 'Change the ownership-match policy', access: 'admin' },
+    'POST /api/signing-links/open': {
+      summary: "Trade a signing link's token for a signer session (sets the session cookie)",
+      access: 'public',
+    },
+    'GET /api/signer/signing': {
+      summary: "The signer's package, documents and current step",
+      access: 'signer',
+    },
+    'GET /api/signer/signing/documents/:documentId': {
+      summary: "One document of the signer's package (recorded as viewed)",
+      access: 'signer',
+    },
+    'POST /api/signer/signing/bank/link-started': {
+      summary: 'Record that the signer opened Plaid Link',
+      access: 'signer',
+      status: 204,
+    },
+    'POST /api/signer/signing/bank/account': {
+      summary: 'Choose the payout account and check its ownership against the legal name',
+      access: 'signer',
+    },
+    'POST /api/signer/signing/sign': {
+      summary: 'Sign the package with the typed legal name and consent',
+      access: 'signer',
+    },
+  },
+}
+
+/** The catalogue entry and tag of a route, if it has one. */
+export function findApiOperation(method: string, url: string): (ApiOperation & { tag: ApiTag }) | null {
+  const key = `${method} ${url}`
+  for (const tag of Object.keys(API_OPERATIONS) as ApiTag[]) {
+    const operation = API_OPERATIONS[tag][key]
+    if (operation) return { ...operation, tag }
+  }
+  return null
+}
