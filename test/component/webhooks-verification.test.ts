@@ -201,7 +201,8 @@ describe('Plaid webhook verification', () => {
     expect((await deliver(fourMinutesOld.body, fourMinutesOld.signature)).statusCode).toBe(200)
   })
 
-  it('refuses a missing header, a malformed JWT, an unknown kid, a non-JSON body and an oversize body', async () => {
+  // A genuinely signed body that is not JSON: webhooks-signed-payloads.test.ts.
+  it('refuses a missing header, a malformed JWT, an unknown kid, an oversize body and a non-JSON media type', async () => {
     const delivery = await signedDelivery()
     await expectRejected(await deliver(delivery.body), 401, 'missing_signature')
     await expectRejected(await deliver(delivery.body, 'not-a-jwt'), 400, 'malformed_signature')
