@@ -84,6 +84,16 @@ describe('signing golden path', () => {
       await manager.getByRole('button', { name: 'Add signer' }).click()
       await manager.getByRole('listitem', { name: `Signer ${signer.name}` }).waitFor()
     }
+    // A rejected signer keeps what the manager typed, so it can be corrected instead of retyped.
+    const first = SIGNERS[0] as (typeof SIGNERS)[number]
+    await manager.getByLabel('Legal name').fill('Someone Else')
+    await manager.getByLabel('Signer email').fill(first.email)
+    await manager.getByRole('button', { name: 'Add signer' }).click()
+    await manager.getByText('already has a signer with that e-mail').waitFor()
+    expect(await manager.getByLabel('Legal name').inputValue()).toBe('Someone Else')
+    expect(await manager.getByLabel('Signer email').inputValue()).toBe(first.email)
+    await manager.getByLabel('Legal name').fill('')
+    await manager.getByLabel('Signer email').fill('')
 
     await manager.getByRole('button', { name: 'Activate and invite signers' }).click()
     const links: string[] = []

@@ -15,7 +15,7 @@ export function DocumentsSection({
   documents: SigningDocument[]
   editable: boolean
   busy: boolean
-  onAdd(input: DocumentInput): Promise<void>
+  onAdd(input: DocumentInput): Promise<boolean>
   onRemove(documentId: string): void
 }) {
   return (
@@ -44,17 +44,18 @@ export function DocumentsSection({
   )
 }
 
-function AddDocumentForm({ busy, onAdd }: { busy: boolean; onAdd(input: DocumentInput): Promise<void> }) {
+function AddDocumentForm({ busy, onAdd }: { busy: boolean; onAdd(input: DocumentInput): Promise<boolean> }) {
   const [title, setTitle] = useState('')
   const [markdown, setMarkdown] = useState('')
   const [file, setFile] = useState<File | null>(null)
 
   async function submit(form: HTMLFormElement) {
-    await onAdd(
+    const isAdded = await onAdd(
       file
         ? { title, kind: 'pdf', pdf_base64: await fileToBase64(file) }
         : { title, kind: 'markdown', markdown },
     )
+    if (!isAdded) return
     setTitle('')
     setMarkdown('')
     setFile(null)

@@ -14,7 +14,7 @@ export function SignersSection({
 }: {
   signing: SigningPackage
   busy: boolean
-  onAdd(input: SignerInput): Promise<void>
+  onAdd(input: SignerInput): Promise<boolean>
   onRemove(signerId: string): void
   onResend(signerId: string): void
 }) {
@@ -41,13 +41,13 @@ export function SignersSection({
   )
 }
 
-function AddSignerForm({ busy, onAdd }: { busy: boolean; onAdd(input: SignerInput): Promise<void> }) {
+function AddSignerForm({ busy, onAdd }: { busy: boolean; onAdd(input: SignerInput): Promise<boolean> }) {
   const [legalName, setLegalName] = useState('')
   const [email, setEmail] = useState('')
   const [bankRequired, setBankRequired] = useState(true)
 
   async function submit() {
-    await onAdd({ legal_name: legalName, email, bank_required: bankRequired })
+    if (!(await onAdd({ legal_name: legalName, email, bank_required: bankRequired }))) return
     setLegalName('')
     setEmail('')
     setBankRequired(true)

@@ -20,12 +20,13 @@ export function usePackageChanges(id: string, loaded: LoadedPackage) {
   const [invitations, setInvitations] = useState<Invitation[]>([])
   const [auditGeneration, setAuditGeneration] = useState(0)
 
-  async function change<T>(work: () => Promise<T>, apply: (result: T) => void) {
+  /** Runs one change; true when it succeeded (a form keeps its input otherwise, for a retry). */
+  async function change<T>(work: () => Promise<T>, apply: (result: T) => void): Promise<boolean> {
     const result = await action.run(work)
-    if (result) {
-      apply(result)
-      setAuditGeneration((value) => value + 1)
-    }
+    if (!result) return false
+    apply(result)
+    setAuditGeneration((value) => value + 1)
+    return true
   }
   const update = (work: () => Promise<SigningPackage>) => change(work, loaded.replace)
 
