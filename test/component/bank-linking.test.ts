@@ -175,6 +175,7 @@ describe('bank linking', () => {
         institution_id: 'ins_109508',
         institution_name: 'First Platypus Bank',
         status: 'good',
+        consent_expires_at: null,
       },
     })
     expect(status.item.accounts.length).toBeGreaterThan(0)

@@ -201,7 +201,11 @@ describe('Plaid webhooks with genuine signatures over unusual bodies', () => {
     const status = (await call('GET', '/api/plaid/status', signer)).json()
     expect(status).toMatchObject({
       connected: true,
-      item: { item_id: itemId, status: 'pending_expiration' },
+      item: {
+        item_id: itemId,
+        status: 'pending_expiration',
+        consent_expires_at: consentExpiresAt.toISOString(),
+      },
       action: 'update',
     })
     const { rows } = await server.database.executeSql(

@@ -41,6 +41,7 @@ export type StatusRow = {
     institutionName: string | null
     status: ItemStatus
     hasNewAccounts: boolean
+    consentExpiresAt: Date | null
     linkedAt: Date
     updatedAt: Date
     accounts: StatusAccount[]
@@ -110,6 +111,7 @@ export async function findStatus(
       institutionName: item.institution_name,
       status: item.status,
       hasNewAccounts: item.has_new_accounts,
+      consentExpiresAt: item.consent_expires_at ? new Date(item.consent_expires_at) : null,
       linkedAt: new Date(item.linked_at),
       updatedAt: new Date(item.updated_at),
       accounts: item.accounts,
@@ -123,6 +125,7 @@ type StatusItemJson = {
   institution_name: string | null
   status: ItemStatus
   has_new_accounts: boolean
+  consent_expires_at: string | null
   linked_at: string
   updated_at: string
   accounts: StatusAccount[]
@@ -142,7 +145,8 @@ function prepareStatusLookup(db: Database) {
         select json_build_object(
           'plaid_item_id', item.plaid_item_id, 'institution_id', item.institution_id,
           'institution_name', item.institution_name, 'status', item.status,
-          'has_new_accounts', item.has_new_accounts, 'linked_at', item.linked_at, 'updated_at', item.updated_at,
+          'has_new_accounts', item.has_new_accounts, 'consent_expires_at', item.consent_expires_at,
+          'linked_at', item.linked_at, 'updated_at', item.updated_at,
           'accounts', coalesce((
             select json_agg(json_build_object(
               'account_id', account.plaid_account_id, 'name', account.name, 'mask', account.mask,

@@ -51,6 +51,7 @@ export const StatusResponseSchema = Type.Object({
       institution_name: Nullable(Type.String()),
       status: Type.String(),
       accounts: Type.Array(AccountSchema),
+      consent_expires_at: Nullable(Type.String({ format: 'date-time' })),
       linked_at: Type.String(),
       updated_at: Type.String(),
     }),

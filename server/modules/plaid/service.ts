@@ -50,6 +50,8 @@ export type StatusResult = {
     institution_name: string | null
     status: Exclude<ItemStatus, 'removed'>
     accounts: repository.StatusAccount[]
+    /** When the user's consent ends (pending expiration) or the institution disconnects; else null. */
+    consent_expires_at: string | null
     linked_at: string
     updated_at: string
   }
@@ -409,6 +411,7 @@ export function createBankLinkingService(deps: {
               institution_name: status.institutionName,
               status: status.status as Exclude<ItemStatus, 'removed'>,
               accounts: status.accounts,
+              consent_expires_at: status.consentExpiresAt?.toISOString() ?? null,
               linked_at: status.linkedAt.toISOString(),
               updated_at: status.updatedAt.toISOString(),
             }

@@ -38,6 +38,7 @@ export type PlaidConnectionStatus = {
     institution_name: string | null
     status: ItemStatus
     accounts: LinkedAccount[]
+    consent_expires_at: string | null
     linked_at: string
     updated_at: string
   }

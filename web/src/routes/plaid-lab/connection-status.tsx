@@ -59,6 +59,9 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
       {status.action === 'update' && (
         <Notice tone="warning" title="The bank needs the signer to sign in again">
           <p>Reconnect opens Link in update mode to repair this connection; no new account is created.</p>
+          {item?.consent_expires_at && (
+            <p>Until then, access ends {formatDateTime(item.consent_expires_at)}.</p>
+          )}
           <p>
             <button
               type="button"
