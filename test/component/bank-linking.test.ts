@@ -32,7 +32,12 @@ describe('bank linking', () => {
       },
     })
     t = await buildTestApp({
-      env: { PLAID_EMULATOR_URL: emulator.url },
+      // Replaced Items are removed at Plaid by jobs: run them promptly, and retry without a wait.
+      env: {
+        PLAID_EMULATOR_URL: emulator.url,
+        JOB_POLLING_INTERVAL_SECONDS: '0.5',
+        WEBHOOK_RETRY_DELAY_SECONDS: '0',
+      },
       plaidGateway: recorded.gateway,
       logger: pino(loggerOptions('debug'), sink),
     })
@@ -270,7 +275,7 @@ describe('bank linking', () => {
     expect(rows).toEqual([{ n: 1 }])
   })
 
-  it('replaces the previous Item on relink and removes the old one at Plaid', async () => {
+  it('replaces the previous Item on relink; a removal job removes the old one at Plaid', async () => {
     const before = (await call('GET', '/api/plaid/status', signerCookie)).json()
     const oldAccessToken = await currentAccessToken(signerCookie)
     const relinked = await exchange(
@@ -282,39 +287,40 @@ describe('bank linking', () => {
     expect(after.item.item_id).toBe(relinked.json().item_id)
     expect(after.item.item_id).not.toBe(before.item.item_id)
     expect(after.item.institution_name).toBe('First Gingham Credit Union')
-    expect(await isItemKnown(emulator, oldAccessToken)).toBe(false)
-    const { rows } = await t.database.executeSql(
-      'select status, access_token_ciphertext from plaid_items where plaid_item_id = $1',
-      [before.item.item_id],
-    )
-    expect(rows).toEqual([{ status: 'removed', access_token_ciphertext: null }])
+    await expectRemovedAtPlaid(before.item.item_id, oldAccessToken)
   })
 
   it('keeps retrying the removal of a replaced Item at Plaid until Plaid agrees', async () => {
     const oldAccessToken = await currentAccessToken(signerCookie)
     const oldItemId = (await call('GET', '/api/plaid/status', signerCookie)).json().item.item_id
-    emulator.sandbox.control.failNext({ endpoint: '/item/remove', httpStatus: 500 })
+    const failure = emulator.sandbox.control.failNext({ endpoint: '/item/remove', httpStatus: 500 })
     const relinked = await exchange(signerCookie, await emulator.createPublicToken())
     expect(relinked.statusCode).toBe(200)
     expect((await call('GET', '/api/plaid/status', signerCookie)).json().item.item_id).toBe(
       relinked.json().item_id,
     )
-    // The removal job runs on the in-process workers and repeats the call that failed.
+    await expectRemovedAtPlaid(oldItemId, oldAccessToken)
+    // The first attempt met the injected failure; a retry did the work.
+    expect(emulator.sandbox.control.faults().find((fault) => fault.id === failure.id)).toBeUndefined()
+  })
+
+  /** The removal job (in-process workers) removed the Item at Plaid, then forgot its token. */
+  async function expectRemovedAtPlaid(plaidItemId: string, accessToken: string) {
     await eventually(
-      async () => ((await isItemKnown(emulator, oldAccessToken)) ? undefined : true),
+      async () => ((await isItemKnown(emulator, accessToken)) ? undefined : true),
       'the replaced Item to be removed at Plaid',
     )
     const cleared = await eventually(async () => {
       const { rows } = await t.database.executeSql(
         'select status, access_token_ciphertext from plaid_items where plaid_item_id = $1',
-        [oldItemId],
+        [plaidItemId],
       )
       return (rows[0] as { access_token_ciphertext: string | null }).access_token_ciphertext === null
         ? rows
         : undefined
     }, 'the replaced Item to forget its token')
     expect(cleared).toEqual([{ status: 'removed', access_token_ciphertext: null }])
-  })
+  }
 
   it("keeps users apart: one user's link never shows or replaces another's", async () => {
     const signerItem = (await call('GET', '/api/plaid/status', signerCookie)).json().item.item_id

@@ -248,14 +248,14 @@ export function createBankLinkingService(deps: {
       ? await gateway.getInstitutionName(connection, plaidItem.institutionId).catch(() => null)
       : null
 
-    const replaced = await db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       await repository.lockUserEnvironment(tx, session.user.id, connection.environment)
       const previous = await repository.findLiveItem(tx, session.user.id, connection.environment)
       const isSameItem = previous?.plaidItemId === exchanged.itemId
       const rowId = isSameItem && previous ? previous.id : randomUUID()
       const encrypted = keyring.encrypt(exchanged.accessToken, { purpose: ACCESS_TOKEN_PURPOSE, rowId })
       const consentExpiresAt = plaidItem.consentExpiresAt ? new Date(plaidItem.consentExpiresAt) : null
-      let replacedItem: { rowId: string; plaidItemId: string; hasToken: boolean } | null = null
+      let replacedItemId: string | null = null
 
       if (isSameItem) {
         await repository.refreshItem(tx, rowId, {
@@ -266,12 +266,13 @@ export function createBankLinkingService(deps: {
         })
       } else {
         if (previous) {
-          const hasToken = previous.accessTokenCiphertext !== null
-          replacedItem = { rowId: previous.id, plaidItemId: previous.plaidItemId, hasToken }
+          replacedItemId = previous.plaidItemId
           await repository.markItemReplaced(tx, previous.id)
           // Removing it at Plaid is a job committed with the replacement, so it survives a failed
-          // call or a crash right after this transaction; it is retried with backoff.
-          if (hasToken) await deps.jobs.enqueue(tx, QUEUES.plaidItemRemoval, { itemRowId: previous.id })
+          // call or a crash right after this transaction, is retried with backoff, and keeps the
+          // call out of the user's wait.
+          if (previous.accessTokenCiphertext)
+            await deps.jobs.enqueue(tx, QUEUES.plaidItemRemoval, { itemRowId: previous.id })
         }
         await repository.insertItem(tx, {
           id: rowId,
@@ -307,22 +308,12 @@ export function createBankLinkingService(deps: {
           institution_name: institutionName,
           environment: connection.environment,
           account_masks: accounts.map((account) => account.mask),
-          replaced_item_id: replacedItem?.plaidItemId ?? null,
+          replaced_item_id: replacedItemId,
         }),
         tx,
       )
-      return replacedItem
     })
 
-    // First try right away; the committed job repeats it (a no-op once done) until Plaid agrees.
-    if (replaced?.hasToken) {
-      await removeRetiredItem(replaced.rowId).catch((error: unknown) =>
-        deps.logger.warn(
-          { item_id: replaced.plaidItemId, plaid_error_code: (error as PlaidRequestError).errorCode ?? null },
-          'replaced Item not removed at Plaid yet; the removal job will retry',
-        ),
-      )
-    }
     return {
       item_id: exchanged.itemId,
       institution_id: plaidItem.institutionId,
