@@ -148,9 +148,9 @@ function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
         'authenticated route. ' +
         (isServerBound
           ? `The server is CPU-bound (${cpu(cpuPercent.target)} of a core, sandbox ${cpu(cpuPercent.sandbox)}): ` +
-            'per request it makes five Plaid SDK calls and runs one write transaction (Item, accounts, audit event).'
+            'per request it makes four Plaid SDK calls and one write transaction (Item, accounts, removal job, audit event), and a worker later makes the fifth (`/item/remove`).'
           : `Neither process is saturated (server CPU ${cpu(cpuPercent.target)}, sandbox ` +
-            `${cpu(cpuPercent.sandbox)}): each request waits on five sequential sandbox round trips, and all ` +
+            `${cpu(cpuPercent.sandbox)}): each request waits on three sequential sandbox round trips, and all ` +
             "connections (one user, one workspace) take turns on the transaction's per-user advisory lock " +
             'and per-workspace audit-chain lock.'),
     )

@@ -99,11 +99,13 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'exchange',
     route: 'POST /api/plaid/exchange',
     description:
-      'Five sandbox round trips (`/item/public_token/exchange`, `/item/get`, `/accounts/get`, ' +
-      '`/institutions/get_by_id`, and `/item/remove` for the Item the new one replaces) around one ' +
-      'transaction: per-user advisory lock, Item and accounts written, access token encrypted, a ' +
-      'hash-chained audit event under the per-workspace chain lock. Every request sends a fresh public ' +
-      'token from a pool created just before the measurement.',
+      'Four sandbox calls in three sequential round trips (`/item/public_token/exchange`; `/item/get` ' +
+      'and `/accounts/get` side by side; `/institutions/get_by_id`) around one transaction: per-user ' +
+      'advisory lock, Item and accounts written, access token encrypted, a job enqueued to remove the ' +
+      'replaced Item at Plaid, a hash-chained audit event under the per-workspace chain lock. The ' +
+      "server's in-process workers run those removal jobs (`/item/remove`) during the measurement, so " +
+      'their cost is in the figures. Every request sends a fresh public token from a pool created just ' +
+      'before the measurement.',
     async prepare({ server, sandbox, cookieFor, exchangeTokens, progress }) {
       const cookie = await cookieFor(LINKER)
       await dropSandboxWebhooks(sandbox.url, exchangeTokens)
