@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, isNotNull, notInArray, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { type ItemStatus, type PlaidEnvironment, plaidAccounts, plaidItems } from '../../../db/schema.ts'
+import type { AccountSummary } from './gateway.ts'
 
 /**
  * The Item reads and writes that Plaid's notifications (webhooks and reconciliation) cause. Only
@@ -88,6 +89,19 @@ export type AccountSnapshot = {
   type: string
   subtype: string | null
   verificationStatus: string | null
+}
+
+/** An account as Plaid reports it, in the shape of our `plaid_accounts` row. */
+export function toAccountSnapshot(account: AccountSummary): AccountSnapshot {
+  return {
+    plaidAccountId: account.accountId,
+    name: account.name,
+    officialName: account.officialName,
+    mask: account.mask,
+    type: account.type,
+    subtype: account.subtype,
+    verificationStatus: account.verificationStatus,
+  }
 }
 
 /**

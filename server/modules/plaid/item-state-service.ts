@@ -4,7 +4,12 @@ import type { Keyring } from '../../security/keyring.ts'
 import * as repository from './item-state-repository.ts'
 import { ACCESS_TOKEN_PURPOSE } from './service.ts'
 
-export type { AccountSnapshot, ItemChanges, TrackedItem } from './item-state-repository.ts'
+export {
+  type AccountSnapshot,
+  type ItemChanges,
+  type TrackedItem,
+  toAccountSnapshot,
+} from './item-state-repository.ts'
 
 export type ItemStateService = ReturnType<typeof createItemStateService>
 

@@ -10,6 +10,7 @@ import type { RequestOrigin, SessionContext } from '../auth/service.ts'
 import type { WorkspaceSettingsService } from '../workspace/service.ts'
 import type { PlaidConnectionResolver } from './connections.ts'
 import { appErrorFromPlaid, type PlaidConnection, type PlaidGateway, PlaidRequestError } from './gateway.ts'
+import { toAccountSnapshot } from './item-state-repository.ts'
 import * as repository from './repository.ts'
 
 export const ACCESS_TOKEN_PURPOSE = 'plaid_items.access_token'
@@ -288,19 +289,7 @@ export function createBankLinkingService(deps: {
           accessTokenKeyId: encrypted.keyId,
         })
       }
-      await repository.replaceAccounts(
-        tx,
-        rowId,
-        accounts.map((account) => ({
-          plaidAccountId: account.accountId,
-          name: account.name,
-          officialName: account.officialName,
-          mask: account.mask,
-          type: account.type,
-          subtype: account.subtype,
-          verificationStatus: account.verificationStatus,
-        })),
-      )
+      await repository.replaceAccounts(tx, rowId, accounts.map(toAccountSnapshot))
       await audit.record(
         auditEvent(session, origin, isSameItem ? 'plaid.item_relinked' : 'plaid.item_linked', {
           item_id: exchanged.itemId,

@@ -4,11 +4,12 @@ import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
-import type {
-  AccountSnapshot,
-  ItemChanges,
-  ItemStateService,
-  TrackedItem,
+import {
+  type AccountSnapshot,
+  type ItemChanges,
+  type ItemStateService,
+  type TrackedItem,
+  toAccountSnapshot,
 } from '../plaid/item-state-service.ts'
 import * as repository from './repository.ts'
 
@@ -115,15 +116,7 @@ export function createWebhookProcessor(deps: {
       const token = items.accessTokenOf(item)
       return askPlaid(async () => ({
         kind: 'accounts',
-        accounts: (await gateway.getAccounts(connection, token)).map((account) => ({
-          plaidAccountId: account.accountId,
-          name: account.name,
-          officialName: account.officialName,
-          mask: account.mask,
-          type: account.type,
-          subtype: account.subtype,
-          verificationStatus: account.verificationStatus,
-        })),
+        accounts: (await gateway.getAccounts(connection, token)).map(toAccountSnapshot),
       }))
     }
     return { kind: 'none' }
