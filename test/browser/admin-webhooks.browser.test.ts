@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { emulatorClient } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -57,17 +57,7 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  context = await browser.newContext({ serviceWorkers: 'block' })
-  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => route.abort('blockedbyclient'))
-  page = await context.newPage()
-  browserProblems = []
-  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
-  page.on('console', (message) => {
-    // Expected 403 fetches log "Failed to load resource"; anything else (CSP, React) is a problem.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      browserProblems.push(`console error: ${message.text()}`)
-    }
-  })
+  ;({ context, page, problems: browserProblems } = await newOfflineContext(browser))
 })
 
 afterEach(async () => {

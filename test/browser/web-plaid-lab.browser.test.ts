@@ -14,7 +14,7 @@ import {
   submitCredentials,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -56,24 +56,18 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  context = await browser.newContext({ serviceWorkers: 'block' })
   plaidRequests = []
-  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => {
-    plaidRequests.push(route.request().url())
-    return route.abort('blockedbyclient')
-  })
-  page = await context.newPage()
-  browserProblems = []
+  ;({
+    context,
+    page,
+    problems: browserProblems,
+  } = await newOfflineContext(browser, {
+    onPlaidRequest: (url) => plaidRequests.push(url),
+  }))
   eventReports = []
   page.on('response', (response) => {
     if (!response.url().endsWith('/api/plaid/link-events')) return
     eventReports.push({ status: response.status(), body: response.request().postData() ?? '' })
-  })
-  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      browserProblems.push(`console error: ${message.text()}`)
-    }
   })
 })
 

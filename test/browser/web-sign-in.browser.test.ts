@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -37,18 +37,7 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  context = await browser.newContext({ serviceWorkers: 'block' })
-  // Nothing leaves the machine: Plaid's CDN and APIs are unreachable by construction.
-  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => route.abort('blockedbyclient'))
-  page = await context.newPage()
-  browserProblems = []
-  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
-  page.on('console', (message) => {
-    // A CSP violation means a script or stylesheet lost its nonce; expected 401/403 fetches are not problems.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      browserProblems.push(`console error: ${message.text()}`)
-    }
-  })
+  ;({ context, page, problems: browserProblems } = await newOfflineContext(browser))
 })
 
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 
@@ -24,4 +24,32 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   })
+}
+
+export type OfflineContext = { context: BrowserContext; page: Page; problems: string[] }
+
+/**
+ * A fresh browser profile with one page. Every *.plaid.com request is refused (no test reaches the
+ * internet), and page errors and console errors are collected in `problems`: a CSP violation (a
+ * script or stylesheet that lost its nonce) or a React error shows up there. "Failed to load
+ * resource" lines are left out, since tests provoke 401/403 answers on purpose.
+ */
+export async function newOfflineContext(
+  browser: Browser,
+  options: { onPlaidRequest?(url: string): void } = {},
+): Promise<OfflineContext> {
+  const context = await browser.newContext({ serviceWorkers: 'block' })
+  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => {
+    options.onPlaidRequest?.(route.request().url())
+    return route.abort('blockedbyclient')
+  })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${message.text()}`)
+    }
+  })
+  return { context, page, problems }
 }
