@@ -26,6 +26,10 @@ export type SignerStatus = (typeof SIGNER_STATUSES)[number]
 export const OWNERSHIP_VERDICTS = ['verified', 'needs_review', 'mismatch'] as const
 export type OwnershipVerdict = (typeof OWNERSHIP_VERDICTS)[number]
 
+/** A manager's decision on a needs-review or mismatch verdict: accept the account, or ask for another. */
+export const OWNERSHIP_REVIEW_DECISIONS = ['accept', 'reject'] as const
+export type OwnershipReviewDecision = (typeof OWNERSHIP_REVIEW_DECISIONS)[number]
+
 export const DOCUMENT_KINDS = ['markdown', 'pdf'] as const
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
 
@@ -136,7 +140,9 @@ export const signerDocumentViews = pgTable(
 
 /**
  * The signer's payout account and the ownership check against it. Display data only (institution,
- * name, mask); the Item's live status is read from plaid_items.
+ * name, mask); the Item's live status is read from plaid_items. A manager's review of a needs-review
+ * or mismatch verdict sits next to the scores it judged (which stay as they were); a new account
+ * chosen by the signer is a new verification, so it clears the review.
  */
 export const signerBankVerifications = pgTable(
   'signer_bank_verifications',
@@ -154,11 +160,20 @@ export const signerBankVerifications = pgTable(
     nameScore: integer('name_score'),
     emailScore: integer('email_score'),
     verifiedAt: timestamp('verified_at', { withTimezone: true }).notNull(),
+    reviewDecision: text('review_decision').$type<OwnershipReviewDecision>(),
+    reviewNote: text('review_note'),
+    reviewedBy: uuid('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
   },
   (table) => [
     check(
       'signer_bank_verifications_verdict_check',
       sql`${table.verdict} in ('verified', 'needs_review', 'mismatch')`,
+    ),
+    // A review is whole (decision, note, time) or absent; the reviewer may later be deleted.
+    check(
+      'signer_bank_verifications_review_check',
+      sql`(${table.reviewDecision} is null and ${table.reviewNote} is null and ${table.reviewedAt} is null and ${table.reviewedBy} is null) or (${table.reviewDecision} in ('accept', 'reject') and ${table.reviewNote} is not null and ${table.reviewedAt} is not null)`,
     ),
     index('signer_bank_verifications_item_idx').on(table.plaidItemId),
   ],

@@ -1,8 +1,10 @@
 import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
 import type { Queryable } from '../../../db/client.ts'
 import {
   type DocumentKind,
   type ItemStatus,
+  type OwnershipReviewDecision,
   type OwnershipVerdict,
   type PackageStatus,
   plaidItems,
@@ -32,8 +34,17 @@ export type DocumentSummary = {
 
 export type DocumentContent = DocumentSummary & { markdown: string | null; pdf: Uint8Array | null }
 
+export type OwnershipReview = {
+  decision: OwnershipReviewDecision
+  note: string
+  reviewedAt: Date
+  /** Null once the reviewing user was deleted (the audit trail still names them by id). */
+  reviewer: { id: string; name: string; email: string } | null
+}
+
 export type BankVerification = {
   plaidItemId: string
+  plaidAccountId: string
   itemStatus: ItemStatus | null
   institutionName: string | null
   accountName: string
@@ -42,6 +53,8 @@ export type BankVerification = {
   nameScore: number | null
   emailScore: number | null
   verifiedAt: Date
+  /** A manager's decision on a needs-review or mismatch verdict; null until there is one. */
+  review: OwnershipReview | null
 }
 
 export type SignerRow = {
@@ -219,6 +232,7 @@ export async function listSigners(db: Queryable, packageId: string, now: Date): 
     .from(signers)
     .leftJoin(signerBankVerifications, eq(signerBankVerifications.signerId, signers.id))
     .leftJoin(plaidItems, eq(plaidItems.id, signerBankVerifications.itemId))
+    .leftJoin(reviewers, eq(reviewers.id, signerBankVerifications.reviewedBy))
     .where(eq(signers.packageId, packageId))
     .orderBy(asc(signers.position))
   return rows.map(withBank)
@@ -340,8 +354,11 @@ export async function insertDocumentView(
 
 // ---------------------------------------------------------------- bank verification
 
+const reviewers = alias(users, 'reviewers')
+
 const bankColumns = {
   bankPlaidItemId: signerBankVerifications.plaidItemId,
+  bankPlaidAccountId: signerBankVerifications.plaidAccountId,
   bankItemRowId: signerBankVerifications.itemId,
   bankItemStatus: plaidItems.status,
   bankInstitutionName: signerBankVerifications.institutionName,
@@ -351,10 +368,17 @@ const bankColumns = {
   bankNameScore: signerBankVerifications.nameScore,
   bankEmailScore: signerBankVerifications.emailScore,
   bankVerifiedAt: signerBankVerifications.verifiedAt,
+  bankReviewDecision: signerBankVerifications.reviewDecision,
+  bankReviewNote: signerBankVerifications.reviewNote,
+  bankReviewedAt: signerBankVerifications.reviewedAt,
+  bankReviewerId: reviewers.id,
+  bankReviewerName: reviewers.name,
+  bankReviewerEmail: reviewers.email,
 }
 
 type WithBankColumns = {
   bankPlaidItemId: string | null
+  bankPlaidAccountId: string | null
   bankItemRowId: string | null
   bankItemStatus: ItemStatus | null
   bankInstitutionName: string | null
@@ -364,6 +388,12 @@ type WithBankColumns = {
   bankNameScore: number | null
   bankEmailScore: number | null
   bankVerifiedAt: Date | null
+  bankReviewDecision: OwnershipReviewDecision | null
+  bankReviewNote: string | null
+  bankReviewedAt: Date | null
+  bankReviewerId: string | null
+  bankReviewerName: string | null
+  bankReviewerEmail: string | null
 }
 
 function withBank<T extends WithBankColumns>(
@@ -371,6 +401,7 @@ function withBank<T extends WithBankColumns>(
 ): Omit<T, keyof WithBankColumns> & { bank: BankVerification | null } {
   const {
     bankPlaidItemId,
+    bankPlaidAccountId,
     bankItemRowId: _itemRowId,
     bankItemStatus,
     bankInstitutionName,
@@ -380,12 +411,31 @@ function withBank<T extends WithBankColumns>(
     bankNameScore,
     bankEmailScore,
     bankVerifiedAt,
+    bankReviewDecision,
+    bankReviewNote,
+    bankReviewedAt,
+    bankReviewerId,
+    bankReviewerName,
+    bankReviewerEmail,
     ...rest
   } = row
+  const review: OwnershipReview | null =
+    bankReviewDecision && bankReviewNote !== null && bankReviewedAt
+      ? {
+          decision: bankReviewDecision,
+          note: bankReviewNote,
+          reviewedAt: bankReviewedAt,
+          reviewer:
+            bankReviewerId && bankReviewerName !== null && bankReviewerEmail !== null
+              ? { id: bankReviewerId, name: bankReviewerName, email: bankReviewerEmail }
+              : null,
+        }
+      : null
   const bank =
-    bankPlaidItemId && bankAccountName !== null && bankVerdict && bankVerifiedAt
+    bankPlaidItemId && bankPlaidAccountId && bankAccountName !== null && bankVerdict && bankVerifiedAt
       ? {
           plaidItemId: bankPlaidItemId,
+          plaidAccountId: bankPlaidAccountId,
           // The Item row is gone (deleted with its user): as unusable as a removed one.
           itemStatus: bankItemStatus ?? 'removed',
           institutionName: bankInstitutionName,
@@ -395,20 +445,57 @@ function withBank<T extends WithBankColumns>(
           nameScore: bankNameScore,
           emailScore: bankEmailScore,
           verifiedAt: bankVerifiedAt,
+          review,
         }
       : null
   return { ...rest, bank }
 }
 
+/** Stores the signer's (new) payout account and its scores; a new verification has no review yet. */
 export async function saveBankVerification(
   tx: Queryable,
-  verification: typeof signerBankVerifications.$inferInsert,
+  verification: Omit<
+    typeof signerBankVerifications.$inferInsert,
+    'reviewDecision' | 'reviewNote' | 'reviewedBy' | 'reviewedAt'
+  >,
 ): Promise<void> {
   const { signerId: _signerId, ...changes } = verification
   await tx
     .insert(signerBankVerifications)
     .values(verification)
-    .onConflictDoUpdate({ target: signerBankVerifications.signerId, set: changes })
+    .onConflictDoUpdate({
+      target: signerBankVerifications.signerId,
+      set: { ...changes, reviewDecision: null, reviewNote: null, reviewedBy: null, reviewedAt: null },
+    })
+}
+
+/**
+ * Locks the signer's verification row (if any) until the transaction ends, so a review and a new
+ * account chosen by the signer at the same moment happen one after the other: the review either sees
+ * the new account, or the new account replaces the reviewed one (and clears the review) after it.
+ */
+export async function lockBankVerification(tx: Queryable, signerId: string): Promise<void> {
+  await tx
+    .select({ signerId: signerBankVerifications.signerId })
+    .from(signerBankVerifications)
+    .where(eq(signerBankVerifications.signerId, signerId))
+    .for('update')
+}
+
+export async function saveOwnershipReview(
+  tx: Queryable,
+  signerId: string,
+  review: { decision: OwnershipReviewDecision; note: string; reviewedBy: string; reviewedAt: Date },
+): Promise<void> {
+  await tx
+    .update(signerBankVerifications)
+    .set({
+      reviewDecision: review.decision,
+      reviewNote: review.note,
+      reviewedBy: review.reviewedBy,
+      reviewedAt: review.reviewedAt,
+    })
+    .where(eq(signerBankVerifications.signerId, signerId))
 }
 
 /** Signers of active packages whose payout account is on this Plaid Item: webhooks append to their chains. */

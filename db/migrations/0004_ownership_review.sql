@@ -1,0 +1,6 @@
+ALTER TABLE "signer_bank_verifications" ADD COLUMN "review_decision" text;--> statement-breakpoint
+ALTER TABLE "signer_bank_verifications" ADD COLUMN "review_note" text;--> statement-breakpoint
+ALTER TABLE "signer_bank_verifications" ADD COLUMN "reviewed_by" uuid;--> statement-breakpoint
+ALTER TABLE "signer_bank_verifications" ADD COLUMN "reviewed_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "signer_bank_verifications" ADD CONSTRAINT "signer_bank_verifications_reviewed_by_users_id_fk" FOREIGN KEY ("reviewed_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "signer_bank_verifications" ADD CONSTRAINT "signer_bank_verifications_review_check" CHECK (("signer_bank_verifications"."review_decision" is null and "signer_bank_verifications"."review_note" is null and "signer_bank_verifications"."reviewed_at" is null and "signer_bank_verifications"."reviewed_by" is null) or ("signer_bank_verifications"."review_decision" in ('accept', 'reject') and "signer_bank_verifications"."review_note" is not null and "signer_bank_verifications"."reviewed_at" is not null));
