@@ -170,8 +170,14 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'signer',
     },
     'GET /api/signer/signing/documents/:documentId': {
-      summary: "One document of the signer's package (recorded as viewed)",
+      summary: "One document of the signer's package: Markdown text, or its PDF's URL (recorded as viewed)",
       access: 'signer',
+    },
+    'GET /api/signer/signing/documents/:documentId/pdf': {
+      summary: "A PDF document of the signer's package as application/pdf, shown inline (recorded as viewed)",
+      access: 'signer',
+      description:
+        'Content-Disposition inline, nosniff, private no-store, and a policy with no scripts that only our own pages may frame. 404 for a Markdown document.',
     },
     'POST /api/signer/signing/bank/link-started': {
       summary: 'Record that the signer opened Plaid Link',

@@ -3,6 +3,7 @@ import { requireRole, requireSession, SESSION_COOKIE, sessionOf } from '../auth/
 import { originOf } from '../plaid/routes.ts'
 import type { createAuditTrailService } from './audit-trail.ts'
 import type { SigningManagerService } from './manager-service.ts'
+import { sendInlinePdf, signerPdfPath } from './pdf-response.ts'
 import {
   AddDocumentBodySchema,
   AddSignerBodySchema,
@@ -182,8 +183,23 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
         kind: document.kind,
         sha256: document.sha256,
         markdown: document.markdown,
-        pdf_base64: document.pdf ? Buffer.from(document.pdf).toString('base64') : null,
+        // The bytes are served by the route below, shown in a frame: no base64 in JSON.
+        pdf_url: document.pdf ? signerPdfPath(document.id) : null,
       }
+    },
+  )
+
+  app.get(
+    '/api/signer/signing/documents/:documentId/pdf',
+    { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
+    async (request, reply) => {
+      const document = await signerFlow.document(
+        sessionOf(request),
+        request.params.documentId,
+        originOf(request),
+        { requirePdf: true },
+      )
+      return sendInlinePdf(reply, document)
     },
   )
 

@@ -129,11 +129,20 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       })
     },
 
-    /** A document's content for the signer; the first view of each document is audited. */
-    async document(session: SessionContext, documentId: string, origin: RequestOrigin) {
+    /**
+     * A document's content for the signer; the first view of each document is audited, whichever
+     * route (JSON or PDF bytes) delivers it first. `requirePdf` refuses a text document, unrecorded.
+     */
+    async document(
+      session: SessionContext,
+      documentId: string,
+      origin: RequestOrigin,
+      options: { requirePdf?: boolean } = {},
+    ) {
       const loaded = await load(session)
       const document = await repository.findDocument(db, loaded.pkg.id, documentId)
       if (!document) throw new AppError('NOT_FOUND', 'No such document in your package.')
+      if (options.requirePdf && !document.pdf) throw new AppError('NOT_FOUND', 'This document is not a PDF.')
       if (loaded.pkg.status === 'active' && loaded.signer.status !== 'signed') {
         await db.transaction(async (tx) => {
           const isFirstView = await repository.insertDocumentView(tx, {
