@@ -1,4 +1,10 @@
-import type { ItemStatus, OwnershipVerdict, PackageStatus, SignerStatus } from '../../../db/schema.ts'
+import type {
+  ItemStatus,
+  OwnershipReviewDecision,
+  OwnershipVerdict,
+  PackageStatus,
+  SignerStatus,
+} from '../../../db/schema.ts'
 
 /**
  * The signing rules as pure functions: which package transitions exist, which step a signer is on,
@@ -10,7 +16,7 @@ export type OwnershipPolicy = {
   verifiedNameScore: number
   /** Name score at or above this (and below verified): needs review; below: mismatch. */
   reviewNameScore: number
-  /** When true, a mismatch blocks signing; otherwise the manager only sees it. */
+  /** When true, a mismatch blocks signing (unless a manager accepts the account); otherwise the manager only sees it. */
   isMatchRequired: boolean
 }
 
@@ -56,8 +62,12 @@ export type StepInput = {
   documentCount: number
   viewedDocumentCount: number
   isBankRequired: boolean
-  /** Null when the signer has not chosen a payout account yet. */
-  bank: null | { itemStatus: ItemStatus | null; verdict: OwnershipVerdict }
+  /** Null when the signer has not chosen a payout account yet. `review`: a manager's decision, if any. */
+  bank: null | {
+    itemStatus: ItemStatus | null
+    verdict: OwnershipVerdict
+    review: OwnershipReviewDecision | null
+  }
   isMatchRequired: boolean
 }
 
@@ -70,9 +80,21 @@ export function currentStep(input: StepInput): SignerStep {
   return 'sign'
 }
 
-function isBankStepComplete(input: StepInput): boolean {
+/**
+ * The payout account counts when its connection is usable and its ownership is acceptable: a manager
+ * who rejected it sends the signer to link another one whatever the policy; a manager who accepted it
+ * overrides "require match"; without a review, a mismatch blocks only when the workspace requires a match.
+ */
+export function isBankStepComplete(input: Pick<StepInput, 'bank' | 'isMatchRequired'>): boolean {
   if (!input.bank || !isItemUsable(input.bank.itemStatus)) return false
+  if (input.bank.review === 'reject') return false
+  if (input.bank.review === 'accept') return true
   return !(input.isMatchRequired && input.bank.verdict === 'mismatch')
+}
+
+/** Only a verdict short of "verified" is a manager's to review, once per verification. */
+export function isOwnershipReviewable(verdict: OwnershipVerdict): boolean {
+  return verdict === 'needs_review' || verdict === 'mismatch'
 }
 
 /** Typed signatures are compared without regard to case, accents' composition or extra spaces. */

@@ -34,7 +34,13 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       documentCount: documents.length,
       viewedDocumentCount: documents.filter((document) => viewed.has(document.id)).length,
       isBankRequired: signer.isBankRequired,
-      bank: signer.bank ? { itemStatus: signer.bank.itemStatus, verdict: signer.bank.verdict } : null,
+      bank: signer.bank
+        ? {
+            itemStatus: signer.bank.itemStatus,
+            verdict: signer.bank.verdict,
+            review: signer.bank.review?.decision ?? null,
+          }
+        : null,
       isMatchRequired: policy.isMatchRequired,
     })
     return { signer, pkg, documents, viewed, policy, step }
@@ -176,7 +182,9 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
 
     /**
      * The signer chose the payout account on their (just linked) Item: record the link, run the
-     * ownership match with their legal name and e-mail, and store the verdict.
+     * ownership match with their legal name and e-mail, and store the verdict. This is a new
+     * verification: a manager's review of the previous account no longer applies, and the account a
+     * manager rejected cannot simply be chosen again.
      */
     async choosePayoutAccount(
       session: SessionContext,
@@ -185,6 +193,13 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
     ): Promise<SignerFlowView> {
       const loaded = await load(session)
       requireStep(loaded, 'bank', 'sign')
+      const previous = loaded.signer.bank
+      if (previous?.review?.decision === 'reject' && previous.plaidAccountId === input.account_id) {
+        throw new AppError(
+          'CONFLICT',
+          'The sender could not accept this account as yours. Link a different account in your own name.',
+        )
+      }
       const check = await deps.bankLinking.checkAccountOwnership(session, {
         accountId: input.account_id,
         legalName: loaded.signer.legalName,
@@ -275,6 +290,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
                     item_id: loaded.signer.bank.plaidItemId,
                     account_mask: loaded.signer.bank.accountMask,
                     verdict: loaded.signer.bank.verdict,
+                    review_decision: loaded.signer.bank.review?.decision ?? null,
                   }
                 : null,
           }),
