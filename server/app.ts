@@ -29,6 +29,7 @@ import { createBankLinkingService } from './modules/plaid/service.ts'
 import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
+import { SIGNER_DOCUMENTS_PATH } from './modules/signing/pdf-response.ts'
 import { signingRoutes } from './modules/signing/routes.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
@@ -244,6 +245,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       : config.plaid.emulatorUrl
   await registerWebApp(app, {
     distDir: deps.webDistDir ?? WEB_DIST_DIR,
+    // The signer page shows PDF documents in a frame; nothing else of ours is framed.
+    framePaths: [SIGNER_DOCUMENTS_PATH],
     async resolvePlaidSources(request) {
       const session = await app.loadOptionalSession(request)
       const environment = session

@@ -45,8 +45,16 @@ export function plaidBrowserSources(
   }
 }
 
-/** The policy of every HTML page: nonce-only scripts, no inline script anywhere. */
-export function buildContentSecurityPolicy(nonce: string, plaid: PlaidBrowserSources | null): string {
+/**
+ * The policy of every HTML page: nonce-only scripts, no inline script anywhere. `frameSources`: our
+ * own URLs a page may show in a frame (the prefix of the signer's PDF documents), besides Plaid Link.
+ */
+export function buildContentSecurityPolicy(
+  nonce: string,
+  plaid: PlaidBrowserSources | null,
+  frameSources: string[] = [],
+): string {
+  const frames = [...frameSources, ...(plaid?.frameSources ?? [])]
   const directives: Record<string, string[]> = {
     'default-src': ["'self'", ...(plaid?.defaultSources ?? [])],
     'script-src': [`'nonce-${nonce}'`, ...(plaid?.scriptSources ?? [])],
@@ -56,7 +64,7 @@ export function buildContentSecurityPolicy(nonce: string, plaid: PlaidBrowserSou
     'img-src': ["'self'", 'data:'],
     'font-src': ["'self'"],
     'connect-src': ["'self'", ...(plaid?.connectSources ?? [])],
-    'frame-src': plaid?.frameSources.length ? unique(plaid.frameSources) : ["'none'"],
+    'frame-src': frames.length ? frames : ["'none'"],
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
     'form-action': ["'self'"],

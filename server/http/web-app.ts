@@ -12,6 +12,8 @@ export type WebAppOptions = {
   distDir: string
   /** How this request's page loads Plaid Link (depends on the signed-in user's workspace). */
   resolvePlaidSources(request: FastifyRequest): Promise<PlaidBrowserSources | null>
+  /** Paths on the page's own origin that pages may frame (the signer's PDF documents), as prefixes. */
+  framePaths?: string[]
 }
 
 /**
@@ -48,11 +50,17 @@ export async function registerWebApp(app: FastifyInstance, options: WebAppOption
     if (!html) {
       throw new AppError('NOT_READY', 'The web app is not built yet. Run `npm run build:web`.')
     }
-    return sendPage(reply, html, await options.resolvePlaidSources(request))
+    const frameSources = ownFrameSources(request, options.framePaths ?? [])
+    return sendPage(reply, html, await options.resolvePlaidSources(request), frameSources)
   })
 }
 
-function sendPage(reply: FastifyReply, template: string, plaid: PlaidBrowserSources | null): FastifyReply {
+function sendPage(
+  reply: FastifyReply,
+  template: string,
+  plaid: PlaidBrowserSources | null,
+  frameSources: string[],
+): FastifyReply {
   const nonce = reply.cspNonce.script
   let html = template.replaceAll(NONCE_PLACEHOLDER, nonce)
   if (plaid?.emulatorScriptUrl) {
@@ -62,10 +70,22 @@ function sendPage(reply: FastifyReply, template: string, plaid: PlaidBrowserSour
     html = html.replace('</title>', `</title>\n    ${tag}`)
   }
   return reply
-    .header('content-security-policy', buildContentSecurityPolicy(nonce, plaid))
+    .header('content-security-policy', buildContentSecurityPolicy(nonce, plaid, frameSources))
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(html)
+}
+
+/**
+ * The frame paths as sources on the origin this page is served from (the origin check accepts the
+ * request's own origin as well as PUBLIC_URL, so the page's origin is not always PUBLIC_URL's). A
+ * Host that is not a plain name[:port] (a forged header, or an IPv6 literal, which a CSP source cannot
+ * spell) gets `'self'` instead of being copied into the policy.
+ */
+function ownFrameSources(request: FastifyRequest, paths: string[]): string[] {
+  if (paths.length === 0) return []
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i.test(request.host)) return ["'self'"]
+  return paths.map((framePath) => `${request.protocol}://${request.host}${framePath}`)
 }
 
 function escapeAttribute(value: string): string {

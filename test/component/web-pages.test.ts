@@ -44,6 +44,25 @@ describe('HTML pages, security headers and health', () => {
     expect(response.headers['strict-transport-security']).toBeDefined()
   })
 
+  it("lets pages frame the signer's PDF documents, by path on the page's own origin", async () => {
+    const frameSources = async (host: string) => {
+      const response = await t.app.inject({ method: 'GET', url: '/signing/sign', headers: { host } })
+      const csp = String(response.headers['content-security-policy'])
+      return (csp.split('; ').find((directive) => directive.startsWith('frame-src ')) ?? '').split(' ')
+    }
+    // Whichever origin the browser uses (PUBLIC_URL or, as the origin check allows, its own).
+    expect(await frameSources('127.0.0.1:3000')).toContain(
+      'http://127.0.0.1:3000/api/signer/signing/documents/',
+    )
+    expect(await frameSources('localhost:3000')).toContain(
+      'http://localhost:3000/api/signer/signing/documents/',
+    )
+    // A Host that a CSP source cannot spell is not copied into the policy.
+    const odd = await frameSources('[::1]:3000')
+    expect(odd).toContain("'self'")
+    expect(odd.join(' ')).not.toContain('[::1]')
+  })
+
   it('injects the emulator Link script before the bundle for a signed-in emulator workspace', async () => {
     const cookie = await t.signIn(DEMO.signer)
     const response = await t.app.inject({ method: 'GET', url: '/signing/plaid-lab', headers: { cookie } })

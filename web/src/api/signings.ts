@@ -166,7 +166,8 @@ export type SignerDocumentContent = {
   kind: 'markdown' | 'pdf'
   sha256: string
   markdown: string | null
-  pdf_base64: string | null
+  /** Where the PDF's bytes are served inline (a same-origin frame may show them); null for Markdown. */
+  pdf_url: string | null
 }
 
 export const signerApi = {

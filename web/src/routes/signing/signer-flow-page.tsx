@@ -129,16 +129,16 @@ function ReviewStep({ flow, onReviewed }: { flow: SignerFlow; onReviewed(): void
           <MarkdownView source={content.markdown} />
         </article>
       )}
-      {content?.pdf_base64 && (
-        <p>
-          <a
-            className="button button--secondary"
-            download={`${content.title}.pdf`}
-            href={`data:application/pdf;base64,${content.pdf_base64}`}
-          >
-            Download the PDF to read it
-          </a>
-        </p>
+      {content?.pdf_url && (
+        <>
+          {/* The server answers it inline under a policy with no scripts; only our pages may frame it. */}
+          <iframe className="document-pdf" title={`${content.title} (PDF)`} src={content.pdf_url} />
+          <p>
+            <a className="button button--secondary" download={`${content.title}.pdf`} href={content.pdf_url}>
+              Download PDF
+            </a>
+          </p>
+        </>
       )}
       <p className="muted">
         SHA-256 <code>{next.sha256}</code>
