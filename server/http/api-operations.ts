@@ -144,6 +144,13 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       summary: 'Issue a new link for a signer (the previous one stops working)',
       access: 'manager',
     },
+    'POST /api/signings/:id/signers/:signerId/ownership-review': {
+      summary:
+        "Accept or reject a signer's payout account whose ownership verdict needs review or is a mismatch",
+      access: 'manager',
+      description:
+        'Once per verification, while the package is active and the signer has not signed. Accepting completes the bank step even when the workspace requires a match; rejecting asks the signer to link another account.',
+    },
     'POST /api/signings/:id/cancel': {
       summary: 'Cancel a package with a reason; its links stop working',
       access: 'manager',

@@ -506,6 +506,309 @@ describe('signing packages', () => {
     })
   })
 
+  describe('ownership review', () => {
+    type Review = { decision: 'accept' | 'reject'; note: string; verified_at?: string }
+    const reviewUrl = (id: string, signerId: string) =>
+      `/api/signings/${id}/signers/${signerId}/ownership-review`
+    const review = (
+      id: string,
+      signerId: string,
+      body: Review | Record<string, unknown>,
+      cookie = managerCookie,
+    ) => call('POST', reviewUrl(id, signerId), cookie, body)
+
+    /** An active package whose signers have opened their links, reviewed the documents and, unless told, linked a bank. */
+    async function linkedPackage(signers: Array<{ legal_name: string; email: string; link?: boolean }>) {
+      const id = await draft(signers.map(({ legal_name, email }) => ({ legal_name, email })))
+      const { invitations } = await activate(id)
+      const linked = []
+      for (const [index, signer] of signers.entries()) {
+        const invitation = invitations.find((entry) => entry.email === signer.email)
+        if (!invitation) throw new Error(`no invitation for ${signer.email}`)
+        const cookie = await openAs(invitation.url)
+        await reviewAll(cookie)
+        const flow = signer.link === false ? null : await verifyBank(cookie)
+        linked[index] = { signerId: invitation.signer_id, cookie, flow }
+      }
+      return { id, signers: linked as Array<{ signerId: string; cookie: string; flow: Body }> }
+    }
+
+    async function withMatchRequired(run: () => Promise<void>) {
+      await ok('PUT', '/api/signing-settings', adminCookie, {
+        verified_name_score: 85,
+        review_name_score: 70,
+        match_required: true,
+      })
+      try {
+        await run()
+      } finally {
+        await ok('PUT', '/api/signing-settings', adminCookie, {
+          verified_name_score: 85,
+          review_name_score: 70,
+          match_required: false,
+        })
+      }
+    }
+
+    it('is for managers and admins of the package workspace only, with a strictly validated body', async () => {
+      const { id, signers } = await linkedPackage([
+        { legal_name: 'Zoe Charleson', email: 'zoe.access@example.test' },
+      ])
+      const zoe = signers[0] as { signerId: string; cookie: string; flow: Body }
+      expect(zoe.flow.bank.verdict).toBe('needs_review')
+      const body: Review = { decision: 'accept', note: 'Known to us' }
+
+      expect((await call('POST', reviewUrl(id, zoe.signerId), null, body)).statusCode).toBe(401)
+      for (const cookie of [demoSignerCookie, zoe.cookie]) {
+        const refused = await review(id, zoe.signerId, body, cookie)
+        expect(refused.statusCode).toBe(403)
+        expect(refused.json().error.code).toBe('FORBIDDEN')
+      }
+
+      const workspace = await insertWorkspace(t.database.db, 'Review Elsewhere')
+      const { rows } = await t.database.executeSql('select password_hash from users where email = $1', [
+        DEMO.manager,
+      ])
+      const other = await insertUser(t.database.db, {
+        email: 'review-other-manager@example.test',
+        name: 'Rita Elsewhere',
+        passwordHash: (rows[0] as { password_hash: string }).password_hash,
+      })
+      await insertMembership(t.database.db, { userId: other.id, workspaceId: workspace.id, role: 'manager' })
+      const elsewhere = await review(
+        id,
+        zoe.signerId,
+        body,
+        await t.signIn('review-other-manager@example.test'),
+      )
+      expect(elsewhere.statusCode).toBe(404)
+      expect(elsewhere.json().error.code).toBe('NOT_FOUND')
+
+      const unknownSigner = await review(id, '00000000-0000-4000-8000-000000000000', body)
+      expect(unknownSigner.statusCode).toBe(404)
+      expect(unknownSigner.json().error.message).toContain('No such signer')
+
+      for (const invalid of [
+        { decision: 'accept' },
+        { decision: 'accept', note: '' },
+        { decision: 'reject', note: '   \n ' },
+        { decision: 'accept', note: 'x'.repeat(501) },
+        { decision: 'approve', note: 'Known to us' },
+        { decision: 'accept', note: 'Known to us', extra: true },
+        { decision: 'accept', note: 'Known to us', verified_at: 'yesterday' },
+        { decision: 'accept', note: 42 },
+      ]) {
+        const response = await review(id, zoe.signerId, invalid)
+        expect(response.statusCode, JSON.stringify(invalid)).toBe(400)
+        expect(response.json().error.code).toBe('VALIDATION_FAILED')
+      }
+      const unchanged = await ok('GET', `/api/signings/${id}`, managerCookie)
+      expect(unchanged.signers[0].bank.review).toBeNull()
+      expect(await auditActions(id)).not.toContain('bank.ownership_reviewed')
+
+      // An administrator of the workspace may review too.
+      const accepted = await review(
+        id,
+        zoe.signerId,
+        { decision: 'accept', note: 'x'.repeat(500) },
+        adminCookie,
+      )
+      expect(accepted.statusCode).toBe(200)
+      expect(accepted.json().signers[0].bank.review).toMatchObject({
+        decision: 'accept',
+        reviewer: { name: 'Avery Admin', email: DEMO.admin },
+      })
+    })
+
+    it('answers 409 outside an active package, without a reviewable verdict, once signed, twice, or for a newer account', async () => {
+      const body: Review = { decision: 'accept', note: 'Checked with the buyer' }
+      const expectConflict = async (response: Awaited<ReturnType<typeof call>>, message: string | RegExp) => {
+        expect(response.statusCode, response.body).toBe(409)
+        expect(response.json().error.code).toBe('CONFLICT')
+        expect(response.json().error.message).toMatch(message)
+      }
+
+      const draftId = await draft([{ legal_name: 'Zoe Charleson', email: 'zoe.draft@example.test' }])
+      const draftView = await ok('GET', `/api/signings/${draftId}`, managerCookie)
+      await expectConflict(await review(draftId, draftView.signers[0].id, body), 'This package is draft')
+
+      const { id, signers } = await linkedPackage([
+        { legal_name: OWNER, email: 'alberta.conflict@example.test' },
+        { legal_name: 'Zoe Charleson', email: 'zoe.conflict@example.test' },
+        { legal_name: 'Sam Signer', email: 'sam.conflict@example.test' },
+        { legal_name: 'Nina Nolink', email: 'nina.conflict@example.test', link: false },
+      ])
+      const [alberta, zoe, sam, nina] = signers as Array<{ signerId: string; cookie: string; flow: Body }>
+      await expectConflict(await review(id, alberta!.signerId, body), /verdict is verified/)
+      await expectConflict(await review(id, nina!.signerId, body), /not chosen a payout account/)
+
+      // A review of the account the page showed, after the signer chose another one, is refused.
+      const stale = await review(id, zoe!.signerId, { ...body, verified_at: '2020-01-01T00:00:00.000Z' })
+      await expectConflict(stale, /chose another payout account/)
+      const current = await review(id, zoe!.signerId, { ...body, verified_at: zoe!.flow.bank.verified_at })
+      expect(current.statusCode, current.body).toBe(200)
+      await expectConflict(
+        await review(id, zoe!.signerId, { decision: 'reject', note: 'Changed my mind' }),
+        /already accepted/,
+      )
+
+      // Without "require match", Sam may sign despite the mismatch; then it is too late to review.
+      expect(sam!.flow).toMatchObject({ step: 'sign', bank: { verdict: 'mismatch' } })
+      await ok('POST', '/api/signer/signing/sign', sam!.cookie, { typed_name: 'Sam Signer', consent: true })
+      await expectConflict(await review(id, sam!.signerId, body), /already signed/)
+
+      await ok('POST', `/api/signings/${id}/cancel`, managerCookie, { reason: 'Deal fell through' })
+      await expectConflict(await review(id, zoe!.signerId, body), 'This package is cancelled')
+      const trail = await ok('GET', `/api/signings/${id}/audit`, managerCookie)
+      expect(
+        trail.events.filter((event: { action: string }) => event.action === 'bank.ownership_reviewed'),
+      ).toHaveLength(1)
+    })
+
+    it('accepting a mismatch lets the signer sign where the workspace requires a match', async () => {
+      await withMatchRequired(async () => {
+        const { id, signers } = await linkedPackage([
+          { legal_name: 'Sam Signer', email: 'sam.accept@example.test' },
+        ])
+        const sam = signers[0] as { signerId: string; cookie: string; flow: Body }
+        expect(sam.flow).toMatchObject({ step: 'bank', bank: { verdict: 'mismatch', review: null } })
+        const before = (await ok('GET', `/api/signings/${id}`, managerCookie)).signers[0].bank
+
+        const accepted = await review(id, sam.signerId, {
+          decision: 'accept',
+          note: '  Account held by a family trust; deed checked.  ',
+        })
+        expect(accepted.statusCode, accepted.body).toBe(200)
+        const bank = accepted.json().signers[0].bank
+        // The scores and the verdict stay as the bank reported them; the review sits beside them.
+        expect(bank).toMatchObject({
+          verdict: 'mismatch',
+          name_score: before.name_score,
+          email_score: before.email_score,
+          verified_at: before.verified_at,
+          review: {
+            decision: 'accept',
+            note: 'Account held by a family trust; deed checked.',
+            reviewed_at: expect.any(String),
+            reviewer: { user_id: expect.any(String), name: 'Morgan Manager', email: DEMO.manager },
+          },
+        })
+
+        const flow = await ok('GET', '/api/signer/signing', sam.cookie)
+        expect(flow).toMatchObject({
+          step: 'sign',
+          bank: { verdict: 'mismatch', review: { decision: 'accept' } },
+        })
+        // The manager's note and name are the sender's record, not shown to the signer.
+        expect(JSON.stringify(flow)).not.toContain('family trust')
+        expect(JSON.stringify(flow)).not.toContain('Morgan Manager')
+
+        const signed = await ok('POST', '/api/signer/signing/sign', sam.cookie, {
+          typed_name: 'Sam Signer',
+          consent: true,
+        })
+        expect(signed.step).toBe('done')
+        const trail = await ok('GET', `/api/signings/${id}/audit`, managerCookie)
+        const signature = trail.events.find((event: { action: string }) => event.action === 'signer.signed')
+        expect(signature.details.bank).toMatchObject({ verdict: 'mismatch', review_decision: 'accept' })
+        expect((await ok('GET', `/api/signings/${id}`, managerCookie)).status).toBe('complete')
+      })
+    })
+
+    it('rejecting sends the signer back to the bank step whatever the policy; a new account clears the review', async () => {
+      const { id, signers } = await linkedPackage([
+        { legal_name: 'Zoe Charleson', email: 'zoe.reject@example.test' },
+      ])
+      const zoe = signers[0] as { signerId: string; cookie: string; flow: Body }
+      // The default policy lets "needs review" sign...
+      expect(zoe.flow).toMatchObject({
+        step: 'sign',
+        match_required: false,
+        bank: { verdict: 'needs_review' },
+      })
+      const rejected = await review(id, zoe.signerId, {
+        decision: 'reject',
+        note: 'Not the seller of record',
+      })
+      expect(rejected.statusCode, rejected.body).toBe(200)
+      expect(rejected.json().signers[0].bank.review).toMatchObject({ decision: 'reject' })
+
+      // ...but not after the manager rejected the account.
+      const flow = await ok('GET', '/api/signer/signing', zoe.cookie)
+      expect(flow).toMatchObject({
+        step: 'bank',
+        bank: { verdict: 'needs_review', review: { decision: 'reject' } },
+      })
+      const refused = await call('POST', '/api/signer/signing/sign', zoe.cookie, {
+        typed_name: 'Zoe Charleson',
+        consent: true,
+      })
+      expect(refused.json().error).toMatchObject({ code: 'STEP_NOT_READY', step: 'bank' })
+
+      // Choosing the rejected account again is not a new account.
+      const status = await ok('GET', '/api/plaid/status', zoe.cookie)
+      const rechosen = await call('POST', '/api/signer/signing/bank/account', zoe.cookie, {
+        account_id: status.item.accounts[0].account_id,
+      })
+      expect(rechosen.statusCode).toBe(409)
+      expect(rechosen.json().error.message).toContain('Link a different account')
+
+      // A newly linked account is a new verification: no review, and the manager may review it.
+      const relinked = await verifyBank(zoe.cookie)
+      expect(relinked.bank.item_id).not.toBe(zoe.flow.bank.item_id)
+      expect(relinked).toMatchObject({ step: 'sign', bank: { verdict: 'needs_review', review: null } })
+      expect((await ok('GET', `/api/signings/${id}`, managerCookie)).signers[0].bank.review).toBeNull()
+      const again = await review(id, zoe.signerId, {
+        decision: 'accept',
+        note: 'New account checked',
+        verified_at: relinked.bank.verified_at,
+      })
+      expect(again.statusCode, again.body).toBe(200)
+      expect(await auditActions(id)).toEqual(
+        expect.arrayContaining(['bank.ownership_reviewed', 'bank.linked', 'bank.ownership_checked']),
+      )
+    })
+
+    it('appends bank.ownership_reviewed to the verified chain and prints it on the certificate', async () => {
+      const { id, signers } = await linkedPackage([
+        { legal_name: 'Zoe Charleson', email: 'zoe.audit@example.test' },
+      ])
+      const zoe = signers[0] as { signerId: string; cookie: string; flow: Body }
+      const note = 'Called <b>Zoe</b> & confirmed the account'
+      expect((await review(id, zoe.signerId, { decision: 'accept', note })).statusCode).toBe(200)
+
+      const trail = await ok('GET', `/api/signings/${id}/audit`, managerCookie)
+      expect(trail.verification).toMatchObject({ is_valid: true, first_broken_sequence: null })
+      const reviewed = trail.events.find(
+        (event: { action: string }) => event.action === 'bank.ownership_reviewed',
+      )
+      expect(reviewed).toMatchObject({
+        actor: { email: DEMO.manager, name: 'Morgan Manager' },
+        subject_type: 'signer',
+        subject_id: zoe.signerId,
+        ip_address: '127.0.0.1',
+        details: {
+          decision: 'accept',
+          note,
+          verdict: 'needs_review',
+          name_score: 75,
+          item_id: zoe.flow.bank.item_id,
+          account_mask: zoe.flow.bank.account_mask,
+        },
+      })
+      expect(reviewed.sequence).toBe(trail.events.at(-1).sequence)
+      expect(JSON.stringify(trail)).not.toMatch(/(access|public|link)-sandbox-/)
+
+      const certificate = await call('GET', `/api/signings/${id}/certificate`, managerCookie)
+      expect(certificate.body).toContain('Audit trail intact')
+      expect(certificate.body).toContain(
+        'Manager review: Accepted by Morgan Manager &lt;manager@safeclose.test&gt; at ',
+      )
+      expect(certificate.body).toContain('Called &lt;b&gt;Zoe&lt;/b&gt; &amp; confirmed the account')
+      expect(certificate.body).not.toContain('<b>Zoe</b>')
+    })
+  })
+
   describe('audit trail', () => {
     it('verifies the chain, records webhook item changes, and detects an edited row', async () => {
       const id = await draft([{ legal_name: OWNER, email: 'alberta.audit@example.test' }])

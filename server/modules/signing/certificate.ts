@@ -34,8 +34,12 @@ export function renderCompletionCertificate(input: {
 
   const signers = signing.signers
     .map((signer) => {
+      const review = signer.bank?.review
+      const reviewLine = review
+        ? `<br>Manager review: ${review.decision === 'accept' ? 'Accepted' : 'Rejected'} by ${text(review.reviewer ? `${review.reviewer.name} <${review.reviewer.email}>` : 'a deleted user')} at ${text(review.reviewed_at)}: “${text(review.note)}”`
+        : ''
       const bank = signer.bank
-        ? `${text(bankLine(signer.bank))}<br>Ownership: ${text(VERDICT_LABELS[signer.bank.verdict] ?? signer.bank.verdict)} (name score ${text(signer.bank.name_score)}, e-mail score ${text(signer.bank.email_score)})<br>Item status: ${text(signer.bank.item_status)} · verified ${text(signer.bank.verified_at)}`
+        ? `${text(bankLine(signer.bank))}<br>Ownership: ${text(VERDICT_LABELS[signer.bank.verdict] ?? signer.bank.verdict)} (name score ${text(signer.bank.name_score)}, e-mail score ${text(signer.bank.email_score)})${reviewLine}<br>Item status: ${text(signer.bank.item_status)} · verified ${text(signer.bank.verified_at)}`
         : signer.bank_required
           ? 'Not verified'
           : 'Not required'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
-import type { ItemStatus, PackageStatus } from '../../../db/schema.ts'
+import type { ItemStatus, OwnershipReviewDecision, PackageStatus } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, RequestOrigin, SessionContext } from '../auth/service.ts'
@@ -9,7 +9,12 @@ import type { Mailer } from '../email/mailer.ts'
 import { signingInvitationEmail } from '../email/templates.ts'
 import { newLinkToken, signingUrl } from './links.ts'
 import * as repository from './repository.ts'
-import { canTransition, DEFAULT_OWNERSHIP_POLICY, type OwnershipPolicy } from './rules.ts'
+import {
+  canTransition,
+  DEFAULT_OWNERSHIP_POLICY,
+  isOwnershipReviewable,
+  type OwnershipPolicy,
+} from './rules.ts'
 import { type PackageView, packageView, policyView } from './views.ts'
 
 /** Largest document (Markdown text or PDF bytes) a package may hold. */
@@ -18,6 +23,15 @@ export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 export type DocumentInput =
   | { title: string; kind: 'markdown'; markdown: string }
   | { title: string; kind: 'pdf'; pdf_base64: string }
+
+export type OwnershipReviewInput = {
+  decision: OwnershipReviewDecision
+  note: string
+  /** The verification the manager looked at (its `verified_at`); a newer one is not theirs to judge. */
+  verified_at?: string
+}
+
+const VERDICT_NAMES = { verified: 'verified', needs_review: 'needs review', mismatch: 'mismatch' } as const
 
 export type Invitation = {
   signer_id: string
@@ -82,19 +96,20 @@ export function createSigningManagerService(deps: SigningDeps) {
     return pkg
   }
 
-  /** Locks the package for a change that is only allowed in `allowed` states. */
+  /** Locks the package for a change that is only allowed in `allowed` states (`refusal` says why). */
   async function lockInState(
     tx: Queryable,
     session: SessionContext,
     packageId: string,
     allowed: PackageStatus[],
+    refusal = 'that change is not possible now.',
   ) {
     const pkg = await repository.lockPackage(tx, packageId)
     if (!pkg || pkg.workspaceId !== session.workspace.id) {
       throw new AppError('NOT_FOUND', 'No such signing package in this workspace.')
     }
     if (!allowed.includes(pkg.status)) {
-      throw new AppError('CONFLICT', `This package is ${pkg.status}; that change is not possible now.`, {
+      throw new AppError('CONFLICT', `This package is ${pkg.status}; ${refusal}`, {
         details: { status: pkg.status },
       })
     }
@@ -357,6 +372,93 @@ export function createSigningManagerService(deps: SigningDeps) {
       const [invitation] = await deliver(session, origin, pkg, issued, 'signer.invitation_resent')
       if (!invitation) throw new AppError('INTERNAL', 'The new signing link could not be read back.')
       return { invitation }
+    },
+
+    /**
+     * A manager's decision on a signer's needs-review or mismatch verdict, stored next to the scores
+     * (which stay as they were) and appended to the package's chain. Accepting completes the bank
+     * step even where the workspace requires a match; rejecting sends the signer to link another
+     * account. One decision per verification, while the package is active and the signer has not signed.
+     */
+    async reviewOwnership(
+      session: SessionContext,
+      packageId: string,
+      signerId: string,
+      input: OwnershipReviewInput,
+      origin: RequestOrigin,
+    ): Promise<PackageView> {
+      const note = input.note.trim()
+      await db.transaction(async (tx) => {
+        await lockInState(
+          tx,
+          session,
+          packageId,
+          ['active'],
+          'ownership can be reviewed only while it is active.',
+        )
+        await repository.lockBankVerification(tx, signerId)
+        const signer = (await repository.listSigners(tx, packageId, now())).find((row) => row.id === signerId)
+        if (!signer) throw new AppError('NOT_FOUND', 'No such signer in this package.')
+        if (signer.status === 'signed') {
+          throw new AppError(
+            'CONFLICT',
+            'This signer has already signed; their account can no longer be reviewed.',
+          )
+        }
+        const bank = signer.bank
+        if (!bank) {
+          throw new AppError(
+            'CONFLICT',
+            'This signer has not chosen a payout account yet; there is nothing to review.',
+          )
+        }
+        if (!isOwnershipReviewable(bank.verdict)) {
+          throw new AppError(
+            'CONFLICT',
+            `The ownership verdict is ${VERDICT_NAMES[bank.verdict]}; only "needs review" and "mismatch" verdicts are reviewed.`,
+            { details: { verdict: bank.verdict } },
+          )
+        }
+        if (bank.review) {
+          throw new AppError(
+            'CONFLICT',
+            `This account was already ${bank.review.decision === 'accept' ? 'accepted' : 'rejected'}; a new review needs a new account from the signer.`,
+            { details: { decision: bank.review.decision } },
+          )
+        }
+        if (input.verified_at !== undefined && Date.parse(input.verified_at) !== bank.verifiedAt.getTime()) {
+          throw new AppError(
+            'CONFLICT',
+            'The signer chose another payout account after this page was loaded. Refresh and review the new one.',
+          )
+        }
+        const reviewedAt = now()
+        await repository.saveOwnershipReview(tx, signerId, {
+          decision: input.decision,
+          note,
+          reviewedBy: session.user.id,
+          reviewedAt,
+        })
+        await audit.record(
+          event(
+            session,
+            origin,
+            packageId,
+            'bank.ownership_reviewed',
+            {
+              item_id: bank.plaidItemId,
+              account_mask: bank.accountMask,
+              verdict: bank.verdict,
+              name_score: bank.nameScore,
+              decision: input.decision,
+              note,
+            },
+            { type: 'signer', id: signerId },
+          ),
+          tx,
+        )
+      })
+      return view(session, packageId)
     },
 
     async cancel(

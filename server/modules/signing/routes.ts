@@ -15,6 +15,7 @@ import {
   DocumentParamsSchema,
   LinkStartedBodySchema,
   OpenLinkBodySchema,
+  OwnershipReviewBodySchema,
   PackageParamsSchema,
   PolicyBodySchema,
   SignBodySchema,
@@ -101,6 +102,19 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     { onRequest: managers, schema: { params: SignerParamsSchema } },
     async (request) =>
       manager.resend(sessionOf(request), request.params.id, request.params.signerId, originOf(request)),
+  )
+
+  app.post(
+    '/api/signings/:id/signers/:signerId/ownership-review',
+    { onRequest: managers, schema: { params: SignerParamsSchema, body: OwnershipReviewBodySchema } },
+    async (request) =>
+      manager.reviewOwnership(
+        sessionOf(request),
+        request.params.id,
+        request.params.signerId,
+        request.body,
+        originOf(request),
+      ),
   )
 
   app.post(

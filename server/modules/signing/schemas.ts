@@ -54,6 +54,16 @@ export const AddSignerBodySchema = Type.Object(
 
 export const CancelBodySchema = Type.Object({ reason: Text(500) }, { additionalProperties: false })
 
+export const OwnershipReviewBodySchema = Type.Object(
+  {
+    decision: Type.Union([Type.Literal('accept'), Type.Literal('reject')]),
+    note: Text(500),
+    // The `verified_at` of the verification the manager looked at: a newer account is refused (409).
+    verified_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+)
+
 export const PolicyBodySchema = Type.Object(
   {
     verified_name_score: Type.Integer({ minimum: 0, maximum: 100 }),

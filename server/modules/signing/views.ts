@@ -15,8 +15,8 @@ export function documentView(document: repository.DocumentSummary) {
   }
 }
 
-export function bankView(bank: repository.BankVerification | null) {
-  if (!bank) return null
+/** The account and its scores as both sides see them; the review differs (see below). */
+function bankBaseView(bank: repository.BankVerification) {
   return {
     item_id: bank.plaidItemId,
     item_status: bank.itemStatus,
@@ -27,6 +27,35 @@ export function bankView(bank: repository.BankVerification | null) {
     name_score: bank.nameScore,
     email_score: bank.emailScore,
     verified_at: bank.verifiedAt.toISOString(),
+  }
+}
+
+/** The manager's view: the account, its scores and the review with who, when and the note. */
+export function bankView(bank: repository.BankVerification | null) {
+  if (!bank) return null
+  return { ...bankBaseView(bank), review: reviewView(bank.review) }
+}
+
+export function reviewView(review: repository.OwnershipReview | null) {
+  if (!review) return null
+  return {
+    decision: review.decision,
+    note: review.note,
+    reviewed_at: review.reviewedAt.toISOString(),
+    reviewer: review.reviewer
+      ? { user_id: review.reviewer.id, name: review.reviewer.name, email: review.reviewer.email }
+      : null,
+  }
+}
+
+/** The signer's view: only the decision; the note and the reviewer are the sender's internal record. */
+function signerBankView(bank: repository.BankVerification | null) {
+  if (!bank) return null
+  return {
+    ...bankBaseView(bank),
+    review: bank.review
+      ? { decision: bank.review.decision, reviewed_at: bank.review.reviewedAt.toISOString() }
+      : null,
   }
 }
 
@@ -114,7 +143,7 @@ export function signerFlowView(input: {
       ...documentView(document),
       viewed: input.viewed.has(document.id),
     })),
-    bank: bankView(signer.bank),
+    bank: signerBankView(signer.bank),
     match_required: input.policy.isMatchRequired,
     step: input.step,
   }
