@@ -1,5 +1,6 @@
 // The signing golden path in Chromium: a manager sends a package to two signers, each opens their
-// link, links a bank in the emulated Plaid Link, signs; the package completes with a verified trail.
+// link, links a bank in the emulated Plaid Link, signs; the manager accepts the account whose holder's
+// name only partly matched; the package completes with a verified trail.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -12,10 +13,16 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 
-// The emulator's identity data belongs to Alberta Bobbeth Charleson: one strong match, one partial.
+// The emulator's identity data belongs to Alberta Bobbeth Charleson: one strong match, one partial,
+// which the manager accepts with a note before Zoe signs.
 const SIGNERS = [
-  { name: 'Alberta Charleson', email: 'alberta@example.test', verdict: 'Owner verified' },
-  { name: 'Zoe Charleson', email: 'zoe@example.test', verdict: 'Needs review' },
+  { name: 'Alberta Charleson', email: 'alberta@example.test', verdict: 'Owner verified', reviewNote: null },
+  {
+    name: 'Zoe Charleson',
+    email: 'zoe@example.test',
+    verdict: 'Needs review',
+    reviewNote: 'Zoe is Alberta’s daughter; the joint account was confirmed by phone.',
+  },
 ]
 
 let emulator: TestEmulator
@@ -118,6 +125,19 @@ describe('signing golden path', () => {
 
       await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
       await page.getByText(signer.verdict).waitFor()
+
+      if (signer.reviewNote) {
+        // The manager sees the partial match on the package page and accepts the account with a note.
+        await manager.getByRole('button', { name: 'Refresh' }).click()
+        const card = manager.getByRole('listitem', { name: `Signer ${signer.name}` })
+        const form = card.getByRole('form', { name: `Review the account of ${signer.name}` })
+        await form.getByLabel('Review note').fill(signer.reviewNote)
+        await form.getByRole('button', { name: 'Accept account' }).click()
+        await card.getByText(`Accepted by Morgan Manager on`).waitFor()
+        await card.getByText(signer.reviewNote).waitFor()
+        expect(await form.count()).toBe(0)
+      }
+
       await page.getByLabel('Type your full legal name').fill(signer.name)
       await page.getByLabel(/typing my name is my electronic signature/).check()
       await page.getByRole('button', { name: 'Sign documents' }).click()
@@ -135,15 +155,27 @@ describe('signing golden path', () => {
       await card.locator('.badge', { hasText: 'Signed' }).waitFor()
       await card.getByText(signer.verdict).waitFor()
       await card.getByText('First Platypus Bank · Plaid Checking').waitFor()
+      if (signer.reviewNote) await card.getByText(`Accepted by Morgan Manager on`).waitFor()
+      // Once signed, there is nothing left to review.
+      expect(await card.getByRole('form').count()).toBe(0)
     }
     await manager.getByText('Audit trail verified').waitFor()
     await manager.getByRole('cell', { name: 'signing.completed' }).waitFor()
+    await manager.getByRole('cell', { name: 'bank.ownership_reviewed' }).waitFor()
 
     const trail = await manager.evaluate(async (url) => {
       const id = new URL(url).pathname.split('/').at(-1)
       return (await fetch(`/api/signings/${id}/audit`)).json()
     }, packageUrl)
     expect(trail.verification.is_valid).toBe(true)
+    const reviews = trail.events.filter(
+      (event: { action: string }) => event.action === 'bank.ownership_reviewed',
+    )
+    expect(reviews).toHaveLength(1)
+    expect(reviews[0]).toMatchObject({
+      actor: { email: DEMO.manager },
+      details: { decision: 'accept', verdict: 'needs_review', note: SIGNERS[1]?.reviewNote },
+    })
     expect(browserProblems).toEqual([])
   })
 })

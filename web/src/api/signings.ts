@@ -21,6 +21,8 @@ export type SigningDocument = {
   sha256: string
 }
 
+export type OwnershipReviewDecision = 'accept' | 'reject'
+
 export type BankVerification = {
   item_id: string
   item_status: ItemStatus
@@ -30,6 +32,26 @@ export type BankVerification = {
   verdict: OwnershipVerdict
   name_score: number | null
   email_score: number | null
+  verified_at: string
+  /** A manager's decision on a needs-review or mismatch verdict (the signer sees only the decision). */
+  review: { decision: OwnershipReviewDecision; reviewed_at: string } | null
+}
+
+export type OwnershipReview = {
+  decision: OwnershipReviewDecision
+  note: string
+  reviewed_at: string
+  /** Null once the reviewing user was deleted. */
+  reviewer: { user_id: string; name: string; email: string } | null
+}
+
+/** The manager's view of a signer's account: the review with its note and reviewer. */
+export type ManagedBankVerification = Omit<BankVerification, 'review'> & { review: OwnershipReview | null }
+
+export type OwnershipReviewInput = {
+  decision: OwnershipReviewDecision
+  note: string
+  /** The verification the manager looked at; the server refuses the review if the signer chose another since. */
   verified_at: string
 }
 
@@ -44,7 +66,7 @@ export type ManagedSigner = {
   signed_at: string | null
   signature: { typed_name: string; ip_address: string | null; user_agent: string | null } | null
   link_expires_at: string | null
-  bank: BankVerification | null
+  bank: ManagedBankVerification | null
 }
 
 export type OwnershipPolicy = {
@@ -134,6 +156,12 @@ export const signingsApi = {
     apiRequest<{ invitation: Invitation }>(
       'POST',
       `${base(id)}/signers/${encodeURIComponent(signerId)}/resend`,
+    ),
+  reviewOwnership: (id: string, signerId: string, input: OwnershipReviewInput) =>
+    apiRequest<SigningPackage>(
+      'POST',
+      `${base(id)}/signers/${encodeURIComponent(signerId)}/ownership-review`,
+      input,
     ),
   cancel: (id: string, reason: string) =>
     apiRequest<SigningPackage>('POST', `${base(id)}/cancel`, { reason }),

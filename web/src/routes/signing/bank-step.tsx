@@ -41,7 +41,10 @@ export function BankStep({
   const action = useAction()
   const bank = flow.bank
   const needsReconnect = bank !== null && bank.item_status === 'login_required'
-  const isBlockedMismatch = bank !== null && flow.match_required && bank.verdict === 'mismatch'
+  const isRejected = bank !== null && bank.review?.decision === 'reject'
+  // A mismatch the sender accepted no longer blocks (this step may still show for a reconnect).
+  const isBlockedMismatch =
+    bank !== null && flow.match_required && bank.verdict === 'mismatch' && bank.review === null
 
   const requestToken = () =>
     action.run(async () => {
@@ -118,6 +121,14 @@ export function BankStep({
       {bank && (bank.item_status === 'revoked' || bank.item_status === 'removed') && (
         <Notice tone="warning" title="Your bank connection ended">
           <p>Connect your bank account again before signing.</p>
+        </Notice>
+      )}
+      {isRejected && bank && (
+        <Notice tone="error" title="The sender could not accept this account">
+          <p>
+            After reviewing {accountLabel(bank)}, the sender could not accept it as an account in your name.
+            Connect a different account that is held in your own name.
+          </p>
         </Notice>
       )}
       {isBlockedMismatch && bank && (

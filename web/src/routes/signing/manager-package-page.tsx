@@ -59,6 +59,7 @@ export function ManagerPackagePage() {
         onAdd={changes.addSigner}
         onRemove={changes.removeSigner}
         onResend={changes.resend}
+        onReview={changes.reviewOwnership}
       />
       <PackageActions
         signing={signing}

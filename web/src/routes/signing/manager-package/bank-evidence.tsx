@@ -1,9 +1,14 @@
-import type { BankVerification } from '../../../api/signings.ts'
+import type { ReactNode } from 'react'
+import type { ManagedBankVerification } from '../../../api/signings.ts'
 import { formatDateTime } from '../../../format.ts'
 import { accountLabel, ItemStatusBadge, VerdictBadge } from '../badges.tsx'
+import { OwnershipReviewSummary } from './ownership-review.tsx'
 
-/** The account a signer proved is theirs: the ownership verdict, the Item's live status and the scores. */
-export function BankEvidence({ bank }: { bank: BankVerification }) {
+/**
+ * The account a signer proved is theirs: the ownership verdict, the Item's live status and the scores,
+ * then the manager's review of the verdict, or `children` (the review form) while there is none.
+ */
+export function BankEvidence({ bank, children }: { bank: ManagedBankVerification; children?: ReactNode }) {
   return (
     <div className="bank-evidence">
       <p>
@@ -17,6 +22,7 @@ export function BankEvidence({ bank }: { bank: BankVerification }) {
         Name score {bank.name_score ?? '—'} · e-mail score {bank.email_score ?? '—'} · verified{' '}
         {formatDateTime(bank.verified_at)} · Item <code>{bank.item_id}</code>
       </p>
+      {bank.review ? <OwnershipReviewSummary review={bank.review} /> : children}
     </div>
   )
 }

@@ -1,25 +1,36 @@
 import type { ReactNode } from 'react'
-import type { ManagedSigner, PackageStatus } from '../../../api/signings.ts'
+import type { ManagedSigner, OwnershipReviewInput, PackageStatus } from '../../../api/signings.ts'
 import { formatDateTime } from '../../../format.ts'
 import { SignerStatusBadge } from '../badges.tsx'
 import { BankEvidence } from './bank-evidence.tsx'
 import { RowButton } from './controls.tsx'
+import { OwnershipReviewForm } from './ownership-review.tsx'
 
-/** One signer's progress and evidence; removable in a draft, and given a new link while still to sign. */
+/**
+ * One signer's progress and evidence; removable in a draft, and given a new link while still to sign.
+ * While they have not signed, an account whose holder's name did not clearly match can be reviewed.
+ */
 export function SignerCard({
   signer,
   packageStatus,
   busy,
   onRemove,
   onResend,
+  onReview,
 }: {
   signer: ManagedSigner
   packageStatus: PackageStatus
   busy: boolean
   onRemove(): void
   onResend(): void
+  onReview(input: OwnershipReviewInput): Promise<boolean>
 }) {
   const awaitingSignature = packageStatus === 'active' && signer.status !== 'signed'
+  const isReviewable =
+    awaitingSignature &&
+    signer.bank !== null &&
+    signer.bank.review === null &&
+    signer.bank.verdict !== 'verified'
   return (
     <li className="signer-card" aria-label={`Signer ${signer.legal_name}`}>
       <div className="card__title-row">
@@ -36,7 +47,19 @@ export function SignerCard({
           <Detail term="Link valid until">{dateOr(signer.link_expires_at, 'No live link')}</Detail>
         )}
       </dl>
-      {signer.bank && <BankEvidence bank={signer.bank} />}
+      {signer.bank && (
+        <BankEvidence bank={signer.bank}>
+          {isReviewable && (
+            <OwnershipReviewForm
+              signerId={signer.id}
+              signerName={signer.legal_name}
+              bank={signer.bank}
+              busy={busy}
+              onReview={onReview}
+            />
+          )}
+        </BankEvidence>
+      )}
       {signer.signature && (
         <p className="muted">
           Signed as “{signer.signature.typed_name}” from {signer.signature.ip_address ?? 'unknown IP'}

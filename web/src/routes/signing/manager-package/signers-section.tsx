@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { SignerInput, SigningPackage } from '../../../api/signings.ts'
+import type { OwnershipReviewInput, SignerInput, SigningPackage } from '../../../api/signings.ts'
 import { Card } from '../../../components/card.tsx'
 import { InputField } from '../../../components/form-field.tsx'
 import { Subform } from './controls.tsx'
@@ -11,12 +11,14 @@ export function SignersSection({
   onAdd,
   onRemove,
   onResend,
+  onReview,
 }: {
   signing: SigningPackage
   busy: boolean
   onAdd(input: SignerInput): Promise<boolean>
   onRemove(signerId: string): void
   onResend(signerId: string): void
+  onReview(signerId: string, input: OwnershipReviewInput): Promise<boolean>
 }) {
   return (
     <Card titleId="signers-title" title="Signers">
@@ -32,6 +34,7 @@ export function SignersSection({
               busy={busy}
               onRemove={() => onRemove(signer.id)}
               onResend={() => onResend(signer.id)}
+              onReview={(input) => onReview(signer.id, input)}
             />
           ))}
         </ul>

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import {
   type DocumentInput,
   type Invitation,
+  type OwnershipReviewInput,
   type SignerInput,
   type SigningPackage,
   signingsApi,
@@ -39,6 +40,8 @@ export function usePackageChanges(id: string, loaded: LoadedPackage) {
     removeDocument: (documentId: string) => update(() => signingsApi.removeDocument(id, documentId)),
     addSigner: (input: SignerInput) => update(() => signingsApi.addSigner(id, input)),
     removeSigner: (signerId: string) => update(() => signingsApi.removeSigner(id, signerId)),
+    reviewOwnership: (signerId: string, input: OwnershipReviewInput) =>
+      update(() => signingsApi.reviewOwnership(id, signerId, input)),
     cancel: (reason: string) => update(() => signingsApi.cancel(id, reason)),
     activate: () =>
       change(
