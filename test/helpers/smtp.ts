@@ -23,6 +23,8 @@ export type TestSmtpServer = {
   received: ReceivedMail[]
   /** Recipients the server answers `550` at RCPT TO (compared case-insensitively). */
   rejectRecipients: Set<string>
+  /** The most connections held open at one time since the last switch to `silent`. */
+  peakSilentConnections(): number
   /** Changes how the port answers from the next connection on; `accepting` at the start. */
   setMode(mode: SmtpMode): Promise<void>
   close(): Promise<void>
@@ -82,12 +84,21 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
 
   // The port SMTP_URL names: relays connections to the SMTP server, or holds them in silence.
   let mode: SmtpMode = 'accepting'
+  let silentConnections = 0
+  let peakSilentConnections = 0
   const sockets = new Set<net.Socket>()
   const front = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
-    if (mode !== 'accepting') return
+    if (mode !== 'accepting') {
+      silentConnections += 1
+      peakSilentConnections = Math.max(peakSilentConnections, silentConnections)
+      socket.on('close', () => {
+        silentConnections -= 1
+      })
+      return
+    }
     const upstream = net.connect(smtpPort, '127.0.0.1')
     sockets.add(upstream)
     upstream.on('close', () => sockets.delete(upstream))
@@ -117,8 +128,10 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     port,
     received,
     rejectRecipients,
+    peakSilentConnections: () => peakSilentConnections,
     async setMode(next) {
       if (next === mode) return
+      if (next === 'silent') peakSilentConnections = 0
       if (next === 'down') await closeFront()
       // Node listens with SO_REUSEADDR: the port is free again as soon as the listener closed.
       else if (mode === 'down') await listenFront(port)

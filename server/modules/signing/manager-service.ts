@@ -153,23 +153,32 @@ export function createSigningManagerService(deps: SigningDeps) {
     action: 'signer.invitation_sent' | 'signer.invitation_resent',
   ): Promise<Invitation[]> {
     const signers = await repository.listSigners(db, pkg.id, now())
+    // All messages at once: a slow or silent SMTP server then costs the manager one timeout, not
+    // one per signer. The audit events follow in the signers' order, one after another (a chain).
+    const deliveries = await Promise.all(
+      issued.map(async (link) => {
+        const signer = signers.find((candidate) => candidate.id === link.signerId)
+        if (!signer) return null
+        const url = signingUrl(deps.publicUrl, link.token)
+        const emailed =
+          deps.mailer.isConfigured &&
+          (await deps.mailer.send(
+            signingInvitationEmail({
+              to: signer.email,
+              signerName: signer.legalName,
+              packageTitle: pkg.title,
+              senderWorkspace: session.workspace.name,
+              signingUrl: url,
+              expiresAt: link.expiresAt,
+            }),
+          ))
+        return { link, signer, url, emailed }
+      }),
+    )
     const invitations: Invitation[] = []
-    for (const link of issued) {
-      const signer = signers.find((candidate) => candidate.id === link.signerId)
-      if (!signer) continue
-      const url = signingUrl(deps.publicUrl, link.token)
-      const emailed =
-        deps.mailer.isConfigured &&
-        (await deps.mailer.send(
-          signingInvitationEmail({
-            to: signer.email,
-            signerName: signer.legalName,
-            packageTitle: pkg.title,
-            senderWorkspace: session.workspace.name,
-            signingUrl: url,
-            expiresAt: link.expiresAt,
-          }),
-        ))
+    for (const delivery of deliveries) {
+      if (!delivery) continue
+      const { link, signer, url, emailed } = delivery
       await audit.record(
         event(
           session,
