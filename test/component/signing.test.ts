@@ -672,13 +672,17 @@ describe('signing packages', () => {
         ])
         const sam = signers[0] as { signerId: string; cookie: string; flow: Body }
         expect(sam.flow).toMatchObject({ step: 'bank', bank: { verdict: 'mismatch', review: null } })
-        const before = (await ok('GET', `/api/signings/${id}`, managerCookie)).signers[0].bank
+        const beforeReview = (await ok('GET', `/api/signings/${id}`, managerCookie)).signers[0]
+        // A blocked bank step is not "bank verified" in the manager's view.
+        expect(beforeReview.status).toBe('opened')
+        const before = beforeReview.bank
 
         const accepted = await review(id, sam.signerId, {
           decision: 'accept',
           note: '  Account held by a family trust; deed checked.  ',
         })
         expect(accepted.statusCode, accepted.body).toBe(200)
+        expect(accepted.json().signers[0].status).toBe('bank_verified')
         const bank = accepted.json().signers[0].bank
         // The scores and the verdict stay as the bank reported them; the review sits beside them.
         expect(bank).toMatchObject({
@@ -732,6 +736,7 @@ describe('signing packages', () => {
       })
       expect(rejected.statusCode, rejected.body).toBe(200)
       expect(rejected.json().signers[0].bank.review).toMatchObject({ decision: 'reject' })
+      expect(rejected.json().signers[0].status).toBe('opened')
 
       // ...but not after the manager rejected the account.
       const flow = await ok('GET', '/api/signer/signing', zoe.cookie)
@@ -757,7 +762,8 @@ describe('signing packages', () => {
       const relinked = await verifyBank(zoe.cookie)
       expect(relinked.bank.item_id).not.toBe(zoe.flow.bank.item_id)
       expect(relinked).toMatchObject({ step: 'sign', bank: { verdict: 'needs_review', review: null } })
-      expect((await ok('GET', `/api/signings/${id}`, managerCookie)).signers[0].bank.review).toBeNull()
+      const afterRelink = (await ok('GET', `/api/signings/${id}`, managerCookie)).signers[0]
+      expect(afterRelink).toMatchObject({ status: 'bank_verified', bank: { review: null } })
       const again = await review(id, zoe.signerId, {
         decision: 'accept',
         note: 'New account checked',

@@ -12,6 +12,7 @@ import * as repository from './repository.ts'
 import {
   canTransition,
   DEFAULT_OWNERSHIP_POLICY,
+  isBankStepComplete,
   isOwnershipReviewable,
   type OwnershipPolicy,
 } from './rules.ts'
@@ -448,6 +449,14 @@ export function createSigningManagerService(deps: SigningDeps) {
           reviewedBy: session.user.id,
           reviewedAt,
         })
+        if (signer.isBankRequired) {
+          // The review decides the bank step whatever the workspace policy (see isBankStepComplete).
+          const isComplete = isBankStepComplete({
+            bank: { itemStatus: bank.itemStatus, verdict: bank.verdict, review: input.decision },
+            isMatchRequired: true,
+          })
+          await repository.setBankStepStatus(tx, signerId, isComplete)
+        }
         await audit.record(
           event(
             session,

@@ -297,11 +297,20 @@ export async function markSignerOpened(
     .where(and(eq(signers.id, signerId), eq(signers.status, 'invited')))
 }
 
-export async function markSignerBankVerified(tx: Queryable, signerId: string): Promise<void> {
+/**
+ * Keeps a signer's status in line with their bank step after a bank decision (a new account, a
+ * manager's review): `bank_verified` only while the step is complete, back to `opened` otherwise.
+ */
+export async function setBankStepStatus(tx: Queryable, signerId: string, isComplete: boolean): Promise<void> {
   await tx
     .update(signers)
-    .set({ status: 'bank_verified' })
-    .where(and(eq(signers.id, signerId), inArray(signers.status, ['invited', 'opened'])))
+    .set({ status: isComplete ? 'bank_verified' : 'opened' })
+    .where(
+      and(
+        eq(signers.id, signerId),
+        isComplete ? inArray(signers.status, ['invited', 'opened']) : eq(signers.status, 'bank_verified'),
+      ),
+    )
 }
 
 export async function markSignerSigned(

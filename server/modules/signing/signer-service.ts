@@ -5,7 +5,7 @@ import type { BankLinkingService } from '../plaid/service.ts'
 import { hashLinkToken } from './links.ts'
 import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
 import * as repository from './repository.ts'
-import { currentStep, isSameName, ownershipVerdict } from './rules.ts'
+import { currentStep, isBankStepComplete, isSameName, ownershipVerdict } from './rules.ts'
 import { type SignerFlowView, signerFlowView } from './views.ts'
 
 export type SignerFlowService = ReturnType<typeof createSignerFlowService>
@@ -220,7 +220,13 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
           emailScore: check.emailScore,
           verifiedAt: now(),
         })
-        if (loaded.signer.isBankRequired) await repository.markSignerBankVerified(tx, loaded.signer.id)
+        if (loaded.signer.isBankRequired) {
+          const isComplete = isBankStepComplete({
+            bank: { itemStatus: check.item.status, verdict, review: null },
+            isMatchRequired: loaded.policy.isMatchRequired,
+          })
+          await repository.setBankStepStatus(tx, loaded.signer.id, isComplete)
+        }
         await audit.record(
           event(session, origin, loaded, 'bank.linked', {
             item_id: check.item.plaidItemId,
