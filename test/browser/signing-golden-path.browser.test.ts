@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linkFirstPlatypus } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -29,7 +29,8 @@ let emulator: TestEmulator
 let server: TestServer
 let browser: Browser
 const contexts: BrowserContext[] = []
-const browserProblems: string[] = []
+/** Each page's page and console errors (see newOfflineContext). */
+const problemLists: string[][] = []
 
 beforeAll(async () => {
   if (!existsSync(BUILT_APP))
@@ -51,16 +52,9 @@ afterAll(async () => {
 
 /** A fresh browser profile (one per person), with every *.plaid.com request refused. */
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ serviceWorkers: 'block' })
+  const { context, page, problems } = await newOfflineContext(browser)
   contexts.push(context)
-  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => route.abort('blockedbyclient'))
-  const page = await context.newPage()
-  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      browserProblems.push(`console error: ${message.text()}`)
-    }
-  })
+  problemLists.push(problems)
   return page
 }
 
@@ -176,6 +170,6 @@ describe('signing golden path', () => {
       actor: { email: DEMO.manager },
       details: { decision: 'accept', verdict: 'needs_review', note: SIGNERS[1]?.reviewNote },
     })
-    expect(browserProblems).toEqual([])
+    expect(problemLists.flat()).toEqual([])
   })
 })

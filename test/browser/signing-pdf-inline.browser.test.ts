@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { makePdf } from '../helpers/pdf.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
@@ -18,7 +18,8 @@ let server: TestServer
 let browser: Browser
 let managerCookie: string
 const contexts: BrowserContext[] = []
-const browserProblems: string[] = []
+/** Each page's page and console errors (see newOfflineContext). */
+const problemLists: string[][] = []
 
 beforeAll(async () => {
   if (!existsSync(BUILT_APP))
@@ -75,16 +76,9 @@ async function activePackage(): Promise<{ id: string; pdfId: string; link: strin
 }
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ serviceWorkers: 'block', acceptDownloads: true })
+  const { context, page, problems } = await newOfflineContext(browser)
   contexts.push(context)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => browserProblems.push(`page error: ${error.message}`))
-  page.on('console', (message) => {
-    // A policy violation is reported as a console error; so is anything else that goes wrong.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      browserProblems.push(`console error: ${message.text()}`)
-    }
-  })
+  problemLists.push(problems)
   return page
 }
 
@@ -144,6 +138,6 @@ describe('PDF documents in the review step', () => {
       (event) => event.action === 'document.viewed' && event.details.document_id === pdfId,
     )
     expect(pdfViews).toHaveLength(1)
-    expect(browserProblems).toEqual([])
+    expect(problemLists.flat()).toEqual([])
   })
 })

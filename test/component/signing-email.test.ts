@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggerOptions } from '../../server/logger.ts'
+import { apiClient } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts'
 
@@ -10,9 +11,6 @@ import { type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from '../
 // `mailparser`. Documented behaviour (ADR 0006, manager-service.ts): a link is shown once, in the
 // e-mail when it went out, otherwise in the activation/resend response for the manager to hand over.
 
-type Method = 'GET' | 'POST'
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
-type Body = any
 type Invitation = {
   signer_id: string
   email: string
@@ -44,20 +42,7 @@ async function buildAppWithLog(smtpUrl: string) {
 }
 
 function client(t: TestApp, managerCookie: string) {
-  async function call(method: Method, url: string, cookie: string | null, payload?: unknown) {
-    return t.app.inject({
-      method,
-      url,
-      headers: cookie ? { cookie } : {},
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    })
-  }
-  async function ok(method: Method, url: string, cookie: string, payload?: unknown): Promise<Body> {
-    const response = await call(method, url, cookie, payload)
-    if (response.statusCode >= 300)
-      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-    return response.json()
-  }
+  const { call, ok } = apiClient(() => t.app)
   /** Trades a link's token as the link page does; returns the response and the session cookie. */
   async function open(url: string) {
     const response = await call('POST', '/api/signing-links/open', null, { token: tokenOf(url) })

@@ -2,12 +2,9 @@
 // signer page: headers, access checks and the "document viewed" audit event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PDF_CONTENT_SECURITY_POLICY } from '../../server/modules/signing/pdf-response.ts'
+import { apiClient } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { makePdf } from '../helpers/pdf.ts'
-
-type Method = 'GET' | 'POST'
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
-type Body = any
 
 const PDF = makePdf('Deed of trust for 12 Elm Street')
 const pdfUrl = (documentId: string) => `/api/signer/signing/documents/${documentId}/pdf`
@@ -24,21 +21,7 @@ describe('PDF documents shown inline to the signer', () => {
   })
   afterAll(() => t?.close())
 
-  async function call(method: Method, url: string, cookie: string | null, payload?: unknown) {
-    return t.app.inject({
-      method,
-      url,
-      headers: cookie ? { cookie } : {},
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    })
-  }
-
-  async function ok(method: Method, url: string, cookie: string, payload?: unknown): Promise<Body> {
-    const response = await call(method, url, cookie, payload)
-    if (response.statusCode >= 300)
-      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-    return response.json()
-  }
+  const { call, ok } = apiClient(() => t.app)
 
   /**
    * An active package with a Markdown document and a PDF titled `pdfTitle`, and one signer (no bank

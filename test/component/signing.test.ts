@@ -5,15 +5,14 @@ import { createAuthService } from '../../server/modules/auth/service.ts'
 import { createSigningManagerService } from '../../server/modules/signing/manager-service.ts'
 import { DEFAULT_OWNERSHIP_POLICY, ownershipVerdict } from '../../server/modules/signing/rules.ts'
 import { insertWorkspace } from '../../server/modules/workspace/repository.ts'
+import { apiClient, type JsonBody } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 
 // The emulator's identity data belongs to "Alberta Bobbeth Charleson" (Plaid's user_good).
 const OWNER = 'Alberta Charleson'
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
-type Body = any
+type Body = JsonBody
 
 describe('signing packages', () => {
   let emulator: TestEmulator
@@ -36,21 +35,7 @@ describe('signing packages', () => {
     await emulator?.close()
   })
 
-  async function call(method: Method, url: string, cookie: string | null, payload?: unknown) {
-    return t.app.inject({
-      method,
-      url,
-      headers: cookie ? { cookie } : {},
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    })
-  }
-
-  async function ok<T = Body>(method: Method, url: string, cookie: string, payload?: unknown) {
-    const response = await call(method, url, cookie, payload)
-    if (response.statusCode >= 300)
-      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-    return response.json() as T
-  }
+  const { call, ok } = apiClient(() => t.app)
 
   /** A draft with one Markdown document and the given signers. */
   async function draft(signers: Array<{ legal_name: string; email: string; bank_required?: boolean }>) {
