@@ -298,7 +298,15 @@ describe('signing invitations through a real SMTP server', () => {
       const logged = logLines(app.log.text.slice(logBefore)).filter(
         (line) => line.msg === 'could not send an e-mail',
       )
-      expect(logged).toEqual([expect.objectContaining({ level: 40, smtp_error_code: 'EENVELOPE' })])
+      // The log line says which package and signer, so an operator can follow up.
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 40,
+          smtp_error_code: 'EENVELOPE',
+          signing_id: id,
+          signer_id: invitations[1]?.signer_id,
+        }),
+      ])
       for (const link of [handedOver, linkIn(mails[0] as ReceivedMail)])
         expect(app.log.text).not.toContain(tokenOf(link))
 

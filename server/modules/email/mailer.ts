@@ -5,7 +5,7 @@ export type OutgoingEmail = { to: string; subject: string; text: string; html: s
 
 /**
  * How long one message may wait on the SMTP server, in milliseconds. Invitations are sent while the
- * manager's activation or resend request waits (one message after another), and nodemailer's own
+ * manager's activation or resend request waits, and nodemailer's own
  * defaults (2 minutes to connect, 30 s for the greeting, 10 minutes of silence) would let a hung or
  * firewalled server hold that request for minutes, past any proxy's timeout, so that the manager
  * never sees the links to hand over instead. Query parameters of SMTP_URL override these
@@ -19,8 +19,11 @@ export const SMTP_TIMEOUTS_MS = { connectionTimeout: 10_000, greetingTimeout: 10
  */
 export type Mailer = {
   readonly isConfigured: boolean
-  /** Resolves to whether the message was handed to the SMTP server; failures are logged, not thrown. */
-  send(email: OutgoingEmail): Promise<boolean>
+  /**
+   * Resolves to whether the message was handed to the SMTP server; failures are logged (with
+   * `logContext`, e.g. which package and signer), not thrown.
+   */
+  send(email: OutgoingEmail, logContext?: Record<string, string>): Promise<boolean>
 }
 
 export function createMailer(options: {
@@ -36,14 +39,14 @@ export function createMailer(options: {
   const transporter = nodemailer.createTransport(transportOptions)
   return {
     isConfigured: true,
-    async send(email) {
+    async send(email, logContext = {}) {
       try {
         await transporter.sendMail({ from: options.from, ...email })
         return true
       } catch (error) {
         // SMTP errors can echo the server URL with its credentials; keep only the code.
         options.logger.warn(
-          { smtp_error_code: (error as { code?: string }).code ?? null },
+          { ...logContext, smtp_error_code: (error as { code?: string }).code ?? null },
           'could not send an e-mail',
         )
         return false

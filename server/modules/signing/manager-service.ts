@@ -172,6 +172,7 @@ export function createSigningManagerService(deps: SigningDeps) {
               signingUrl: url,
               expiresAt: link.expiresAt,
             }),
+            { signing_id: pkg.id, signer_id: signer.id },
           ))
         return { link, signer, url, emailed }
       }),
