@@ -134,6 +134,13 @@ describe('PDF documents shown inline to the signer', () => {
     expect((await viewedEvents(id)).map((event) => event.details.document_id)).toEqual([pdfId])
   })
 
+  it('records nothing for a HEAD request, which no viewer needs', async () => {
+    const { id, cookie, pdfId } = await openedPackage('pdf.head@example.test')
+    expect((await call('HEAD', pdfUrl(pdfId), cookie)).statusCode).toBe(404)
+    expect(await viewedEvents(id)).toEqual([])
+    expect((await ok('GET', '/api/signer/signing', cookie)).step).toBe('review')
+  })
+
   it('refuses a Markdown document on the PDF route without recording a view', async () => {
     const { id, cookie, markdownId } = await openedPackage('pdf.markdown@example.test')
     const response = await call('GET', pdfUrl(markdownId), cookie)

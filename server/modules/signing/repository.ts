@@ -159,13 +159,19 @@ export async function listDocuments(db: Queryable, packageId: string): Promise<D
     .orderBy(asc(signingDocuments.position))
 }
 
+/** A document with its Markdown; its PDF bytes (up to 2 MiB) only when `withPdfBytes` asks for them. */
 export async function findDocument(
   db: Queryable,
   packageId: string,
   documentId: string,
+  options: { withPdfBytes: boolean },
 ): Promise<DocumentContent | null> {
   const [row] = await db
-    .select({ ...documentSummaryColumns, markdown: signingDocuments.markdown, pdf: signingDocuments.pdf })
+    .select({
+      ...documentSummaryColumns,
+      markdown: signingDocuments.markdown,
+      pdf: options.withPdfBytes ? signingDocuments.pdf : sql<null>`null`,
+    })
     .from(signingDocuments)
     .where(and(eq(signingDocuments.packageId, packageId), eq(signingDocuments.id, documentId)))
     .limit(1)

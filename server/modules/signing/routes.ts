@@ -198,14 +198,19 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
         sha256: document.sha256,
         markdown: document.markdown,
         // The bytes are served by the route below, shown in a frame: no base64 in JSON.
-        pdf_url: document.pdf ? signerPdfPath(document.id) : null,
+        pdf_url: document.kind === 'pdf' ? signerPdfPath(document.id) : null,
       }
     },
   )
 
   app.get(
     '/api/signer/signing/documents/:documentId/pdf',
-    { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
+    {
+      onRequest: requireSession,
+      schema: { params: SignerDocumentParamsSchema },
+      // Reading the bytes records "document viewed": a HEAD (a link checker, a preview) must not.
+      exposeHeadRoute: false,
+    },
     async (request, reply) => {
       const document = await signerFlow.document(
         sessionOf(request),

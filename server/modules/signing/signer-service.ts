@@ -146,9 +146,13 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       options: { requirePdf?: boolean } = {},
     ) {
       const loaded = await load(session)
-      const document = await repository.findDocument(db, loaded.pkg.id, documentId)
+      const document = await repository.findDocument(db, loaded.pkg.id, documentId, {
+        withPdfBytes: options.requirePdf ?? false,
+      })
       if (!document) throw new AppError('NOT_FOUND', 'No such document in your package.')
-      if (options.requirePdf && !document.pdf) throw new AppError('NOT_FOUND', 'This document is not a PDF.')
+      if (options.requirePdf && document.kind !== 'pdf') {
+        throw new AppError('NOT_FOUND', 'This document is not a PDF.')
+      }
       if (loaded.pkg.status === 'active' && loaded.signer.status !== 'signed') {
         await db.transaction(async (tx) => {
           const isFirstView = await repository.insertDocumentView(tx, {
