@@ -123,6 +123,8 @@ describe('signing golden path', () => {
       if (signer.reviewNote) {
         // The manager sees the partial match on the package page and accepts the account with a note.
         await manager.getByRole('button', { name: 'Refresh' }).click()
+        // Refresh re-reads the audit trail too: the signers' own bank events are in it now.
+        await manager.getByRole('cell', { name: 'bank.ownership_checked' }).first().waitFor()
         const card = manager.getByRole('listitem', { name: `Signer ${signer.name}` })
         const form = card.getByRole('form', { name: `Review the account of ${signer.name}` })
         await form.getByLabel('Review note').fill(signer.reviewNote)

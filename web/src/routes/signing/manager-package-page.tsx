@@ -65,7 +65,7 @@ export function ManagerPackagePage() {
         signing={signing}
         busy={changes.busy}
         onActivate={changes.activate}
-        onRefresh={loaded.reload}
+        onRefresh={changes.refresh}
         onCancel={changes.cancel}
       />
 

@@ -32,7 +32,7 @@ export function PackageActions({
             Activate and invite signers
           </button>
         )}
-        <button type="button" className="button button--secondary" onClick={onRefresh}>
+        <button type="button" className="button button--secondary" onClick={onRefresh} disabled={busy}>
           Refresh
         </button>
       </div>

@@ -36,6 +36,11 @@ export function usePackageChanges(id: string, loaded: LoadedPackage) {
     error: action.error,
     invitations,
     auditGeneration,
+    /** Re-reads the package and its audit trail: signers act in their own browsers meanwhile. */
+    refresh: () => {
+      loaded.reload()
+      setAuditGeneration((value) => value + 1)
+    },
     addDocument: (input: DocumentInput) => update(() => signingsApi.addDocument(id, input)),
     removeDocument: (documentId: string) => update(() => signingsApi.removeDocument(id, documentId)),
     addSigner: (input: SignerInput) => update(() => signingsApi.addSigner(id, input)),
