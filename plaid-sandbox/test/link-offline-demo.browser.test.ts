@@ -3,28 +3,25 @@
 // request is aborted and the test asserts none was even attempted. Also pins the window.Plaid handler
 // contract that react-plaid-link relies on.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startPlaidSandbox } from '../src/main.ts'
 import {
   type Browser,
   type BrowserContext,
   blockAllPlaidTraffic,
-  buildLinkTestPage,
   CDN_LINK_FOLDER,
   createLinkToken,
-  launchChromium,
+  type LinkTestStack,
   linkFrame,
   type Page,
   type PlaidTraffic,
   plaidClient,
   recordedCallbacks,
-  serveLinkTestPage,
+  startLinkTestStack,
   waitForCallback,
 } from './browser-fixtures/link-harness.ts'
 import { acceptConsent, linkFirstPlatypus, SANDBOX_INSTITUTION } from './browser-fixtures/link-panes.ts'
 
-let sandbox: Awaited<ReturnType<typeof startPlaidSandbox>>
-let testPage: Awaited<ReturnType<typeof buildLinkTestPage>>
-let pageServer: Awaited<ReturnType<typeof serveLinkTestPage>>
+let stack: LinkTestStack
+let sandbox: LinkTestStack['sandbox']
 let browser: Browser
 let context: BrowserContext
 let page: Page
@@ -32,19 +29,12 @@ let plaidTraffic: PlaidTraffic
 let consoleMessages: string[]
 
 beforeAll(async () => {
-  ;[sandbox, testPage, browser] = await Promise.all([
-    startPlaidSandbox({ port: 0 }),
-    buildLinkTestPage(),
-    launchChromium(),
-  ])
-  pageServer = await serveLinkTestPage(testPage.dir, `${sandbox.url}/link/v2/stable/link-initialize.js`)
+  stack = await startLinkTestStack()
+  ;({ sandbox, browser } = stack)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await pageServer?.close()
-  await sandbox?.close()
-  await testPage?.close()
+  await stack?.close()
 })
 
 beforeEach(async () => {
@@ -61,7 +51,7 @@ afterEach(async () => {
 })
 
 const offlinePageUrl = (query: Record<string, string> = {}) =>
-  `${pageServer.url}/offline.html?${new URLSearchParams(query)}`
+  `${stack.pageUrl}/offline.html?${new URLSearchParams(query)}`
 
 describe('offline demo page (emulator script loaded by the page, plaid.com unreachable)', () => {
   it('links an account under StrictMode without a single plaid.com request', async () => {

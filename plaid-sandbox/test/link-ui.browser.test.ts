@@ -2,13 +2,11 @@
 // the sandbox (mode 1: how Safeclose's E2E tests run). Every other *.plaid.com request is aborted.
 import { Products } from 'plaid'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startPlaidSandbox } from '../src/main.ts'
 import {
   type Browser,
   type BrowserContext,
-  buildLinkTestPage,
   createLinkToken,
-  launchChromium,
+  type LinkTestStack,
   linkFrame,
   type Page,
   type PlaidTraffic,
@@ -16,7 +14,7 @@ import {
   type RecordedCallback,
   recordedCallbacks,
   routeCdnToSandbox,
-  serveLinkTestPage,
+  startLinkTestStack,
   waitForCallback,
 } from './browser-fixtures/link-harness.ts'
 import {
@@ -52,28 +50,20 @@ const EVENT_METADATA_KEYS = [
 ]
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-let sandbox: Awaited<ReturnType<typeof startPlaidSandbox>>
-let testPage: Awaited<ReturnType<typeof buildLinkTestPage>>
-let pageServer: Awaited<ReturnType<typeof serveLinkTestPage>>
+let stack: LinkTestStack
+let sandbox: LinkTestStack['sandbox']
 let browser: Browser
 let context: BrowserContext
 let page: Page
 let plaidTraffic: PlaidTraffic
 
 beforeAll(async () => {
-  ;[sandbox, testPage, browser] = await Promise.all([
-    startPlaidSandbox({ port: 0 }),
-    buildLinkTestPage(),
-    launchChromium(),
-  ])
-  pageServer = await serveLinkTestPage(testPage.dir, `${sandbox.url}/link/v2/stable/link-initialize.js`)
+  stack = await startLinkTestStack()
+  ;({ sandbox, browser } = stack)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await pageServer?.close()
-  await sandbox?.close()
-  await testPage?.close()
+  await stack?.close()
 })
 
 beforeEach(async () => {
@@ -91,7 +81,7 @@ afterEach(async () => {
 })
 
 const client = () => plaidClient(sandbox.url)
-const pageUrl = () => `${pageServer.url}/`
+const pageUrl = () => `${stack.pageUrl}/`
 
 function events(callbacks: RecordedCallback[]) {
   return callbacks.flatMap((callback) =>

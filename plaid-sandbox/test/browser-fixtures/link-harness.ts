@@ -18,6 +18,7 @@ import type {
   PlaidLinkOnSuccessMetadata,
 } from 'react-plaid-link'
 import { build } from 'vite'
+import { type StartedPlaidSandbox, startPlaidSandbox } from '../../src/main.ts'
 
 export const CDN_LINK_FOLDER = 'https://cdn.plaid.com/link/v2/stable/'
 const PLAID_HOST = /^https?:\/\/([\w-]+\.)*plaid\.com(\/|$)/
@@ -118,6 +119,35 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   })
+}
+
+export type LinkTestStack = {
+  sandbox: StartedPlaidSandbox
+  /** Base URL of the served test page (see serveLinkTestPage). */
+  pageUrl: string
+  browser: Browser
+  close(): Promise<void>
+}
+
+/** What every Link browser test file needs: the sandbox, the test page served beside it, Chromium. */
+export async function startLinkTestStack(): Promise<LinkTestStack> {
+  const [sandbox, testPage, browser] = await Promise.all([
+    startPlaidSandbox({ port: 0 }),
+    buildLinkTestPage(),
+    launchChromium(),
+  ])
+  const pageServer = await serveLinkTestPage(testPage.dir, `${sandbox.url}/link/v2/stable/link-initialize.js`)
+  return {
+    sandbox,
+    pageUrl: pageServer.url,
+    browser,
+    async close() {
+      await browser.close()
+      await pageServer.close()
+      await sandbox.close()
+      await testPage.close()
+    },
+  }
 }
 
 export type PlaidTraffic = { requested: string[] }
