@@ -104,6 +104,27 @@ export function createKeyring(spec: string | null): Keyring {
   return keyring
 }
 
+/**
+ * One kind of stored secret through `npm run keys:rotate`: each value still under an older key is
+ * re-encrypted under the active one and handed to `save`. Returns how many changed; re-running after
+ * an interruption only finishes the rest.
+ */
+export async function rotateStoredValues(
+  keyring: Keyring,
+  purpose: string,
+  stored: Array<{ rowId: string; value: EncryptedValue }>,
+  save: (rowId: string, encrypted: EncryptedValue) => Promise<void>,
+): Promise<number> {
+  let rotated = 0
+  for (const { rowId, value } of stored) {
+    const encrypted = keyring.reencrypt(value, { purpose, rowId })
+    if (!encrypted) continue
+    await save(rowId, encrypted)
+    rotated += 1
+  }
+  return rotated
+}
+
 /** A fresh random key, in the keyring's `<id>:<base64>` form. */
 export function generateKeyEntry(keyId: string): string {
   if (!KEY_ID_PATTERN.test(keyId)) throw new KeyringError(`Invalid key id "${keyId}"`)

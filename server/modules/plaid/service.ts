@@ -4,7 +4,7 @@ import type { Database } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
-import type { Keyring } from '../../security/keyring.ts'
+import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { RequestOrigin, SessionContext } from '../auth/service.ts'
 import type { WorkspaceSettingsService } from '../workspace/service.ts'
@@ -550,18 +550,14 @@ export function createBankLinkingService(deps: {
 
 /** Re-encrypts stored access tokens under the active key (`npm run keys:rotate`); returns how many. */
 export async function rotateStoredAccessTokens(deps: { db: Database; keyring: Keyring }): Promise<number> {
-  let rotated = 0
-  for (const row of await repository.listEncryptedAccessTokens(deps.db)) {
-    const encrypted = deps.keyring.reencrypt(
-      { keyId: row.accessTokenKeyId, ciphertext: row.accessTokenCiphertext },
-      { purpose: ACCESS_TOKEN_PURPOSE, rowId: row.id },
-    )
-    if (!encrypted) continue
-    await repository.replaceAccessTokenCiphertext(deps.db, row.id, {
+  const stored = (await repository.listEncryptedAccessTokens(deps.db)).map((row) => ({
+    rowId: row.id,
+    value: { keyId: row.accessTokenKeyId, ciphertext: row.accessTokenCiphertext },
+  }))
+  return rotateStoredValues(deps.keyring, ACCESS_TOKEN_PURPOSE, stored, (rowId, encrypted) =>
+    repository.replaceAccessTokenCiphertext(deps.db, rowId, {
       accessTokenCiphertext: encrypted.ciphertext,
       accessTokenKeyId: encrypted.keyId,
-    })
-    rotated += 1
-  }
-  return rotated
+    }),
+  )
 }

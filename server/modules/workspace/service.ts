@@ -1,7 +1,7 @@
 import type { Database } from '../../../db/client.ts'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
-import type { Keyring } from '../../security/keyring.ts'
+import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { RequestOrigin, SessionContext } from '../auth/service.ts'
 import * as repository from './repository.ts'
@@ -175,18 +175,14 @@ export function createWorkspaceSettingsService(deps: {
 
 /** Re-encrypts stored workspace Plaid secrets under the active key (`npm run keys:rotate`); returns how many. */
 export async function rotateStoredPlaidSecrets(deps: { db: Database; keyring: Keyring }): Promise<number> {
-  let rotated = 0
-  for (const secret of await repository.listEncryptedSecrets(deps.db)) {
-    const encrypted = deps.keyring.reencrypt(
-      { keyId: secret.secretKeyId, ciphertext: secret.secretCiphertext },
-      { purpose: SECRET_PURPOSE, rowId: secret.workspaceId },
-    )
-    if (!encrypted) continue
-    await repository.replaceSecretCiphertext(deps.db, secret.workspaceId, {
+  const stored = (await repository.listEncryptedSecrets(deps.db)).map((secret) => ({
+    rowId: secret.workspaceId,
+    value: { keyId: secret.secretKeyId, ciphertext: secret.secretCiphertext },
+  }))
+  return rotateStoredValues(deps.keyring, SECRET_PURPOSE, stored, (workspaceId, encrypted) =>
+    repository.replaceSecretCiphertext(deps.db, workspaceId, {
       secretCiphertext: encrypted.ciphertext,
       secretKeyId: encrypted.keyId,
-    })
-    rotated += 1
-  }
-  return rotated
+    }),
+  )
 }
