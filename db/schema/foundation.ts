@@ -55,14 +55,16 @@ export const memberships = pgTable(
   ],
 )
 
-/** Only a SHA-256 of the session token is stored: a database leak does not hand out live sessions. */
+/**
+ * Only a SHA-256 of the session token is stored: a database leak does not hand out live sessions.
+ * A session acts for one principal in one workspace: a member (`user_id`, whose membership must still
+ * exist) or a signer (`user_id` null, with its signer record in `signer_sessions`).
+ */
 export const sessions = pgTable(
   'sessions',
   {
     tokenHash: text('token_hash').primaryKey(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
@@ -119,6 +121,8 @@ export const auditEvents = pgTable(
     sequence: integer('sequence').notNull(),
     workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     actorUserId: uuid('actor_user_id'),
+    /** Set instead of `actor_user_id` when a signer (through their signing link) acted. */
+    actorSignerId: uuid('actor_signer_id'),
     action: text('action').notNull(),
     subjectType: text('subject_type'),
     subjectId: text('subject_id'),

@@ -11,6 +11,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 import { createdAt, type PlaidEnvironment, users, workspaces } from './foundation.ts'
+// Only referenced lazily (inside `references`), so the import cycle with signing.ts is harmless.
+import { signers } from './signing.ts'
 
 export const ITEM_STATUSES = [
   'good',
@@ -24,7 +26,8 @@ export type ItemStatus = (typeof ITEM_STATUSES)[number]
 
 /**
  * A bank connection (Plaid Item). The access token is stored only as AES-256-GCM ciphertext bound
- * to this row's id; it is set to null once the Item is revoked or removed.
+ * to this row's id; it is set to null once the Item is revoked or removed. An Item belongs to one
+ * principal inside its workspace: a member (`user_id`) or a signer (`signer_id`), never both.
  */
 export const plaidItems = pgTable(
   'plaid_items',
@@ -33,9 +36,8 @@ export const plaidItems = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    signerId: uuid('signer_id').references(() => signers.id, { onDelete: 'cascade' }),
     environment: text('environment').$type<PlaidEnvironment>().notNull(),
     plaidItemId: text('plaid_item_id').notNull(),
     institutionId: text('institution_id'),
@@ -64,10 +66,14 @@ export const plaidItems = pgTable(
     ),
     // Tokens never cross environments, and one Plaid Item is stored once.
     uniqueIndex('plaid_items_environment_item_key').on(table.environment, table.plaidItemId),
-    // At most one live connection per user and environment; also the status hot path's index.
-    uniqueIndex('plaid_items_one_live_per_user_key')
-      .on(table.userId, table.environment)
-      .where(sql`${table.status} <> 'removed'`),
+    check('plaid_items_owner_check', sql`(${table.userId} is null) <> (${table.signerId} is null)`),
+    // At most one live connection per principal and environment; also the status hot path's indexes.
+    uniqueIndex('plaid_items_one_live_per_member_key')
+      .on(table.workspaceId, table.userId, table.environment)
+      .where(sql`${table.userId} is not null and ${table.status} <> 'removed'`),
+    uniqueIndex('plaid_items_one_live_per_signer_key')
+      .on(table.signerId, table.environment)
+      .where(sql`${table.signerId} is not null and ${table.status} <> 'removed'`),
   ],
 )
 
@@ -101,9 +107,8 @@ export const linkEvents = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    signerId: uuid('signer_id').references(() => signers.id, { onDelete: 'cascade' }),
     environment: text('environment').$type<PlaidEnvironment>().notNull(),
     kind: text('kind').$type<'event' | 'exit'>().notNull(),
     eventName: text('event_name'),
@@ -120,5 +125,7 @@ export const linkEvents = pgTable(
   (table) => [
     index('link_events_session_idx').on(table.linkSessionId),
     index('link_events_user_idx').on(table.userId, table.receivedAt),
+    index('link_events_signer_idx').on(table.signerId, table.receivedAt),
+    check('link_events_owner_check', sql`(${table.userId} is null) <> (${table.signerId} is null)`),
   ],
 )

@@ -94,7 +94,7 @@ export const signingDocuments = pgTable(
   ],
 )
 
-/** A person who signs a package. `user_id` is set once they open their link (account by e-mail). */
+/** A person who signs a package: a principal of its own, reached only through its signing link. */
 export const signers = pgTable(
   'signers',
   {
@@ -107,7 +107,6 @@ export const signers = pgTable(
     email: text('email').notNull(),
     isBankRequired: boolean('is_bank_required').notNull().default(true),
     status: text('status').$type<SignerStatus>().notNull().default('invited'),
-    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     openedAt: timestamp('opened_at', { withTimezone: true }),
     signedAt: timestamp('signed_at', { withTimezone: true }),
     signatureName: text('signature_name'),
@@ -119,7 +118,6 @@ export const signers = pgTable(
     check('signers_status_check', sql`${table.status} in ('invited', 'opened', 'bank_verified', 'signed')`),
     uniqueIndex('signers_position_key').on(table.packageId, table.position),
     uniqueIndex('signers_email_key').on(table.packageId, sql`lower(${table.email})`),
-    index('signers_user_idx').on(table.userId),
   ],
 )
 

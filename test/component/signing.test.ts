@@ -235,32 +235,42 @@ describe('signing packages', () => {
   })
 
   describe('signing links and signer sessions', () => {
-    it('signs the signer in scoped to their record, as the same user for a known e-mail', async () => {
+    it('opens a signer session for the signer record, never the user account of a known e-mail', async () => {
       const id = await draft([{ legal_name: 'Sam Signer', email: DEMO.signer }])
       const { invitations } = await activate(id)
-      const cookie = await openAs(invitations[0]?.url ?? '')
+      const invitation = invitations[0] as { url: string; signer_id: string }
+      const cookie = await openAs(invitation.url)
 
       const session = await ok('GET', '/api/session', cookie)
-      const demoSession = await ok('GET', '/api/session', demoSignerCookie)
-      expect(session.user.id).toBe(demoSession.user.id)
-      // Bank linking keeps working for a scoped session...
+      expect(session).toEqual({
+        principal: 'signer',
+        user: null,
+        workspace: { id: t.workspaceId, name: 'Demo Closings' },
+        role: null,
+        signer: { id: invitation.signer_id, email: DEMO.signer, name: 'Sam Signer', signing_id: id },
+      })
+      // Bank linking works for the signer principal...
       expect((await call('GET', '/api/plaid/status', cookie)).statusCode).toBe(200)
-      // ...but role-gated routes refuse it, even where the user's role would pass.
+      // ...but role-gated routes refuse it.
       expect((await call('GET', '/api/admin/plaid-settings', cookie)).statusCode).toBe(403)
       // A password session has no signer record to act on.
       expect((await call('GET', '/api/signer/signing', demoSignerCookie)).statusCode).toBe(403)
     })
 
-    it('creates a signer account with no usable password', async () => {
+    it('creates no user account and no membership for a new e-mail', async () => {
       const id = await draft([{ legal_name: OWNER, email: 'New.Person@Example.test' }])
       const { invitations } = await activate(id)
       const cookie = await openAs(invitations[0]?.url ?? '')
-      expect((await ok('GET', '/api/session', cookie)).role).toBe('signer')
+      expect((await ok('GET', '/api/session', cookie)).principal).toBe('signer')
+      const { rows } = await t.database.executeSql('select id from users where lower(email) = $1', [
+        'new.person@example.test',
+      ])
+      expect(rows).toEqual([])
       const signIn = await call('POST', '/api/auth/sign-in/email', null, {
         email: 'new.person@example.test',
-        password: '',
+        password: 'safeclose-demo',
       })
-      expect(signIn.statusCode).toBe(400)
+      expect(signIn.statusCode).toBe(401)
     })
 
     it('refuses unknown, expired and replaced links, and a replaced link ends its sessions', async () => {

@@ -1,5 +1,7 @@
 export const HOME_PATH = '/signing'
 export const SIGN_IN_PATH = '/signin'
+/** The signer's own page: where a signing link's session belongs. */
+export const SIGNER_FLOW_PATH = '/signing/sign'
 
 /**
  * The server picks the page's Plaid Link script and Content-Security-Policy from the signed-in user's

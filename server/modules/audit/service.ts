@@ -11,6 +11,8 @@ export type AuditEventInput = {
   chainKey: string
   workspaceId: string | null
   actorUserId: string | null
+  /** The signer who acted through their signing link (then `actorUserId` is null). */
+  actorSignerId?: string | null
   action: string
   subjectType?: string | null
   subjectId?: string | null
@@ -23,6 +25,7 @@ export type AuditEvent = {
   sequence: number
   action: string
   actorUserId: string | null
+  actorSignerId: string | null
   subjectType: string | null
   subjectId: string | null
   details: Record<string, unknown>
@@ -54,6 +57,7 @@ export function createAuditService(deps: { db: Database; now?: () => Date }) {
           sequence: (tail?.sequence ?? 0) + 1,
           workspaceId: input.workspaceId,
           actorUserId: input.actorUserId,
+          actorSignerId: input.actorSignerId ?? null,
           action: input.action,
           subjectType: input.subjectType ?? null,
           subjectId: input.subjectId ?? null,
@@ -76,6 +80,7 @@ export function createAuditService(deps: { db: Database; now?: () => Date }) {
         sequence: row.sequence,
         action: row.action,
         actorUserId: row.actorUserId,
+        actorSignerId: row.actorSignerId,
         subjectType: row.subjectType,
         subjectId: row.subjectId,
         details: row.details,
@@ -109,6 +114,8 @@ function hashEvent(row: HashedFields): string {
     sequence: row.sequence,
     workspaceId: row.workspaceId,
     actorUserId: row.actorUserId,
+    // Only hashed when set, so the events written before signers had their own actor column verify.
+    actorSignerId: row.actorSignerId ?? undefined,
     action: row.action,
     subjectType: row.subjectType,
     subjectId: row.subjectId,

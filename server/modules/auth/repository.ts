@@ -1,20 +1,23 @@
 import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../../../db/client.ts'
-import { memberships, type Role, sessions, signerSessions, users, workspaces } from '../../../db/schema.ts'
+import {
+  memberships,
+  type Role,
+  sessions,
+  signerSessions,
+  signers,
+  signingPackages,
+  users,
+  workspaces,
+} from '../../../db/schema.ts'
 
 export type UserWithPassword = { id: string; email: string; name: string; passwordHash: string }
 
-export type SessionRecord = {
-  userId: string
-  email: string
-  name: string
-  workspaceId: string
-  workspaceName: string
-  role: Role
-  expiresAt: Date
-  /** Set when the session was opened from a signing link: it acts for this signer record only. */
-  signerId: string | null
-}
+/** A live session and the one principal it acts for. */
+export type SessionRecord = { workspaceId: string; workspaceName: string; expiresAt: Date } & (
+  | { kind: 'member'; userId: string; email: string; name: string; role: Role }
+  | { kind: 'signer'; signerId: string; email: string; name: string; packageId: string }
+)
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserWithPassword | null> {
   const [row] = await db
@@ -43,7 +46,8 @@ export async function insertSession(
   db: Queryable,
   session: {
     tokenHash: string
-    userId: string
+    /** null for a signer session, whose signer record goes into signer_sessions in the same transaction. */
+    userId: string | null
     workspaceId: string
     expiresAt: Date
     ipAddress: string | null
@@ -55,9 +59,9 @@ export async function insertSession(
 
 /**
  * The hot path of every authenticated request. Built once per database as a prepared statement and
- * shaped to be cheap to plan: a primary-key lookup of the session and its membership (which must still
- * exist, and carries the role), with the display fields as scalar subqueries. A five-way join cost more
- * to plan on the embedded database than to execute.
+ * shaped to be cheap to plan: a primary-key lookup of the session, its membership (a member session
+ * whose membership is gone is dead) or its signer record, with display fields as scalar subqueries.
+ * A five-way join cost more to plan on the embedded database than to execute.
  */
 export async function findLiveSession(
   db: Database,
@@ -70,7 +74,32 @@ export async function findLiveSession(
     liveSessionStatements.set(db, statement)
   }
   const [row] = await statement.execute({ tokenHash, now })
-  return row ?? null
+  if (!row) return null
+  const base = { workspaceId: row.workspaceId, workspaceName: row.workspaceName, expiresAt: row.expiresAt }
+  if (row.userId !== null) {
+    // A member session: its membership in this very workspace must still exist.
+    if (row.role === null || row.signerId !== null) return null
+    return {
+      ...base,
+      kind: 'member',
+      userId: row.userId,
+      email: row.userEmail,
+      name: row.userName,
+      role: row.role,
+    }
+  }
+  // A signer session: its signer record must belong to a package of the session's workspace.
+  if (row.signerId === null || row.signerEmail === null || row.signerName === null || row.packageId === null)
+    return null
+  if (row.packageWorkspaceId !== row.workspaceId) return null
+  return {
+    ...base,
+    kind: 'signer',
+    signerId: row.signerId,
+    email: row.signerEmail,
+    name: row.signerName,
+    packageId: row.packageId,
+  }
 }
 
 const liveSessionStatements = new WeakMap<Database, ReturnType<typeof prepareLiveSessionLookup>>()
@@ -79,21 +108,27 @@ function prepareLiveSessionLookup(db: Database) {
   return db
     .select({
       userId: sessions.userId,
-      email: sql<string>`(select ${users.email} from ${users} where ${users.id} = ${sessions.userId})`,
-      name: sql<string>`(select ${users.name} from ${users} where ${users.id} = ${sessions.userId})`,
+      userEmail: sql<string>`(select ${users.email} from ${users} where ${users.id} = ${sessions.userId})`,
+      userName: sql<string>`(select ${users.name} from ${users} where ${users.id} = ${sessions.userId})`,
       workspaceId: sessions.workspaceId,
       workspaceName: sql<string>`(select ${workspaces.name} from ${workspaces} where ${workspaces.id} = ${sessions.workspaceId})`,
       role: memberships.role,
       expiresAt: sessions.expiresAt,
-      signerId: sql<
+      signerId: signers.id,
+      signerEmail: signers.email,
+      signerName: signers.legalName,
+      packageId: signers.packageId,
+      packageWorkspaceId: sql<
         string | null
-      >`(select ${signerSessions.signerId} from ${signerSessions} where ${signerSessions.sessionTokenHash} = ${sessions.tokenHash})`,
+      >`(select ${signingPackages.workspaceId} from ${signingPackages} where ${signingPackages.id} = ${signers.packageId})`,
     })
     .from(sessions)
-    .innerJoin(
+    .leftJoin(
       memberships,
       and(eq(memberships.userId, sessions.userId), eq(memberships.workspaceId, sessions.workspaceId)),
     )
+    .leftJoin(signerSessions, eq(signerSessions.sessionTokenHash, sessions.tokenHash))
+    .leftJoin(signers, eq(signers.id, signerSessions.signerId))
     .where(
       and(
         eq(sessions.tokenHash, sql.placeholder('tokenHash')),
@@ -128,19 +163,6 @@ export async function insertMembership(
   membership: { userId: string; workspaceId: string; role: Role },
 ): Promise<void> {
   await db.insert(memberships).values(membership)
-}
-
-export async function findMembershipRole(
-  db: Queryable,
-  userId: string,
-  workspaceId: string,
-): Promise<Role | null> {
-  const [row] = await db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.userId, userId), eq(memberships.workspaceId, workspaceId)))
-    .limit(1)
-  return row?.role ?? null
 }
 
 export async function insertSignerSession(

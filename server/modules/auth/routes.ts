@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Static } from 'typebox'
 import { SessionResponseSchema, SignInBodySchema } from './schemas.ts'
-import type { AuthService } from './service.ts'
+import type { AuthService, SessionContext } from './service.ts'
 import { requireSession, SESSION_COOKIE, sessionOf } from './session-guard.ts'
 
 export type AuthRoutesOptions = {
@@ -42,7 +43,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         secure: options.isSecureOrigin,
         expires: expiresAt,
       })
-      return session
+      return toSessionResponse(session)
     },
   )
 
@@ -61,6 +62,26 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   app.get(
     '/api/session',
     { onRequest: requireSession, schema: { response: { 200: SessionResponseSchema } } },
-    async (request) => sessionOf(request),
+    async (request) => toSessionResponse(sessionOf(request)),
   )
+}
+
+function toSessionResponse(session: SessionContext): Static<typeof SessionResponseSchema> {
+  if (session.principal === 'member') {
+    return {
+      principal: 'member',
+      user: session.user,
+      workspace: session.workspace,
+      role: session.role,
+      signer: null,
+    }
+  }
+  const { id, email, name, packageId } = session.signer
+  return {
+    principal: 'signer',
+    user: null,
+    workspace: session.workspace,
+    role: null,
+    signer: { id, email, name, signing_id: packageId },
+  }
 }

@@ -8,8 +8,20 @@ export const SignInBodySchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * Who the session acts for. A member session names the user and their role in the workspace; a
+ * signer session (opened from a signing link) names the signer record and has no user and no role.
+ */
 export const SessionResponseSchema = Type.Object({
-  user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
+  principal: Type.Union([Type.Literal('member'), Type.Literal('signer')]),
+  user: Type.Union([
+    Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
+    Type.Null(),
+  ]),
   workspace: Type.Object({ id: Type.String(), name: Type.String() }),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('signer')]),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('signer'), Type.Null()]),
+  signer: Type.Union([
+    Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), signing_id: Type.String() }),
+    Type.Null(),
+  ]),
 })

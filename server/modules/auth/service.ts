@@ -3,19 +3,50 @@ import type { Database, Queryable } from '../../../db/client.ts'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
-import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts'
+import { decoyPasswordHash, verifyPassword } from './password.ts'
 import * as repository from './repository.ts'
 
-/** Who is making a request: the user, the workspace they act in, and their role there. */
-export type SessionContext = {
+/**
+ * Who is making a request: exactly one principal in exactly one workspace.
+ * - a member: a user with a membership (and its role) in the workspace, signed in with a password;
+ * - a signer: one signer record of one package, reached only through its signing link. A signer
+ *   session never authenticates as a user account, whatever the e-mail, and passes no staff guard.
+ */
+export type MemberSession = {
+  principal: 'member'
   user: { id: string; email: string; name: string }
   workspace: { id: string; name: string }
   role: Role
-  /**
-   * Present when the session was opened from a signing link: it may act only as this signer (and link
-   * a bank account as its user); role-gated routes refuse it.
-   */
-  signerScope?: { signerId: string } | null
+}
+
+export type SignerSession = {
+  principal: 'signer'
+  signer: { id: string; email: string; name: string; packageId: string }
+  workspace: { id: string; name: string }
+}
+
+export type SessionContext = MemberSession | SignerSession
+
+/** The owner of bank Items and Link events: a member or a signer, always inside one workspace. */
+export type PrincipalRef = { workspaceId: string } & (
+  | { kind: 'member'; userId: string }
+  | { kind: 'signer'; signerId: string }
+)
+
+export function principalOf(session: SessionContext): PrincipalRef {
+  return session.principal === 'member'
+    ? { kind: 'member', workspaceId: session.workspace.id, userId: session.user.id }
+    : { kind: 'signer', workspaceId: session.workspace.id, signerId: session.signer.id }
+}
+
+/** The audit actor columns for what this session does. */
+export function auditActorOf(session: SessionContext): {
+  actorUserId: string | null
+  actorSignerId: string | null
+} {
+  return session.principal === 'member'
+    ? { actorUserId: session.user.id, actorSignerId: null }
+    : { actorUserId: null, actorSignerId: session.signer.id }
 }
 
 export type RequestOrigin = { ipAddress: string | null; userAgent: string | null }
@@ -66,9 +97,12 @@ export function createAuthService(deps: {
         ipAddress: input.ipAddress,
         userAgent: input.userAgent,
       })
-      const session = await repository.findLiveSession(deps.db, hashSessionToken(token), now())
-      if (!session) throw new AppError('INTERNAL', 'The new session could not be read back.')
-      return { token, expiresAt, session: toSessionContext(session) }
+      const record = await repository.findLiveSession(deps.db, hashSessionToken(token), now())
+      const session = record && toSessionContext(record)
+      if (session?.principal !== 'member') {
+        throw new AppError('INTERNAL', 'The new session could not be read back.')
+      }
+      return { token, expiresAt, session }
     },
 
     async signOut(token: string): Promise<void> {
@@ -85,42 +119,21 @@ export function createAuthService(deps: {
     },
 
     /**
-     * Opens a session scoped to one signer record, for someone who proved control of a signing link.
-     * The signer's user account is found by e-mail (an existing user stays the same user) or created
-     * with an unusable password, and becomes a member of the package's workspace as a signer unless
-     * they already belong to it. The session never outlives the link.
+     * Opens a signer session for someone who proved control of a signing link. It acts for that signer
+     * record only: no user account is looked up, created or joined to the workspace, so a link
+     * addressed to a staff member's e-mail grants nothing of theirs. The session never outlives the link.
      */
     async openSignerSession(
-      input: {
-        email: string
-        legalName: string
-        workspaceId: string
-        signerId: string
-        linkId: string
-        linkExpiresAt: Date
-      } & RequestOrigin,
+      input: { workspaceId: string; signerId: string; linkId: string; linkExpiresAt: Date } & RequestOrigin,
       tx: Queryable,
-    ): Promise<{ token: string; expiresAt: Date; userId: string }> {
-      const existing = await repository.findUserByEmail(tx, input.email)
-      const userId =
-        existing?.id ??
-        (
-          await repository.insertUser(tx, {
-            email: input.email,
-            name: input.legalName,
-            passwordHash: await unusablePasswordHash(),
-          })
-        ).id
-      if (!(await repository.findMembershipRole(tx, userId, input.workspaceId))) {
-        await repository.insertMembership(tx, { userId, workspaceId: input.workspaceId, role: 'signer' })
-      }
+    ): Promise<{ token: string; expiresAt: Date }> {
       const token = randomBytes(32).toString('base64url')
       const ttlEnd = new Date(now().getTime() + deps.sessionTtlHours * 3_600_000)
       const expiresAt = ttlEnd < input.linkExpiresAt ? ttlEnd : input.linkExpiresAt
       const tokenHash = hashSessionToken(token)
       await repository.insertSession(tx, {
         tokenHash,
-        userId,
+        userId: null,
         workspaceId: input.workspaceId,
         expiresAt,
         ipAddress: input.ipAddress,
@@ -131,7 +144,7 @@ export function createAuthService(deps: {
         signerId: input.signerId,
         linkId: input.linkId,
       })
-      return { token, expiresAt, userId }
+      return { token, expiresAt }
     },
 
     /** Ends the sessions opened from these signing links (the links were revoked or replaced). */
@@ -146,18 +159,18 @@ export function hashSessionToken(token: string): string {
 }
 
 function toSessionContext(record: repository.SessionRecord): SessionContext {
-  return {
-    user: { id: record.userId, email: record.email, name: record.name },
-    workspace: { id: record.workspaceId, name: record.workspaceName },
-    role: record.role,
-    signerScope: record.signerId ? { signerId: record.signerId } : null,
+  const workspace = { id: record.workspaceId, name: record.workspaceName }
+  if (record.kind === 'member') {
+    return {
+      principal: 'member',
+      user: { id: record.userId, email: record.email, name: record.name },
+      workspace,
+      role: record.role,
+    }
   }
-}
-
-// Accounts created from a signing link have no password of their own: the hash of a random secret
-// that is never kept means password sign-in can never succeed for them (until a reset sets one).
-let unusableHash: Promise<string> | undefined
-function unusablePasswordHash(): Promise<string> {
-  unusableHash ??= hashPassword(randomBytes(32).toString('base64url'))
-  return unusableHash
+  return {
+    principal: 'signer',
+    signer: { id: record.signerId, email: record.email, name: record.name, packageId: record.packageId },
+    workspace,
+  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
-import type { AuthService, SessionContext } from './service.ts'
+import type { AuthService, MemberSession, SessionContext, SignerSession } from './service.ts'
 
 export const SESSION_COOKIE = 'safeclose_session'
 
@@ -38,15 +38,15 @@ export async function requireSession(this: FastifyInstance, request: FastifyRequ
 }
 
 /**
- * onRequest hook factory: 401 without a session, 403 when the role is not one of `roles`. A session
- * opened from a signing link is scoped to its signer record, so it never passes a role check: a link
- * in an inbox must not carry a manager's or administrator's powers.
+ * onRequest hook factory: 401 without a session, 403 when the role is not one of `roles`. A signer
+ * session (opened from a signing link) has no role at all, so it never passes: a link in an inbox
+ * must not carry a manager's or administrator's powers.
  */
 export function requireRole(...roles: Role[]) {
   return async function requireRoleHandler(this: FastifyInstance, request: FastifyRequest): Promise<void> {
     const session = await this.loadOptionalSession(request)
     if (!session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
-    if (session.signerScope) {
+    if (session.principal !== 'member') {
       throw new AppError(
         'FORBIDDEN',
         'This session was opened from a signing link. Sign in with your password.',
@@ -62,4 +62,23 @@ export function requireRole(...roles: Role[]) {
 export function sessionOf(request: FastifyRequest): SessionContext {
   if (!request.session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
   return request.session
+}
+
+/** The member session of a request that went through `requireRole`. */
+export function memberSessionOf(request: FastifyRequest): MemberSession {
+  const session = sessionOf(request)
+  if (session.principal !== 'member') {
+    throw new AppError(
+      'FORBIDDEN',
+      'This session was opened from a signing link. Sign in with your password.',
+    )
+  }
+  return session
+}
+
+/** The signer session of a request; a password session has no signer record to act on. */
+export function signerSessionOf(request: FastifyRequest): SignerSession {
+  const session = sessionOf(request)
+  if (session.principal !== 'signer') throw new AppError('FORBIDDEN', 'Open your signing link to continue.')
+  return session
 }

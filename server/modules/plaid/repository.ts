@@ -8,11 +8,13 @@ import {
   plaidItems,
   workspacePlaidSettings,
 } from '../../../db/schema.ts'
+import type { PrincipalRef } from '../auth/service.ts'
 
 export type StoredItem = {
   id: string
   workspaceId: string
-  userId: string
+  userId: string | null
+  signerId: string | null
   environment: PlaidEnvironment
   plaidItemId: string
   institutionId: string | null
@@ -52,6 +54,7 @@ const itemColumns = {
   id: plaidItems.id,
   workspaceId: plaidItems.workspaceId,
   userId: plaidItems.userId,
+  signerId: plaidItems.signerId,
   environment: plaidItems.environment,
   plaidItemId: plaidItems.plaidItemId,
   institutionId: plaidItems.institutionId,
@@ -64,42 +67,57 @@ const itemColumns = {
   updatedAt: plaidItems.updatedAt,
 }
 
-/** The user's live (not removed) Item in one environment, if any. */
+/** The owner columns of a principal's Items: a member's user id or a signer's record id. */
+function ownerColumns(owner: PrincipalRef): { userId: string | null; signerId: string | null } {
+  return owner.kind === 'member'
+    ? { userId: owner.userId, signerId: null }
+    : { userId: null, signerId: owner.signerId }
+}
+
+/** Items of this principal: always inside its workspace, then its own column. */
+function isOwnedBy(owner: PrincipalRef) {
+  return and(
+    eq(plaidItems.workspaceId, owner.workspaceId),
+    owner.kind === 'member' ? eq(plaidItems.userId, owner.userId) : eq(plaidItems.signerId, owner.signerId),
+  )
+}
+
+/** The principal's live (not removed) Item in one environment, if any. */
 export async function findLiveItem(
   db: Queryable,
-  userId: string,
+  owner: PrincipalRef,
   environment: PlaidEnvironment,
 ): Promise<StoredItem | null> {
   const [row] = await db
     .select(itemColumns)
     .from(plaidItems)
-    .where(
-      and(
-        eq(plaidItems.userId, userId),
-        eq(plaidItems.environment, environment),
-        ne(plaidItems.status, 'removed'),
-      ),
-    )
+    .where(and(isOwnedBy(owner), eq(plaidItems.environment, environment), ne(plaidItems.status, 'removed')))
     .limit(1)
   return row ?? null
 }
 
 /**
  * The status hot path in one statement: the workspace's active environment (or the default), the
- * user's live Item there and its accounts, through the partial unique index on (user, environment).
- * Prepared once per database (PostgreSQL keeps its plan) and written as scalar subqueries, which are
- * cheaper to plan than a CTE with a join; on the embedded database planning dominated the cost.
+ * principal's live Item there and its accounts, through the partial unique index of the principal's
+ * kind. Prepared once per database and kind (PostgreSQL keeps its plan) and written as scalar
+ * subqueries, which are cheaper to plan than a CTE with a join; on the embedded database planning
+ * dominated the cost.
  */
 export async function findStatus(
   db: Database,
-  input: { userId: string; workspaceId: string; defaultEnvironment: PlaidEnvironment },
+  input: { owner: PrincipalRef; defaultEnvironment: PlaidEnvironment },
 ): Promise<StatusRow> {
-  let statement = statusStatements.get(db)
-  if (!statement) {
-    statement = prepareStatusLookup(db)
-    statusStatements.set(db, statement)
+  let statements = statusStatements.get(db)
+  if (!statements) {
+    statements = { member: prepareStatusLookup(db, 'member'), signer: prepareStatusLookup(db, 'signer') }
+    statusStatements.set(db, statements)
   }
-  const [row] = await statement.execute(input)
+  const { owner } = input
+  const [row] = await statements[owner.kind].execute({
+    workspaceId: owner.workspaceId,
+    ownerId: owner.kind === 'member' ? owner.userId : owner.signerId,
+    defaultEnvironment: input.defaultEnvironment,
+  })
   const environment = row?.environment as PlaidEnvironment
   const item = row?.item ? parseJson<StatusItemJson>(row.item) : null
   if (!item) return { environment, item: null }
@@ -131,9 +149,11 @@ type StatusItemJson = {
   accounts: StatusAccount[]
 }
 
-const statusStatements = new WeakMap<Database, ReturnType<typeof prepareStatusLookup>>()
+type StatusStatement = ReturnType<typeof prepareStatusLookup>
+const statusStatements = new WeakMap<Database, Record<PrincipalRef['kind'], StatusStatement>>()
 
-function prepareStatusLookup(db: Database) {
+function prepareStatusLookup(db: Database, kind: PrincipalRef['kind']) {
+  const ownerColumn = kind === 'member' ? sql`item.user_id` : sql`item.signer_id`
   const activeEnvironment = sql`coalesce(
     (select ${workspacePlaidSettings.environment} from ${workspacePlaidSettings}
       where ${workspacePlaidSettings.workspaceId} = ${sql.placeholder('workspaceId')}),
@@ -154,21 +174,24 @@ function prepareStatusLookup(db: Database) {
             from plaid_accounts account
             where account.item_id = item.id and not account.is_revoked), '[]'::json))
         from plaid_items item
-        where item.user_id = ${sql.placeholder('userId')}::uuid and item.environment = active.environment
-          and item.status <> 'removed')`,
+        where item.workspace_id = ${sql.placeholder('workspaceId')}::uuid
+          and ${ownerColumn} = ${sql.placeholder('ownerId')}::uuid
+          and item.environment = active.environment and item.status <> 'removed')`,
     })
     .from(sql`(select ${activeEnvironment} as environment) as active`)
-    .prepare('plaid_status')
+    .prepare(`plaid_status_${kind}`)
 }
 
-/** Serializes linking for one user and environment, so a relink and its replacement cannot interleave. */
-export async function lockUserEnvironment(
+/** Serializes linking for one principal and environment, so a relink and its replacement cannot interleave. */
+export async function lockPrincipalEnvironment(
   tx: Queryable,
-  userId: string,
+  owner: PrincipalRef,
   environment: PlaidEnvironment,
 ): Promise<void> {
+  const ownerKey =
+    owner.kind === 'member' ? `${owner.workspaceId}:user:${owner.userId}` : `signer:${owner.signerId}`
   await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${`plaid-link:${userId}:${environment}`}, 0))`,
+    sql`select pg_advisory_xact_lock(hashtextextended(${`plaid-link:${ownerKey}:${environment}`}, 0))`,
   )
 }
 
@@ -176,8 +199,7 @@ export async function insertItem(
   tx: Queryable,
   item: {
     id: string
-    workspaceId: string
-    userId: string
+    owner: PrincipalRef
     environment: PlaidEnvironment
     plaidItemId: string
     institutionId: string | null
@@ -188,12 +210,16 @@ export async function insertItem(
     accessTokenKeyId: string
   },
 ): Promise<void> {
-  await tx.insert(plaidItems).values({ ...item, status: 'good' })
+  const { owner, ...columns } = item
+  await tx
+    .insert(plaidItems)
+    .values({ ...columns, workspaceId: owner.workspaceId, ...ownerColumns(owner), status: 'good' })
 }
 
 /** Update-mode relink of the same Item: fresh token and a clean state. */
 export async function refreshItem(
   tx: Queryable,
+  owner: PrincipalRef,
   id: string,
   changes: {
     institutionName: string | null
@@ -205,10 +231,10 @@ export async function refreshItem(
   await tx
     .update(plaidItems)
     .set({ ...changes, status: 'good', errorCode: null, hasNewAccounts: false, updatedAt: new Date() })
-    .where(eq(plaidItems.id, id))
+    .where(and(eq(plaidItems.id, id), isOwnedBy(owner)))
 }
 
-export async function markItemRemoved(tx: Queryable, id: string): Promise<void> {
+export async function markItemRemoved(tx: Queryable, owner: PrincipalRef, id: string): Promise<void> {
   const now = new Date()
   await tx
     .update(plaidItems)
@@ -219,19 +245,19 @@ export async function markItemRemoved(tx: Queryable, id: string): Promise<void> 
       removedAt: now,
       updatedAt: now,
     })
-    .where(eq(plaidItems.id, id))
+    .where(and(eq(plaidItems.id, id), isOwnedBy(owner)))
 }
 
 /**
  * Retires an Item replaced by a newer link: out of every view at once, while its token is kept only
  * until Plaid has removed the Item too (see clearRetiredAccessToken).
  */
-export async function markItemReplaced(tx: Queryable, id: string): Promise<void> {
+export async function markItemReplaced(tx: Queryable, owner: PrincipalRef, id: string): Promise<void> {
   const now = new Date()
   await tx
     .update(plaidItems)
     .set({ status: 'removed', removedAt: now, updatedAt: now })
-    .where(eq(plaidItems.id, id))
+    .where(and(eq(plaidItems.id, id), isOwnedBy(owner)))
 }
 
 /** A removed Item whose token is still stored, because Plaid has not confirmed its removal yet. */
@@ -276,9 +302,11 @@ export async function replaceAccounts(
 
 export async function insertLinkEvents(
   db: Queryable,
-  events: Array<typeof linkEvents.$inferInsert>,
+  owner: PrincipalRef,
+  events: Array<Omit<typeof linkEvents.$inferInsert, 'workspaceId' | 'userId' | 'signerId'>>,
 ): Promise<void> {
-  if (events.length > 0) await db.insert(linkEvents).values(events)
+  const ownedBy = { workspaceId: owner.workspaceId, ...ownerColumns(owner) }
+  if (events.length > 0) await db.insert(linkEvents).values(events.map((event) => ({ ...event, ...ownedBy })))
 }
 
 /** Every stored access token, for key rotation. */

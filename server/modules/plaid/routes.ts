@@ -33,7 +33,10 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
           max: options.linkTokensPerMinute,
           timeWindow: 60_000,
           hook: 'preHandler',
-          keyGenerator: (request) => `link-token:${sessionOf(request).user.id}`,
+          keyGenerator: (request) => {
+            const session = sessionOf(request)
+            return `link-token:${session.principal === 'member' ? session.user.id : session.signer.id}`
+          },
         },
       },
     },

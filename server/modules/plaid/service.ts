@@ -6,7 +6,7 @@ import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
-import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import { auditActorOf, principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
 import type { WorkspaceSettingsService } from '../workspace/service.ts'
 import type { PlaidConnectionResolver } from './connections.ts'
 import { appErrorFromPlaid, type PlaidConnection, type PlaidGateway, PlaidRequestError } from './gateway.ts'
@@ -184,7 +184,7 @@ export function createBankLinkingService(deps: {
     return {
       chainKey: `workspace:${session.workspace.id}`,
       workspaceId: session.workspace.id,
-      actorUserId: session.user.id,
+      ...auditActorOf(session),
       action,
       subjectType: 'plaid_item',
       subjectId: typeof details.item_id === 'string' ? details.item_id : null,
@@ -249,9 +249,10 @@ export function createBankLinkingService(deps: {
       ? await gateway.getInstitutionName(connection, plaidItem.institutionId).catch(() => null)
       : null
 
+    const owner = principalOf(session)
     await db.transaction(async (tx) => {
-      await repository.lockUserEnvironment(tx, session.user.id, connection.environment)
-      const previous = await repository.findLiveItem(tx, session.user.id, connection.environment)
+      await repository.lockPrincipalEnvironment(tx, owner, connection.environment)
+      const previous = await repository.findLiveItem(tx, owner, connection.environment)
       const isSameItem = previous?.plaidItemId === exchanged.itemId
       const rowId = isSameItem && previous ? previous.id : randomUUID()
       const encrypted = keyring.encrypt(exchanged.accessToken, { purpose: ACCESS_TOKEN_PURPOSE, rowId })
@@ -259,7 +260,7 @@ export function createBankLinkingService(deps: {
       let replacedItemId: string | null = null
 
       if (isSameItem) {
-        await repository.refreshItem(tx, rowId, {
+        await repository.refreshItem(tx, owner, rowId, {
           institutionName,
           accessTokenCiphertext: encrypted.ciphertext,
           accessTokenKeyId: encrypted.keyId,
@@ -268,7 +269,7 @@ export function createBankLinkingService(deps: {
       } else {
         if (previous) {
           replacedItemId = previous.plaidItemId
-          await repository.markItemReplaced(tx, previous.id)
+          await repository.markItemReplaced(tx, owner, previous.id)
           // Removing it at Plaid is a job committed with the replacement, so it survives a failed
           // call or a crash right after this transaction, is retried with backoff, and keeps the
           // call out of the user's wait.
@@ -277,8 +278,7 @@ export function createBankLinkingService(deps: {
         }
         await repository.insertItem(tx, {
           id: rowId,
-          workspaceId: session.workspace.id,
-          userId: session.user.id,
+          owner,
           environment: connection.environment,
           plaidItemId: exchanged.itemId,
           institutionId: plaidItem.institutionId,
@@ -317,7 +317,7 @@ export function createBankLinkingService(deps: {
       request: { mode?: 'create' | 'update' },
     ): Promise<LinkTokenResult> {
       const connection = await connectionFor(session.workspace.id)
-      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      const item = await repository.findLiveItem(db, principalOf(session), connection.environment)
       const isUpdateWanted =
         request.mode === 'update' || (item !== null && (NEEDS_UPDATE.has(item.status) || item.hasNewAccounts))
       if (request.mode === 'update' && (!item || item.status === 'revoked')) {
@@ -332,8 +332,8 @@ export function createBankLinkingService(deps: {
       }
       const token = await plaidCall(() =>
         gateway.createLinkToken(connection, {
-          // Our opaque user id: Plaid never learns the user's name or e-mail from us.
-          clientUserId: session.user.id,
+          // Our opaque principal id: Plaid never learns the user's name or e-mail from us.
+          clientUserId: session.principal === 'member' ? session.user.id : session.signer.id,
           webhookUrl: connection.webhookUrl,
           ...(accessToken ? { accessToken, shouldSelectNewAccounts: item?.hasNewAccounts ?? false } : {}),
         }),
@@ -360,7 +360,7 @@ export function createBankLinkingService(deps: {
         // The Item exists at Plaid but we could not keep it: remove it, so no orphaned, billable
         // connection stays behind, unless it is the user's current Item (a relink of the same one).
         const current = await repository
-          .findLiveItem(db, session.user.id, connection.environment)
+          .findLiveItem(db, principalOf(session), connection.environment)
           .catch(() => null)
         if (current?.plaidItemId !== exchanged.itemId) {
           const isRemoved = await removeAtPlaid(connection, exchanged.accessToken)
@@ -375,8 +375,7 @@ export function createBankLinkingService(deps: {
 
     async getStatus(session: SessionContext): Promise<StatusResult> {
       const row = await repository.findStatus(db, {
-        userId: session.user.id,
-        workspaceId: session.workspace.id,
+        owner: principalOf(session),
         defaultEnvironment: deps.defaultEnvironment,
       })
       const item = row.item
@@ -414,13 +413,13 @@ export function createBankLinkingService(deps: {
       input: { accountId: string; legalName: string; email: string },
     ): Promise<OwnershipCheck> {
       const connection = await connectionFor(session.workspace.id)
-      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      const owner = principalOf(session)
+      const item = await repository.findLiveItem(db, owner, connection.environment)
       if (!item || item.status === 'revoked') {
         throw new AppError('STEP_NOT_READY', 'Link a bank account first.')
       }
       const { item: status } = await repository.findStatus(db, {
-        userId: session.user.id,
-        workspaceId: session.workspace.id,
+        owner,
         defaultEnvironment: deps.defaultEnvironment,
       })
       const account = status?.accounts.find((candidate) => candidate.account_id === input.accountId)
@@ -473,7 +472,8 @@ export function createBankLinkingService(deps: {
 
     async unlink(session: SessionContext, origin: RequestOrigin): Promise<{ removed: boolean }> {
       const connection = await connectionFor(session.workspace.id)
-      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      const owner = principalOf(session)
+      const item = await repository.findLiveItem(db, owner, connection.environment)
       if (!item) return { removed: false }
       const accessToken = decryptAccessToken(item)
       const isRemovedAtPlaid = accessToken ? await removeAtPlaid(connection, accessToken) : true
@@ -484,7 +484,7 @@ export function createBankLinkingService(deps: {
         )
       }
       await db.transaction(async (tx) => {
-        await repository.markItemRemoved(tx, item.id)
+        await repository.markItemRemoved(tx, owner, item.id)
         await audit.record(
           auditEvent(session, origin, 'plaid.item_removed', {
             item_id: item.plaidItemId,
@@ -501,9 +501,8 @@ export function createBankLinkingService(deps: {
       const environment = await settings.getActiveEnvironment(session.workspace.id)
       await repository.insertLinkEvents(
         db,
+        principalOf(session),
         events.map((event) => ({
-          workspaceId: session.workspace.id,
-          userId: session.user.id,
           environment,
           kind: event.type,
           eventName: event.event_name ?? null,
@@ -529,7 +528,7 @@ export function createBankLinkingService(deps: {
       if (connection.environment === 'production') {
         throw new AppError('FORBIDDEN', 'Simulations are only available in the emulator and Plaid Sandbox.')
       }
-      const item = await repository.findLiveItem(db, session.user.id, connection.environment)
+      const item = await repository.findLiveItem(db, principalOf(session), connection.environment)
       const accessToken = item ? decryptAccessToken(item) : null
       if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
       await plaidCall(() =>

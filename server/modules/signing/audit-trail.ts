@@ -1,6 +1,6 @@
 import type { Database } from '../../../db/client.ts'
 import type { AuditService } from '../audit/service.ts'
-import type { SessionContext } from '../auth/service.ts'
+import type { MemberSession } from '../auth/service.ts'
 import { renderCompletionCertificate } from './certificate.ts'
 import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
@@ -16,7 +16,7 @@ export function createAuditTrailService(deps: {
 }) {
   const now = deps.now ?? (() => new Date())
 
-  async function trail(session: SessionContext, packageId: string) {
+  async function trail(session: MemberSession, packageId: string) {
     // Resolving the view first is the workspace check: another workspace's package is a 404.
     const signing = await deps.manager.view(session, packageId)
     const chainKey = chainKeyOf(signing.id)
@@ -26,6 +26,31 @@ export function createAuditTrailService(deps: {
     ])
     const actorIds = [...new Set(events.flatMap((event) => (event.actorUserId ? [event.actorUserId] : [])))]
     const actors = await repository.findUserNames(deps.db, actorIds)
+    const signers = new Map(signing.signers.map((signer) => [signer.id, signer]))
+    // A member acted with their account; a signer through their signing link, as their signer record.
+    const actorOf = (event: (typeof events)[number]) => {
+      if (event.actorUserId) {
+        const user = actors.get(event.actorUserId)
+        return {
+          type: 'member' as const,
+          user_id: event.actorUserId,
+          signer_id: null,
+          name: user?.name ?? null,
+          email: user?.email ?? null,
+        }
+      }
+      if (event.actorSignerId) {
+        const signer = signers.get(event.actorSignerId)
+        return {
+          type: 'signer' as const,
+          user_id: null,
+          signer_id: event.actorSignerId,
+          name: signer?.legal_name ?? null,
+          email: signer?.email ?? null,
+        }
+      }
+      return null
+    }
     return {
       signing_id: signing.id,
       generated_at: now().toISOString(),
@@ -36,14 +61,11 @@ export function createAuditTrailService(deps: {
         last_hash: events.at(-1)?.hash ?? null,
       },
       events: events.map((event) => {
-        const actor = event.actorUserId ? actors.get(event.actorUserId) : undefined
         return {
           sequence: event.sequence,
           action: event.action,
           occurred_at: event.occurredAt,
-          actor: event.actorUserId
-            ? { user_id: event.actorUserId, name: actor?.name ?? null, email: actor?.email ?? null }
-            : null,
+          actor: actorOf(event),
           subject_type: event.subjectType,
           subject_id: event.subjectId,
           details: event.details,
@@ -59,7 +81,7 @@ export function createAuditTrailService(deps: {
     trail,
 
     /** `styleNonce` binds the certificate's one style block to the response's CSP. */
-    async certificate(session: SessionContext, packageId: string, styleNonce: string): Promise<string> {
+    async certificate(session: MemberSession, packageId: string, styleNonce: string): Promise<string> {
       const [signing, auditTrail] = await Promise.all([
         deps.manager.view(session, packageId),
         trail(session, packageId),

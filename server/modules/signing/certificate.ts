@@ -53,7 +53,7 @@ export function renderCompletionCertificate(input: {
   const events = trail.events
     .map(
       (event) =>
-        `<tr><td>${text(event.sequence)}</td><td>${text(event.occurred_at)}</td><td>${text(event.action)}</td><td>${text(event.actor ? (event.actor.email ?? event.actor.user_id) : 'system')}</td><td>${text(event.ip_address)}</td><td><code>${text(JSON.stringify(event.details))}</code></td><td><code>${text(event.hash.slice(0, 16))}…</code></td></tr>`,
+        `<tr><td>${text(event.sequence)}</td><td>${text(event.occurred_at)}</td><td>${text(event.action)}</td><td>${text(event.actor ? (event.actor.email ?? event.actor.user_id ?? event.actor.signer_id) : 'system')}</td><td>${text(event.ip_address)}</td><td><code>${text(JSON.stringify(event.details))}</code></td><td><code>${text(event.hash.slice(0, 16))}…</code></td></tr>`,
     )
     .join('')
 

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, OwnershipReviewDecision, PackageStatus } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
-import type { AuthService, RequestOrigin, SessionContext } from '../auth/service.ts'
+import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { Mailer } from '../email/mailer.ts'
 import { signingInvitationEmail } from '../email/templates.ts'
 import { newLinkToken, signingUrl } from './links.ts'
@@ -71,7 +71,7 @@ export function createSigningManagerService(deps: SigningDeps) {
   const now = deps.now ?? (() => new Date())
 
   function event(
-    session: SessionContext,
+    session: MemberSession,
     origin: RequestOrigin,
     packageId: string,
     action: string,
@@ -91,7 +91,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     }
   }
 
-  async function requirePackage(session: SessionContext, packageId: string) {
+  async function requirePackage(session: MemberSession, packageId: string) {
     const pkg = await repository.findPackage(db, session.workspace.id, packageId)
     if (!pkg) throw new AppError('NOT_FOUND', 'No such signing package in this workspace.')
     return pkg
@@ -100,7 +100,7 @@ export function createSigningManagerService(deps: SigningDeps) {
   /** Locks the package for a change that is only allowed in `allowed` states (`refusal` says why). */
   async function lockInState(
     tx: Queryable,
-    session: SessionContext,
+    session: MemberSession,
     packageId: string,
     allowed: PackageStatus[],
     refusal = 'that change is not possible now.',
@@ -117,7 +117,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     return pkg
   }
 
-  async function view(session: SessionContext, packageId: string): Promise<PackageView> {
+  async function view(session: MemberSession, packageId: string): Promise<PackageView> {
     const pkg = await requirePackage(session, packageId)
     const [documents, signers, policy] = await Promise.all([
       repository.listDocuments(db, pkg.id),
@@ -147,7 +147,7 @@ export function createSigningManagerService(deps: SigningDeps) {
 
   /** Delivers links after the commit (SMTP is slow and may fail; the links already exist). */
   async function deliver(
-    session: SessionContext,
+    session: MemberSession,
     origin: RequestOrigin,
     pkg: repository.PackageRow,
     issued: Array<{ signerId: string; token: string; expiresAt: Date }>,
@@ -209,7 +209,7 @@ export function createSigningManagerService(deps: SigningDeps) {
   return {
     view,
 
-    async list(session: SessionContext) {
+    async list(session: MemberSession) {
       const rows = await repository.listPackages(db, session.workspace.id)
       return {
         signings: rows.map((row) => ({
@@ -224,7 +224,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async create(
-      session: SessionContext,
+      session: MemberSession,
       input: { title: string; note?: string | null },
       origin: RequestOrigin,
     ): Promise<PackageView> {
@@ -245,7 +245,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async addDocument(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       input: DocumentInput,
       origin: RequestOrigin,
@@ -268,7 +268,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async removeDocument(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       documentId: string,
       origin: RequestOrigin,
@@ -287,7 +287,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async addSigner(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       input: { legal_name: string; email: string; bank_required?: boolean },
       origin: RequestOrigin,
@@ -320,7 +320,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async removeSigner(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       signerId: string,
       origin: RequestOrigin,
@@ -339,7 +339,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async activate(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       origin: RequestOrigin,
     ): Promise<{ signing: PackageView; invitations: Invitation[] }> {
@@ -368,7 +368,7 @@ export function createSigningManagerService(deps: SigningDeps) {
 
     /** Replaces a signer's link with a new one (the old one stops working) and delivers it again. */
     async resend(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       signerId: string,
       origin: RequestOrigin,
@@ -392,7 +392,7 @@ export function createSigningManagerService(deps: SigningDeps) {
      * account. One decision per verification, while the package is active and the signer has not signed.
      */
     async reviewOwnership(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       signerId: string,
       input: OwnershipReviewInput,
@@ -481,7 +481,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     async cancel(
-      session: SessionContext,
+      session: MemberSession,
       packageId: string,
       reason: string,
       origin: RequestOrigin,
@@ -510,12 +510,12 @@ export function createSigningManagerService(deps: SigningDeps) {
       return view(session, packageId)
     },
 
-    async getPolicy(session: SessionContext) {
+    async getPolicy(session: MemberSession) {
       return policyView(await ownershipPolicyOf(db, session.workspace.id))
     },
 
     async updatePolicy(
-      session: SessionContext,
+      session: MemberSession,
       input: { verified_name_score: number; review_name_score: number; match_required: boolean },
       origin: RequestOrigin,
     ) {

@@ -65,7 +65,6 @@ export type SignerRow = {
   email: string
   isBankRequired: boolean
   status: SignerStatus
-  userId: string | null
   openedAt: Date | null
   signedAt: Date | null
   signatureName: string | null
@@ -224,7 +223,6 @@ export async function listSigners(db: Queryable, packageId: string, now: Date): 
       email: signers.email,
       isBankRequired: signers.isBankRequired,
       status: signers.status,
-      userId: signers.userId,
       openedAt: signers.openedAt,
       signedAt: signers.signedAt,
       signatureName: signers.signatureName,
@@ -290,13 +288,7 @@ export async function deleteSigner(tx: Queryable, packageId: string, signerId: s
   return deleted.length > 0
 }
 
-export async function markSignerOpened(
-  tx: Queryable,
-  signerId: string,
-  userId: string,
-  now: Date,
-): Promise<void> {
-  await tx.update(signers).set({ userId }).where(eq(signers.id, signerId))
+export async function markSignerOpened(tx: Queryable, signerId: string, now: Date): Promise<void> {
   await tx
     .update(signers)
     .set({ status: 'opened', openedAt: now })

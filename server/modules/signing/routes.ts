@@ -1,5 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireRole, requireSession, SESSION_COOKIE, sessionOf } from '../auth/session-guard.ts'
+import {
+  memberSessionOf,
+  requireRole,
+  requireSession,
+  SESSION_COOKIE,
+  signerSessionOf,
+} from '../auth/session-guard.ts'
 import { originOf } from '../plaid/routes.ts'
 import type { createAuditTrailService } from './audit-trail.ts'
 import type { SigningManagerService } from './manager-service.ts'
@@ -39,19 +45,19 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   // ---------------------------------------------------------------- manager side
 
-  app.get('/api/signings', { onRequest: managers }, async (request) => manager.list(sessionOf(request)))
+  app.get('/api/signings', { onRequest: managers }, async (request) => manager.list(memberSessionOf(request)))
 
   app.post(
     '/api/signings',
     { onRequest: managers, schema: { body: CreatePackageBodySchema } },
     async (request, reply) =>
-      reply.status(201).send(await manager.create(sessionOf(request), request.body, originOf(request))),
+      reply.status(201).send(await manager.create(memberSessionOf(request), request.body, originOf(request))),
   )
 
   app.get(
     '/api/signings/:id',
     { onRequest: managers, schema: { params: PackageParamsSchema } },
-    async (request) => manager.view(sessionOf(request), request.params.id),
+    async (request) => manager.view(memberSessionOf(request), request.params.id),
   )
 
   app.post(
@@ -62,7 +68,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
       schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
     },
     async (request) =>
-      manager.addDocument(sessionOf(request), request.params.id, request.body, originOf(request)),
+      manager.addDocument(memberSessionOf(request), request.params.id, request.body, originOf(request)),
   )
 
   app.delete(
@@ -70,7 +76,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     { onRequest: managers, schema: { params: DocumentParamsSchema } },
     async (request) =>
       manager.removeDocument(
-        sessionOf(request),
+        memberSessionOf(request),
         request.params.id,
         request.params.documentId,
         originOf(request),
@@ -81,27 +87,32 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signings/:id/signers',
     { onRequest: managers, schema: { params: PackageParamsSchema, body: AddSignerBodySchema } },
     async (request) =>
-      manager.addSigner(sessionOf(request), request.params.id, request.body, originOf(request)),
+      manager.addSigner(memberSessionOf(request), request.params.id, request.body, originOf(request)),
   )
 
   app.delete(
     '/api/signings/:id/signers/:signerId',
     { onRequest: managers, schema: { params: SignerParamsSchema } },
     async (request) =>
-      manager.removeSigner(sessionOf(request), request.params.id, request.params.signerId, originOf(request)),
+      manager.removeSigner(
+        memberSessionOf(request),
+        request.params.id,
+        request.params.signerId,
+        originOf(request),
+      ),
   )
 
   app.post(
     '/api/signings/:id/activate',
     { onRequest: managers, schema: { params: PackageParamsSchema } },
-    async (request) => manager.activate(sessionOf(request), request.params.id, originOf(request)),
+    async (request) => manager.activate(memberSessionOf(request), request.params.id, originOf(request)),
   )
 
   app.post(
     '/api/signings/:id/signers/:signerId/resend',
     { onRequest: managers, schema: { params: SignerParamsSchema } },
     async (request) =>
-      manager.resend(sessionOf(request), request.params.id, request.params.signerId, originOf(request)),
+      manager.resend(memberSessionOf(request), request.params.id, request.params.signerId, originOf(request)),
   )
 
   app.post(
@@ -109,7 +120,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     { onRequest: managers, schema: { params: SignerParamsSchema, body: OwnershipReviewBodySchema } },
     async (request) =>
       manager.reviewOwnership(
-        sessionOf(request),
+        memberSessionOf(request),
         request.params.id,
         request.params.signerId,
         request.body,
@@ -121,14 +132,14 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signings/:id/cancel',
     { onRequest: managers, schema: { params: PackageParamsSchema, body: CancelBodySchema } },
     async (request) =>
-      manager.cancel(sessionOf(request), request.params.id, request.body.reason, originOf(request)),
+      manager.cancel(memberSessionOf(request), request.params.id, request.body.reason, originOf(request)),
   )
 
   app.get(
     '/api/signings/:id/audit',
     { onRequest: managers, schema: { params: PackageParamsSchema, querystring: AuditQuerySchema } },
     async (request, reply) => {
-      const trail = await auditTrail.trail(sessionOf(request), request.params.id)
+      const trail = await auditTrail.trail(memberSessionOf(request), request.params.id)
       if (request.query.download === '1') {
         reply.header('content-disposition', `attachment; filename="signing-${trail.signing_id}-audit.json"`)
       }
@@ -141,7 +152,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     { onRequest: managers, schema: { params: PackageParamsSchema } },
     async (request, reply) => {
       const nonce = reply.cspNonce.style
-      const html = await auditTrail.certificate(sessionOf(request), request.params.id, nonce)
+      const html = await auditTrail.certificate(memberSessionOf(request), request.params.id, nonce)
       return reply
         .header(
           'content-security-policy',
@@ -154,13 +165,13 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
   )
 
   app.get('/api/signing-settings', { onRequest: managers }, async (request) =>
-    manager.getPolicy(sessionOf(request)),
+    manager.getPolicy(memberSessionOf(request)),
   )
 
   app.put(
     '/api/signing-settings',
     { onRequest: requireRole('admin'), schema: { body: PolicyBodySchema } },
-    async (request) => manager.updatePolicy(sessionOf(request), request.body, originOf(request)),
+    async (request) => manager.updatePolicy(memberSessionOf(request), request.body, originOf(request)),
   )
 
   // ---------------------------------------------------------------- signer side
@@ -178,7 +189,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
   })
 
   app.get('/api/signer/signing', { onRequest: requireSession }, async (request) =>
-    signerFlow.flow(sessionOf(request)),
+    signerFlow.flow(signerSessionOf(request)),
   )
 
   app.get(
@@ -186,7 +197,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
     async (request) => {
       const document = await signerFlow.document(
-        sessionOf(request),
+        signerSessionOf(request),
         request.params.documentId,
         originOf(request),
       )
@@ -213,7 +224,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     },
     async (request, reply) => {
       const document = await signerFlow.document(
-        sessionOf(request),
+        signerSessionOf(request),
         request.params.documentId,
         originOf(request),
         { requirePdf: true },
@@ -227,7 +238,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     { onRequest: requireSession, schema: { body: LinkStartedBodySchema } },
     async (request, reply) => {
       await signerFlow.recordBankLinkStarted(
-        sessionOf(request),
+        signerSessionOf(request),
         request.body.link_session_id,
         originOf(request),
       )
@@ -238,12 +249,13 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
   app.post(
     '/api/signer/signing/bank/account',
     { onRequest: requireSession, schema: { body: ChooseAccountBodySchema } },
-    async (request) => signerFlow.choosePayoutAccount(sessionOf(request), request.body, originOf(request)),
+    async (request) =>
+      signerFlow.choosePayoutAccount(signerSessionOf(request), request.body, originOf(request)),
   )
 
   app.post(
     '/api/signer/signing/sign',
     { onRequest: requireSession, schema: { body: SignBodySchema } },
-    async (request) => signerFlow.sign(sessionOf(request), request.body, originOf(request)),
+    async (request) => signerFlow.sign(signerSessionOf(request), request.body, originOf(request)),
   )
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
-import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import { auditActorOf, type RequestOrigin, type SignerSession } from '../auth/service.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
 import { hashLinkToken } from './links.ts'
 import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
@@ -12,15 +12,14 @@ export type SignerFlowService = ReturnType<typeof createSignerFlowService>
 
 /**
  * The signer's side: open a signing link, review the documents, prove the payout account, sign.
- * Every call acts on the signer record the session is scoped to; there is no signer id to tamper with.
+ * Every call acts on the signer record of the signer session; there is no signer id to tamper with.
  */
 export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankLinkingService }) {
   const { db, audit } = deps
   const now = deps.now ?? (() => new Date())
 
-  async function load(session: SessionContext, queryable: Queryable = db) {
-    const signerId = scopedSignerId(session)
-    const signer = await repository.findSigner(queryable, signerId, now())
+  async function load(session: SignerSession, queryable: Queryable = db) {
+    const signer = await repository.findSigner(queryable, session.signer.id, now())
     const pkg = signer && (await repository.findPackage(queryable, session.workspace.id, signer.packageId))
     if (!signer || !pkg) throw new AppError('NOT_FOUND', 'This signing package no longer exists.')
     const [documents, viewed, policy] = await Promise.all([
@@ -47,7 +46,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
   }
 
   function event(
-    session: SessionContext,
+    session: SignerSession,
     origin: RequestOrigin,
     loaded: { signer: { id: string }; pkg: { id: string; workspaceId: string } },
     action: string,
@@ -56,7 +55,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
     return {
       chainKey: chainKeyOf(loaded.pkg.id),
       workspaceId: loaded.pkg.workspaceId,
-      actorUserId: session.user.id,
+      ...auditActorOf(session),
       action,
       subjectType: 'signer',
       subjectId: loaded.signer.id,
@@ -66,7 +65,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
     }
   }
 
-  async function flow(session: SessionContext): Promise<SignerFlowView> {
+  async function flow(session: SignerSession): Promise<SignerFlowView> {
     const loaded = await load(session)
     return signerFlowView({
       ...loaded,
@@ -106,8 +105,6 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       return db.transaction(async (tx) => {
         const opened = await deps.auth.openSignerSession(
           {
-            email: link.email,
-            legalName: link.legalName,
             workspaceId: link.workspaceId,
             signerId: link.signerId,
             linkId: link.linkId,
@@ -116,12 +113,13 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
           },
           tx,
         )
-        await repository.markSignerOpened(tx, link.signerId, opened.userId, now())
+        await repository.markSignerOpened(tx, link.signerId, now())
         await audit.record(
           {
             chainKey: chainKeyOf(link.packageId),
             workspaceId: link.workspaceId,
-            actorUserId: opened.userId,
+            actorUserId: null,
+            actorSignerId: link.signerId,
             action: 'signer.invitation_opened',
             subjectType: 'signer',
             subjectId: link.signerId,
@@ -140,7 +138,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
      * route (JSON or PDF bytes) delivers it first. `requirePdf` refuses a text document, unrecorded.
      */
     async document(
-      session: SessionContext,
+      session: SignerSession,
       documentId: string,
       origin: RequestOrigin,
       options: { requirePdf?: boolean } = {},
@@ -176,7 +174,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
     },
 
     /** Link opened in the browser: the Link session id ties our trail to Plaid's logs. */
-    async recordBankLinkStarted(session: SessionContext, linkSessionId: string, origin: RequestOrigin) {
+    async recordBankLinkStarted(session: SignerSession, linkSessionId: string, origin: RequestOrigin) {
       const loaded = await load(session)
       requireStep(loaded, 'bank', 'sign')
       await audit.record(
@@ -191,7 +189,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
      * manager rejected cannot simply be chosen again.
      */
     async choosePayoutAccount(
-      session: SessionContext,
+      session: SignerSession,
       input: { account_id: string; link_session_id?: string | null },
       origin: RequestOrigin,
     ): Promise<SignerFlowView> {
@@ -262,14 +260,14 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
     },
 
     async sign(
-      session: SessionContext,
+      session: SignerSession,
       input: { typed_name: string; consent: boolean },
       origin: RequestOrigin,
     ): Promise<SignerFlowView> {
       if (!input.consent) throw new AppError('VALIDATION_FAILED', 'body.consent must be true to sign.')
       await db.transaction(async (tx) => {
         // The package row lock orders concurrent signatures, so exactly one of them completes it.
-        const packageId = await repository.findSignerPackageId(tx, scopedSignerId(session))
+        const packageId = await repository.findSignerPackageId(tx, session.signer.id)
         if (!packageId || !(await repository.lockPackage(tx, packageId))) {
           throw new AppError('NOT_FOUND', 'This signing package no longer exists.')
         }
@@ -325,12 +323,6 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       return flow(session)
     },
   }
-}
-
-function scopedSignerId(session: SessionContext): string {
-  const signerId = session.signerScope?.signerId
-  if (!signerId) throw new AppError('FORBIDDEN', 'Open your signing link to continue.')
-  return signerId
 }
 
 function stepMessage(step: string): string {

@@ -3,7 +3,7 @@ import type { WebhookEventState } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
-import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import * as repository from './repository.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -20,7 +20,7 @@ export function createWebhookAdminService(deps: {
   const { db } = deps
 
   return {
-    async listDeliveries(session: SessionContext, filter: { limit: number; state?: WebhookEventState }) {
+    async listDeliveries(session: MemberSession, filter: { limit: number; state?: WebhookEventState }) {
       const workspaceId = session.workspace.id
       const [events, counts, rejections] = await Promise.all([
         repository.listRecentEvents(db, { workspaceId, ...filter }),
@@ -52,13 +52,13 @@ export function createWebhookAdminService(deps: {
     },
 
     /** Runs the reconciliation pass now instead of at its next scheduled time. */
-    async reconcileNow(session: SessionContext): Promise<{ queued: true }> {
+    async reconcileNow(session: MemberSession): Promise<{ queued: true }> {
       await deps.jobs.enqueue(db, QUEUES.plaidReconcile, { requested_by: session.user.id })
       return { queued: true }
     },
 
     /** Queues a dead event again; its attempts count on from where they stopped. */
-    async redrive(session: SessionContext, eventId: string, origin: RequestOrigin) {
+    async redrive(session: MemberSession, eventId: string, origin: RequestOrigin) {
       const event = await repository.findEvent(db, eventId)
       if (!event || (event.workspaceId !== null && event.workspaceId !== session.workspace.id)) {
         throw new AppError('NOT_FOUND', 'No such webhook event.')

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireRole, sessionOf } from '../auth/session-guard.ts'
+import { memberSessionOf, requireRole } from '../auth/session-guard.ts'
 import { originOf } from '../plaid/routes.ts'
 import { WEBHOOK_PATH } from '../plaid/service.ts'
 import type { WebhookAdminService } from './admin-service.ts'
@@ -63,14 +63,14 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox<{ admin: WebhookAdmin
       schema: { querystring: DeliveriesQuerySchema, response: { 200: DeliveriesViewSchema } },
     },
     async (request) =>
-      admin.listDeliveries(sessionOf(request), {
+      admin.listDeliveries(memberSessionOf(request), {
         limit: Number(request.query.limit ?? 100),
         ...(request.query.state ? { state: request.query.state } : {}),
       }),
   )
 
   app.post('/api/admin/webhooks/reconcile', { onRequest: requireRole('admin') }, async (request, reply) =>
-    reply.status(202).send(await admin.reconcileNow(sessionOf(request))),
+    reply.status(202).send(await admin.reconcileNow(memberSessionOf(request))),
   )
 
   app.post(
@@ -79,6 +79,6 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox<{ admin: WebhookAdmin
       onRequest: requireRole('admin'),
       schema: { params: RedriveParamsSchema, response: { 200: RedriveResultSchema } },
     },
-    async (request) => admin.redrive(sessionOf(request), request.params.id, originOf(request)),
+    async (request) => admin.redrive(memberSessionOf(request), request.params.id, originOf(request)),
   )
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireRole, sessionOf } from '../auth/session-guard.ts'
+import { memberSessionOf, requireRole } from '../auth/session-guard.ts'
 import { PlaidSettingsUpdateSchema, PlaidSettingsViewSchema } from './schemas.ts'
 import type { WorkspaceSettingsService } from './service.ts'
 
@@ -10,7 +10,7 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<{ settings: WorkspaceSet
   app.get(
     '/api/admin/plaid-settings',
     { onRequest: requireRole('admin'), schema: { response: { 200: PlaidSettingsViewSchema } } },
-    async (request) => settings.getPlaidSettings(sessionOf(request).workspace.id),
+    async (request) => settings.getPlaidSettings(memberSessionOf(request).workspace.id),
   )
 
   app.put(
@@ -20,7 +20,7 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<{ settings: WorkspaceSet
       schema: { body: PlaidSettingsUpdateSchema, response: { 200: PlaidSettingsViewSchema } },
     },
     async (request) =>
-      settings.updatePlaidSettings(sessionOf(request), request.body, {
+      settings.updatePlaidSettings(memberSessionOf(request), request.body, {
         ipAddress: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
       }),

@@ -3,7 +3,7 @@ import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
-import type { RequestOrigin, SessionContext } from '../auth/service.ts'
+import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import * as repository from './repository.ts'
 
 const SECRET_PURPOSE = 'workspace_plaid_settings.secret'
@@ -74,7 +74,7 @@ export function createWorkspaceSettingsService(deps: {
     getPlaidSettings: view,
 
     async updatePlaidSettings(
-      session: SessionContext,
+      session: MemberSession,
       patch: PlaidSettingsPatch,
       origin: RequestOrigin,
     ): Promise<PlaidSettingsView> {

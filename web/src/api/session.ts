@@ -2,11 +2,25 @@ import { ApiError, apiRequest } from './client.ts'
 
 export type Role = 'admin' | 'manager' | 'signer'
 
-export type Session = {
+/** A member signed in with a password: the user and their role in the workspace. */
+export type MemberSession = {
+  principal: 'member'
   user: { id: string; email: string; name: string }
   workspace: { id: string; name: string }
   role: Role
+  signer: null
 }
+
+/** A signer who opened their signing link: no account, no role, one signer record of one package. */
+export type SignerSession = {
+  principal: 'signer'
+  user: null
+  workspace: { id: string; name: string }
+  role: null
+  signer: { id: string; email: string; name: string; signing_id: string }
+}
+
+export type Session = MemberSession | SignerSession
 
 /** The signed-in session, or null when the cookie is missing or expired. */
 export async function fetchSession(signal?: AbortSignal): Promise<Session | null> {
@@ -18,8 +32,8 @@ export async function fetchSession(signal?: AbortSignal): Promise<Session | null
   }
 }
 
-export function signIn(email: string, password: string): Promise<Session> {
-  return apiRequest<Session>('POST', '/api/auth/sign-in/email', { email, password })
+export function signIn(email: string, password: string): Promise<MemberSession> {
+  return apiRequest<MemberSession>('POST', '/api/auth/sign-in/email', { email, password })
 }
 
 export function signOut(): Promise<void> {

@@ -120,7 +120,14 @@ export type AuditTrail = {
     sequence: number
     action: string
     occurred_at: string
-    actor: { user_id: string; name: string | null; email: string | null } | null
+    /** A member acted with their account; a signer through their signing link. */
+    actor: {
+      type: 'member' | 'signer'
+      user_id: string | null
+      signer_id: string | null
+      name: string | null
+      email: string | null
+    } | null
     details: Record<string, unknown>
     ip_address: string | null
     user_agent: string | null

@@ -7,15 +7,19 @@ import {
   redirect,
   useRouteLoaderData,
 } from 'react-router'
-import { fetchSession, ROLE_LABELS, type Session, signOut } from '../api/session.ts'
-import { HOME_PATH, PLAID_LAB_PATH, SIGN_IN_PATH, signInPathFor } from '../navigation.ts'
+import { fetchSession, type MemberSession, ROLE_LABELS, signOut } from '../api/session.ts'
+import { HOME_PATH, PLAID_LAB_PATH, SIGN_IN_PATH, SIGNER_FLOW_PATH, signInPathFor } from '../navigation.ts'
 
 export const APP_ROUTE_ID = 'app'
 
-/** Every page under the shell needs a session; without one the visitor signs in and comes back. */
-export async function appLoader({ request }: LoaderFunctionArgs): Promise<Session> {
+/**
+ * Every page under the shell needs a member session; without one the visitor signs in and comes back.
+ * A signer session (from a signing link) belongs on the signer's own pages, not in the workspace.
+ */
+export async function appLoader({ request }: LoaderFunctionArgs): Promise<MemberSession> {
   const session = await fetchSession(request.signal)
   if (!session) throw redirect(signInPathFor(new URL(request.url)))
+  if (session.principal === 'signer') throw redirect(SIGNER_FLOW_PATH)
   return session
 }
 
@@ -24,7 +28,7 @@ export async function signOutAction() {
   return redirect(SIGN_IN_PATH)
 }
 
-export function useSession(): Session {
+export function useSession(): MemberSession {
   const session = useRouteLoaderData<typeof appLoader>(APP_ROUTE_ID)
   if (!session) throw new Error('useSession() is only available on pages inside the signed-in app shell')
   return session
@@ -62,7 +66,7 @@ export function AppShell() {
   )
 }
 
-function UserMenu({ session }: { session: Session }) {
+function UserMenu({ session }: { session: MemberSession }) {
   return (
     <div className="user-menu">
       <span className="avatar" aria-hidden="true">

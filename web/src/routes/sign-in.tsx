@@ -19,10 +19,10 @@ function nextPathOf(request: Request): string {
   return safeNextPath(url.searchParams.get('next'), url.origin)
 }
 
-/** Someone who is already signed in has nothing to do here. */
+/** A member who is already signed in has nothing to do here; a signer may sign in as a member. */
 export async function signInLoader({ request }: LoaderFunctionArgs) {
   const session = await fetchSession(request.signal)
-  return session ? redirect(nextPathOf(request)) : null
+  return session?.principal === 'member' ? redirect(nextPathOf(request)) : null
 }
 
 export async function signInAction({ request }: ActionFunctionArgs) {

@@ -3,9 +3,8 @@ import { useParams } from 'react-router'
 import { ApiError } from '../../api/client.ts'
 import { signerApi } from '../../api/signings.ts'
 import { Spinner } from '../../components/loading.tsx'
+import { SIGNER_FLOW_PATH } from '../../navigation.ts'
 import { SignerFrame } from './signer-frame.tsx'
-
-export const SIGNER_FLOW_PATH = '/signing/sign'
 
 /**
  * Where a signing link lands: trades the link token for a signer session, then loads the signing

@@ -65,7 +65,11 @@ export function AuditPanel({ signingId, generation }: { signingId: string; gener
                     <td>
                       <code>{event.action}</code>
                     </td>
-                    <td>{event.actor ? (event.actor.email ?? event.actor.user_id) : 'System'}</td>
+                    <td>
+                      {event.actor
+                        ? (event.actor.email ?? event.actor.user_id ?? event.actor.signer_id)
+                        : 'System'}
+                    </td>
                     <td>{event.ip_address ?? '—'}</td>
                   </tr>
                 ))}
