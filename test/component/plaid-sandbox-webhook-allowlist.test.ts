@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
 import { loadConfig } from '../../server/config.ts'
 import { mountablePlaidSandbox } from '../../server/plaid-sandbox-mount.ts'
-import { buildTestApp, type TestApp } from '../helpers/build-app.ts'
+import { buildTestApp } from '../helpers/build-app.ts'
 
 const PUBLIC_URL = 'http://127.0.0.1:3000'
 const CREDENTIALS = { client_id: EMULATOR_CREDENTIALS.clientId, secret: EMULATOR_CREDENTIALS.secret }
