@@ -64,6 +64,14 @@ describe('logs of a full signing and bank-linking run', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true })
   })
 
+  /** The status the app answered the emulator's webhook delivery with, from the request log. */
+  function webhookAnswer(): number | null {
+    const entries = output.split('\n').flatMap((line) => (line ? [JSON.parse(line)] : []))
+    const incoming = entries.find((entry) => entry.req?.url === '/api/webhooks/plaid')
+    const completed = entries.find((entry) => entry.reqId === incoming?.reqId && entry.res)
+    return completed?.res.statusCode ?? null
+  }
+
   async function createPackage(managerCookie: string, signer: { legal_name: string; email: string }) {
     const created = await ok('POST', '/api/signings', managerCookie, { title: 'Closing at 7 Log Lane' })
     await ok('POST', `/api/signings/${created.id}/documents`, managerCookie, {
@@ -146,6 +154,11 @@ describe('logs of a full signing and bank-linking run', () => {
       account_id: status.item.accounts[0].account_id,
       link_session_id: linkSessionId,
     })
+    // A webhook from the emulator to the app's own URL (on the mount's allowlist), signed and verified.
+    await ok('POST', '/api/plaid/sandbox/fire-webhook', signerCookie, {
+      webhook_code: 'NEW_ACCOUNTS_AVAILABLE',
+    })
+    await expect.poll(() => webhookAnswer(), { timeout: 10_000 }).toBe(200)
     await ok('POST', '/api/signer/signing/sign', signerCookie, {
       typed_name: SIGNER.legal_name,
       consent: true,
