@@ -203,7 +203,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     crossOriginEmbedderPolicy: false,
   })
   await app.register(fastifyCookie)
-  registerOriginCheck(app, { publicUrl: config.publicUrl })
+  registerOriginCheck(app, { trustedOrigins: config.trustedOrigins })
   await registerRateLimits(app, db)
   registerSessionSupport(app, auth)
   // Before the routes: it learns them as they are registered.

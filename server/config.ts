@@ -51,6 +51,13 @@ export const ConfigSchema = Type.Object({
       description: 'Plaid API base for the emulator environment; default: the mounted sandbox',
     }),
   ),
+  PLAID_SANDBOX_WEBHOOK_ALLOWLIST: Type.Optional(
+    Type.String({
+      pattern: '^\\s*https?://[^/,\\s]+\\s*(,\\s*https?://[^/,\\s]+\\s*)*$',
+      description:
+        'Origins the mounted sandbox may send webhooks to, comma-separated; default: PUBLIC_URL only',
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -121,6 +128,8 @@ export type Config = {
   host: string
   port: number
   publicUrl: string
+  /** Origins whose browsers may change state (origin check): PUBLIC_URL's, see {@link trustedOriginsFor}. */
+  trustedOrigins: string[]
   isSecureOrigin: boolean
   dataDir: string
   database: DatabaseConfig
@@ -132,6 +141,8 @@ export type Config = {
     secret: string | null
     isSandboxMounted: boolean
     emulatorUrl: string
+    /** Origins the mounted sandbox delivers webhooks to; anything else is refused at the API call. */
+    sandboxWebhookAllowlist: string[]
   }
   logLevel: string
   sessionTtlHours: number
@@ -175,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: raw.HOST,
     port: raw.PORT,
     publicUrl,
+    trustedOrigins: trustedOriginsFor(raw.PUBLIC_URL, raw.HOST, raw.PORT),
     isSecureOrigin: publicUrl.startsWith('https://'),
     dataDir,
     database: isEmbeddedDatabase
@@ -188,6 +200,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       secret: raw.PLAID_SECRET ?? null,
       isSandboxMounted,
       emulatorUrl: raw.PLAID_EMULATOR_URL ?? `${publicUrl}/plaid-sandbox`,
+      sandboxWebhookAllowlist: raw.PLAID_SANDBOX_WEBHOOK_ALLOWLIST
+        ? parseOrigins('PLAID_SANDBOX_WEBHOOK_ALLOWLIST', raw.PLAID_SANDBOX_WEBHOOK_ALLOWLIST)
+        : [new URL(publicUrl).origin],
     },
     logLevel: raw.LOG_LEVEL,
     sessionTtlHours: raw.SESSION_TTL_HOURS,
@@ -207,6 +222,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reconcileBatchSize: raw.PLAID_RECONCILE_BATCH_SIZE,
     },
   }
+}
+
+function parseOrigins(variable: string, list: string): string[] {
+  return list.split(',').map((entry) => {
+    if (!URL.canParse(entry.trim()))
+      throw new ConfigError(`Invalid configuration: ${variable} has "${entry}"`)
+    return new URL(entry.trim()).origin
+  })
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
+
+/**
+ * PUBLIC_URL's origin. Only when PUBLIC_URL is not set and the server listens on loopback (the
+ * zero-setup demo) are the other loopback spellings of the same port trusted too, so a browser
+ * opened at http://localhost:3000 can sign in. Derived from configuration, never from a request.
+ */
+function trustedOriginsFor(publicUrl: string | undefined, host: string, port: number): string[] {
+  if (publicUrl !== undefined) return [new URL(publicUrl).origin]
+  if (!LOOPBACK_HOSTS.has(host)) return [new URL(`http://${host}:${port}`).origin]
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
 }
 
 const BOOLEAN_SPELLINGS: Record<string, string> = {

@@ -8,7 +8,9 @@ import type { Config } from './config.ts'
 /**
  * The offline Plaid sandbox as the embedded demo mounts it: it accepts the emulator credentials the
  * server uses and keeps its state next to the embedded database, so a restart keeps stored access
- * tokens valid. Its `/__admin` control API stays off. Only main.ts calls this, and only when PLAID_SANDBOX_ENABLED resolves to true.
+ * tokens valid. Its `/__admin` control API stays off, and it delivers webhooks only to the origins of
+ * PLAID_SANDBOX_WEBHOOK_ALLOWLIST (default: PUBLIC_URL's). Only main.ts calls this, and only when
+ * PLAID_SANDBOX_ENABLED resolves to true.
  */
 export async function mountablePlaidSandbox(
   config: Config,
@@ -20,6 +22,9 @@ export async function mountablePlaidSandbox(
     logger: logger.child({ component: 'plaid-sandbox' }),
     // Demo users reach this server; the control API could reset the sandbox under them.
     controlApi: false,
+    // Anyone who reaches the demo can call the sandbox with the documented demo credentials: left
+    // open, it would POST (with retries) to any URL they name, from inside our network.
+    allowedWebhookOrigins: config.plaid.sandboxWebhookAllowlist,
   })
   return { plugin: sandbox.plugin as FastifyPluginAsync, close: () => sandbox.close() }
 }

@@ -22,6 +22,7 @@ import {
   WebhookDispatcher,
 } from './webhooks/dispatcher.ts'
 import { SigningKeyRing } from './webhooks/signing-keys.ts'
+import { webhookUrlPolicy } from './webhooks/url-policy.ts'
 
 export type { SandboxClient } from './api/route-support.ts'
 export type { ActiveFault, FaultSpec } from './control/faults.ts'
@@ -51,6 +52,13 @@ export interface PlaidSandboxOptions {
    * app could otherwise wipe the sandbox or break its webhooks. `control` works either way.
    */
   controlApi?: boolean
+  /**
+   * Origins (`https://app.example`) the sandbox may deliver webhooks to. Default: any http(s) URL, as
+   * Plaid. With a list, a webhook URL elsewhere is refused with INVALID_FIELD where it is set
+   * (`/link/token/create`, `/sandbox/public_token/create`, `/item/webhook/update`), and a delivery to
+   * such a URL that is already stored (state from an earlier run) fails without a request.
+   */
+  allowedWebhookOrigins?: readonly string[]
 }
 
 /** Programmatic twin of the `/__admin` control API. */
@@ -97,7 +105,9 @@ export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSand
   const clock = new SandboxClock(options.now)
   const store = new StateStore(options.dataDir)
   const keys = new SigningKeyRing(store, clock)
+  const webhookUrls = webhookUrlPolicy(options.allowedWebhookOrigins)
   const dispatcher = new WebhookDispatcher({
+    webhookUrls,
     store,
     clock,
     keys,
@@ -106,7 +116,7 @@ export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSand
     logger,
   })
   const faults = new FaultInjector()
-  const ctx: SandboxContext = { store, clock, webhooks: dispatcher }
+  const ctx: SandboxContext = { store, clock, webhooks: dispatcher, webhookUrls }
   const deps: RouteDependencies = {
     ctx,
     keys,

@@ -7,9 +7,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * Rejects state-changing requests that a browser sent from another site, on top of SameSite=Lax
  * cookies. Requests without Origin and Sec-Fetch-Site (curl, server-to-server, Plaid's webhooks) are
  * not browser cross-site requests and pass, so the `curl -H "Cookie: …"` usage of the docs works.
+ *
+ * The origins a browser may send come from configuration only (PUBLIC_URL, see `trustedOrigins` in
+ * config.ts), never from the request: a Host header is whatever the client or a misconfigured proxy
+ * says, so `Host: evil.example` with `Origin: http://evil.example` must not vouch for itself.
  */
-export function registerOriginCheck(app: FastifyInstance, options: { publicUrl: string }): void {
-  const trustedOrigin = new URL(options.publicUrl).origin
+export function registerOriginCheck(
+  app: FastifyInstance,
+  options: { trustedOrigins: readonly string[] },
+): void {
+  const trusted = new Set(options.trustedOrigins.map((origin) => new URL(origin).origin))
   app.addHook('onRequest', async (request) => {
     if (SAFE_METHODS.has(request.method)) return
     const fetchSite = request.headers['sec-fetch-site']
@@ -17,13 +24,8 @@ export function registerOriginCheck(app: FastifyInstance, options: { publicUrl: 
       throw new AppError('CROSS_SITE_REQUEST', 'Cross-site requests cannot change state.')
     }
     const origin = request.headers.origin
-    if (origin !== undefined && origin !== trustedOrigin && origin !== requestOrigin(request)) {
+    if (origin !== undefined && !trusted.has(origin)) {
       throw new AppError('CROSS_SITE_REQUEST', 'Cross-site requests cannot change state.')
     }
   })
-}
-
-// The browser's own origin for this request, so http://localhost:3000 works as well as 127.0.0.1.
-function requestOrigin(request: { protocol: string; host: string }): string {
-  return `${request.protocol}://${request.host}`
 }

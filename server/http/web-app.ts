@@ -77,8 +77,8 @@ function sendPage(
 }
 
 /**
- * The frame paths as sources on the origin this page is served from (the origin check accepts the
- * request's own origin as well as PUBLIC_URL, so the page's origin is not always PUBLIC_URL's). A
+ * The frame paths as sources on the origin this page is served from (without PUBLIC_URL the demo
+ * is reachable at each loopback spelling, so the page's origin is not always PUBLIC_URL's). A
  * Host that is not a plain name[:port] (a forged header, or an IPv6 literal, which a CSP source cannot
  * spell) gets `'self'` instead of being copied into the policy.
  */

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream'
+import { sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggerOptions } from '../../server/logger.ts'
@@ -54,5 +55,62 @@ describe('log redaction', () => {
       expect(output).not.toContain(value)
     }
     expect(output).toContain('[redacted]')
+  })
+
+  it('writes request URLs without signing-link tokens or token-bearing query parameters', async () => {
+    const signingToken = 'sgn_9QxF2vLr7TmWcK3pYhZ8aBdE4uJ6nS1o'
+    const linkToken = 'link-sandbox-0c1d2e3f-4a5b-4c6d-8e7f-901234567890'
+    const oauthState = 'oauth-state-5f4e3d2c1b0a99887766'
+    const before = output.length
+    await t.app.inject({ method: 'GET', url: `/signing/s/${signingToken}` })
+    await t.app.inject({
+      method: 'GET',
+      url: `/plaid-sandbox/link/v2/stable/link.html?token=${linkToken}&origin=http%3A%2F%2F127.0.0.1%3A3000`,
+    })
+    await t.app.inject({
+      method: 'GET',
+      url: `/signing/plaid-lab?oauth_state_id=${oauthState}&public_token=${SECRETS.publicToken}&step=2`,
+    })
+    const lines = output.slice(before)
+
+    expect(lines).toContain('"url":"/signing/s/[redacted]"')
+    expect(lines).toContain(
+      '"url":"/plaid-sandbox/link/v2/stable/link.html?token=[redacted]&origin=http%3A%2F%2F127.0.0.1%3A3000"',
+    )
+    expect(lines).toContain(
+      '"url":"/signing/plaid-lab?oauth_state_id=[redacted]&public_token=[redacted]&step=2"',
+    )
+    for (const value of [signingToken, linkToken, oauthState, SECRETS.publicToken]) {
+      expect(lines).not.toContain(value)
+    }
+  })
+
+  it('logs a database error with its code and constraint but without SQL, parameters or detail', async () => {
+    const email = 'leaky.signer@example.test'
+    const before = output.length
+    await t.database.executeSql(
+      "insert into users (email, name, password_hash) values ($1, 'Lena Leaky', 'x')",
+      [email],
+    )
+    const failure = await t.database.db
+      .execute(sql`insert into users (email, name, password_hash) values (${email}, ${'Lena Leaky'}, 'x')`)
+      .then(
+        () => null,
+        (error: unknown) => error,
+      )
+    expect(failure).toBeInstanceOf(Error)
+    t.app.log.error({ err: failure }, 'unexpected error')
+    const line = JSON.parse(output.slice(before).trim().split('\n').at(-1) as string)
+
+    expect(line.err.message).toBe('Failed query')
+    expect(line.err.cause).toMatchObject({
+      code: '23505',
+      table: 'users',
+      constraint: 'users_email_lower_key',
+    })
+    expect(line.err.cause.message).toMatch(/^duplicate key value violates unique constraint/)
+    expect(JSON.stringify(line)).not.toContain('leaky.signer')
+    expect(JSON.stringify(line)).not.toContain('Lena Leaky')
+    expect(JSON.stringify(line)).not.toContain('insert into')
   })
 })

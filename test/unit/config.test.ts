@@ -38,8 +38,33 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', { PUBLIC_URL: 'https://safeclose.example/app' }],
     ['SAFECLOSE_SEED_DEMO', { SAFECLOSE_SEED_DEMO: 'maybe' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['PLAID_SANDBOX_WEBHOOK_ALLOWLIST', { PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'https://hooks.example/path' }],
+    ['PLAID_SANDBOX_WEBHOOK_ALLOWLIST', { PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'hooks.example' }],
+    ['PLAID_SANDBOX_WEBHOOK_ALLOWLIST', { PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'http://[bad' }],
   ])('names %s when it is invalid', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(new RegExp(variable))
+  })
+
+  it('trusts browser origins from PUBLIC_URL only; the loopback spellings only for the demo without it', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://closings.example' }).trustedOrigins).toEqual([
+      'https://closings.example',
+    ])
+    expect(loadConfig({ PORT: '8080' }).trustedOrigins).toEqual([
+      'http://127.0.0.1:8080',
+      'http://localhost:8080',
+      'http://[::1]:8080',
+    ])
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).trustedOrigins).toEqual(['http://0.0.0.0:8080'])
+  })
+
+  it("lets the mounted sandbox send webhooks to PUBLIC_URL's origin unless told otherwise", () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://closings.example' }).plaid.sandboxWebhookAllowlist).toEqual([
+      'https://closings.example',
+    ])
+    expect(
+      loadConfig({ PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'https://Hooks.Example:443, http://127.0.0.1:9000' })
+        .plaid.sandboxWebhookAllowlist,
+    ).toEqual(['https://hooks.example', 'http://127.0.0.1:9000'])
   })
 })

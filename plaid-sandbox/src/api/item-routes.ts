@@ -56,7 +56,7 @@ export function registerItemRoutes(app: FastifyInstance, deps: RouteDependencies
     (body, { clientId }) => {
       const item = itemForAccessToken(ctx, clientId, body.access_token)
       const webhook = body.webhook ?? null
-      if (webhook !== null) assertWebhookUrl(webhook)
+      if (webhook !== null) assertWebhookUrl(ctx, webhook)
       updateItemWebhook(ctx, item, webhook)
       return { item: itemView(ctx, item) }
     },

@@ -27,7 +27,7 @@ export function registerSandboxRoutes(app: FastifyInstance, deps: RouteDependenc
         throw plaidError('PRODUCTS_NOT_SUPPORTED')
       }
       const webhook = body.options?.webhook ?? null
-      if (webhook !== null) assertWebhookUrl(webhook)
+      if (webhook !== null) assertWebhookUrl(ctx, webhook)
       const outcome = evaluateCredentials(
         institution,
         body.options?.override_username ?? SANDBOX_USERNAME,

@@ -1,5 +1,6 @@
 import { plaidError } from '../errors.ts'
 import { findInstitution } from '../fixtures/institutions.ts'
+import { isWebhookUrlAllowed } from '../webhooks/url-policy.ts'
 import { linkAccountView } from './accounts.ts'
 import { isoTimestamp } from './clock.ts'
 import type { SandboxContext } from './context.ts'
@@ -39,7 +40,7 @@ export function createLinkToken(
       'client_user_id must not contain personally identifiable information such as an email address or phone number',
     )
   }
-  if (request.webhook !== undefined) requireHttpUrl('webhook', request.webhook)
+  if (request.webhook !== undefined) assertWebhookUrl(ctx, request.webhook)
   if (request.redirect_uri !== undefined) {
     requireHttpUrl('redirect_uri', request.redirect_uri)
     if (new URL(request.redirect_uri).search !== '') {
@@ -172,6 +173,18 @@ function looksLikePersonalData(value: string): boolean {
   return /\S+@\S+\.\S+/.test(value) || /^\+?[\d\s().-]{10,}$/.test(value)
 }
 
-export function assertWebhookUrl(value: string): void {
+/**
+ * A webhook URL as every endpoint that sets one checks it: http(s), and, when the sandbox was given an
+ * allowlist, on one of its origins. Refused at the call (INVALID_FIELD), so the caller learns why
+ * instead of waiting for webhooks that never come.
+ */
+export function assertWebhookUrl(ctx: SandboxContext, value: string): void {
   requireHttpUrl('webhook', value)
+  if (!isWebhookUrlAllowed(ctx.webhookUrls, value)) {
+    const allowed = [...(ctx.webhookUrls.allowedOrigins ?? [])].join(', ')
+    throw plaidError(
+      'INVALID_FIELD',
+      `webhook must be on an origin this sandbox delivers to (${allowed || 'none'}), got ${new URL(value).origin}`,
+    )
+  }
 }

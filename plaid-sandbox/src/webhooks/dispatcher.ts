@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { SandboxClock } from '../core/clock.ts'
-import type { WebhookPayload, WebhookSender } from '../core/context.ts'
+import type { WebhookPayload, WebhookSender, WebhookUrlPolicy } from '../core/context.ts'
 import type { DeliveryRecord, ItemRecord } from '../core/state.ts'
 import type { StateStore } from '../core/store.ts'
 import type { SandboxLogger } from '../logger.ts'
 import { serializeWebhookBody, signWebhookBody } from './signing.ts'
 import type { SigningKeyRing } from './signing-keys.ts'
+import { isWebhookUrlAllowed } from './url-policy.ts'
 
 /** Plaid's retry waits: 30 s, then four times longer each time, for about 24 hours. */
 export const PLAID_RETRY_SCHEDULE_MS = [30_000, 120_000, 480_000, 1_920_000, 7_680_000, 30_720_000]
@@ -20,6 +21,8 @@ export interface DispatcherOptions {
   retryScheduleMs: readonly number[]
   timeoutMs: number
   logger: SandboxLogger
+  /** Checked again before each attempt: a stored URL may predate the allowlist. */
+  webhookUrls: WebhookUrlPolicy
 }
 
 /**
@@ -140,6 +143,23 @@ export class WebhookDispatcher implements WebhookSender {
     const body = serializeWebhookBody(record.payload)
     let statusCode: number | null = null
     let error: string | null = null
+    if (!isWebhookUrlAllowed(this.#options.webhookUrls, record.url)) {
+      // Not a network failure, so no retries: the URL will not become allowed by waiting.
+      record.attempts.push({
+        at: startedAt,
+        statusCode,
+        error: 'webhook URL not on the allowlist',
+        durationMs: 0,
+      })
+      record.status = 'failed'
+      record.nextAttemptAt = null
+      logger.warn(
+        { deliveryId: record.id, itemId: record.itemId, webhookCode: record.webhookCode },
+        'webhook not delivered: its URL is not on the allowlist',
+      )
+      store.changed()
+      return
+    }
     try {
       const signature = await signWebhookBody(body, keys.current(), clock.nowSeconds())
       const response = await fetch(record.url, {

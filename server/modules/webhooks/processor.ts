@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
+import { safeErrorMessage } from '../../logger.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
@@ -409,5 +410,6 @@ function describeFailure(error: unknown): string {
   if (error instanceof PlaidRequestError) {
     return `${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`
   }
-  return error instanceof Error ? error.message.slice(0, 500) : 'unknown failure'
+  // Logged and stored: a failed query's message would carry its SQL parameters.
+  return error instanceof Error ? safeErrorMessage(error).slice(0, 500) : 'unknown failure'
 }
