@@ -349,11 +349,12 @@ export function createWebhookProcessor(deps: {
 
     /**
      * The backstop for webhooks lost beyond Plaid's retry window: asks Plaid for each live Item's state
-     * and applies it as a LOGIN_REPAIRED/ERROR webhook would. Returns how many Items changed.
+     * and applies it as a LOGIN_REPAIRED/ERROR webhook would; only one workspace's Items when given
+     * (an admin's request). Returns how many Items changed.
      */
-    async reconcileItems(limit: number): Promise<number> {
+    async reconcileItems(limit: number, workspaceId?: string): Promise<number> {
       let changedCount = 0
-      for (const item of await items.listToReconcile(limit)) {
+      for (const item of await items.listToReconcile(limit, workspaceId)) {
         if (await reconcileOne(item)) changedCount += 1
       }
       return changedCount

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, isNull, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { type WebhookEventState, webhookEvents, webhookRejections } from '../../../db/schema.ts'
 
@@ -47,19 +47,6 @@ export async function countRejection(db: Queryable, reason: string, at: Date): P
       target: [webhookRejections.minute, webhookRejections.reason],
       set: { count: sql`${webhookRejections.count} + 1` },
     })
-}
-
-export async function rejectionCountsSince(
-  db: Queryable,
-  since: Date,
-): Promise<Array<{ reason: string; count: number }>> {
-  const rows = await db
-    .select({ reason: webhookRejections.reason, count: sql<number>`sum(${webhookRejections.count})::int` })
-    .from(webhookRejections)
-    .where(gte(webhookRejections.minute, since))
-    .groupBy(webhookRejections.reason)
-    .orderBy(webhookRejections.reason)
-  return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }))
 }
 
 export async function deleteRejectionsBefore(db: Queryable, before: Date): Promise<void> {
@@ -137,7 +124,10 @@ export async function reviveDeadEvent(tx: Queryable, id: string, at: Date): Prom
 
 export type EventListFilter = { workspaceId: string; limit: number; state?: WebhookEventState }
 
-/** Recent events of a workspace, and orphans (no workspace known), newest first. */
+/**
+ * Recent events attributed to a workspace, newest first. Events with no workspace (no Item of ours,
+ * or not yet) belong to no tenant and are never listed: they name other parties' Items.
+ */
 export async function listRecentEvents(db: Queryable, filter: EventListFilter) {
   return db
     .select({
@@ -159,7 +149,7 @@ export async function listRecentEvents(db: Queryable, filter: EventListFilter) {
     .from(webhookEvents)
     .where(
       and(
-        or(eq(webhookEvents.workspaceId, filter.workspaceId), isNull(webhookEvents.workspaceId)),
+        eq(webhookEvents.workspaceId, filter.workspaceId),
         filter.state ? eq(webhookEvents.state, filter.state) : undefined,
       ),
     )
@@ -174,7 +164,7 @@ export async function countEventsByState(
   const rows = await db
     .select({ state: webhookEvents.state, count: sql<number>`count(*)::int` })
     .from(webhookEvents)
-    .where(or(eq(webhookEvents.workspaceId, workspaceId), isNull(webhookEvents.workspaceId)))
+    .where(eq(webhookEvents.workspaceId, workspaceId))
     .groupBy(webhookEvents.state)
   return rows.map((row) => ({ state: row.state, count: Number(row.count) }))
 }
