@@ -165,6 +165,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const webhookProcessor = createWebhookProcessor({
     db,
     gateway,
+    jobs,
+    itemWait: {
+      windowMs: config.webhooks.itemWaitSeconds * 1000,
+      firstRetryMs: config.webhooks.itemWaitFirstRetrySeconds * 1000,
+    },
     items: itemState,
     audit,
     connections: plaidConnections,

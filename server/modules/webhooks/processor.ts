@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
+import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
@@ -55,9 +56,18 @@ export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>
 /** An Item's status as our row now says it, and the webhook code that changed it (null: reconciliation). */
 export type ItemStatusChange = { plaidItemId: string; status: ItemStatus; webhookCode: string | null }
 
+/**
+ * How long an event naming an Item we do not know is re-checked before it is declared orphaned. Plaid
+ * can send an Item's first webhook before the exchange that stores the Item has committed.
+ */
+export type ItemWaitOptions = { windowMs: number; firstRetryMs: number }
+
 export function createWebhookProcessor(deps: {
   db: Database
   gateway: PlaidGateway
+  /** Queues the deferred re-check of an event whose Item is not known yet. */
+  jobs: JobQueue
+  itemWait: ItemWaitOptions
   items: ItemStateService
   audit: AuditService
   connections: PlaidConnectionResolver
@@ -293,10 +303,40 @@ export function createWebhookProcessor(deps: {
     }
   }
 
+  /**
+   * Defers an event whose Item we do not know while its wait lasts: true when a re-check was queued
+   * (or the event is no longer pending), false when the wait is over and the event is an orphan.
+   * The delay grows with the time already waited (first `firstRetryMs`, then doubling) and never
+   * overshoots the end of the window, so the last check happens as the window closes.
+   */
+  async function waitForItem(event: repository.StoredWebhookEvent): Promise<boolean> {
+    const waitedMs = deps.now().getTime() - event.receivedAt.getTime()
+    const remainingMs = deps.itemWait.windowMs - waitedMs
+    if (remainingMs <= 0) return false
+    const delayMs = Math.min(Math.max(deps.itemWait.firstRetryMs, waitedMs), remainingMs)
+    const until = new Date(event.receivedAt.getTime() + deps.itemWait.windowMs)
+    await db.transaction(async (tx) => {
+      const note = `Item ${event.plaidItemId} not known yet; re-checked until ${until.toISOString()}`
+      if (!(await repository.markWaitingForItem(tx, event.id, note, deps.now()))) return
+      await deps.jobs.enqueue(
+        tx,
+        QUEUES.plaidWebhook,
+        { eventId: event.id },
+        { startAfterSeconds: delayMs / 1000 },
+      )
+    })
+    deps.logger.info(
+      { event_id: event.id, item_id: event.plaidItemId, retry_in_ms: delayMs },
+      'webhook for an Item not known yet; will check again',
+    )
+    return true
+  }
+
   return {
     /**
      * Processes one stored event. Returns quietly when it was already processed (a duplicate job).
-     * Plaid is asked before the transaction, so no row lock is held across a network call.
+     * Plaid is asked before the transaction, so no row lock is held across a network call. An event
+     * naming an Item we do not know yet is re-checked later (see `waitForItem`) before it is orphaned.
      */
     async processEvent(eventId: string): Promise<void> {
       const event = await repository.findEvent(db, eventId)
@@ -306,6 +346,7 @@ export function createWebhookProcessor(deps: {
         (event.webhookType === 'AUTH' && AUTH_REFRESH_CODES.has(event.webhookCode)) ||
         event.webhookType === 'TRANSACTIONS'
       const item = event.plaidItemId ? await items.find(event.environment, event.plaidItemId) : null
+      if (!item && event.plaidItemId && (await waitForItem(event))) return
       const truth =
         item && isKnownCode && !INACTIVE.has(item.status)
           ? await fetchTruth(event.webhookType, event.webhookCode, item)
@@ -321,6 +362,8 @@ export function createWebhookProcessor(deps: {
           deps.logger.info({ event_id: eventId, item_id: event.plaidItemId }, 'webhook for an unknown Item')
           return
         }
+        // An early webhook was stored before its Item existed; now it is known whose it is.
+        if (locked.workspaceId === null) await repository.attributeEvent(tx, eventId, item.workspaceId)
         if (!isKnownCode) {
           await items.update(tx, item.id, { lastWebhookCode: event.webhookCode }, at)
           await repository.finishEvent(tx, eventId, { state: 'ignored', outcome: 'unhandled_code', at })

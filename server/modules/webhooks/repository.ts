@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { type WebhookEventState, webhookEvents, webhookRejections } from '../../../db/schema.ts'
 
@@ -84,6 +84,38 @@ export async function finishEvent(
       updatedAt: result.at,
     })
     .where(eq(webhookEvents.id, id))
+}
+
+/**
+ * The event names an Item we do not know yet: it waits (state `retrying`, attempts unchanged, the
+ * reason in last_error) for the re-check queued with it. False when the event is no longer waiting
+ * to be processed.
+ */
+export async function markWaitingForItem(
+  tx: Queryable,
+  id: string,
+  note: string,
+  at: Date,
+): Promise<boolean> {
+  const rows = await tx
+    .update(webhookEvents)
+    .set({ state: 'retrying', lastError: note, updatedAt: at })
+    .where(
+      and(
+        eq(webhookEvents.id, id),
+        or(eq(webhookEvents.state, 'queued'), eq(webhookEvents.state, 'retrying')),
+      ),
+    )
+    .returning({ id: webhookEvents.id })
+  return rows.length > 0
+}
+
+/** Attributes an event to the workspace of the Item it turned out to be about (an early webhook). */
+export async function attributeEvent(tx: Queryable, id: string, workspaceId: string): Promise<void> {
+  await tx
+    .update(webhookEvents)
+    .set({ workspaceId })
+    .where(and(eq(webhookEvents.id, id), isNull(webhookEvents.workspaceId)))
 }
 
 /** A failed attempt: `retrying` while attempts remain, `dead` after the last one. */
