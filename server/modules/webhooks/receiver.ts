@@ -66,11 +66,8 @@ export function createWebhookReceiver(deps: {
     }
     // Only a delivery naming an Item we hold may draw on the budget's reserve.
     const knownItemId = owner ? plaidItemId : null
-    const mayFetchKey = () => {
-      const allowed = deps.keyFetchBudget.tryTake({ knownItemId })
-      if (!allowed) logger.warn({ budget: deps.keyFetchBudget.stats() }, 'webhook key fetch budget spent')
-      return allowed
-    }
+    // A refusal is logged and counted by reject() as key_fetch_budget_exhausted.
+    const mayFetchKey = () => deps.keyFetchBudget.tryTake({ knownItemId })
     return { plaidItemId, environment, workspaceId, fetchKey, mayFetchKey }
   }
 
