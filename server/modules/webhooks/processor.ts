@@ -62,6 +62,17 @@ export type ItemStatusChange = { plaidItemId: string; status: ItemStatus; webhoo
  */
 export type ItemWaitOptions = { windowMs: number; firstRetryMs: number }
 
+/**
+ * When to look again for the Item of an event that has waited `waitedMs`: null when the wait is over
+ * (the event is an orphan), else a delay that starts at `firstRetryMs`, then equals the time already
+ * waited (so it doubles), and never overshoots the end of the window (the last look is at its end).
+ */
+export function nextItemCheckDelayMs(waitedMs: number, wait: ItemWaitOptions): number | null {
+  const remainingMs = wait.windowMs - waitedMs
+  if (remainingMs <= 0) return null
+  return Math.min(Math.max(wait.firstRetryMs, waitedMs), remainingMs)
+}
+
 export function createWebhookProcessor(deps: {
   db: Database
   gateway: PlaidGateway
@@ -306,14 +317,10 @@ export function createWebhookProcessor(deps: {
   /**
    * Defers an event whose Item we do not know while its wait lasts: true when a re-check was queued
    * (or the event is no longer pending), false when the wait is over and the event is an orphan.
-   * The delay grows with the time already waited (first `firstRetryMs`, then doubling) and never
-   * overshoots the end of the window, so the last check happens as the window closes.
    */
   async function waitForItem(event: repository.StoredWebhookEvent): Promise<boolean> {
-    const waitedMs = deps.now().getTime() - event.receivedAt.getTime()
-    const remainingMs = deps.itemWait.windowMs - waitedMs
-    if (remainingMs <= 0) return false
-    const delayMs = Math.min(Math.max(deps.itemWait.firstRetryMs, waitedMs), remainingMs)
+    const delayMs = nextItemCheckDelayMs(deps.now().getTime() - event.receivedAt.getTime(), deps.itemWait)
+    if (delayMs === null) return false
     const until = new Date(event.receivedAt.getTime() + deps.itemWait.windowMs)
     await db.transaction(async (tx) => {
       const note = `Item ${event.plaidItemId} not known yet; re-checked until ${until.toISOString()}`
