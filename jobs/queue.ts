@@ -28,14 +28,19 @@ export type JobQueueOptions = {
   onError?: (error: Error) => void
 }
 
+export type EnqueueOptions = { startAfterSeconds?: number }
+
 export type JobAttempt<T> = { id: string; data: T; retryCount: number; retryLimit: number }
 
 export type JobQueue = {
   start(): Promise<void>
   /** Stops fetching, lets running handlers finish (bounded), and detaches from the database. */
   stop(): Promise<void>
-  /** Creates a job inside the caller's transaction: it exists exactly when the transaction commits. */
-  enqueue(tx: Queryable, queue: QueueName, data: object): Promise<string>
+  /**
+   * Creates a job inside the caller's transaction: it exists exactly when the transaction commits.
+   * `startAfterSeconds` defers it (fractions allowed).
+   */
+  enqueue(tx: Queryable, queue: QueueName, data: object, options?: EnqueueOptions): Promise<string>
   work<T>(
     queue: QueueName,
     handler: (job: JobAttempt<T>) => Promise<void>,
@@ -110,9 +115,10 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
       await boss.stop({ graceful: true, close: true, timeout: 8_000 })
     },
 
-    async enqueue(tx, queue, data) {
+    async enqueue(tx, queue, data, enqueueOptions) {
       const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql)
-      const id = await boss.send(queue, data, { db })
+      const delay = enqueueOptions?.startAfterSeconds
+      const id = await boss.send(queue, data, { db, ...(delay && delay > 0 ? { startAfter: delay } : {}) })
       if (!id) throw new Error(`pg-boss did not create a job in ${queue}`)
       return id
     },

@@ -34,6 +34,7 @@ import { signingRoutes } from './modules/signing/routes.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
 import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
+import { createKeyFetchBudget } from './modules/webhooks/key-fetch-budget.ts'
 import { createWebhookProcessor } from './modules/webhooks/processor.ts'
 import { createWebhookReceiver } from './modules/webhooks/receiver.ts'
 import { plaidWebhookRoute, webhookAdminRoutes } from './modules/webhooks/routes.ts'
@@ -150,6 +151,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     db,
     gateway,
     keys: createVerificationKeyCache({ now: () => now().getTime() }),
+    keyFetchBudget: createKeyFetchBudget({
+      perMinute: config.webhooks.keyFetchesPerMinute,
+      now: () => now().getTime(),
+    }),
     connections: plaidConnections,
     items: itemState,
     jobs,
@@ -160,6 +165,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const webhookProcessor = createWebhookProcessor({
     db,
     gateway,
+    jobs,
+    itemWait: {
+      windowMs: config.webhooks.itemWaitSeconds * 1000,
+      firstRetryMs: config.webhooks.itemWaitFirstRetrySeconds * 1000,
+    },
     items: itemState,
     audit,
     connections: plaidConnections,

@@ -117,6 +117,26 @@ export const ConfigSchema = Type.Object({
     description: 'When to re-check live Items with /item/get (cron, UTC); "off" disables',
   }),
   PLAID_RECONCILE_BATCH_SIZE: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
+  WEBHOOK_KEY_FETCHES_PER_MINUTE: Type.Integer({
+    default: 10,
+    minimum: 2,
+    maximum: 1000,
+    description:
+      'Outbound /webhook_verification_key/get calls per minute and process; half are kept for deliveries naming a known Item',
+  }),
+  WEBHOOK_ITEM_WAIT_SECONDS: Type.Integer({
+    default: 600,
+    minimum: 0,
+    maximum: 86_400,
+    description:
+      'How long a verified webhook for an Item not (yet) known is retried before it is declared orphaned',
+  }),
+  WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS: Type.Number({
+    default: 5,
+    minimum: 0.5,
+    maximum: 600,
+    description: 'First re-check of such a webhook; the delay then doubles until the wait is over',
+  }),
 })
 
 type RawConfig = Static<typeof ConfigSchema>
@@ -160,6 +180,11 @@ export type Config = {
     pollingIntervalSeconds: number
     reconcileCron: string | null
     reconcileBatchSize: number
+  }
+  webhooks: {
+    keyFetchesPerMinute: number
+    itemWaitSeconds: number
+    itemWaitFirstRetrySeconds: number
   }
 }
 
@@ -220,6 +245,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollingIntervalSeconds: raw.JOB_POLLING_INTERVAL_SECONDS,
       reconcileCron: raw.PLAID_RECONCILE_CRON === 'off' ? null : raw.PLAID_RECONCILE_CRON,
       reconcileBatchSize: raw.PLAID_RECONCILE_BATCH_SIZE,
+    },
+    webhooks: {
+      keyFetchesPerMinute: raw.WEBHOOK_KEY_FETCHES_PER_MINUTE,
+      itemWaitSeconds: raw.WEBHOOK_ITEM_WAIT_SECONDS,
+      itemWaitFirstRetrySeconds: raw.WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS,
     },
   }
 }

@@ -102,7 +102,7 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
         'whose `request_body_sha256` covers the exact body bytes (a JSON object of at most 64 KiB).',
     },
     'GET /api/admin/webhooks': {
-      summary: 'Recent webhook deliveries, counts per state and rejections of the last 24 hours',
+      summary: "The workspace's recent webhook deliveries and their counts per state",
       access: 'admin',
     },
     'POST /api/admin/webhooks/reconcile': {

@@ -33,6 +33,9 @@ describe('Plaid webhook processing', () => {
         WEBHOOK_RETRY_DELAY_SECONDS: '0',
         JOB_POLLING_INTERVAL_SECONDS: '0.5',
         PLAID_RECONCILE_CRON: 'off',
+        // The stranger's webhook below waits this long for its Item before it is an orphan.
+        WEBHOOK_ITEM_WAIT_SECONDS: '1',
+        WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS: '0.5',
       },
       plaidGateway: recorded.gateway,
     })

@@ -74,6 +74,8 @@ export async function serverProcess(options: {
           JOB_EXPIRE_SECONDS: '3',
           WEBHOOK_RETRY_DELAY_SECONDS: '0',
           PLAID_RECONCILE_CRON: 'off',
+          // Deliveries here name Items nobody linked: orphaned at once, as the assertions expect.
+          WEBHOOK_ITEM_WAIT_SECONDS: '0',
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

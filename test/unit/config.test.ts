@@ -26,6 +26,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x/y', SAFECLOSE_SEED_DEMO: '1' }).shouldSeedDemo).toBe(true)
   })
 
+  it('has the webhook hardening defaults, and takes smaller values for tests', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      keyFetchesPerMinute: 10,
+      itemWaitSeconds: 600,
+      itemWaitFirstRetrySeconds: 5,
+    })
+    expect(
+      loadConfig({ WEBHOOK_ITEM_WAIT_SECONDS: '0', WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS: '0.5' }).webhooks,
+    ).toMatchObject({ itemWaitSeconds: 0, itemWaitFirstRetrySeconds: 0.5 })
+  })
+
   it('treats empty strings as unset, like the .env.example template', () => {
     expect(loadConfig({ PORT: '', PLAID_ENV: '' }).port).toBe(3000)
   })
@@ -41,6 +52,9 @@ describe('loadConfig', () => {
     ['PLAID_SANDBOX_WEBHOOK_ALLOWLIST', { PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'https://hooks.example/path' }],
     ['PLAID_SANDBOX_WEBHOOK_ALLOWLIST', { PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'hooks.example' }],
     ['PLAID_SANDBOX_WEBHOOK_ALLOWLIST', { PLAID_SANDBOX_WEBHOOK_ALLOWLIST: 'http://[bad' }],
+    ['WEBHOOK_KEY_FETCHES_PER_MINUTE', { WEBHOOK_KEY_FETCHES_PER_MINUTE: '1' }],
+    ['WEBHOOK_ITEM_WAIT_SECONDS', { WEBHOOK_ITEM_WAIT_SECONDS: '-1' }],
+    ['WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS', { WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS: '0.1' }],
   ])('names %s when it is invalid', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(new RegExp(variable))

@@ -152,13 +152,21 @@ export async function syncAccounts(
   return changed
 }
 
-/** Live Items with a token, least recently touched first: the reconciliation batch. */
-export async function listItemsToReconcile(db: Queryable, limit: number): Promise<TrackedItem[]> {
+/** Live Items with a token (of one workspace when given), least recently touched first. */
+export async function listItemsToReconcile(
+  db: Queryable,
+  limit: number,
+  workspaceId?: string,
+): Promise<TrackedItem[]> {
   return db
     .select(columns)
     .from(plaidItems)
     .where(
-      and(notInArray(plaidItems.status, ['removed', 'revoked']), isNotNull(plaidItems.accessTokenCiphertext)),
+      and(
+        notInArray(plaidItems.status, ['removed', 'revoked']),
+        isNotNull(plaidItems.accessTokenCiphertext),
+        workspaceId ? eq(plaidItems.workspaceId, workspaceId) : undefined,
+      ),
     )
     .orderBy(asc(plaidItems.updatedAt))
     .limit(limit)

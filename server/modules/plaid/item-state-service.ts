@@ -31,7 +31,8 @@ export function createItemStateService(deps: { db: Database; keyring: Keyring })
       repository.findItem(db, environment, plaidItemId),
 
     /** Live Items with a token, least recently touched first. */
-    listToReconcile: (limit: number) => repository.listItemsToReconcile(db, limit),
+    listToReconcile: (limit: number, workspaceId?: string) =>
+      repository.listItemsToReconcile(db, limit, workspaceId),
 
     /** The Item's access token in clear; throws when there is none or no key to read it with. */
     accessTokenOf(item: repository.TrackedItem): string {

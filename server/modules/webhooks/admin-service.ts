@@ -6,11 +6,14 @@ import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import * as repository from './repository.ts'
 
-const DAY_MS = 24 * 60 * 60 * 1000
-
 export type WebhookAdminService = ReturnType<typeof createWebhookAdminService>
 
-/** What an administrator sees of webhook traffic, and the re-drive of events that failed for good. */
+/**
+ * What an administrator sees of webhook traffic, and the re-drive of events that failed for good.
+ * Everything is scoped to the caller's workspace: events not attributed to it (including those with
+ * no workspace at all) and rejected deliveries (which name no trusted workspace) are operators' data,
+ * in the logs and the webhook_rejections counters, not any tenant's.
+ */
 export function createWebhookAdminService(deps: {
   db: Database
   jobs: JobQueue
@@ -22,10 +25,9 @@ export function createWebhookAdminService(deps: {
   return {
     async listDeliveries(session: MemberSession, filter: { limit: number; state?: WebhookEventState }) {
       const workspaceId = session.workspace.id
-      const [events, counts, rejections] = await Promise.all([
+      const [events, counts] = await Promise.all([
         repository.listRecentEvents(db, { workspaceId, ...filter }),
         repository.countEventsByState(db, workspaceId),
-        repository.rejectionCountsSince(db, new Date(deps.now().getTime() - DAY_MS)),
       ])
       return {
         events: events.map((event) => ({
@@ -44,23 +46,22 @@ export function createWebhookAdminService(deps: {
           processed_at: event.processedAt?.toISOString() ?? null,
         })),
         counts: Object.fromEntries(counts.map((row) => [row.state, row.count])),
-        rejected_last_24h: {
-          total: rejections.reduce((sum, row) => sum + row.count, 0),
-          by_reason: Object.fromEntries(rejections.map((row) => [row.reason, row.count])),
-        },
       }
     },
 
-    /** Runs the reconciliation pass now instead of at its next scheduled time. */
+    /** Re-checks the caller's workspace's live Items now; other workspaces wait for the cron run. */
     async reconcileNow(session: MemberSession): Promise<{ queued: true }> {
-      await deps.jobs.enqueue(db, QUEUES.plaidReconcile, { requested_by: session.user.id })
+      await deps.jobs.enqueue(db, QUEUES.plaidReconcile, {
+        workspaceId: session.workspace.id,
+        requested_by: session.user.id,
+      })
       return { queued: true }
     },
 
     /** Queues a dead event again; its attempts count on from where they stopped. */
     async redrive(session: MemberSession, eventId: string, origin: RequestOrigin) {
       const event = await repository.findEvent(db, eventId)
-      if (!event || (event.workspaceId !== null && event.workspaceId !== session.workspace.id)) {
+      if (!event || event.workspaceId !== session.workspace.id) {
         throw new AppError('NOT_FOUND', 'No such webhook event.')
       }
       await db.transaction(async (tx) => {

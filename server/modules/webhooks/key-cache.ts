@@ -23,29 +23,52 @@ export type FetchVerificationKey = (kid: string) => Promise<PlaidVerificationJwk
 
 export type KeyCacheOptions = {
   now: () => number
-  /** Most keys kept in memory; the least recently used goes first. Plaid has a handful per environment. */
+  /**
+   * Most keys kept on probation (fetched but not yet seen verifying a genuine webhook, and kids Plaid
+   * said it does not know); the least recently used goes first. Verified keys are not counted here.
+   */
   maxEntries?: number
+  /** Most keys kept that have verified a genuine webhook; only other verified keys can evict them. */
+  maxVerifiedEntries?: number
   /** A current key (expired_at null) is asked for again after this long, to learn of its expiry. */
   recheckAfterMs?: number
   /** An unknown kid is remembered this long, so forged kids cannot make us call Plaid per request. */
   unknownKidTtlMs?: number
 }
 
-type Entry =
-  | { kind: 'known'; key: VerificationKey; checkedAt: number }
-  | { kind: 'unknown'; checkedAt: number }
+/**
+ * Asked once before each outbound key fetch (never for a cached answer, nor for a caller that joins a
+ * fetch already under way); false means the fetch may not happen now.
+ */
+export type KeyFetchPermit = () => boolean
+
+/** No key is cached for the kid and the fetch budget refused asking Plaid for it now. */
+export class KeyFetchRefused extends Error {
+  override name = 'KeyFetchRefused'
+}
+
+type KnownEntry = { kind: 'known'; key: VerificationKey; checkedAt: number }
+type Entry = KnownEntry | { kind: 'unknown'; checkedAt: number }
 
 /**
  * Webhook verification keys cached per environment and kid (never one global key, which breaks at
  * Plaid's key rotation). A kid not in the cache is fetched once however many deliveries ask for it at
- * the same time; when a new kid appears, the other current keys of that environment are checked again
- * on their next use, because a new key usually means the old one was given an expiry.
+ * the same time; when a new kid first verifies a genuine webhook, the other current keys of that
+ * environment are checked again on their next use, because a new key usually means the old one was
+ * given an expiry.
+ *
+ * Two tiers: a fetched key starts on probation, next to the kids Plaid said it does not know, in a
+ * bounded LRU that forged kids can churn. Once it has verified a genuine webhook (`markVerified`) it
+ * moves to the verified tier, which nothing a forger can send evicts: a burst of new kids never turns
+ * Plaid's real key back into a fetch.
  */
 export function createVerificationKeyCache(options: KeyCacheOptions) {
   const maxEntries = options.maxEntries ?? 64
+  const maxVerifiedEntries = options.maxVerifiedEntries ?? 16
   const recheckAfterMs = options.recheckAfterMs ?? 24 * 60 * 60 * 1000
   const unknownKidTtlMs = options.unknownKidTtlMs ?? 60 * 1000
-  const entries = new Map<string, Entry>()
+  const probation = new Map<string, Entry>()
+  const verified = new Map<string, KnownEntry>()
   const inFlight = new Map<string, Promise<Entry>>()
 
   function isFresh(entry: Entry): boolean {
@@ -55,54 +78,70 @@ export function createVerificationKeyCache(options: KeyCacheOptions) {
     return entry.key.expiredAt !== null || age < recheckAfterMs
   }
 
+  function touch<T>(map: Map<string, T>, cacheKey: string, entry: T, bound: number): void {
+    map.delete(cacheKey)
+    map.set(cacheKey, entry)
+    while (map.size > bound) map.delete(map.keys().next().value as string)
+  }
+
+  /** Stores a fetch's answer in the tier it belongs to. */
   function remember(cacheKey: string, entry: Entry): void {
-    entries.delete(cacheKey)
-    entries.set(cacheKey, entry)
-    while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string)
+    if (verified.has(cacheKey)) {
+      // Plaid no longer knowing a key it served is its word against ours: the key goes.
+      if (entry.kind === 'known') {
+        touch(verified, cacheKey, entry, maxVerifiedEntries)
+        return
+      }
+      verified.delete(cacheKey)
+    }
+    touch(probation, cacheKey, entry, maxEntries)
   }
 
   function markCurrentKeysForRecheck(environment: PlaidEnvironment, exceptKid: string): void {
     const prefix = `${environment}:`
-    for (const [cacheKey, entry] of entries) {
-      if (!cacheKey.startsWith(prefix) || cacheKey === `${prefix}${exceptKid}`) continue
-      if (entry.kind === 'known' && entry.key.expiredAt === null) entry.checkedAt = Number.NEGATIVE_INFINITY
+    for (const map of [verified, probation] as Array<Map<string, Entry>>) {
+      for (const [cacheKey, entry] of map) {
+        if (!cacheKey.startsWith(prefix) || cacheKey === `${prefix}${exceptKid}`) continue
+        if (entry.kind === 'known' && entry.key.expiredAt === null) entry.checkedAt = Number.NEGATIVE_INFINITY
+      }
     }
   }
 
-  async function load(
-    environment: PlaidEnvironment,
-    kid: string,
-    fetchKey: FetchVerificationKey,
-    wasKnown: boolean,
-  ): Promise<Entry> {
+  async function load(kid: string, fetchKey: FetchVerificationKey): Promise<Entry> {
     const jwk = await fetchKey(kid)
     const checkedAt = options.now()
     if (!jwk) return { kind: 'unknown', checkedAt }
-    if (!wasKnown) markCurrentKeysForRecheck(environment, kid)
     return { kind: 'known', key: await toVerificationKey(jwk, kid), checkedAt }
   }
 
   return {
     /**
      * The key for `kid` in `environment`, or null when Plaid does not know it. Rejects when Plaid could
-     * not be asked (the caller answers "try again later", it does not blame the sender).
+     * not be asked (the caller answers "try again later", it does not blame the sender), and with
+     * `KeyFetchRefused` when a fetch is needed but `mayFetch` refuses it. A key that is only due for
+     * its re-check is still used when the fetch is refused.
      */
     async get(
       environment: PlaidEnvironment,
       kid: string,
       fetchKey: FetchVerificationKey,
+      mayFetch: KeyFetchPermit = () => true,
     ): Promise<VerificationKey | null> {
       const cacheKey = `${environment}:${kid}`
-      const cached = entries.get(cacheKey)
+      const trusted = verified.get(cacheKey)
+      const cached: Entry | undefined = trusted ?? probation.get(cacheKey)
       if (cached && isFresh(cached)) {
-        remember(cacheKey, cached)
+        if (trusted) touch(verified, cacheKey, trusted, maxVerifiedEntries)
+        else touch(probation, cacheKey, cached, maxEntries)
         return cached.kind === 'known' ? cached.key : null
       }
       let pending = inFlight.get(cacheKey)
       if (!pending) {
-        pending = load(environment, kid, fetchKey, cached?.kind === 'known').finally(() =>
-          inFlight.delete(cacheKey),
-        )
+        if (!mayFetch()) {
+          if (cached?.kind === 'known') return cached.key
+          throw new KeyFetchRefused(`no budget left to fetch verification key ${kid}`)
+        }
+        pending = load(kid, fetchKey).finally(() => inFlight.delete(cacheKey))
         inFlight.set(cacheKey, pending)
       }
       const entry = await pending
@@ -110,8 +149,29 @@ export function createVerificationKeyCache(options: KeyCacheOptions) {
       return entry.kind === 'known' ? entry.key : null
     },
 
+    /**
+     * Records that `kid` verified a genuine webhook (signature, age and body hash all held): its key
+     * leaves probation for the tier forged kids cannot evict.
+     */
+    markVerified(environment: PlaidEnvironment, kid: string): void {
+      const cacheKey = `${environment}:${kid}`
+      const entry = verified.get(cacheKey) ?? probation.get(cacheKey)
+      if (entry?.kind !== 'known') return
+      // A new key in use usually means the others were given an expiry (Plaid's recipe). Only a key
+      // that verified a genuine webhook counts as in use: a forger naming some real kid cannot make
+      // us re-fetch our keys.
+      if (!verified.has(cacheKey)) markCurrentKeysForRecheck(environment, kid)
+      probation.delete(cacheKey)
+      touch(verified, cacheKey, entry, maxVerifiedEntries)
+    },
+
     get size(): number {
-      return entries.size
+      return probation.size + verified.size
+    },
+
+    /** How many keys are in the verified tier (for tests and diagnostics). */
+    get verifiedSize(): number {
+      return verified.size
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
+import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { safeErrorMessage } from '../../logger.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
@@ -56,9 +57,29 @@ export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>
 /** An Item's status as our row now says it, and the webhook code that changed it (null: reconciliation). */
 export type ItemStatusChange = { plaidItemId: string; status: ItemStatus; webhookCode: string | null }
 
+/**
+ * How long an event naming an Item we do not know is re-checked before it is declared orphaned. Plaid
+ * can send an Item's first webhook before the exchange that stores the Item has committed.
+ */
+export type ItemWaitOptions = { windowMs: number; firstRetryMs: number }
+
+/**
+ * When to look again for the Item of an event that has waited `waitedMs`: null when the wait is over
+ * (the event is an orphan), else a delay that starts at `firstRetryMs`, then equals the time already
+ * waited (so it doubles), and never overshoots the end of the window (the last look is at its end).
+ */
+export function nextItemCheckDelayMs(waitedMs: number, wait: ItemWaitOptions): number | null {
+  const remainingMs = wait.windowMs - waitedMs
+  if (remainingMs <= 0) return null
+  return Math.min(Math.max(wait.firstRetryMs, waitedMs), remainingMs)
+}
+
 export function createWebhookProcessor(deps: {
   db: Database
   gateway: PlaidGateway
+  /** Queues the deferred re-check of an event whose Item is not known yet. */
+  jobs: JobQueue
+  itemWait: ItemWaitOptions
   items: ItemStateService
   audit: AuditService
   connections: PlaidConnectionResolver
@@ -294,10 +315,36 @@ export function createWebhookProcessor(deps: {
     }
   }
 
+  /**
+   * Defers an event whose Item we do not know while its wait lasts: true when a re-check was queued
+   * (or the event is no longer pending), false when the wait is over and the event is an orphan.
+   */
+  async function waitForItem(event: repository.StoredWebhookEvent): Promise<boolean> {
+    const delayMs = nextItemCheckDelayMs(deps.now().getTime() - event.receivedAt.getTime(), deps.itemWait)
+    if (delayMs === null) return false
+    const until = new Date(event.receivedAt.getTime() + deps.itemWait.windowMs)
+    await db.transaction(async (tx) => {
+      const note = `Item ${event.plaidItemId} not known yet; re-checked until ${until.toISOString()}`
+      if (!(await repository.markWaitingForItem(tx, event.id, note, deps.now()))) return
+      await deps.jobs.enqueue(
+        tx,
+        QUEUES.plaidWebhook,
+        { eventId: event.id },
+        { startAfterSeconds: delayMs / 1000 },
+      )
+    })
+    deps.logger.info(
+      { event_id: event.id, item_id: event.plaidItemId, retry_in_ms: delayMs },
+      'webhook for an Item not known yet; will check again',
+    )
+    return true
+  }
+
   return {
     /**
      * Processes one stored event. Returns quietly when it was already processed (a duplicate job).
-     * Plaid is asked before the transaction, so no row lock is held across a network call.
+     * Plaid is asked before the transaction, so no row lock is held across a network call. An event
+     * naming an Item we do not know yet is re-checked later (see `waitForItem`) before it is orphaned.
      */
     async processEvent(eventId: string): Promise<void> {
       const event = await repository.findEvent(db, eventId)
@@ -307,6 +354,7 @@ export function createWebhookProcessor(deps: {
         (event.webhookType === 'AUTH' && AUTH_REFRESH_CODES.has(event.webhookCode)) ||
         event.webhookType === 'TRANSACTIONS'
       const item = event.plaidItemId ? await items.find(event.environment, event.plaidItemId) : null
+      if (!item && event.plaidItemId && (await waitForItem(event))) return
       const truth =
         item && isKnownCode && !INACTIVE.has(item.status)
           ? await fetchTruth(event.webhookType, event.webhookCode, item)
@@ -322,6 +370,8 @@ export function createWebhookProcessor(deps: {
           deps.logger.info({ event_id: eventId, item_id: event.plaidItemId }, 'webhook for an unknown Item')
           return
         }
+        // An early webhook was stored before its Item existed; now it is known whose it is.
+        if (locked.workspaceId === null) await repository.attributeEvent(tx, eventId, item.workspaceId)
         if (!isKnownCode) {
           await items.update(tx, item.id, { lastWebhookCode: event.webhookCode }, at)
           await repository.finishEvent(tx, eventId, { state: 'ignored', outcome: 'unhandled_code', at })
@@ -350,11 +400,12 @@ export function createWebhookProcessor(deps: {
 
     /**
      * The backstop for webhooks lost beyond Plaid's retry window: asks Plaid for each live Item's state
-     * and applies it as a LOGIN_REPAIRED/ERROR webhook would. Returns how many Items changed.
+     * and applies it as a LOGIN_REPAIRED/ERROR webhook would; only one workspace's Items when given
+     * (an admin's request). Returns how many Items changed.
      */
-    async reconcileItems(limit: number): Promise<number> {
+    async reconcileItems(limit: number, workspaceId?: string): Promise<number> {
       let changedCount = 0
-      for (const item of await items.listToReconcile(limit)) {
+      for (const item of await items.listToReconcile(limit, workspaceId)) {
         if (await reconcileOne(item)) changedCount += 1
       }
       return changedCount

@@ -8,6 +8,7 @@ import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
 import type { ItemStateService } from '../plaid/item-state-service.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
+import type { KeyFetchBudget } from './key-fetch-budget.ts'
 import { ITEM_STATUS_CODES } from './processor.ts'
 import * as repository from './repository.ts'
 import {
@@ -34,6 +35,8 @@ export function createWebhookReceiver(deps: {
   db: Database
   gateway: PlaidGateway
   keys: VerificationKeyCache
+  /** Bounds outbound key fetches per minute (forged kids would otherwise each cost one). */
+  keyFetchBudget: KeyFetchBudget
   connections: PlaidConnectionResolver
   items: ItemStateService
   jobs: JobQueue
@@ -61,7 +64,11 @@ export function createWebhookReceiver(deps: {
         throw error
       }
     }
-    return { plaidItemId, environment, workspaceId, fetchKey }
+    // Only a delivery naming an Item we hold may draw on the budget's reserve.
+    const knownItemId = owner ? plaidItemId : null
+    // A refusal is logged and counted by reject() as key_fetch_budget_exhausted.
+    const mayFetchKey = () => deps.keyFetchBudget.tryTake({ knownItemId })
+    return { plaidItemId, environment, workspaceId, fetchKey, mayFetchKey }
   }
 
   async function reject(rejection: WebhookRejection): Promise<never> {
@@ -91,6 +98,7 @@ export function createWebhookReceiver(deps: {
           environment: context.environment,
           keys: deps.keys,
           fetchKey: context.fetchKey,
+          mayFetchKey: context.mayFetchKey,
           nowMs: deps.now().getTime(),
         })
         const payload = parsePayload(input.rawBody)

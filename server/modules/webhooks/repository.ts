@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, isNull, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { type WebhookEventState, webhookEvents, webhookRejections } from '../../../db/schema.ts'
 
@@ -49,19 +49,6 @@ export async function countRejection(db: Queryable, reason: string, at: Date): P
     })
 }
 
-export async function rejectionCountsSince(
-  db: Queryable,
-  since: Date,
-): Promise<Array<{ reason: string; count: number }>> {
-  const rows = await db
-    .select({ reason: webhookRejections.reason, count: sql<number>`sum(${webhookRejections.count})::int` })
-    .from(webhookRejections)
-    .where(gte(webhookRejections.minute, since))
-    .groupBy(webhookRejections.reason)
-    .orderBy(webhookRejections.reason)
-  return rows.map((row) => ({ reason: row.reason, count: Number(row.count) }))
-}
-
 export async function deleteRejectionsBefore(db: Queryable, before: Date): Promise<void> {
   await db.delete(webhookRejections).where(sql`${webhookRejections.minute} < ${before}`)
 }
@@ -97,6 +84,38 @@ export async function finishEvent(
       updatedAt: result.at,
     })
     .where(eq(webhookEvents.id, id))
+}
+
+/**
+ * The event names an Item we do not know yet: it waits (state `retrying`, attempts unchanged, the
+ * reason in last_error) for the re-check queued with it. False when the event is no longer waiting
+ * to be processed.
+ */
+export async function markWaitingForItem(
+  tx: Queryable,
+  id: string,
+  note: string,
+  at: Date,
+): Promise<boolean> {
+  const rows = await tx
+    .update(webhookEvents)
+    .set({ state: 'retrying', lastError: note, updatedAt: at })
+    .where(
+      and(
+        eq(webhookEvents.id, id),
+        or(eq(webhookEvents.state, 'queued'), eq(webhookEvents.state, 'retrying')),
+      ),
+    )
+    .returning({ id: webhookEvents.id })
+  return rows.length > 0
+}
+
+/** Attributes an event to the workspace of the Item it turned out to be about (an early webhook). */
+export async function attributeEvent(tx: Queryable, id: string, workspaceId: string): Promise<void> {
+  await tx
+    .update(webhookEvents)
+    .set({ workspaceId })
+    .where(and(eq(webhookEvents.id, id), isNull(webhookEvents.workspaceId)))
 }
 
 /** A failed attempt: `retrying` while attempts remain, `dead` after the last one. */
@@ -137,7 +156,10 @@ export async function reviveDeadEvent(tx: Queryable, id: string, at: Date): Prom
 
 export type EventListFilter = { workspaceId: string; limit: number; state?: WebhookEventState }
 
-/** Recent events of a workspace, and orphans (no workspace known), newest first. */
+/**
+ * Recent events attributed to a workspace, newest first. Events with no workspace (no Item of ours,
+ * or not yet) belong to no tenant and are never listed: they name other parties' Items.
+ */
 export async function listRecentEvents(db: Queryable, filter: EventListFilter) {
   return db
     .select({
@@ -159,7 +181,7 @@ export async function listRecentEvents(db: Queryable, filter: EventListFilter) {
     .from(webhookEvents)
     .where(
       and(
-        or(eq(webhookEvents.workspaceId, filter.workspaceId), isNull(webhookEvents.workspaceId)),
+        eq(webhookEvents.workspaceId, filter.workspaceId),
         filter.state ? eq(webhookEvents.state, filter.state) : undefined,
       ),
     )
@@ -174,7 +196,7 @@ export async function countEventsByState(
   const rows = await db
     .select({ state: webhookEvents.state, count: sql<number>`count(*)::int` })
     .from(webhookEvents)
-    .where(or(eq(webhookEvents.workspaceId, workspaceId), isNull(webhookEvents.workspaceId)))
+    .where(eq(webhookEvents.workspaceId, workspaceId))
     .groupBy(webhookEvents.state)
   return rows.map((row) => ({ state: row.state, count: Number(row.count) }))
 }

@@ -45,10 +45,6 @@ export const WebhookEventViewSchema = Type.Object({
 export const DeliveriesViewSchema = Type.Object({
   events: Type.Array(WebhookEventViewSchema),
   counts: Type.Record(Type.String(), Type.Integer()),
-  rejected_last_24h: Type.Object({
-    total: Type.Integer(),
-    by_reason: Type.Record(Type.String(), Type.Integer()),
-  }),
 })
 
 export const RedriveParamsSchema = Type.Object(

@@ -1,7 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
-import type { FetchVerificationKey, VerificationKeyCache } from './key-cache.ts'
+import {
+  type FetchVerificationKey,
+  type KeyFetchPermit,
+  KeyFetchRefused,
+  type VerificationKeyCache,
+} from './key-cache.ts'
 
 /** Plaid's replay window: a signature older than this is refused. */
 export const MAX_SIGNATURE_AGE_SECONDS = 5 * 60
@@ -27,6 +32,11 @@ export const REJECTION_REASONS = {
   unsupported_media_type: 415,
   /** Plaid's key endpoint could not be asked (or we lack credentials): not the sender's fault. */
   key_service_unavailable: 503,
+  /**
+   * The kid is not cached and this minute's budget of key fetches is spent (a burst of unknown kids,
+   * usually forged). Also "try again later": Plaid retries, and a genuine retry finds budget again.
+   */
+  key_fetch_budget_exhausted: 503,
 } as const
 
 export type RejectionReason = keyof typeof REJECTION_REASONS
@@ -55,6 +65,8 @@ export async function verifyPlaidSignature(input: {
   environment: PlaidEnvironment
   keys: VerificationKeyCache
   fetchKey: FetchVerificationKey
+  /** Asked before an outbound key fetch; false refuses it (see key-fetch-budget.ts). */
+  mayFetchKey?: KeyFetchPermit
   nowMs: number
 }): Promise<VerifiedSignature> {
   const token = input.signature?.trim()
@@ -81,8 +93,15 @@ export async function verifyPlaidSignature(input: {
 
   let key: Awaited<ReturnType<VerificationKeyCache['get']>>
   try {
-    key = await input.keys.get(input.environment, kid, input.fetchKey)
+    key = await input.keys.get(input.environment, kid, input.fetchKey, input.mayFetchKey)
   } catch (error) {
+    if (error instanceof KeyFetchRefused) {
+      throw new WebhookRejection(
+        'key_fetch_budget_exhausted',
+        'Too many unknown verification keys were asked for; try again later.',
+        { cause: error },
+      )
+    }
     throw new WebhookRejection(
       'key_service_unavailable',
       'The verification key could not be fetched from Plaid; try again later.',
@@ -121,6 +140,8 @@ export async function verifyPlaidSignature(input: {
   if (signed.length !== actual.length || !timingSafeEqual(signed, actual)) {
     throw new WebhookRejection('body_hash_mismatch', 'The body is not the one Plaid signed.')
   }
+  // Everything held: the key has signed a genuine webhook, so forged kids may no longer evict it.
+  input.keys.markVerified(input.environment, kid)
   return { keyId: kid, issuedAt: new Date(claims.iat * 1000), bodySha256 }
 }
 

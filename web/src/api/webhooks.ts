@@ -21,7 +21,6 @@ export type WebhookEventView = {
 export type WebhookDeliveries = {
   events: WebhookEventView[]
   counts: Partial<Record<WebhookEventState, number>>
-  rejected_last_24h: { total: number; by_reason: Record<string, number> }
 }
 
 export function fetchWebhookDeliveries(

@@ -103,7 +103,6 @@ function Deliveries({
   const result = useActionData<typeof adminWebhooksAction>()
   const navigation = useNavigation()
   const busy = navigation.state === 'submitting'
-  const rejected = deliveries.rejected_last_24h
   const dead = deliveries.counts.dead ?? 0
 
   return (
@@ -121,20 +120,7 @@ function Deliveries({
       )}
       {result?.outcome === 'reconciling' && (
         <Notice tone="success" live>
-          <p>Every connected bank is being checked with Plaid now.</p>
-        </Notice>
-      )}
-      {rejected.total > 0 && (
-        <Notice tone="warning" title={`${rejected.total} deliveries rejected in the last 24 hours`}>
-          <p>
-            Plaid stops retrying an endpoint that rejects most deliveries. If these are genuine Plaid
-            webhooks, check the server clock and the Plaid credentials.
-          </p>
-          <p className="muted">
-            {Object.entries(rejected.by_reason)
-              .map(([reason, count]) => `${reason.replaceAll('_', ' ')}: ${count}`)
-              .join(' · ')}
-          </p>
+          <p>Every connected bank of this workspace is being checked with Plaid now.</p>
         </Notice>
       )}
       {dead > 0 && (
