@@ -8,15 +8,18 @@ export type HousekeepingTasks = {
   deleteExpiredSessions(): Promise<number>
   /** Rate-limit windows that ended long ago. */
   deleteStaleRateLimitCounters(): Promise<void>
+  /** Link tokens kept for an OAuth return that never came. */
+  deleteExpiredLinkResumes(): Promise<number>
 }
 
 /** Runs every task; one failing task does not keep the others from running, and the job still fails. */
 export async function runHousekeeping(tasks: HousekeepingTasks): Promise<{ expiredSessions: number }> {
-  const [sessions, counters] = await Promise.allSettled([
+  const [sessions, counters, resumes] = await Promise.allSettled([
     tasks.deleteExpiredSessions(),
     tasks.deleteStaleRateLimitCounters(),
+    tasks.deleteExpiredLinkResumes(),
   ])
-  for (const outcome of [sessions, counters]) if (outcome.status === 'rejected') throw outcome.reason
+  for (const outcome of [sessions, counters, resumes]) if (outcome.status === 'rejected') throw outcome.reason
   return { expiredSessions: sessions.status === 'fulfilled' ? sessions.value : 0 }
 }
 

@@ -190,6 +190,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       await startHousekeepingWorker(jobs, {
         deleteExpiredSessions: () => auth.deleteExpiredSessions(),
         deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
+        deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
       })
     }
   })

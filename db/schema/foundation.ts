@@ -94,6 +94,8 @@ export const workspacePlaidSettings = pgTable(
     secretCiphertext: text('secret_ciphertext'),
     secretKeyId: text('secret_key_id'),
     webhookBaseUrl: text('webhook_base_url'),
+    /** The OAuth redirect URI registered with Plaid (sandbox, production); the emulator needs none. */
+    oauthRedirectUri: text('oauth_redirect_uri'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
   },

@@ -129,3 +129,34 @@ export const linkEvents = pgTable(
     check('link_events_owner_check', sql`(${table.userId} is null) <> (${table.signerId} is null)`),
   ],
 )
+
+/**
+ * The link token a principal has in flight, kept server-side (encrypted like access tokens) so that
+ * `/oauth-return` can re-open Link with it after a bank's OAuth redirect, without the token ever
+ * travelling in a URL. One per principal; short-lived; deleted when the exchange succeeds.
+ */
+export const plaidLinkResumes = pgTable(
+  'plaid_link_resumes',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    signerId: uuid('signer_id').references(() => signers.id, { onDelete: 'cascade' }),
+    environment: text('environment').$type<PlaidEnvironment>().notNull(),
+    mode: text('mode').$type<'create' | 'update'>().notNull(),
+    linkTokenCiphertext: text('link_token_ciphertext').notNull(),
+    linkTokenKeyId: text('link_token_key_id').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check('plaid_link_resumes_owner_check', sql`(${table.userId} is null) <> (${table.signerId} is null)`),
+    check('plaid_link_resumes_mode_check', sql`${table.mode} in ('create', 'update')`),
+    uniqueIndex('plaid_link_resumes_member_key')
+      .on(table.workspaceId, table.userId)
+      .where(sql`${table.userId} is not null`),
+    uniqueIndex('plaid_link_resumes_signer_key').on(table.signerId).where(sql`${table.signerId} is not null`),
+  ],
+)

@@ -78,6 +78,11 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       summary: "The user's linked Item, its accounts and the action it needs, if any",
       access: 'session',
     },
+    'GET /api/plaid/oauth-resume': {
+      summary:
+        "The link token in flight and the page to continue on, for re-opening Link after a bank's OAuth redirect",
+      access: 'session',
+    },
     'DELETE /api/plaid/item': { summary: "Unlink the user's Item (removed at Plaid too)", access: 'session' },
     'POST /api/plaid/link-events': {
       summary: "Record Plaid Link's client-side events and exit for support",

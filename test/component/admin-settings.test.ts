@@ -54,6 +54,7 @@ describe('workspace Plaid settings', () => {
       client_id: null,
       secret_set: false,
       webhook_base_url: 'http://127.0.0.1:3000',
+      oauth_redirect_uri: null,
       encryption: { configured: true, active_key_id: 'test2', problem: null },
       updated_at: null,
       updated_by: null,

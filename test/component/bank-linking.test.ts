@@ -117,6 +117,8 @@ describe('bank linking', () => {
     expect(recorded.linkTokenRequests.at(-1)).toEqual({
       clientUserId: session.user.id,
       webhookUrl: 'http://127.0.0.1:3000/api/webhooks/plaid',
+      // OAuth banks send a mobile browser back to our own page.
+      redirectUri: 'http://127.0.0.1:3000/oauth-return',
     })
   })
 

@@ -3,6 +3,7 @@ import { runHousekeeping } from '../../jobs/housekeeping.ts'
 import { pruneRateLimitCounters } from '../../server/http/rate-limit.ts'
 import { createAuditService } from '../../server/modules/audit/service.ts'
 import { createAuthService } from '../../server/modules/auth/service.ts'
+import { deleteExpiredLinkResumes } from '../../server/modules/plaid/repository.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 
 describe('housekeeping', () => {
@@ -26,12 +27,26 @@ describe('housekeeping', () => {
         ('stale', now() - interval '25 hours', 3), ('fresh', now(), 1)`,
     )
 
+    await t.database.executeSql(
+      `insert into plaid_link_resumes (id, workspace_id, user_id, environment, mode, link_token_ciphertext,
+         link_token_key_id, expires_at)
+       select gen_random_uuid(), $1, id, 'emulator', 'create', 'c', 'k', expiry
+       from users, (values (now() - interval '1 minute'), (now() + interval '10 minutes')) as e(expiry)
+       where email in ($2, $3) and (email = $2) = (expiry < now())`,
+      [t.workspaceId, DEMO.manager, DEMO.admin],
+    )
+
     const db = t.database.db
     const auth = createAuthService({ db, audit: createAuditService({ db }), sessionTtlHours: 1 })
     const result = await runHousekeeping({
       deleteExpiredSessions: () => auth.deleteExpiredSessions(),
       deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, new Date()),
+      deleteExpiredLinkResumes: () => deleteExpiredLinkResumes(db, new Date()),
     })
+    const { rows: resumes } = await t.database.executeSql(
+      'select u.email from plaid_link_resumes r join users u on u.id = r.user_id',
+    )
+    expect(resumes).toEqual([{ email: DEMO.admin }])
 
     expect(result).toEqual({ expiredSessions: 1 })
     const { rows: counters } = await t.database.executeSql(
@@ -50,6 +65,7 @@ describe('housekeeping', () => {
         deleteStaleRateLimitCounters: async () => {
           isCounterTaskRun = true
         },
+        deleteExpiredLinkResumes: async () => 0,
       }),
     ).rejects.toThrow('sessions table locked')
     expect(isCounterTaskRun).toBe(true)

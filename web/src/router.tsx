@@ -5,6 +5,7 @@ import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './r
 import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
 import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
 import { NotFoundPage } from './routes/not-found.tsx'
+import { OAuthReturnPage } from './routes/oauth-return-page.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
 import { RouteErrorPage } from './routes/route-error.tsx'
 import { SignInPage, signInAction, signInLoader } from './routes/sign-in.tsx'
@@ -24,6 +25,8 @@ export const router = createBrowserRouter([
       { path: 'signout', action: signOutAction },
       // Signers arrive from a signing link: their pages stand outside the workspace shell.
       { path: 'signing/s/:token', Component: SignerLinkPage },
+      // A bank's OAuth page sends mobile browsers back here, for members and signers alike.
+      { path: 'oauth-return', Component: OAuthReturnPage },
       {
         path: 'signing/sign',
         lazy: async () => ({

@@ -53,6 +53,8 @@ export class PlaidRequestError extends Error {
 export type LinkTokenRequest = {
   clientUserId: string
   webhookUrl: string
+  /** Where a bank's OAuth redirect returns on mobile (registered with Plaid); absent = popup only. */
+  redirectUri?: string | null
   /** Present for update mode: re-authenticate (or extend) this Item instead of linking a new one. */
   accessToken?: string
   /** Update mode only: let the user share accounts added since the Item was linked. */
@@ -127,6 +129,7 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
           country_codes: ['US' as CountryCode],
           language: 'en',
           webhook: request.webhookUrl,
+          ...(request.redirectUri ? { redirect_uri: request.redirectUri } : {}),
           ...(request.accessToken
             ? {
                 access_token: request.accessToken,

@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, ne, sql } from 'drizzle-orm'
+import { and, eq, gt, isNotNull, lt, ne, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../../../db/client.ts'
 import {
   type ItemStatus,
@@ -6,6 +6,7 @@ import {
   type PlaidEnvironment,
   plaidAccounts,
   plaidItems,
+  plaidLinkResumes,
   workspacePlaidSettings,
 } from '../../../db/schema.ts'
 import type { PrincipalRef } from '../auth/service.ts'
@@ -330,6 +331,67 @@ export async function replaceAccessTokenCiphertext(
   value: { accessTokenCiphertext: string; accessTokenKeyId: string },
 ): Promise<void> {
   await db.update(plaidItems).set(value).where(eq(plaidItems.id, id))
+}
+
+export type LinkResume = {
+  id: string
+  environment: PlaidEnvironment
+  mode: 'create' | 'update'
+  linkTokenCiphertext: string
+  linkTokenKeyId: string
+  expiresAt: Date
+}
+
+/** Remembers the principal's link token in flight, replacing any earlier one. */
+export async function saveLinkResume(db: Queryable, owner: PrincipalRef, resume: LinkResume): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(plaidLinkResumes).where(isResumeOf(owner))
+    await tx
+      .insert(plaidLinkResumes)
+      .values({ ...resume, workspaceId: owner.workspaceId, ...ownerColumns(owner) })
+  })
+}
+
+/** The principal's link token in flight, unless it has expired. */
+export async function findLinkResume(
+  db: Queryable,
+  owner: PrincipalRef,
+  now: Date,
+): Promise<LinkResume | null> {
+  const [row] = await db
+    .select({
+      id: plaidLinkResumes.id,
+      environment: plaidLinkResumes.environment,
+      mode: plaidLinkResumes.mode,
+      linkTokenCiphertext: plaidLinkResumes.linkTokenCiphertext,
+      linkTokenKeyId: plaidLinkResumes.linkTokenKeyId,
+      expiresAt: plaidLinkResumes.expiresAt,
+    })
+    .from(plaidLinkResumes)
+    .where(and(isResumeOf(owner), gt(plaidLinkResumes.expiresAt, now)))
+    .limit(1)
+  return row ?? null
+}
+
+export async function deleteLinkResume(db: Queryable, owner: PrincipalRef): Promise<void> {
+  await db.delete(plaidLinkResumes).where(isResumeOf(owner))
+}
+
+export async function deleteExpiredLinkResumes(db: Queryable, now: Date): Promise<number> {
+  const deleted = await db
+    .delete(plaidLinkResumes)
+    .where(lt(plaidLinkResumes.expiresAt, now))
+    .returning({ id: plaidLinkResumes.id })
+  return deleted.length
+}
+
+function isResumeOf(owner: PrincipalRef) {
+  return and(
+    eq(plaidLinkResumes.workspaceId, owner.workspaceId),
+    owner.kind === 'member'
+      ? eq(plaidLinkResumes.userId, owner.userId)
+      : eq(plaidLinkResumes.signerId, owner.signerId),
+  )
 }
 
 // node-postgres parses json columns; PGlite may hand back text for json built in a query.

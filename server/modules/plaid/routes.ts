@@ -9,6 +9,7 @@ import {
   LinkEventsBodySchema,
   LinkTokenBodySchema,
   LinkTokenResponseSchema,
+  OAuthResumeResponseSchema,
   StatusResponseSchema,
 } from './schemas.ts'
 import type { BankLinkingService } from './service.ts'
@@ -52,6 +53,16 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
 
   app.get('/api/plaid/status', { schema: { response: { 200: StatusResponseSchema } } }, async (request) =>
     bankLinking.getStatus(sessionOf(request)),
+  )
+
+  app.get(
+    '/api/plaid/oauth-resume',
+    { schema: { response: { 200: OAuthResumeResponseSchema } } },
+    async (request, reply) => {
+      // The answer carries a live link token: never cached, by the browser or anything in between.
+      reply.header('cache-control', 'no-store')
+      return bankLinking.getOAuthResume(sessionOf(request))
+    },
   )
 
   app.delete('/api/plaid/item', async (request) => bankLinking.unlink(sessionOf(request), originOf(request)))

@@ -18,6 +18,14 @@ export const LinkTokenResponseSchema = Type.Object({
   persist_ready: Type.Boolean(),
 })
 
+export const OAuthResumeResponseSchema = Type.Object({
+  link_token: Type.String(),
+  mode: Type.Union([Type.Literal('create'), Type.Literal('update')]),
+  environment: Type.String(),
+  /** The page the principal links banks on: the lab for members, the signing page for signers. */
+  return_to: Type.String(),
+})
+
 /** Plaid's public tokens are `public-<environment>-<uuid>`; anything else never reaches Plaid. */
 export const PUBLIC_TOKEN_PATTERN = '^public-(sandbox|development|production)-[A-Za-z0-9-]{8,200}$'
 

@@ -14,6 +14,12 @@ import { toAccountSnapshot } from './item-state-repository.ts'
 import * as repository from './repository.ts'
 
 export const ACCESS_TOKEN_PURPOSE = 'plaid_items.access_token'
+const LINK_TOKEN_PURPOSE = 'plaid_link_resumes.link_token'
+/** How long a link token is kept for an OAuth return: a bank sign-in takes minutes, not hours. */
+const LINK_RESUME_TTL_MS = 30 * 60_000
+
+/** Where each principal links banks, and so where an OAuth return continues. */
+export const LINK_HOME = { member: '/signing/plaid-lab', signer: '/signing/sign' } as const
 export const WEBHOOK_PATH = '/api/webhooks/plaid'
 
 export const PERSIST_HINT =
@@ -33,6 +39,14 @@ export type LinkTokenResult = {
   environment: PlaidEnvironment
   mode: 'create' | 'update'
   persist_ready: boolean
+}
+
+/** What `/oauth-return` needs to re-open Link where the principal left it. */
+export type OAuthResume = {
+  link_token: string
+  mode: 'create' | 'update'
+  environment: PlaidEnvironment
+  return_to: string
 }
 
 export type ExchangeResult = {
@@ -102,11 +116,15 @@ export function createBankLinkingService(deps: {
   connections: PlaidConnectionResolver
   jobs: JobQueue
   logger: FastifyBaseLogger
+  now?: () => Date
 }) {
   const { db, gateway, keyring, audit, settings } = deps
+  const now = deps.now ?? (() => new Date())
 
   /** The workspace's active environment with usable credentials, or 503 for the administrator to fix. */
-  async function connectionFor(workspaceId: string): Promise<PlaidConnection & { webhookUrl: string }> {
+  async function connectionFor(
+    workspaceId: string,
+  ): Promise<PlaidConnection & { webhookUrl: string; oauthRedirectUri: string | null }> {
     const credentials = await settings.resolvePlaidCredentials(workspaceId)
     if (!credentials.clientId || !credentials.secret) {
       throw new AppError(
@@ -119,6 +137,7 @@ export function createBankLinkingService(deps: {
       clientId: credentials.clientId,
       secret: credentials.secret,
       webhookUrl: `${credentials.webhookBaseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`,
+      oauthRedirectUri: credentials.oauthRedirectUri,
     }
   }
 
@@ -335,16 +354,64 @@ export function createBankLinkingService(deps: {
           // Our opaque principal id: Plaid never learns the user's name or e-mail from us.
           clientUserId: session.principal === 'member' ? session.user.id : session.signer.id,
           webhookUrl: connection.webhookUrl,
+          redirectUri: connection.oauthRedirectUri,
           ...(accessToken ? { accessToken, shouldSelectNewAccounts: item?.hasNewAccounts ?? false } : {}),
         }),
       )
+      const mode = accessToken ? 'update' : 'create'
+      // An OAuth bank may send a mobile browser away and back to /oauth-return: keep the token here
+      // (encrypted, never in a URL) so that page can re-open Link with it.
+      if (connection.oauthRedirectUri && keyring.status.isConfigured) {
+        const id = randomUUID()
+        const encrypted = keyring.encrypt(token.linkToken, { purpose: LINK_TOKEN_PURPOSE, rowId: id })
+        const tokenExpiry = new Date(token.expiration).getTime()
+        await repository.saveLinkResume(db, principalOf(session), {
+          id,
+          environment: connection.environment,
+          mode,
+          linkTokenCiphertext: encrypted.ciphertext,
+          linkTokenKeyId: encrypted.keyId,
+          expiresAt: new Date(Math.min(now().getTime() + LINK_RESUME_TTL_MS, tokenExpiry || Infinity)),
+        })
+      }
       return {
         link_token: token.linkToken,
         expiration: token.expiration,
         environment: connection.environment,
-        mode: accessToken ? 'update' : 'create',
+        mode,
         persist_ready: keyring.status.isConfigured,
       }
+    },
+
+    /**
+     * The link token the principal had in flight when a bank's OAuth redirect took them away, and
+     * where to continue. 404 when there is none (expired, already used, or never an OAuth hand-off).
+     */
+    async getOAuthResume(session: SessionContext): Promise<OAuthResume> {
+      const resume = await repository.findLinkResume(db, principalOf(session), now())
+      const linkToken =
+        resume && keyring.status.isConfigured
+          ? keyring.decrypt(
+              { keyId: resume.linkTokenKeyId, ciphertext: resume.linkTokenCiphertext },
+              { purpose: LINK_TOKEN_PURPOSE, rowId: resume.id },
+            )
+          : null
+      if (!resume || !linkToken) {
+        throw new AppError(
+          'NOT_FOUND',
+          'This bank sign-in can no longer be resumed. Start linking your bank account again.',
+        )
+      }
+      return {
+        link_token: linkToken,
+        mode: resume.mode,
+        environment: resume.environment,
+        return_to: LINK_HOME[session.principal],
+      }
+    },
+
+    deleteExpiredLinkResumes(): Promise<number> {
+      return repository.deleteExpiredLinkResumes(db, now())
     },
 
     async exchangePublicToken(
@@ -355,7 +422,10 @@ export function createBankLinkingService(deps: {
       const connection = await connectionFor(session.workspace.id)
       const exchanged = await plaidCall(() => gateway.exchangePublicToken(connection, publicToken))
       try {
-        return await keepExchangedItem(session, origin, connection, exchanged)
+        const result = await keepExchangedItem(session, origin, connection, exchanged)
+        // The token in flight is spent: an OAuth return must not re-open Link with it.
+        await repository.deleteLinkResume(db, principalOf(session))
+        return result
       } catch (error) {
         // The Item exists at Plaid but we could not keep it: remove it, so no orphaned, billable
         // connection stays behind, unless it is the user's current Item (a relink of the same one).

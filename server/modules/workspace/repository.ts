@@ -9,6 +9,7 @@ export type PlaidSettingsRow = {
   secretCiphertext: string | null
   secretKeyId: string | null
   webhookBaseUrl: string | null
+  oauthRedirectUri: string | null
   updatedAt: Date
   updatedByEmail: string | null
 }
@@ -25,6 +26,7 @@ export async function findPlaidSettings(
       secretCiphertext: workspacePlaidSettings.secretCiphertext,
       secretKeyId: workspacePlaidSettings.secretKeyId,
       webhookBaseUrl: workspacePlaidSettings.webhookBaseUrl,
+      oauthRedirectUri: workspacePlaidSettings.oauthRedirectUri,
       updatedAt: workspacePlaidSettings.updatedAt,
       updatedByEmail: users.email,
     })
@@ -44,6 +46,7 @@ export async function savePlaidSettings(
     secretCiphertext: string | null
     secretKeyId: string | null
     webhookBaseUrl: string | null
+    oauthRedirectUri: string | null
     updatedBy: string
   },
 ): Promise<void> {

@@ -17,6 +17,10 @@ export const PlaidSettingsUpdateSchema = Type.Object(
     webhook_base_url: Type.Optional(
       Type.Union([Type.String({ maxLength: 500, pattern: '^https?://[^\\s]+$' }), Type.Null()]),
     ),
+    /** The redirect URI registered with Plaid for OAuth banks: https, no query or fragment; null clears. */
+    oauth_redirect_uri: Type.Optional(
+      Type.Union([Type.String({ maxLength: 500, pattern: '^https://[^\\s?#]+$' }), Type.Null()]),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )
@@ -26,6 +30,7 @@ export const PlaidSettingsViewSchema = Type.Object({
   client_id: Type.Union([Type.String(), Type.Null()]),
   secret_set: Type.Boolean(),
   webhook_base_url: Type.String(),
+  oauth_redirect_uri: Type.Union([Type.String(), Type.Null()]),
   encryption: Type.Object({
     configured: Type.Boolean(),
     active_key_id: Type.Union([Type.String(), Type.Null()]),

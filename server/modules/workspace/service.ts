@@ -22,6 +22,7 @@ export type PlaidSettingsView = {
   client_id: string | null
   secret_set: boolean
   webhook_base_url: string
+  oauth_redirect_uri: string | null
   encryption: { configured: boolean; active_key_id: string | null; problem: string | null }
   updated_at: string | null
   updated_by: string | null
@@ -32,6 +33,7 @@ export type PlaidSettingsPatch = {
   client_id?: string | null
   secret?: string | null
   webhook_base_url?: string | null
+  oauth_redirect_uri?: string | null
 }
 
 /** What the Plaid gateway needs to talk to the workspace's active environment. Never leaves the server. */
@@ -40,6 +42,8 @@ export type PlaidCredentials = {
   clientId: string | null
   secret: string | null
   webhookBaseUrl: string
+  /** Sent as the link token's `redirect_uri` for real Plaid; null = no OAuth redirect (popup only). */
+  oauthRedirectUri: string | null
 }
 
 export type WorkspaceSettingsService = ReturnType<typeof createWorkspaceSettingsService>
@@ -60,6 +64,7 @@ export function createWorkspaceSettingsService(deps: {
       client_id: row?.clientId ?? defaults.clientId,
       secret_set: Boolean(row?.secretCiphertext) || defaults.secret !== null,
       webhook_base_url: row?.webhookBaseUrl ?? defaults.publicUrl,
+      oauth_redirect_uri: row?.oauthRedirectUri ?? null,
       encryption: {
         configured: status.isConfigured,
         active_key_id: status.activeKeyId,
@@ -105,6 +110,10 @@ export function createWorkspaceSettingsService(deps: {
           secretKeyId,
           webhookBaseUrl:
             patch.webhook_base_url !== undefined ? patch.webhook_base_url : (current?.webhookBaseUrl ?? null),
+          oauthRedirectUri:
+            patch.oauth_redirect_uri !== undefined
+              ? patch.oauth_redirect_uri
+              : (current?.oauthRedirectUri ?? null),
           updatedBy: session.user.id,
         }
         await repository.savePlaidSettings(tx, next)
@@ -124,6 +133,7 @@ export function createWorkspaceSettingsService(deps: {
               secret:
                 patch.secret === undefined ? 'unchanged' : patch.secret === null ? 'cleared' : 'replaced',
               webhook_base_url: next.webhookBaseUrl,
+              oauth_redirect_uri: next.oauthRedirectUri,
             },
             ipAddress: origin.ipAddress,
             userAgent: origin.userAgent,
@@ -148,6 +158,8 @@ export function createWorkspaceSettingsService(deps: {
           clientId: defaults.emulatorClientId,
           secret: defaults.emulatorSecret,
           webhookBaseUrl,
+          // The emulator's OAuth banks come back to our own page (see emulatorOAuthRedirectUri).
+          oauthRedirectUri: emulatorOAuthRedirectUri(defaults.publicUrl),
         }
       }
       const storedSecret =
@@ -162,6 +174,7 @@ export function createWorkspaceSettingsService(deps: {
         clientId: row?.clientId ?? defaults.clientId,
         secret: storedSecret ?? defaults.secret,
         webhookBaseUrl,
+        oauthRedirectUri: row?.oauthRedirectUri ?? null,
       }
     },
 
@@ -171,6 +184,19 @@ export function createWorkspaceSettingsService(deps: {
       return row?.environment ?? defaults.environment
     },
   }
+}
+
+/** The page a bank's OAuth redirect comes back to. */
+export const OAUTH_RETURN_PATH = '/oauth-return'
+
+/**
+ * The emulator's redirect URI: our own `/oauth-return`. Plaid (and so the emulator) accepts plain
+ * http only on loopback hosts, so a server reached over http elsewhere links OAuth banks by popup.
+ */
+export function emulatorOAuthRedirectUri(publicUrl: string): string | null {
+  const url = new URL(OAUTH_RETURN_PATH, publicUrl)
+  const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  return url.protocol === 'https:' || isLoopback ? url.toString() : null
 }
 
 /** Re-encrypts stored workspace Plaid secrets under the active key (`npm run keys:rotate`); returns how many. */

@@ -7,6 +7,8 @@ export type PlaidSettings = {
   client_id: string | null
   secret_set: boolean
   webhook_base_url: string
+  /** The OAuth redirect URI registered with Plaid for sandbox/production; the emulator uses its own. */
+  oauth_redirect_uri: string | null
   encryption: { configured: boolean; active_key_id: string | null; problem: string | null }
   updated_at: string | null
   updated_by: string | null
@@ -18,6 +20,7 @@ export type PlaidSettingsUpdate = Partial<{
   client_id: string | null
   secret: string | null
   webhook_base_url: string | null
+  oauth_redirect_uri: string | null
 }>
 
 export function fetchPlaidSettings(signal?: AbortSignal): Promise<PlaidSettings> {

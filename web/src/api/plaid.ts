@@ -45,6 +45,14 @@ export type PlaidConnectionStatus = {
   action: null | 'link' | 'update'
 }
 
+/** The link token in flight when a bank's OAuth redirect took the browser away, and where to go on. */
+export type OAuthResume = {
+  link_token: string
+  mode: LinkMode
+  environment: PlaidEnvironment
+  return_to: string
+}
+
 /** What Safeclose keeps of a Link callback for support. Never a public token. */
 export type LinkEventReport = {
   type: 'event' | 'exit'
@@ -79,6 +87,8 @@ export const plaidApi = {
     sendApiRequest('POST', '/api/plaid/exchange', { public_token: publicToken }),
   fetchStatus: (signal?: AbortSignal): Promise<ApiExchange> =>
     sendApiRequest('GET', '/api/plaid/status', undefined, signal),
+  fetchOAuthResume: (signal?: AbortSignal): Promise<ApiExchange> =>
+    sendApiRequest('GET', '/api/plaid/oauth-resume', undefined, signal),
   removeItem: (): Promise<ApiExchange> => sendApiRequest('DELETE', '/api/plaid/item', {}),
   reportLinkEvents: (events: LinkEventReport[]): Promise<ApiExchange> =>
     sendApiRequest('POST', '/api/plaid/link-events', { events }),

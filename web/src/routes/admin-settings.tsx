@@ -56,6 +56,10 @@ function settingsUpdateFrom(form: FormData): PlaidSettingsUpdate | string {
   if (!isPlaidEnvironment(environment)) return 'Choose a Plaid environment.'
   const clientId = String(form.get('client_id') ?? '').trim()
   const webhookBaseUrl = String(form.get('webhook_base_url') ?? '').trim()
+  const oauthRedirectUri = String(form.get('oauth_redirect_uri') ?? '').trim()
+  if (oauthRedirectUri !== '' && !/^https:\/\/[^\s?#]+$/.test(oauthRedirectUri)) {
+    return 'The OAuth redirect URI must be an https address without a query or fragment.'
+  }
   const newSecret = String(form.get('secret') ?? '')
   const clearSecret = form.get('clear_secret') === 'on'
   if (clearSecret && newSecret !== '') {
@@ -66,6 +70,8 @@ function settingsUpdateFrom(form: FormData): PlaidSettingsUpdate | string {
     client_id: clientId === '' ? null : clientId,
     // Blank means "no override": the server falls back to its own public URL.
     webhook_base_url: webhookBaseUrl === '' ? null : webhookBaseUrl,
+    // Blank means none: OAuth banks then open in a popup only, which mobile browsers may block.
+    oauth_redirect_uri: oauthRedirectUri === '' ? null : oauthRedirectUri,
   }
   // The secret is write-only: an empty field keeps the stored one.
   if (newSecret !== '') update.secret = newSecret
@@ -201,6 +207,27 @@ function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
           />
           <p id={`${ids}-webhook-help`} className="field__help">
             Plaid sends item webhooks to this origin at <code>/api/webhooks/plaid</code>.
+          </p>
+        </div>
+
+        <div className="field">
+          <label htmlFor={`${ids}-oauth`}>OAuth redirect URI</label>
+          <input
+            id={`${ids}-oauth`}
+            name="oauth_redirect_uri"
+            type="url"
+            inputMode="url"
+            defaultValue={settings.oauth_redirect_uri ?? ''}
+            placeholder="https://closings.example.com/oauth-return"
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby={`${ids}-oauth-help`}
+          />
+          <p id={`${ids}-oauth-help`} className="field__help">
+            For Plaid sandbox and production: register{' '}
+            <code>https://&lt;your Safeclose address&gt;/oauth-return</code> in the Plaid Dashboard under
+            Allowed redirect URIs, then enter it here. Phones come back to it from banks that sign in with
+            OAuth. The emulator always uses this server's own address.
           </p>
         </div>
 

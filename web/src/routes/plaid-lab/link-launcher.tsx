@@ -15,6 +15,8 @@ type LinkLauncherProps = {
   label: string
   /** Open Link as soon as the handler is ready, e.g. after "Reconnect" fetched an update-mode token. */
   openOnReady: boolean
+  /** Set when Link continues after a bank's OAuth redirect: the URL the bank sent the browser back to. */
+  receivedRedirectUri?: string
   onOpen(): void
   onSuccess: PlaidLinkOnSuccess
   onExit: PlaidLinkOnExit
@@ -35,7 +37,7 @@ export function LinkLauncher(props: LinkLauncherProps) {
 }
 
 function PlaidLinkHandle(props: LinkLauncherProps & { onRetryLoad(): void }) {
-  const { token, label, openOnReady, onRetryLoad } = props
+  const { token, label, openOnReady, receivedRedirectUri, onRetryLoad } = props
   // react-plaid-link keeps the callbacks a handler was created with, so hand it stable functions that
   // always reach the latest props.
   const latest = useRef(props)
@@ -47,7 +49,14 @@ function PlaidLinkHandle(props: LinkLauncherProps & { onRetryLoad(): void }) {
   const onEvent = useCallback<PlaidLinkOnEvent>((...args) => latest.current.onEvent(...args), [])
   const [cspNonce] = useState(readCspNonce)
 
-  const { open, ready, error } = usePlaidLink({ token, onSuccess, onExit, onEvent, cspNonce })
+  const { open, ready, error } = usePlaidLink({
+    token,
+    onSuccess,
+    onExit,
+    onEvent,
+    cspNonce,
+    ...(receivedRedirectUri ? { receivedRedirectUri } : {}),
+  })
 
   const openLink = useCallback(() => {
     open()

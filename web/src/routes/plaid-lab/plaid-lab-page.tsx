@@ -88,6 +88,16 @@ export function PlaidLabPage() {
             </p>
           }
         >
+          {token?.receivedRedirectUri && lab.linkOutcome.kind === 'not-opened' && (
+            <Notice tone="info" title="Back from your bank" live>
+              <p>Plaid Link continues where you left it, with the same link token.</p>
+            </Notice>
+          )}
+          {lab.oauthResumeError && (
+            <Notice tone="error" title="Link could not continue after your bank's sign-in" live>
+              <p>{lab.oauthResumeError}</p>
+            </Notice>
+          )}
           {lab.tokenRenewedAfterExpiry && (
             <Notice tone="info" title="Your link token had expired" live>
               <p>Safeclose fetched a fresh one. Open Link again to retry.</p>
@@ -104,6 +114,7 @@ export function PlaidLabPage() {
             token={token?.link_token ?? null}
             label={token?.mode === 'update' ? 'Open Link to reconnect' : 'Open Link'}
             openOnReady={token?.openOnReady ?? false}
+            {...(token?.receivedRedirectUri ? { receivedRedirectUri: token.receivedRedirectUri } : {})}
             onOpen={lab.markLinkOpened}
             onSuccess={lab.handleSuccess}
             onExit={lab.handleExit}

@@ -14,6 +14,7 @@ import {
   plaidApi,
   type SimulatedWebhookCode,
 } from '../../api/plaid.ts'
+import { takeLinkResumption } from '../../oauth-return.ts'
 import {
   entryFromEvent,
   entryFromExit,
@@ -45,7 +46,11 @@ export type LinkOutcome =
     }
 
 /** The tokens a launcher may open Link with. Cleared once Link succeeded, because a link token is single-use. */
-export type ActiveLinkToken = LinkTokenResponse & { openOnReady: boolean }
+export type ActiveLinkToken = LinkTokenResponse & {
+  openOnReady: boolean
+  /** Set when Link continues after a bank's OAuth redirect (see /oauth-return). */
+  receivedRedirectUri?: string
+}
 
 type StepSetter<T> = (state: StepState<T>) => void
 
@@ -116,6 +121,27 @@ export function usePlaidLab() {
       controller.abort()
     }
   }, [loadStatus])
+
+  // Back from a bank's OAuth page (through /oauth-return): re-open Link with the same token.
+  const [oauthResumeError, setOAuthResumeError] = useState<string | null>(null)
+  useEffect(() => {
+    takeLinkResumption().then(
+      (resumption) => {
+        if (!resumption) return
+        const { link_token, mode, environment, receivedRedirectUri } = resumption
+        setActiveToken({
+          link_token,
+          mode,
+          environment,
+          expiration: '',
+          persist_ready: true,
+          openOnReady: true,
+          receivedRedirectUri,
+        })
+      },
+      (error: unknown) => setOAuthResumeError(error instanceof ApiError ? error.message : String(error)),
+    )
+  }, [])
 
   const refreshStatus = useCallback(() => loadStatus(), [loadStatus])
 
@@ -207,6 +233,7 @@ export function usePlaidLab() {
     connection,
     toolStep,
     timeline,
+    oauthResumeError,
     reportProblem: reporter.problem,
     requestLinkToken,
     reconnect: () => requestLinkToken('update', true),

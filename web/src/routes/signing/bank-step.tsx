@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import type { PlaidLinkOnEventMetadata, PlaidLinkOnSuccessMetadata } from 'react-plaid-link'
 import { type ApiExchange, apiErrorFrom } from '../../api/client.ts'
 import {
@@ -9,6 +9,7 @@ import {
 } from '../../api/plaid.ts'
 import { type SignerFlow, signerApi } from '../../api/signings.ts'
 import { Notice } from '../../components/notice.tsx'
+import { takeLinkResumption } from '../../oauth-return.ts'
 import { LinkLauncher } from '../plaid-lab/link-launcher.tsx'
 import { accountLabel, VerdictBadge } from './badges.tsx'
 import { useAction } from './use-async.ts'
@@ -34,7 +35,7 @@ export function BankStep({
   onVerified(flow: SignerFlow): void
   onChanged(): void
 }) {
-  const [token, setToken] = useState<LinkTokenResponse | null>(null)
+  const [token, setToken] = useState<(LinkTokenResponse & { receivedRedirectUri?: string }) | null>(null)
   const [choice, setChoice] = useState<Choice | null>(null)
   const [selected, setSelected] = useState<string | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
@@ -45,6 +46,16 @@ export function BankStep({
   // A mismatch the sender accepted no longer blocks (this step may still show for a reconnect).
   const isBlockedMismatch =
     bank !== null && flow.match_required && bank.verdict === 'mismatch' && bank.review === null
+
+  // Back from a bank's OAuth page (through /oauth-return): re-open Link with the same token.
+  useEffect(() => {
+    void action.run(async () => {
+      const resumption = await takeLinkResumption()
+      if (!resumption) return
+      const { link_token, mode, environment, receivedRedirectUri } = resumption
+      setToken({ link_token, mode, environment, expiration: '', persist_ready: true, receivedRedirectUri })
+    })
+  }, [action.run])
 
   const requestToken = () =>
     action.run(async () => {
@@ -185,6 +196,7 @@ export function BankStep({
           token={token.link_token}
           label={token.mode === 'update' ? 'Reconnect your bank' : 'Open Plaid'}
           openOnReady
+          {...(token.receivedRedirectUri ? { receivedRedirectUri: token.receivedRedirectUri } : {})}
           onOpen={() => undefined}
           onSuccess={(publicToken, metadata) => void handleSuccess(publicToken, metadata)}
           onExit={(error) => {
