@@ -220,6 +220,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     auth,
     isSecureOrigin: config.isSecureOrigin,
     signInAttemptsPerMinute: config.signInAttemptsPerMinute,
+    signInAttemptsPerIpPerMinute: config.signInAttemptsPerIpPerMinute,
+    passwordHashing: config.passwordHashing,
   })
   await app.register(workspaceRoutes, { settings })
   await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })

@@ -1,4 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../../errors.ts'
+import { createHashQueue } from './hash-queue.ts'
 import { SessionResponseSchema, SignInBodySchema } from './schemas.ts'
 import type { AuthService } from './service.ts'
 import { requireSession, SESSION_COOKIE, sessionOf } from './session-guard.ts'
@@ -7,14 +10,38 @@ export type AuthRoutesOptions = {
   auth: AuthService
   isSecureOrigin: boolean
   signInAttemptsPerMinute: number
+  signInAttemptsPerIpPerMinute: number
+  passwordHashing: { concurrency: number; maxWaiting: number }
 }
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, options) => {
   const { auth } = options
+  // Every sign-in costs one scrypt hash (a decoy one for unknown e-mails): this bounds how many run
+  // and wait in this process, and shares the turns fairly between client addresses.
+  const hashing = createHashQueue(options.passwordHashing)
+  // Counted like the per-account limit (database store), but keyed by address alone. Its own counter
+  // call rather than a second route `rateLimit`: the plugin runs one limit per request.
+  const perAddressLimit = app.createRateLimit({
+    max: options.signInAttemptsPerIpPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `sign-in-ip:${request.ip}`,
+  })
+
+  async function limitPerAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const result = await perAddressLimit(request)
+    if (result.isAllowed || !result.isExceeded) return
+    reply.header('retry-after', String(result.ttlInSeconds))
+    throw new AppError(
+      'RATE_LIMITED',
+      `Too many sign-in attempts from this address. Try again in ${result.ttlInSeconds} seconds.`,
+    )
+  }
 
   app.post(
     '/api/auth/sign-in/email',
     {
+      // Before the body is parsed: a flood from one address costs one counter update each.
+      onRequest: limitPerAddress,
       schema: { body: SignInBodySchema, response: { 200: SessionResponseSchema } },
       config: {
         rateLimit: {
@@ -29,12 +56,27 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const { token, expiresAt, session } = await auth.signIn({
-        email: request.body.email,
-        password: request.body.password,
-        ipAddress: request.ip,
-        userAgent: request.headers['user-agent'] ?? null,
-      })
+      const admission = hashing.admit(request.ip)
+      if (!admission.admitted) {
+        reply.header('retry-after', String(admission.retryAfterSeconds))
+        throw new AppError(
+          'RATE_LIMITED',
+          `Too many sign-ins are being checked right now. Try again in ${admission.retryAfterSeconds} seconds.`,
+        )
+      }
+      const endTurn = await admission.turn
+      let signedIn: Awaited<ReturnType<typeof auth.signIn>>
+      try {
+        signedIn = await auth.signIn({
+          email: request.body.email,
+          password: request.body.password,
+          ipAddress: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        })
+      } finally {
+        endTurn()
+      }
+      const { token, expiresAt, session } = signedIn
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
         httpOnly: true,
