@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rateLimitCounters } from '../../db/schema.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 
 function signIn(t: TestApp, remoteAddress: string, email: string, password = 'wrong-password') {
@@ -35,6 +37,22 @@ describe('sign-in limit per address, whatever the e-mail', () => {
 
     const other = await signIn(t, '198.51.100.8', DEMO.admin, DEMO.password)
     expect(other.statusCode).toBe(200)
+  })
+
+  it('remembers a refused address until its window ends, so refusals write nothing to the database', async () => {
+    const hits = async () => {
+      const [row] = await t.database.db
+        .select({ hits: rateLimitCounters.hits })
+        .from(rateLimitCounters)
+        .where(eq(rateLimitCounters.key, 'sign-in-ip:198.51.100.7'))
+      return row?.hits
+    }
+    const before = await hits()
+    expect(before).toBeGreaterThanOrEqual(4)
+    for (let index = 0; index < 5; index += 1) {
+      expect((await signIn(t, '198.51.100.7', `again${index}@example.test`)).statusCode).toBe(429)
+    }
+    expect(await hits()).toBe(before)
   })
 })
 

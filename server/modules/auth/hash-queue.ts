@@ -73,6 +73,8 @@ export function createHashQueue(options: HashQueueOptions) {
     }
   }
 
+  const canRunNow = (key: string) => running < concurrency && (runningByKey.get(key) ?? 0) < perKeyConcurrency
+
   function dispatch(): void {
     while (running < concurrency && waitingCount > 0) {
       let next: string | undefined
@@ -96,15 +98,10 @@ export function createHashQueue(options: HashQueueOptions) {
   return {
     /** Asks for a hashing turn for `key`; call the function the turn resolves to when done. */
     admit(key: string): HashQueueAdmission {
-      if (inSystem(key) >= perKeyShare) {
-        return { admitted: false, reason: 'key-share', retryAfterSeconds: retryAfterSeconds() }
-      }
+      const refusal = this.refusal(key)
+      if (refusal) return refusal
       // After every dispatch no waiter could start, so a free slot this key may use is its to take.
-      const canRunNow = running < concurrency && (runningByKey.get(key) ?? 0) < perKeyConcurrency
-      if (canRunNow) return { admitted: true, turn: Promise.resolve(begin(key)) }
-      if (waitingCount >= maxWaiting) {
-        return { admitted: false, reason: 'queue-full', retryAfterSeconds: retryAfterSeconds() }
-      }
+      if (canRunNow(key)) return { admitted: true, turn: Promise.resolve(begin(key)) }
       const turn = new Promise<() => void>((resolve) => {
         const queue = waitingByKey.get(key) ?? []
         queue.push({ start: () => resolve(begin(key)) })
@@ -112,6 +109,17 @@ export function createHashQueue(options: HashQueueOptions) {
       })
       waitingCount += 1
       return { admitted: true, turn }
+    },
+
+    /** Whether `admit(key)` would refuse right now (lets a caller refuse before doing other work). */
+    refusal(key: string): Extract<HashQueueAdmission, { admitted: false }> | null {
+      if (inSystem(key) >= perKeyShare) {
+        return { admitted: false, reason: 'key-share', retryAfterSeconds: retryAfterSeconds() }
+      }
+      if (!canRunNow(key) && waitingCount >= maxWaiting) {
+        return { admitted: false, reason: 'queue-full', retryAfterSeconds: retryAfterSeconds() }
+      }
+      return null
     },
 
     stats() {

@@ -27,20 +27,45 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     keyGenerator: (request) => `sign-in-ip:${request.ip}`,
   })
 
+  // An address over its limit stays refused until its window ends: remembered here, so a flood of
+  // refused requests costs no database write each. The counting stays in the database.
+  const refusedUntil = new Map<string, number>()
+
+  function refuse(reply: FastifyReply, retryAfterSeconds: number, message: string): never {
+    reply.header('retry-after', String(retryAfterSeconds))
+    throw new AppError('RATE_LIMITED', `${message} Try again in ${retryAfterSeconds} seconds.`)
+  }
+
   async function limitPerAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const until = refusedUntil.get(request.ip)
+    if (until !== undefined && until > Date.now()) {
+      refuse(reply, Math.ceil((until - Date.now()) / 1000), 'Too many sign-in attempts from this address.')
+    }
+    const busy = hashing.refusal(request.ip)
+    if (busy) refuse(reply, busy.retryAfterSeconds, 'Too many sign-ins are being checked right now.')
     const result = await perAddressLimit(request)
     if (result.isAllowed || !result.isExceeded) return
-    reply.header('retry-after', String(result.ttlInSeconds))
-    throw new AppError(
-      'RATE_LIMITED',
-      `Too many sign-in attempts from this address. Try again in ${result.ttlInSeconds} seconds.`,
-    )
+    rememberRefusal(request.ip, Date.now() + result.ttl)
+    refuse(reply, result.ttlInSeconds, 'Too many sign-in attempts from this address.')
+  }
+
+  function rememberRefusal(address: string, until: number): void {
+    if (refusedUntil.size >= 10_000) {
+      const now = Date.now()
+      for (const [key, value] of refusedUntil) if (value <= now) refusedUntil.delete(key)
+      // Still full of live refusals: forget the oldest; the database limit still holds for them.
+      for (const key of refusedUntil.keys()) {
+        if (refusedUntil.size < 10_000) break
+        refusedUntil.delete(key)
+      }
+    }
+    refusedUntil.set(address, until)
   }
 
   app.post(
     '/api/auth/sign-in/email',
     {
-      // Before the body is parsed: a flood from one address costs one counter update each.
+      // Before the body is parsed: one counter update per admitted request, refusals cost none.
       onRequest: limitPerAddress,
       schema: { body: SignInBodySchema, response: { 200: SessionResponseSchema } },
       config: {
@@ -58,11 +83,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     async (request, reply) => {
       const admission = hashing.admit(request.ip)
       if (!admission.admitted) {
-        reply.header('retry-after', String(admission.retryAfterSeconds))
-        throw new AppError(
-          'RATE_LIMITED',
-          `Too many sign-ins are being checked right now. Try again in ${admission.retryAfterSeconds} seconds.`,
-        )
+        refuse(reply, admission.retryAfterSeconds, 'Too many sign-ins are being checked right now.')
       }
       const endTurn = await admission.turn
       let signedIn: Awaited<ReturnType<typeof auth.signIn>>
