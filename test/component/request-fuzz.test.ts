@@ -37,7 +37,7 @@ type Route = { method: string; path: string; operation: Operation }
 type Fuzzed = { url: string; payload: string | undefined }
 
 const SEED = 20_261_206
-const RUNS_PER_ROUTE = 25
+const RUNS_PER_ROUTE = 20
 
 // Ids of real records, so uuid fields sometimes reach the services with something they can find.
 const knownIds: string[] = []
@@ -198,7 +198,11 @@ describe('property: no request string makes any JSON route answer 5xx', () => {
   let routes: Route[]
   /** Status codes seen per identity and route: proof that requests got past validation too. */
   const statuses = new Map<string, number[]>()
-  const identities: Record<'anonymous' | 'admin', string | null> = { anonymous: null, admin: null }
+  const identities: Record<'anonymous' | 'signer' | 'admin', string | null> = {
+    anonymous: null,
+    signer: null,
+    admin: null,
+  }
 
   beforeAll(async () => {
     emulator = await startTestEmulator()
@@ -212,16 +216,37 @@ describe('property: no request string makes any JSON route answer 5xx', () => {
     identities.admin = await t.signIn(DEMO.admin)
     const api = apiClient(() => t.app)
     const created = await api.ok('POST', '/api/signings', identities.admin, { title: 'Fuzz target' })
-    const document = await api.ok('POST', `/api/signings/${created.id}/documents`, identities.admin, {
+    await api.ok('POST', `/api/signings/${created.id}/documents`, identities.admin, {
       title: 'Terms',
       kind: 'markdown',
       markdown: '# Terms',
     })
-    const signer = await api.ok('POST', `/api/signings/${created.id}/signers`, identities.admin, {
+    const draft = await api.ok('POST', `/api/signings/${created.id}/signers`, identities.admin, {
       legal_name: 'Sam Signer',
       email: 'sam.signer@example.test',
     })
-    knownIds.push(created.id, document.id ?? created.id, signer.id ?? created.id)
+    knownIds.push(created.id, draft.documents[0].id, draft.signers[0].id)
+
+    // A signer session from a signing link, for the signer routes (fuzzed before the admin, who may
+    // cancel the package and so end that session).
+    const active = await api.ok('POST', '/api/signings', identities.admin, { title: 'Fuzz signer target' })
+    await api.ok('POST', `/api/signings/${active.id}/documents`, identities.admin, {
+      title: 'Deed',
+      kind: 'markdown',
+      markdown: '# Deed',
+    })
+    await api.ok('POST', `/api/signings/${active.id}/signers`, identities.admin, {
+      legal_name: 'Fay Fuzz',
+      email: 'fay.fuzz@example.test',
+    })
+    const activation = await api.ok('POST', `/api/signings/${active.id}/activate`, identities.admin)
+    expect(knownIds.every((id) => typeof id === 'string')).toBe(true)
+    const token = new URL(activation.invitations[0].url).pathname.split('/').at(-1)
+    const opened = await api.call('POST', '/api/signing-links/open', null, { token })
+    const signerCookie = opened.cookies.find((entry) => entry.name === 'safeclose_session')
+    if (!signerCookie) throw new Error(`signing link did not open: ${opened.statusCode} ${opened.body}`)
+    identities.signer = `${signerCookie.name}=${signerCookie.value}`
+    knownIds.push(activation.signing.documents[0].id)
 
     const docs = (await t.app.inject({ method: 'GET', url: API_DOCS_PATH })).json() as {
       paths: Record<string, Record<string, Operation>>
@@ -250,11 +275,11 @@ describe('property: no request string makes any JSON route answer 5xx', () => {
     expect(routes.map((route) => `${route.method} ${route.path}`)).toContain('POST /api/auth/sign-in/email')
   })
 
-  for (const identity of ['anonymous', 'admin'] as const) {
+  for (const identity of ['anonymous', 'signer', 'admin'] as const) {
     it(`as ${identity}`, async () => {
       for (const route of routes) {
         // Signing out would turn the admin into the anonymous caller for every later route.
-        if (identity === 'admin' && route.path === '/api/auth/sign-out') continue
+        if (identity !== 'anonymous' && route.path === '/api/auth/sign-out') continue
         await fc.assert(
           fc.asyncProperty(arbitraryRequest(route), async ({ url, payload }) => {
             const cookie = identities[identity]
@@ -281,9 +306,10 @@ describe('property: no request string makes any JSON route answer 5xx', () => {
   it('got past validation into the services, not only 400s', () => {
     const answered = (prefix: string, accept: (status: number) => boolean) =>
       [...statuses].filter(([key, seen]) => key.startsWith(prefix) && seen.some(accept)).length
-    expect(statuses.size).toBe(routes.length * 2 - 1)
+    expect(statuses.size).toBe(routes.length * 3 - 2)
     expect(answered('admin ', (status) => status >= 200 && status < 300)).toBeGreaterThanOrEqual(15)
     expect(answered('admin ', (status) => status === 404 || status === 409)).toBeGreaterThanOrEqual(10)
     expect(answered('anonymous POST /api/auth/sign-in', (status) => status === 401)).toBe(1)
+    expect(answered('signer ', (status) => status >= 200 && status < 300)).toBeGreaterThanOrEqual(5)
   })
 })
