@@ -51,6 +51,7 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
         name: institution.name,
         url: institution.url,
         primary_color: institution.primary_color,
+        oauth: institution.oauth,
         logo: null,
         routing_numbers: [],
       })),

@@ -187,7 +187,23 @@
         case 'exit':
           finishSession(() => callbacks.onExit(message.error, message.metadata))
           break
+        case 'oauth-redirect':
+          redirectToBank(message.url)
+          break
       }
+    }
+    // OAuth on a small screen: the whole page goes to the bank, which sends the browser back to the
+    // link token's redirect_uri; the app then re-creates Link with `receivedRedirectUri`. Only the
+    // emulator's own bank page (same origin as the frame) is an acceptable target. The page is
+    // leaving, so the events so far (ending with OPEN_OAUTH) are delivered first.
+    /** @param {unknown} url */
+    function redirectToBank(url) {
+      const target = typeof url === 'string' && URL.canParse(url) ? new URL(url) : null
+      if (!target || target.origin !== frameOrigin) return
+      const events = bufferedEvents
+      bufferedEvents = []
+      for (const [eventName, metadata] of events) callbacks.onEvent(eventName, metadata)
+      window.location.href = target.href
     }
     window.addEventListener('message', onMessage)
     // A page CSP without this origin in frame-src blocks the frame silently: onLoad never fires and
