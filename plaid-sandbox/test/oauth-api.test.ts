@@ -1,7 +1,10 @@
 // OAuth institutions without a browser: redirect_uri on link tokens, and the JSON API behind Link's
 // OAuth pane and the fake bank's consent page.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { CountryCode, Products } from 'plaid'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { LINK_TOKEN_SCHEMAS, linkTokenViolations } from './helpers/link-token-contract.ts'
 import { plaidErrorOf } from './helpers/plaid-client.ts'
 import { startTestSandbox } from './helpers/sandbox-harness.ts'
@@ -307,6 +310,29 @@ describe('OAuth hand-off API (Link pane and bank page)', () => {
         status: 'denied',
         error: { error_type: 'OAUTH_ERROR', error_code: 'OAUTH_ACCESS_DENIED' },
       },
+    })
+  })
+
+  it('keeps OAuth states across a restart: a redirect that comes back after it still resumes', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'plaid-sandbox-oauth-'))
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
+    const first = await startTestSandbox({ dataDir })
+    const { call, oauth_state_id, accounts } = await atBankConsent(first, 'redirect')
+    const link_token = first.control.linkSessions()[0]?.linkToken ?? ''
+    const approved = await call('oauth/bank/decide', {
+      oauth_state_id,
+      decision: 'approve',
+      account_ids: [accounts[0]?.account_id],
+    })
+    await first.close()
+
+    const second = await startTestSandbox({ dataDir })
+    const resumed = await linkUi(second)('session/start', {
+      link_token,
+      received_redirect_uri: approved.body.redirect_to,
+    })
+    expect(resumed.body).toMatchObject({
+      oauth: { status: 'approved', accounts: [{ name: 'Plaid Checking' }] },
     })
   })
 })
