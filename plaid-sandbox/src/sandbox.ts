@@ -180,7 +180,11 @@ export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSand
       decorateReply: false,
       cacheControl: false,
       setHeaders: (response, path) => {
-        if (path.endsWith(BANK_PAGE_FILE)) response.header('content-security-policy', BANK_PAGE_CSP)
+        if (!path.endsWith(BANK_PAGE_FILE)) return
+        response.header('content-security-policy', BANK_PAGE_CSP)
+        // Link watches the popup (window.closed); a host app's blanket COOP `same-origin` on this page
+        // would cut it off from its opener.
+        response.header('cross-origin-opener-policy', 'unsafe-none')
       },
     })
   }

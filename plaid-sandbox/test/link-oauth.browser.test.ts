@@ -353,6 +353,34 @@ describe('OAuth on a small screen with redirect_uri: the whole page goes to the 
     expect(eventTrail(callbacks)).toEqual(['ERROR', 'EXIT'])
   })
 
+  it('a state made for another link token ends the re-created Link with INCORRECT_LINK_TOKEN', async () => {
+    // The hand-off happens through the Link UI's API, without a browser: only the return is tested here.
+    const original = await createLinkToken(client(), { redirectUri: pageUrl() })
+    const api = async (path: string, body: Record<string, unknown>) => {
+      const response = await fetch(`${sandbox.url}/link/v2/stable/api/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      return (await response.json()) as Record<string, unknown>
+    }
+    const started = await api('session/start', { link_token: original })
+    const { oauth_state_id } = await api('oauth/start', {
+      link_token: original,
+      link_session_id: started.link_session_id,
+      institution_id: OAUTH_BANK.institution_id,
+      mode: 'redirect',
+    })
+    const { redirect_to } = await api('oauth/bank/decide', { oauth_state_id, decision: 'cancel' })
+
+    const other = await createLinkToken(client(), { redirectUri: pageUrl() })
+    await page.goto(
+      `${pageUrl()}?${new URLSearchParams({ token: other, receivedRedirectUri: String(redirect_to) })}`,
+    )
+    const exit = only(await waitForCallback(page, 'onExit'), 'onExit')
+    expect(exit.error).toMatchObject({ error_type: 'OAUTH_ERROR', error_code: 'INCORRECT_LINK_TOKEN' })
+  })
+
   it('a receivedRedirectUri off the token redirect_uri, or without oauth_state_id, ends Link with INVALID_FIELD', async () => {
     const token = await createLinkToken(client(), { redirectUri: pageUrl() })
     const cases: [string, RegExp][] = [
