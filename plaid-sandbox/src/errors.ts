@@ -15,6 +15,7 @@ type ErrorType =
   | 'ITEM_ERROR'
   | 'RECAPTCHA_ERROR'
   | 'SANDBOX_ERROR'
+  | 'OAUTH_ERROR'
 
 interface ErrorDefinition {
   type: ErrorType
@@ -280,6 +281,27 @@ const CATALOGUE = {
     display: null,
   },
 
+  // OAuth institutions (plaid.com/docs/errors/oauth/)
+  INCORRECT_LINK_TOKEN: {
+    type: 'OAUTH_ERROR',
+    status: 400,
+    message: 'link token does not match original link token',
+    display: null,
+  },
+  OAUTH_STATE_ID_ALREADY_PROCESSED: {
+    type: 'OAUTH_ERROR',
+    status: 400,
+    message: 'the oauth state id has already been processed',
+    display: null,
+  },
+  // Plaid documents no code for "the user said no at the bank"; this one is the sandbox's own.
+  OAUTH_ACCESS_DENIED: {
+    type: 'OAUTH_ERROR',
+    status: 400,
+    message: "the user cancelled or denied access on the institution's OAuth page",
+    display: 'You did not give access to your account at your bank.',
+  },
+
   // Plaid-side failures
   INTERNAL_SERVER_ERROR: {
     type: 'API_ERROR',
@@ -313,6 +335,7 @@ const DOCUMENTATION_SECTIONS: Record<ErrorType, string> = {
   ITEM_ERROR: 'item',
   RECAPTCHA_ERROR: 'recaptcha',
   SANDBOX_ERROR: 'sandbox',
+  OAUTH_ERROR: 'oauth',
 }
 
 /** A Plaid API error. Thrown anywhere in the sandbox; rendered by the route layer. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
@@ -99,6 +100,18 @@ export interface PlaidSandbox {
 }
 
 const LINK_UI_DIRECTORY = fileURLToPath(new URL('./link-ui/', import.meta.url))
+/** The fake OAuth bank's page: its own strict policy (no inline code, talks to its own origin only). */
+const BANK_PAGE_FILE = join('oauth-bank', 'bank.html')
+const BANK_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
 
 export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSandbox {
   const logger = options.logger ?? silentLogger
@@ -166,6 +179,13 @@ export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSand
       // The host app may use @fastify/static itself; a second reply decorator would clash.
       decorateReply: false,
       cacheControl: false,
+      setHeaders: (response, path) => {
+        if (!path.endsWith(BANK_PAGE_FILE)) return
+        response.header('content-security-policy', BANK_PAGE_CSP)
+        // Link watches the popup (window.closed); a host app's blanket COOP `same-origin` on this page
+        // would cut it off from its opener.
+        response.header('cross-origin-opener-policy', 'unsafe-none')
+      },
     })
   }
 

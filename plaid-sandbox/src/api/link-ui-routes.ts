@@ -7,6 +7,14 @@ import {
   submitMfa,
 } from '../core/link-sessions.ts'
 import { requireLinkToken } from '../core/link-tokens.ts'
+import {
+  bankPageDecide,
+  bankPageSignIn,
+  bankPageState,
+  completeOAuthPopup,
+  resumeLinkSession,
+  startOAuth,
+} from '../core/oauth.ts'
 import { searchInstitutions } from '../fixtures/institutions.ts'
 import { type LinkUiRequest, LinkUiRequestSchemas } from '../schemas/link-ui-requests.ts'
 import { linkUiEndpoint, type RouteDependencies } from './route-support.ts'
@@ -28,7 +36,11 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
       handler,
     )
 
-  route('session/start', (body) => startLinkSession(ctx, body.link_token))
+  route('session/start', (body) =>
+    body.received_redirect_uri === undefined
+      ? startLinkSession(ctx, body.link_token)
+      : resumeLinkSession(ctx, body.link_token, body.received_redirect_uri),
+  )
 
   route('institutions/search', (body) => {
     const token = requireLinkToken(ctx, body.link_token)
@@ -39,6 +51,7 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
         name: institution.name,
         url: institution.url,
         primary_color: institution.primary_color,
+        oauth: institution.oauth,
         logo: null,
         routing_numbers: [],
       })),
@@ -57,6 +70,30 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
 
   route('accounts/submit', (body) =>
     submitAccounts(ctx, body.link_token, body.link_session_id, body.account_ids),
+  )
+
+  route('oauth/start', (body) =>
+    startOAuth(ctx, body.link_token, body.link_session_id, {
+      institutionId: body.institution_id,
+      mode: body.mode,
+    }),
+  )
+
+  route('oauth/complete', (body) => ({
+    ...completeOAuthPopup(ctx, body.link_token, body.link_session_id, body.oauth_state_id),
+  }))
+
+  route('oauth/bank/state', (body) => bankPageState(ctx, body.oauth_state_id))
+
+  route('oauth/bank/sign-in', (body) =>
+    bankPageSignIn(ctx, body.oauth_state_id, { username: body.username, password: body.password }),
+  )
+
+  route('oauth/bank/decide', (body) =>
+    bankPageDecide(ctx, body.oauth_state_id, {
+      approve: body.decision === 'approve',
+      accountIds: body.account_ids ?? [],
+    }),
   )
 
   route('events', (body) => {

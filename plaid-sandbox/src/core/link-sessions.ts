@@ -37,6 +37,15 @@ export function startLinkSession(ctx: SandboxContext, linkToken: string): Record
   token.sessionIds.push(session.linkSessionId)
   ctx.store.changed()
 
+  return linkSessionStartView(ctx, token, session)
+}
+
+/** The `session/start` answer: what the Link UI needs to show the session's first pane. */
+export function linkSessionStartView(
+  ctx: SandboxContext,
+  token: LinkTokenRecord,
+  session: LinkSessionRecord,
+): Record<string, unknown> {
   const item = updatedItem(ctx, token)
   const institution = item ? findInstitution(item.institutionId) : undefined
   return {
@@ -47,6 +56,7 @@ export function startLinkSession(ctx: SandboxContext, linkToken: string): Record
     country_codes: token.countryCodes,
     language: token.language,
     expiration: isoTimestamp(token.expiresAt),
+    has_redirect_uri: token.redirectUri !== null,
     update:
       item && institution
         ? {
@@ -54,6 +64,7 @@ export function startLinkSession(ctx: SandboxContext, linkToken: string): Record
             item_id: item.itemId,
           }
         : null,
+    oauth: null,
   }
 }
 
@@ -176,7 +187,7 @@ export function recordLinkEvent(
   ctx.store.changed()
 }
 
-function updatedItem(ctx: SandboxContext, token: LinkTokenRecord): ItemRecord | null {
+export function updatedItem(ctx: SandboxContext, token: LinkTokenRecord): ItemRecord | null {
   if (!token.itemId) return null
   const item = ctx.store.state.items[token.itemId]
   if (!item || item.removedAt !== null) throw plaidError('ITEM_NOT_FOUND')
@@ -189,13 +200,7 @@ function nextStep(ctx: SandboxContext, token: LinkTokenRecord, session: LinkSess
   const accounts = offeredAccounts(ctx, token, session)
   return {
     next: 'accounts',
-    accounts: accounts.map((account) => ({
-      account_id: account.account_id,
-      name: account.name,
-      mask: account.mask,
-      type: account.type,
-      subtype: account.subtype,
-    })),
+    accounts: accounts.map(accountChoiceView),
   }
 }
 
@@ -209,6 +214,17 @@ function offeredAccounts(
   session.offeredAccounts = item ? item.accounts : newItemAccounts(token.products, session.authMethod)
   ctx.store.changed()
   return session.offeredAccounts
+}
+
+/** An offered account as the Link UI (and the bank page) lists it. */
+export function accountChoiceView(account: AccountRecord): Record<string, unknown> {
+  return {
+    account_id: account.account_id,
+    name: account.name,
+    mask: account.mask,
+    type: account.type,
+    subtype: account.subtype,
+  }
 }
 
 /** The round as the UI sees it: without the expected answers. */

@@ -41,12 +41,7 @@ export function createLinkToken(
     )
   }
   if (request.webhook !== undefined) assertWebhookUrl(ctx, request.webhook)
-  if (request.redirect_uri !== undefined) {
-    requireHttpUrl('redirect_uri', request.redirect_uri)
-    if (new URL(request.redirect_uri).search !== '') {
-      throw plaidError('INVALID_FIELD', 'redirect_uri must not contain query parameters')
-    }
-  }
+  if (request.redirect_uri !== undefined) assertRedirectUri(request.redirect_uri)
 
   const now = ctx.clock.now()
   const updatedItem = request.access_token ? itemForAccessToken(ctx, clientId, request.access_token) : null
@@ -166,6 +161,25 @@ function requireHttpUrl(field: string, value: string): void {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw plaidError('INVALID_FIELD', `${field} must be a valid http or https URL`)
   }
+}
+
+/**
+ * Plaid's rules for an OAuth redirect_uri: https (plain http only for localhost, as Plaid allows in
+ * Sandbox for local development), no query string and no fragment (Link appends `?oauth_state_id=`).
+ */
+function assertRedirectUri(value: string): void {
+  const url = URL.canParse(value) ? new URL(value) : null
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw plaidError('INVALID_FIELD', 'redirect_uri must be a valid https URL')
+  }
+  if (url.protocol === 'http:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') {
+    throw plaidError(
+      'INVALID_FIELD',
+      'redirect_uri must use https; plain http is allowed only for localhost and 127.0.0.1',
+    )
+  }
+  if (value.includes('?')) throw plaidError('INVALID_FIELD', 'redirect_uri must not contain query parameters')
+  if (value.includes('#')) throw plaidError('INVALID_FIELD', 'redirect_uri must not contain a fragment')
 }
 
 /** Plaid forbids e-mail addresses and phone numbers as client_user_id. */

@@ -14,6 +14,8 @@ export interface SandboxState {
   items: Record<string, ItemRecord>
   signingKeys: SigningKeyRecord[]
   deliveries: DeliveryRecord[]
+  /** OAuth hand-offs to an institution's consent page, by oauth_state_id (absent in older state files). */
+  oauthStates: Record<string, OAuthStateRecord>
 }
 
 export interface LinkTokenRecord {
@@ -125,6 +127,27 @@ export interface LinkSessionRecord {
   events: { event_name: string; view_name: string | null; timestamp: number }[]
 }
 
+/**
+ * One trip of a Link session to an OAuth institution's consent page. The oauth_state_id is the only
+ * credential of the bank page; Link consumes the outcome once (`processedAt`), as Plaid does.
+ */
+export interface OAuthStateRecord {
+  oauthStateId: string
+  linkToken: string
+  linkSessionId: string
+  institutionId: string
+  /** `popup`: the bank page opened in a window; `redirect`: the whole page went there and comes back. */
+  mode: 'popup' | 'redirect'
+  createdAt: number
+  /** Set when the user signed in at the bank: the accounts the bank offers for consent. */
+  offeredAccounts: AccountRecord[] | null
+  authMethod: ItemRecord['authMethod']
+  decision: 'approved' | 'denied' | null
+  /** The accounts the user ticked on the consent page (approved only). */
+  consentedAccountIds: string[]
+  processedAt: number | null
+}
+
 export type MfaRound =
   | { type: 'device'; prompt: string; expected: string[] }
   | { type: 'questions'; questions: { id: string; text: string }[]; expected: string[] }
@@ -144,5 +167,6 @@ export function emptyState(): SandboxState {
     items: {},
     signingKeys: [],
     deliveries: [],
+    oauthStates: {},
   }
 }

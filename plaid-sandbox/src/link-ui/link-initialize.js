@@ -39,6 +39,8 @@
   // cdn.plaid.com, in the offline demo it stays under the sandbox's mount prefix.
   const frameUrl = new URL('link.html', ownScript.src)
   const frameOrigin = frameUrl.origin
+  // The fake OAuth bank: the only page Link may send the whole page to (redirect OAuth).
+  const bankPageUrl = new URL('oauth-bank/bank.html', ownScript.src)
 
   let instanceCount = 0
 
@@ -187,7 +189,23 @@
         case 'exit':
           finishSession(() => callbacks.onExit(message.error, message.metadata))
           break
+        case 'oauth-redirect':
+          redirectToBank(message.url)
+          break
       }
+    }
+    // OAuth on a small screen: the whole page goes to the bank, which sends the browser back to the
+    // link token's redirect_uri; the app then re-creates Link with `receivedRedirectUri`. Only the
+    // emulator's own bank page (next to link.html) is an acceptable target. The page is leaving, so
+    // the events so far (ending with OPEN_OAUTH) are delivered first.
+    /** @param {unknown} url */
+    function redirectToBank(url) {
+      const target = typeof url === 'string' && URL.canParse(url) ? new URL(url) : null
+      if (!target || target.origin !== frameOrigin || target.pathname !== bankPageUrl.pathname) return
+      const events = bufferedEvents
+      bufferedEvents = []
+      for (const [eventName, metadata] of events) callbacks.onEvent(eventName, metadata)
+      window.location.href = target.href
     }
     window.addEventListener('message', onMessage)
     // A page CSP without this origin in frame-src blocks the frame silently: onLoad never fires and

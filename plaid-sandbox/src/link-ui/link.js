@@ -7,6 +7,8 @@
   const params = new URLSearchParams(window.location.search)
   const linkToken = params.get('token') ?? ''
   const parentOrigin = readParentOrigin(params.get('origin'))
+  // Set when the app re-created Link after an OAuth redirect (`Plaid.create({ receivedRedirectUri })`).
+  const receivedRedirectUri = params.get('receivedRedirectUri')
   const apiBase = new URL('api/', window.location.href)
 
   const modal = byId('modal')
@@ -22,6 +24,7 @@
     SELECT_INSTITUTION: 'institution_not_found',
     CREDENTIAL: 'requires_credentials',
     SELECT_ACCOUNT: 'requires_account_selection',
+    OAUTH: 'requires_oauth',
   }
   const MFA_PRESENTATION = {
     device: { mfaType: 'code', exitStatus: 'requires_code' },
@@ -29,6 +32,13 @@
     selections: { mfaType: 'selections', exitStatus: 'requires_selections' },
   }
   const SEARCH_DEBOUNCE_MS = 200
+  const OAUTH_POPUP_POLL_MS = 250
+  /**
+   * OAuth hand-off by redirect (instead of a popup) when the link token has a redirect_uri and the
+   * screen is small: the viewport (this frame fills it) is at most 640 CSS px wide, or the primary
+   * pointer is a finger. Elsewhere a popup, as Link does on desktop.
+   */
+  const REDIRECT_SCREEN_QUERIES = ['(max-width: 640px)', '(pointer: coarse)']
 
   /**
    * The Link session being shown, or null while the frame waits hidden for `open`.
@@ -37,7 +47,8 @@
    *   institution: null | { institution_id: string, name: string }, view: string | null, exitStatus: string | null,
    *   lastError: null | PlaidLinkError, abort: AbortController, isBusy: boolean, isExitRequested: boolean,
    *   back: null | (() => void), finish: null | (() => void), viewBeforeExit: string | null,
-   *   focusBeforeExitPane: Element | null
+   *   focusBeforeExitPane: Element | null, hasRedirectUri: boolean, endsOnError: boolean,
+   *   oauthPopup: Window | null, oauthPoll: ReturnType<typeof setInterval> | undefined
    * }}
    */
   let session = null
@@ -135,18 +146,33 @@
       finish: null,
       viewBeforeExit: null,
       focusBeforeExitPane: null,
+      hasRedirectUri: false,
+      // A failed resume from an OAuth redirect ends Link at once: retrying cannot fix the URL.
+      endsOnError: receivedRedirectUri !== null,
+      oauthPopup: null,
+      oauthPoll: undefined,
     }
     modal.hidden = false
     showLoading('Loading', { announce: false })
     const current = session
     void runStep(
-      () => callApi('session/start', {}),
+      () =>
+        callApi(
+          'session/start',
+          receivedRedirectUri === null ? {} : { received_redirect_uri: receivedRedirectUri },
+        ),
       (started) => {
         current.linkSessionId = started.link_session_id
         current.clientName = started.client_name
         current.isUpdateMode = started.mode === 'update'
+        current.hasRedirectUri = started.has_redirect_uri === true
+        current.endsOnError = false
         if (current.isUpdateMode && started.update) current.institution = started.update.institution
         wordmark.textContent = current.clientName
+        if (started.oauth) {
+          resumeAfterRedirect(started.oauth)
+          return
+        }
         emit('OPEN', { view_name: 'CONSENT', is_update_mode: String(current.isUpdateMode) })
         showConsent({ announce: false })
       },
@@ -160,6 +186,8 @@
   function discardSession() {
     if (!session) return
     session.abort.abort()
+    clearInterval(session.oauthPoll)
+    if (session.oauthPopup && !session.oauthPopup.closed) session.oauthPopup.close()
     session = null
     modal.hidden = true
     exitPane.hidden = true
@@ -353,7 +381,7 @@
     session.view = 'ERROR'
     emit('ERROR', { error_type, error_code, error_message })
     // An unusable link token ends Link at once: the app must create a new token and handler.
-    if (error_code === 'INVALID_LINK_TOKEN') {
+    if (error_code === 'INVALID_LINK_TOKEN' || session.endsOnError) {
       endWithExit()
       return
     }
@@ -490,7 +518,7 @@
     void search('')
   }
 
-  /** @param {{ institution_id: string, name: string, url?: string | null, primary_color?: string | null }} institution */
+  /** @param {{ institution_id: string, name: string, url?: string | null, primary_color?: string | null, oauth?: boolean }} institution */
   function institutionButton(institution) {
     const logo = h('span', { className: 'institution-logo', ariaHidden: 'true' }, initials(institution.name))
     // CSSOM, not a style attribute: allowed under a CSP without 'unsafe-inline'.
@@ -511,7 +539,8 @@
       if (!session) return
       session.institution = { institution_id: institution.institution_id, name: institution.name }
       emit('SELECT_INSTITUTION')
-      showCredentials()
+      if (institution.oauth) startOAuth()
+      else showCredentials()
     })
     return h('li', {}, choose)
   }
@@ -553,6 +582,170 @@
       h('p', { className: 'lede' }, `Enter your ${institutionName} username and password.`),
       form,
     ])
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // OAuth institutions: hand-off to the bank's page (popup or redirect) and back
+
+  /** @param {NonNullable<typeof session>} current */
+  function usesRedirect(current) {
+    return current.hasRedirectUri && REDIRECT_SCREEN_QUERIES.some((query) => window.matchMedia(query).matches)
+  }
+
+  function startOAuth() {
+    const current = session
+    if (!current?.institution) return
+    const mode = usesRedirect(current) ? 'redirect' : 'popup'
+    const institutionId = current.institution.institution_id
+    showLoading('Loading', { announce: false })
+    void runStep(
+      () =>
+        callApi('oauth/start', {
+          link_session_id: current.linkSessionId,
+          institution_id: institutionId,
+          mode,
+        }),
+      (started) => showOAuth(started.oauth_state_id, mode),
+      showInstitutionSearch,
+    )
+  }
+
+  /**
+   * The OAUTH pane: tells the user where Continue takes them.
+   * @param {string} oauthStateId
+   * @param {'popup' | 'redirect'} mode
+   * @param {{ notice?: string }} [options]
+   */
+  function showOAuth(oauthStateId, mode, { notice } = {}) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const bankName = current.institution?.name ?? 'your bank'
+    const continueButton = button('Continue', 'primary', () => openOAuth(oauthStateId, mode))
+    continueButton.dataset.autofocus = ''
+    showPane({ view: 'OAUTH', back: showInstitutionSearch }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, `You will be taken to ${bankName}`),
+      h(
+        'p',
+        { className: 'lede' },
+        `Log in at ${bankName} and choose the accounts to share with ${current.clientName}. ` +
+          (mode === 'popup'
+            ? 'A new window will open; come back here when you are done.'
+            : 'You will return to this page when you are done.'),
+      ),
+      notice ? h('p', { className: 'notice', role: 'alert' }, notice) : '',
+      h('p', { className: 'fine-print' }, 'Sandbox: the bank page accepts user_good / pass_good.'),
+      h('div', { className: 'actions' }, continueButton),
+    ])
+  }
+
+  /**
+   * Continue on the OAUTH pane. The popup opens inside the click, or browsers block it.
+   * @param {string} oauthStateId
+   * @param {'popup' | 'redirect'} mode
+   */
+  function openOAuth(oauthStateId, mode) {
+    const current = session
+    if (!current || current.isBusy) return
+    const bankName = current.institution?.name ?? 'your bank'
+    const bankUrl = new URL(
+      `oauth-bank/bank.html?${new URLSearchParams({ oauth_state_id: oauthStateId })}`,
+      window.location.href,
+    ).href
+    if (mode === 'redirect') {
+      emit('OPEN_OAUTH')
+      showLoading(`Taking you to ${bankName}`, { announce: false })
+      current.view = 'OAUTH'
+      // A cross-origin frame cannot move the top page reliably; the parent page does it.
+      postToParent({ type: 'oauth-redirect', session: current.number, url: bankUrl })
+      return
+    }
+    const popup = window.open(bankUrl, 'plaid-link-oauth', 'popup,width=480,height=720')
+    if (!popup) {
+      showOAuth(oauthStateId, mode, {
+        notice: 'Your browser blocked the window. Allow pop-ups for this site, then select Continue again.',
+      })
+      return
+    }
+    emit('OPEN_OAUTH')
+    current.oauthPopup = popup
+    showPane({ view: 'OAUTH', announce: false }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, `Continue at ${bankName}`),
+      h(
+        'p',
+        { className: 'lede' },
+        `Log in and choose your accounts in the ${bankName} window. This page carries on when it closes.`,
+      ),
+      h(
+        'div',
+        { className: 'actions' },
+        button('Show the bank window', 'secondary', () => popup.focus()),
+      ),
+    ])
+    current.oauthPoll = setInterval(() => {
+      if (!popup.closed || session !== current) return
+      clearInterval(current.oauthPoll)
+      current.oauthPopup = null
+      void runStep(
+        () =>
+          callApi('oauth/complete', {
+            link_session_id: current.linkSessionId,
+            oauth_state_id: oauthStateId,
+          }),
+        (outcome) => {
+          if (outcome.status === 'pending') {
+            // Closed before approving or cancelling: the same request can be reopened.
+            emit('CLOSE_OAUTH')
+            showOAuth(oauthStateId, mode)
+          } else {
+            continueAfterOAuth(outcome)
+          }
+        },
+        () => showOAuth(oauthStateId, mode),
+      )
+    }, OAUTH_POPUP_POLL_MS)
+  }
+
+  /**
+   * A Link re-created with receivedRedirectUri: the session that left for the bank carries on.
+   * @param {any} oauth the `oauth` part of the session/start answer
+   */
+  function resumeAfterRedirect(oauth) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    current.institution = oauth.institution
+    current.view = 'OAUTH'
+    current.exitStatus = 'requires_oauth'
+    emit('OPEN', { view_name: 'OAUTH', is_update_mode: String(current.isUpdateMode) })
+    if (oauth.status === 'pending') {
+      // Back from the bank without an answer (the browser's Back button): offer the hand-off again.
+      emit('CLOSE_OAUTH')
+      startOAuth()
+      return
+    }
+    continueAfterOAuth(oauth)
+  }
+
+  /**
+   * The bank answered: approved accounts go on to account selection (straight to success when the
+   * user shared one account); a denial is FAIL_OAUTH and an error the user may retry or exit from.
+   * @param {any} outcome
+   */
+  function continueAfterOAuth(outcome) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    if (outcome.status === 'denied') {
+      const failure = new LinkApiError({ ...outcome.error, retryable: true })
+      current.lastError = failure.linkError
+      const { error_type, error_code, error_message } = failure.linkError
+      current.view = 'OAUTH'
+      emit('FAIL_OAUTH', { error_type, error_code, error_message })
+      showError(failure, startOAuth)
+      return
+    }
+    const accounts = outcome.accounts
+    if (accounts.length === 1) {
+      showLoading('Connecting', { announce: false })
+      submitAccounts([accounts[0].account_id], () => showAccounts(accounts))
+    } else {
+      showAccounts(accounts)
+    }
   }
 
   /** @param {any} step a credentials/submit or mfa/submit answer */

@@ -3,9 +3,14 @@ import Type, { type Static } from 'typebox'
 /** Requests of the private JSON API behind the emulated Link UI (see the README's Link protocol). */
 const LinkToken = Type.String({ minLength: 1 })
 const LinkSessionId = Type.String({ minLength: 1 })
+const OAuthStateId = Type.String({ minLength: 1 })
 
 export const LinkUiRequestSchemas = {
-  'session/start': Type.Object({ link_token: LinkToken }, { additionalProperties: false }),
+  'session/start': Type.Object(
+    // Set when the app re-created Link with `receivedRedirectUri` after an OAuth redirect.
+    { link_token: LinkToken, received_redirect_uri: Type.Optional(Type.String()) },
+    { additionalProperties: false },
+  ),
   'institutions/search': Type.Object(
     { link_token: LinkToken, query: Type.Optional(Type.String()) },
     { additionalProperties: false },
@@ -26,6 +31,33 @@ export const LinkUiRequestSchemas = {
   ),
   'accounts/submit': Type.Object(
     { link_token: LinkToken, link_session_id: LinkSessionId, account_ids: Type.Array(Type.String()) },
+    { additionalProperties: false },
+  ),
+  'oauth/start': Type.Object(
+    {
+      link_token: LinkToken,
+      link_session_id: LinkSessionId,
+      institution_id: Type.String({ minLength: 1 }),
+      mode: Type.Union([Type.Literal('popup'), Type.Literal('redirect')]),
+    },
+    { additionalProperties: false },
+  ),
+  'oauth/complete': Type.Object(
+    { link_token: LinkToken, link_session_id: LinkSessionId, oauth_state_id: OAuthStateId },
+    { additionalProperties: false },
+  ),
+  // The bank's consent page: the oauth_state_id is its only credential.
+  'oauth/bank/state': Type.Object({ oauth_state_id: OAuthStateId }, { additionalProperties: false }),
+  'oauth/bank/sign-in': Type.Object(
+    { oauth_state_id: OAuthStateId, username: Type.String(), password: Type.String() },
+    { additionalProperties: false },
+  ),
+  'oauth/bank/decide': Type.Object(
+    {
+      oauth_state_id: OAuthStateId,
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('cancel')]),
+      account_ids: Type.Optional(Type.Array(Type.String())),
+    },
     { additionalProperties: false },
   ),
   // Events carry whatever metadata the UI has at hand, so extra fields are welcome here.

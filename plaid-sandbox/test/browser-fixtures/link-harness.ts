@@ -162,7 +162,13 @@ export async function routeCdnToSandbox(context: BrowserContext, sandboxUrl: str
   await context.route(`${CDN_LINK_FOLDER}**`, async (route) => {
     const requested = new URL(route.request().url())
     const target = `${sandboxUrl}/link/v2/stable/${requested.pathname.slice('/link/v2/stable/'.length)}${requested.search}`
-    await route.fulfill({ response: await route.fetch({ url: target }) })
+    try {
+      await route.fulfill({ response: await route.fetch({ url: target }) })
+    } catch (error) {
+      // The page went away while its request was in flight (an OAuth popup closing itself, a context
+      // closed at the end of a test): nobody is left to answer.
+      if (!/disposed|closed/i.test(String(error))) throw error
+    }
   })
   return traffic
 }
@@ -193,7 +199,7 @@ export function plaidClient(sandboxUrl: string): PlaidApi {
 
 export async function createLinkToken(
   client: PlaidApi,
-  options: { accessToken?: string } = {},
+  options: { accessToken?: string; redirectUri?: string } = {},
 ): Promise<string> {
   const { data } = await client.linkTokenCreate({
     client_name: 'Safeclose',
@@ -201,6 +207,7 @@ export async function createLinkToken(
     country_codes: [CountryCode.Us],
     user: { client_user_id: 'signer-42' },
     ...(options.accessToken ? { access_token: options.accessToken } : { products: [Products.Auth] }),
+    ...(options.redirectUri ? { redirect_uri: options.redirectUri } : {}),
   })
   return data.link_token
 }

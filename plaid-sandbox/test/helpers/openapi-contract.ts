@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import { parse } from 'yaml'
+import { mapValues } from './openapi-schema.ts'
 
 /**
  * Validates sandbox responses against Plaid's official OpenAPI spec (../shared, read by tests only).
@@ -25,44 +26,6 @@ interface Spec {
     { post?: { responses: Record<string, { content?: Record<string, { schema: JsonNode }> }> } }
   >
   components: { schemas: Record<string, JsonNode> }
-}
-
-/** OpenAPI 3.0 `nullable: true` → JSON Schema that also accepts null; drops OpenAPI-only keywords. */
-function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema)
-  if (node === null || typeof node !== 'object') return node
-  const converted: JsonNode = {}
-  for (const [key, value] of Object.entries(node)) {
-    if (
-      key === 'nullable' ||
-      key === 'example' ||
-      key === 'examples' ||
-      key === 'discriminator' ||
-      key.startsWith('x-')
-    ) {
-      continue
-    }
-    converted[key] = key === 'properties' ? mapValues(value as JsonNode) : toJsonSchema(value)
-  }
-  if (typeof converted.$ref === 'string') {
-    converted.$ref = converted.$ref.replace('#/components/schemas/', 'plaid#/components/schemas/')
-  }
-  if ((node as JsonNode).nullable !== true) return converted
-  if (
-    typeof converted.type === 'string' &&
-    !converted.$ref &&
-    !converted.allOf &&
-    !converted.oneOf &&
-    !converted.anyOf
-  ) {
-    const enumValues = Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}
-    return { ...converted, type: [converted.type, 'null'], ...enumValues }
-  }
-  return { anyOf: [converted, { type: 'null' }] }
-}
-
-function mapValues(properties: JsonNode): JsonNode {
-  return Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, toJsonSchema(schema)]))
 }
 
 let spec: Spec | null = null

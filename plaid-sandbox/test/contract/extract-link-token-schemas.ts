@@ -1,0 +1,75 @@
+// Regenerates link-token-schemas.json: the schemas of /link/token/create and /link/token/get (requests
+// and responses, with everything they reference) copied out of Plaid's official OpenAPI spec, so the
+// contract test for OAuth's redirect_uri runs with the repository alone. Run by hand when the spec
+// changes; tests never read the spec's original location.
+//
+//   node plaid-sandbox/test/contract/extract-link-token-schemas.ts <path/to/plaid-openapi-2020-09-14.yml>
+import { readFileSync, writeFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { parse } from 'yaml'
+
+const ROOTS = [
+  'LinkTokenCreateRequest',
+  'LinkTokenCreateResponse',
+  'LinkTokenGetRequest',
+  'LinkTokenGetResponse',
+  'PlaidError',
+]
+/** Prose only: dropped to keep the copy small. Everything that constrains a value stays. */
+const DROPPED_KEYS = new Set(['description', 'example', 'examples', 'externalDocs', 'title'])
+
+type Node = unknown
+interface Spec {
+  info: { version: string }
+  components: { schemas: Record<string, Node> }
+}
+
+const specPath = process.argv[2]
+if (!specPath) throw new Error('usage: extract-link-token-schemas.ts <plaid-openapi-2020-09-14.yml>')
+const spec = parse(readFileSync(specPath, 'utf8')) as Spec
+
+const wanted = new Set<string>()
+function collect(node: Node): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collect(child)
+    return
+  }
+  if (node === null || typeof node !== 'object') return
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$ref' && typeof value === 'string') include(value.replace('#/components/schemas/', ''))
+    else collect(value)
+  }
+}
+function include(name: string): void {
+  if (wanted.has(name)) return
+  const schema = spec.components.schemas[name]
+  if (schema === undefined) throw new Error(`the spec has no schema ${name}`)
+  wanted.add(name)
+  collect(schema)
+}
+for (const root of ROOTS) include(root)
+
+function strip(node: Node, isPropertyMap = false): Node {
+  if (Array.isArray(node)) return node.map((child) => strip(child))
+  if (node === null || typeof node !== 'object') return node
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key]) => isPropertyMap || !(DROPPED_KEYS.has(key) || key.startsWith('x-')))
+      .map(([key, value]) => [key, strip(value, !isPropertyMap && key === 'properties')]),
+  )
+}
+
+const schemas = Object.fromEntries(
+  [...wanted].sort().map((name) => [name, strip(spec.components.schemas[name])]),
+)
+const output = {
+  source: basename(specPath),
+  version: spec.info.version,
+  roots: ROOTS,
+  components: { schemas },
+}
+const target = new URL('./link-token-schemas.json', import.meta.url)
+writeFileSync(target, `${JSON.stringify(output, null, 1)}\n`)
+console.info(
+  `${Object.keys(schemas).length} schemas from ${output.source} ${output.version} → ${target.pathname}`,
+)
