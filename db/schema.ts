@@ -3,6 +3,7 @@
  * repositories only. `npm run db:generate` turns changes into a new SQL migration in db/migrations,
  * which applies unchanged to the embedded PGlite database and to a PostgreSQL server.
  */
+export * from './schema/email.ts'
 export * from './schema/foundation.ts'
 export * from './schema/plaid.ts'
 export * from './schema/signing.ts'

@@ -21,6 +21,8 @@ import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
 import { createMailer, type Mailer } from './modules/email/mailer.ts'
+import { createOutbox } from './modules/email/outbox.ts'
+import { outboxRoutes } from './modules/email/routes.ts'
 import { healthRoutes } from './modules/health/routes.ts'
 import { createPlaidConnectionResolver } from './modules/plaid/connections.ts'
 import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
@@ -136,13 +138,18 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     logger: app.log,
   })
 
+  const outbox = createOutbox({
+    db,
+    mailer:
+      deps.mailer ??
+      createMailer({ smtpUrl: config.email.smtpUrl, from: config.email.from, logger: app.log }),
+    now: deps.now,
+  })
   const signingDeps = {
     db,
     audit,
     auth,
-    mailer:
-      deps.mailer ??
-      createMailer({ smtpUrl: config.email.smtpUrl, from: config.email.from, logger: app.log }),
+    outbox,
     publicUrl: config.publicUrl,
     linkTtlHours: config.signingLinkTtlHours,
     logger: app.log,
@@ -238,6 +245,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })
   await app.register(plaidWebhookRoute, { receiver: webhookReceiver })
   await app.register(webhookAdminRoutes, { admin: webhookAdmin })
+  await app.register(outboxRoutes, { outbox })
   await app.register(signingRoutes, {
     manager: signingManager,
     signerFlow,

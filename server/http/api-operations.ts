@@ -27,6 +27,7 @@ export const API_TAGS = {
   plaid: "The signed-in user's bank link: Link tokens, token exchange, status, simulations.",
   webhooks: "Plaid's signed webhooks and their administration.",
   signing: "Signing packages (managers), signing links and the signer's flow.",
+  email: 'Outgoing e-mail: the outbox that administrators read when no SMTP server is configured.',
 } as const
 
 export type ApiTag = keyof typeof API_TAGS
@@ -203,6 +204,12 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/signer/signing/sign': {
       summary: 'Sign the package with the typed legal name and consent',
       access: 'signer',
+    },
+  },
+  email: {
+    'GET /api/admin/outbox': {
+      summary: "The workspace's outgoing e-mail, newest first (bodies kept until the SMTP server takes them)",
+      access: 'admin',
     },
   },
 }

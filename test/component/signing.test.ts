@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditService } from '../../server/modules/audit/service.ts'
 import { insertMembership, insertUser } from '../../server/modules/auth/repository.ts'
 import { createAuthService } from '../../server/modules/auth/service.ts'
+import { createOutbox } from '../../server/modules/email/outbox.ts'
 import { createSigningManagerService } from '../../server/modules/signing/manager-service.ts'
 import { DEFAULT_OWNERSHIP_POLICY, ownershipVerdict } from '../../server/modules/signing/rules.ts'
 import { insertWorkspace } from '../../server/modules/workspace/repository.ts'
@@ -843,7 +844,7 @@ describe('signing packages', () => {
           audit: createAuditService({ db: t.database.db }),
           sessionTtlHours: 1,
         }),
-        mailer: { isConfigured: false, send: async () => false },
+        outbox: createOutbox({ db: t.database.db, mailer: { isConfigured: false, send: async () => false } }),
         publicUrl: t.config.publicUrl,
         linkTtlHours: 1,
         logger: t.app.log,

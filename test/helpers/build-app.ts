@@ -19,6 +19,7 @@ export type TestAppOptions = {
   webDistDir?: string
   database?: DatabaseHandle
   plaidGateway?: Parameters<typeof buildApp>[1]['plaidGateway']
+  mailer?: Parameters<typeof buildApp>[1]['mailer']
 }
 
 export type TestApp = {
@@ -55,6 +56,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     plaidSandboxPlugin: options.plaidSandboxPlugin,
     webDistDir: options.webDistDir,
     plaidGateway: options.plaidGateway,
+    mailer: options.mailer,
   })
   await app.ready()
   return {

@@ -21,6 +21,8 @@ const TABLE_OWNERS: Record<string, string> = {
   plaidItems: 'plaid',
   plaidAccounts: 'plaid',
   linkEvents: 'plaid',
+  plaidLinkResumes: 'plaid',
+  outboxMessages: 'email',
   webhookEvents: 'webhooks',
   webhookRejections: 'webhooks',
   signingPackages: 'signing',

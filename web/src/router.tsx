@@ -1,6 +1,7 @@
 import { createBrowserRouter, redirect } from 'react-router'
 import { FullPageLoading } from './components/loading.tsx'
 import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
+import { AdminOutboxPage, adminOutboxLoader } from './routes/admin-outbox.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
 import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
 import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
@@ -54,6 +55,7 @@ export const router = createBrowserRouter([
             action: adminSettingsAction,
             Component: AdminSettingsPage,
           },
+          { path: 'admin/outbox', loader: adminOutboxLoader, Component: AdminOutboxPage },
           {
             path: 'admin/webhooks',
             loader: adminWebhooksLoader,

@@ -5,7 +5,7 @@ import type { ItemStatus, OwnershipReviewDecision, PackageStatus } from '../../.
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
-import type { Mailer } from '../email/mailer.ts'
+import type { Outbox } from '../email/outbox.ts'
 import { signingInvitationEmail } from '../email/templates.ts'
 import { newLinkToken, signingUrl } from './links.ts'
 import * as repository from './repository.ts'
@@ -48,7 +48,7 @@ export type SigningDeps = {
   db: Database
   audit: AuditService
   auth: AuthService
-  mailer: Mailer
+  outbox: Outbox
   publicUrl: string
   linkTtlHours: number
   logger: FastifyBaseLogger
@@ -161,10 +161,9 @@ export function createSigningManagerService(deps: SigningDeps) {
         const signer = signers.find((candidate) => candidate.id === link.signerId)
         if (!signer) return null
         const url = signingUrl(deps.publicUrl, link.token)
-        const emailed =
-          deps.mailer.isConfigured &&
-          (await deps.mailer.send(
-            signingInvitationEmail({
+        const emailed = await deps.outbox.send(
+          {
+            ...signingInvitationEmail({
               to: signer.email,
               signerName: signer.legalName,
               packageTitle: pkg.title,
@@ -172,8 +171,11 @@ export function createSigningManagerService(deps: SigningDeps) {
               signingUrl: url,
               expiresAt: link.expiresAt,
             }),
-            { signing_id: pkg.id, signer_id: signer.id },
-          ))
+            kind: 'signer_invitation',
+            workspaceIds: [pkg.workspaceId],
+          },
+          { signing_id: pkg.id, signer_id: signer.id },
+        )
         return { link, signer, url, emailed }
       }),
     )

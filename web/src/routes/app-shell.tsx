@@ -55,6 +55,7 @@ export function AppShell() {
               Plaid lab
             </NavLink>
             {session.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
+            {session.role === 'admin' && <NavLink to="/admin/outbox">Outbox</NavLink>}
           </nav>
           <UserMenu session={session} />
         </div>
