@@ -5,6 +5,7 @@
  */
 export * from './schema/email.ts'
 export * from './schema/foundation.ts'
+export * from './schema/members.ts'
 export * from './schema/plaid.ts'
 export * from './schema/signing.ts'
 export * from './schema/webhooks.ts'

@@ -17,6 +17,8 @@ import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
 import { loggerOptions } from './logger.ts'
 import { createAuditService } from './modules/audit/service.ts'
+import { passwordRoutes } from './modules/auth/password-routes.ts'
+import { createPasswordService } from './modules/auth/password-service.ts'
 import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
@@ -24,6 +26,8 @@ import { createMailer, type Mailer } from './modules/email/mailer.ts'
 import { createOutbox } from './modules/email/outbox.ts'
 import { outboxRoutes } from './modules/email/routes.ts'
 import { healthRoutes } from './modules/health/routes.ts'
+import { membersRoutes } from './modules/members/routes.ts'
+import { createMembersService } from './modules/members/service.ts'
 import { createPlaidConnectionResolver } from './modules/plaid/connections.ts'
 import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
 import { createItemStateService } from './modules/plaid/item-state-service.ts'
@@ -145,6 +149,23 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       createMailer({ smtpUrl: config.email.smtpUrl, from: config.email.from, logger: app.log }),
     now: deps.now,
   })
+  const members = createMembersService({
+    db,
+    auth,
+    audit,
+    outbox,
+    publicUrl: config.publicUrl,
+    now: deps.now,
+  })
+  const passwords = createPasswordService({
+    db,
+    auth,
+    audit,
+    outbox,
+    publicUrl: config.publicUrl,
+    logger: app.log,
+    now: deps.now,
+  })
   const signingDeps = {
     db,
     audit,
@@ -246,6 +267,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(plaidWebhookRoute, { receiver: webhookReceiver })
   await app.register(webhookAdminRoutes, { admin: webhookAdmin })
   await app.register(outboxRoutes, { outbox })
+  await app.register(passwordRoutes, { passwords, resetRequestsPerMinute: 5 })
+  await app.register(membersRoutes, { members, isSecureOrigin: config.isSecureOrigin, acceptsPerMinute: 20 })
   await app.register(signingRoutes, {
     manager: signingManager,
     signerFlow,

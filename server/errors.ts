@@ -25,6 +25,8 @@ export const STATUS_BY_CODE = {
   NOT_FOUND: 404,
   /** The signing link expired, was replaced by a newer one or its package was cancelled. */
   SIGNING_LINK_EXPIRED: 410,
+  /** An invitation or password-reset link that was used, withdrawn or has expired. */
+  LINK_EXPIRED: 410,
   /** The request conflicts with current state (e.g. storing a secret while no encryption key exists). */
   CONFLICT: 409,
   /** A signing step was attempted before the steps it depends on (e.g. signing before the bank check). */

@@ -28,6 +28,7 @@ export const API_TAGS = {
   webhooks: "Plaid's signed webhooks and their administration.",
   signing: "Signing packages (managers), signing links and the signer's flow.",
   email: 'Outgoing e-mail: the outbox that administrators read when no SMTP server is configured.',
+  members: "A workspace's members and invitations (administrators), and accepting an invitation.",
 } as const
 
 export type ApiTag = keyof typeof API_TAGS
@@ -52,7 +53,32 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'public',
       status: 204,
     },
-    'GET /api/session': { summary: 'The signed-in user, their workspace and role', access: 'session' },
+    'GET /api/session': {
+      summary: 'Who the session acts for: a member (user, workspace, role) or a signer (signer record)',
+      access: 'session',
+    },
+    'GET /api/session/workspaces': {
+      summary: "The workspaces the signed-in member belongs to, and the session's current one",
+      access: 'session',
+    },
+    'POST /api/session/workspace': {
+      summary: 'Switch the session to another workspace of the same member (a new session cookie)',
+      access: 'session',
+    },
+    'POST /api/auth/password': {
+      summary: 'Change the password (the current one is required); every other session ends',
+      access: 'session',
+    },
+    'POST /api/auth/password-reset/request': {
+      summary: 'E-mail a reset link when the address has an account (the answer never says)',
+      access: 'public',
+      status: 202,
+      description: 'Rate limited per client IP and e-mail address.',
+    },
+    'POST /api/auth/password-reset/confirm': {
+      summary: 'Set a new password with a reset link; every session of the user ends',
+      access: 'public',
+    },
   },
   workspace: {
     'GET /api/admin/plaid-settings': {
@@ -204,6 +230,39 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/signer/signing/sign': {
       summary: 'Sign the package with the typed legal name and consent',
       access: 'signer',
+    },
+  },
+  members: {
+    'GET /api/admin/members': {
+      summary: 'The members of the workspace and its open invitations',
+      access: 'admin',
+    },
+    'POST /api/admin/members/invitations': {
+      summary: 'Invite an e-mail as admin or manager (the link is answered when it was not e-mailed)',
+      access: 'admin',
+      status: 201,
+    },
+    'DELETE /api/admin/members/invitations/:id': {
+      summary: 'Withdraw an open invitation',
+      access: 'admin',
+      status: 204,
+    },
+    'PATCH /api/admin/members/:userId': {
+      summary: "Change a member's role (at once; the last admin cannot be demoted)",
+      access: 'admin',
+    },
+    'DELETE /api/admin/members/:userId': {
+      summary: 'Remove a member and end their sessions in the workspace (never the last admin)',
+      access: 'admin',
+      status: 204,
+    },
+    'POST /api/invitations/preview': {
+      summary: 'What an invitation is for, before accepting it',
+      access: 'public',
+    },
+    'POST /api/invitations/accept': {
+      summary: 'Accept an invitation with a new account, or with the password of an existing one',
+      access: 'public',
     },
   },
   email: {

@@ -142,8 +142,12 @@ describe('OpenAPI description at GET /api/docs', () => {
     expect(publicRoutes.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
       'GET /healthz',
       'GET /readyz',
+      'POST /api/auth/password-reset/confirm',
+      'POST /api/auth/password-reset/request',
       'POST /api/auth/sign-in/email',
       'POST /api/auth/sign-out',
+      'POST /api/invitations/accept',
+      'POST /api/invitations/preview',
       'POST /api/signing-links/open',
       'POST /api/webhooks/plaid',
     ])

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
 export type JsonBody = any
 

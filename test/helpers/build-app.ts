@@ -29,7 +29,7 @@ export type TestApp = {
   keyring: Keyring
   workspaceId: string
   /** Signs a seeded demo user in through the real endpoint and returns the Cookie header value. */
-  signIn(email: string): Promise<string>
+  signIn(email: string, password?: string): Promise<string>
   close(): Promise<void>
 }
 
@@ -65,11 +65,11 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     keyring,
     workspaceId: seeded.workspaceId as string,
-    async signIn(email) {
+    async signIn(email, password = DEMO_PASSWORD) {
       const response = await app.inject({
         method: 'POST',
         url: '/api/auth/sign-in/email',
-        payload: { email, password: DEMO_PASSWORD },
+        payload: { email, password },
       })
       if (response.statusCode !== 200)
         throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)

@@ -1,7 +1,8 @@
-import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../../../db/client.ts'
 import {
   memberships,
+  passwordResets,
   type Role,
   sessions,
   signerSessions,
@@ -186,4 +187,155 @@ export async function deleteSessionsOfSigningLinks(db: Queryable, linkIds: strin
           .where(inArray(signerSessions.linkId, linkIds)),
       ),
     )
+}
+
+export type MemberRow = { userId: string; email: string; name: string; role: Role }
+
+/** The members of a workspace, admins first, then by name. */
+export async function listMembers(db: Queryable, workspaceId: string): Promise<MemberRow[]> {
+  return db
+    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.workspaceId, workspaceId))
+    .orderBy(sql`case ${memberships.role} when 'admin' then 0 when 'manager' then 1 else 2 end`, users.name)
+}
+
+/** The workspaces a user belongs to, oldest membership first. */
+export async function listUserWorkspaces(
+  db: Queryable,
+  userId: string,
+): Promise<Array<{ workspaceId: string; name: string; role: Role }>> {
+  return db
+    .select({ workspaceId: workspaces.id, name: workspaces.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(memberships.createdAt)
+}
+
+export async function findMembershipRole(
+  db: Queryable,
+  userId: string,
+  workspaceId: string,
+): Promise<Role | null> {
+  const [row] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.userId, userId), eq(memberships.workspaceId, workspaceId)))
+    .limit(1)
+  return row?.role ?? null
+}
+
+/**
+ * Serializes changes to one workspace's memberships, so two admins demoting each other at once
+ * cannot leave it without an admin.
+ */
+export async function lockMemberships(tx: Queryable, workspaceId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`memberships:${workspaceId}`}, 0))`)
+}
+
+export async function countAdmins(db: Queryable, workspaceId: string): Promise<number> {
+  return db.$count(memberships, and(eq(memberships.workspaceId, workspaceId), eq(memberships.role, 'admin')))
+}
+
+export async function updateMembershipRole(
+  db: Queryable,
+  membership: { userId: string; workspaceId: string; role: Role },
+): Promise<boolean> {
+  const updated = await db
+    .update(memberships)
+    .set({ role: membership.role })
+    .where(
+      and(eq(memberships.userId, membership.userId), eq(memberships.workspaceId, membership.workspaceId)),
+    )
+    .returning({ userId: memberships.userId })
+  return updated.length > 0
+}
+
+export async function deleteMembership(
+  db: Queryable,
+  membership: { userId: string; workspaceId: string },
+): Promise<boolean> {
+  const deleted = await db
+    .delete(memberships)
+    .where(
+      and(eq(memberships.userId, membership.userId), eq(memberships.workspaceId, membership.workspaceId)),
+    )
+    .returning({ userId: memberships.userId })
+  return deleted.length > 0
+}
+
+/** Ends a user's sessions: in one workspace, or everywhere; optionally keeping one (the caller's). */
+export async function deleteUserSessions(
+  db: Queryable,
+  filter: { userId: string; workspaceId?: string; exceptTokenHash?: string },
+): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(
+      and(
+        eq(sessions.userId, filter.userId),
+        filter.workspaceId ? eq(sessions.workspaceId, filter.workspaceId) : undefined,
+        filter.exceptTokenHash ? ne(sessions.tokenHash, filter.exceptTokenHash) : undefined,
+      ),
+    )
+    .returning({ tokenHash: sessions.tokenHash })
+  return deleted.length
+}
+
+export async function findUserById(db: Queryable, userId: string): Promise<UserWithPassword | null> {
+  const [row] = await db
+    .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1)
+  return row ?? null
+}
+
+export async function updatePasswordHash(db: Queryable, userId: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId))
+}
+
+export async function findWorkspaceName(db: Queryable, workspaceId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ name: workspaces.name })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId))
+  return row?.name ?? null
+}
+
+export async function insertPasswordReset(
+  db: Queryable,
+  reset: { userId: string; tokenHash: string; expiresAt: Date },
+): Promise<void> {
+  await db.insert(passwordResets).values(reset)
+}
+
+/** Uses a live reset token once; resolves to its user, or null when it is unknown, used or expired. */
+export async function consumePasswordReset(
+  db: Queryable,
+  tokenHash: string,
+  now: Date,
+): Promise<string | null> {
+  const [row] = await db
+    .update(passwordResets)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(passwordResets.tokenHash, tokenHash),
+        isNull(passwordResets.usedAt),
+        gt(passwordResets.expiresAt, now),
+      ),
+    )
+    .returning({ userId: passwordResets.userId })
+  return row?.userId ?? null
+}
+
+/** A newer reset link replaces the older ones of the same user. */
+export async function expireOpenPasswordResets(db: Queryable, userId: string, now: Date): Promise<void> {
+  await db
+    .update(passwordResets)
+    .set({ usedAt: now })
+    .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)))
 }

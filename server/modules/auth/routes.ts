@@ -1,11 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Static } from 'typebox'
 import { AppError } from '../../errors.ts'
+import { originOf } from '../../http/request-origin.ts'
 import { createHashQueue } from './hash-queue.ts'
-import { SessionResponseSchema, SignInBodySchema } from './schemas.ts'
-import type { AuthService, SessionContext } from './service.ts'
-import { requireSession, SESSION_COOKIE, sessionOf } from './session-guard.ts'
+import {
+  SessionResponseSchema,
+  SignInBodySchema,
+  SwitchWorkspaceBodySchema,
+  WorkspacesResponseSchema,
+} from './schemas.ts'
+import type { AuthService } from './service.ts'
+import {
+  memberSessionOf,
+  requireSession,
+  SESSION_COOKIE,
+  sessionOf,
+  setSessionCookie,
+  toSessionResponse,
+} from './session-guard.ts'
 
 export type AuthRoutesOptions = {
   auth: AuthService
@@ -98,15 +110,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       } finally {
         endTurn()
       }
-      const { token, expiresAt, session } = signedIn
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: options.isSecureOrigin,
-        expires: expiresAt,
-      })
-      return toSessionResponse(session)
+      setSessionCookie(reply, signedIn, options.isSecureOrigin)
+      return toSessionResponse(signedIn.session)
     },
   )
 
@@ -127,24 +132,42 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     { onRequest: requireSession, schema: { response: { 200: SessionResponseSchema } } },
     async (request) => toSessionResponse(sessionOf(request)),
   )
-}
 
-function toSessionResponse(session: SessionContext): Static<typeof SessionResponseSchema> {
-  if (session.principal === 'member') {
-    return {
-      principal: 'member',
-      user: session.user,
-      workspace: session.workspace,
-      role: session.role,
-      signer: null,
-    }
-  }
-  const { id, email, name, packageId } = session.signer
-  return {
-    principal: 'signer',
-    user: null,
-    workspace: session.workspace,
-    role: null,
-    signer: { id, email, name, signing_id: packageId },
-  }
+  app.get(
+    '/api/session/workspaces',
+    {
+      onRequest: requireSession,
+      schema: { response: { 200: WorkspacesResponseSchema } },
+    },
+    async (request) => {
+      const session = memberSessionOf(request)
+      const workspaces = await auth.listWorkspaces(session.user.id)
+      return {
+        current: session.workspace.id,
+        workspaces: workspaces.map((workspace) => ({
+          id: workspace.workspaceId,
+          name: workspace.name,
+          role: workspace.role,
+        })),
+      }
+    },
+  )
+
+  app.post(
+    '/api/session/workspace',
+    {
+      onRequest: requireSession,
+      schema: { body: SwitchWorkspaceBodySchema, response: { 200: SessionResponseSchema } },
+    },
+    async (request, reply) => {
+      const opened = await auth.switchWorkspace(
+        request.cookies[SESSION_COOKIE] ?? '',
+        memberSessionOf(request),
+        request.body.workspace_id,
+        originOf(request),
+      )
+      setSessionCookie(reply, opened, options.isSecureOrigin)
+      return toSessionResponse(opened.session)
+    },
+  )
 }

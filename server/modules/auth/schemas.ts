@@ -26,3 +26,19 @@ export const SessionResponseSchema = Type.Object({
     Type.Null(),
   ]),
 })
+
+export const SwitchWorkspaceBodySchema = Type.Object(
+  { workspace_id: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+)
+
+export const WorkspacesResponseSchema = Type.Object({
+  current: Type.String(),
+  workspaces: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('signer')]),
+    }),
+  ),
+})

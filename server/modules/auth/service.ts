@@ -3,7 +3,8 @@ import type { Database, Queryable } from '../../../db/client.ts'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
-import { decoyPasswordHash, verifyPassword } from './password.ts'
+import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts'
+import { assertPasswordAllowed } from './password-policy.ts'
 import * as repository from './repository.ts'
 
 /**
@@ -61,7 +62,44 @@ export function createAuthService(deps: {
 }) {
   const now = deps.now ?? (() => new Date())
 
+  /** A new member session in one workspace; the token goes into the cookie, its hash into the table. */
+  async function openMemberSession(
+    input: { userId: string; workspaceId: string } & RequestOrigin,
+    tx: Queryable = deps.db,
+  ): Promise<{ token: string; expiresAt: Date; session: MemberSession }> {
+    const token = randomBytes(32).toString('base64url')
+    const expiresAt = new Date(now().getTime() + deps.sessionTtlHours * 3_600_000)
+    await repository.insertSession(tx, {
+      tokenHash: hashSessionToken(token),
+      userId: input.userId,
+      workspaceId: input.workspaceId,
+      expiresAt,
+      ipAddress: input.ipAddress,
+      userAgent: input.userAgent,
+    })
+    const [user, workspace, role] = await Promise.all([
+      repository.findUserById(tx, input.userId),
+      repository.findWorkspaceName(tx, input.workspaceId),
+      repository.findMembershipRole(tx, input.userId, input.workspaceId),
+    ])
+    if (!user || workspace === null || !role) {
+      throw new AppError('INTERNAL', 'The new session could not be read back.')
+    }
+    return {
+      token,
+      expiresAt,
+      session: {
+        principal: 'member',
+        user: { id: user.id, email: user.email, name: user.name },
+        workspace: { id: input.workspaceId, name: workspace },
+        role,
+      },
+    }
+  }
+
   return {
+    openMemberSession,
+
     /**
      * Checks the password and opens a session. The returned token goes into the cookie only; the
      * database keeps its hash.
@@ -77,15 +115,10 @@ export function createAuthService(deps: {
       if (!user || !isPasswordValid || !membership) {
         throw new AppError('INVALID_CREDENTIALS', 'The e-mail address or password is incorrect.')
       }
-      const token = randomBytes(32).toString('base64url')
-      const expiresAt = new Date(now().getTime() + deps.sessionTtlHours * 3_600_000)
-      await repository.insertSession(deps.db, {
-        tokenHash: hashSessionToken(token),
+      const opened = await openMemberSession({
         userId: user.id,
         workspaceId: membership.workspaceId,
-        expiresAt,
-        ipAddress: input.ipAddress,
-        userAgent: input.userAgent,
+        ...input,
       })
       await deps.audit.record({
         chainKey: `workspace:${membership.workspaceId}`,
@@ -97,12 +130,7 @@ export function createAuthService(deps: {
         ipAddress: input.ipAddress,
         userAgent: input.userAgent,
       })
-      const record = await repository.findLiveSession(deps.db, hashSessionToken(token), now())
-      const session = record && toSessionContext(record)
-      if (session?.principal !== 'member') {
-        throw new AppError('INTERNAL', 'The new session could not be read back.')
-      }
-      return { token, expiresAt, session }
+      return opened
     },
 
     async signOut(token: string): Promise<void> {
@@ -147,10 +175,107 @@ export function createAuthService(deps: {
       return { token, expiresAt }
     },
 
+    findUserByEmail(email: string, tx: Queryable = deps.db) {
+      return repository
+        .findUserByEmail(tx, email)
+        .then((user) => (user ? { id: user.id, email: user.email, name: user.name } : null))
+    },
+
+    /** Whether `password` is this user's; always costs one hash, so timing says nothing. */
+    async isPasswordOf(userId: string, password: string): Promise<boolean> {
+      const user = await repository.findUserById(deps.db, userId)
+      return verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()))
+    },
+
+    /** A new account with a password that meets the policy; 409 when the e-mail already has one. */
+    async createUser(input: { email: string; name: string; password: string }, tx: Queryable) {
+      assertPasswordAllowed(input.password, 'password', { email: input.email })
+      if (await repository.findUserByEmail(tx, input.email)) {
+        throw new AppError('CONFLICT', 'An account with this e-mail address already exists. Sign in instead.')
+      }
+      return repository.insertUser(tx, {
+        email: input.email.trim(),
+        name: input.name.trim(),
+        passwordHash: await hashPassword(input.password),
+      })
+    },
+
+    listMembers: (workspaceId: string) => repository.listMembers(deps.db, workspaceId),
+    listWorkspaces: (userId: string) => repository.listUserWorkspaces(deps.db, userId),
+
+    /** Adds a membership, unless the user already has one there (then their role stays). */
+    async addMembership(tx: Queryable, membership: { userId: string; workspaceId: string; role: Role }) {
+      if (await repository.findMembershipRole(tx, membership.userId, membership.workspaceId)) return false
+      await repository.insertMembership(tx, membership)
+      return true
+    },
+
+    /**
+     * Changes a member's role at once (every request reads the role from the membership). The last
+     * admin of a workspace cannot be demoted.
+     */
+    async changeRole(tx: Queryable, membership: { userId: string; workspaceId: string; role: Role }) {
+      await repository.lockMemberships(tx, membership.workspaceId)
+      const current = await repository.findMembershipRole(tx, membership.userId, membership.workspaceId)
+      if (!current) throw new AppError('NOT_FOUND', 'No such member in this workspace.')
+      if (current === 'admin' && membership.role !== 'admin') {
+        await assertAnotherAdmin(tx, membership.workspaceId)
+      }
+      await repository.updateMembershipRole(tx, membership)
+      return { from: current, to: membership.role }
+    },
+
+    /** Removes a membership and ends that user's sessions in the workspace at once. */
+    async removeMembership(tx: Queryable, membership: { userId: string; workspaceId: string }) {
+      await repository.lockMemberships(tx, membership.workspaceId)
+      const current = await repository.findMembershipRole(tx, membership.userId, membership.workspaceId)
+      if (!current) throw new AppError('NOT_FOUND', 'No such member in this workspace.')
+      if (current === 'admin') await assertAnotherAdmin(tx, membership.workspaceId)
+      await repository.deleteMembership(tx, membership)
+      await repository.deleteUserSessions(tx, membership)
+      return { role: current }
+    },
+
+    /**
+     * Sets a new password. With `keepToken` the caller's own session stays and every other session of
+     * the user ends; without it, every session ends (a reset).
+     */
+    async setPassword(
+      tx: Queryable,
+      input: { userId: string; email: string; password: string; keepToken?: string; field?: string },
+    ) {
+      assertPasswordAllowed(input.password, input.field ?? 'new_password', { email: input.email })
+      await repository.updatePasswordHash(tx, input.userId, await hashPassword(input.password))
+      return repository.deleteUserSessions(tx, {
+        userId: input.userId,
+        ...(input.keepToken ? { exceptTokenHash: hashSessionToken(input.keepToken) } : {}),
+      })
+    },
+
+    /** Replaces the session with one in another workspace of the same user. */
+    async switchWorkspace(token: string, session: MemberSession, workspaceId: string, origin: RequestOrigin) {
+      if (!(await repository.findMembershipRole(deps.db, session.user.id, workspaceId))) {
+        throw new AppError('NOT_FOUND', 'You are not a member of that workspace.')
+      }
+      return deps.db.transaction(async (tx) => {
+        await repository.deleteSession(tx, hashSessionToken(token))
+        return openMemberSession({ userId: session.user.id, workspaceId, ...origin }, tx)
+      })
+    },
+
     /** Ends the sessions opened from these signing links (the links were revoked or replaced). */
     endSigningLinkSessions(linkIds: string[], tx: Queryable): Promise<void> {
       return repository.deleteSessionsOfSigningLinks(tx, linkIds)
     },
+  }
+}
+
+async function assertAnotherAdmin(tx: Queryable, workspaceId: string): Promise<void> {
+  if ((await repository.countAdmins(tx, workspaceId)) <= 1) {
+    throw new AppError(
+      'CONFLICT',
+      'A workspace needs at least one administrator. Make someone else an admin first.',
+    )
   }
 }
 

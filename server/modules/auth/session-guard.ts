@@ -1,6 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Static } from 'typebox'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import type { SessionResponseSchema } from './schemas.ts'
 import type { AuthService, MemberSession, SessionContext, SignerSession } from './service.ts'
 
 export const SESSION_COOKIE = 'safeclose_session'
@@ -81,4 +83,40 @@ export function signerSessionOf(request: FastifyRequest): SignerSession {
   const session = sessionOf(request)
   if (session.principal !== 'signer') throw new AppError('FORBIDDEN', 'Open your signing link to continue.')
   return session
+}
+
+/** Sets the session cookie: httpOnly, SameSite=Lax, Secure on an https public URL. */
+export function setSessionCookie(
+  reply: FastifyReply,
+  opened: { token: string; expiresAt: Date },
+  isSecureOrigin: boolean,
+): void {
+  reply.setCookie(SESSION_COOKIE, opened.token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isSecureOrigin,
+    expires: opened.expiresAt,
+  })
+}
+
+/** The public shape of a session (`GET /api/session`, sign-in and anything that opens one). */
+export function toSessionResponse(session: SessionContext): Static<typeof SessionResponseSchema> {
+  if (session.principal === 'member') {
+    return {
+      principal: 'member',
+      user: session.user,
+      workspace: session.workspace,
+      role: session.role,
+      signer: null,
+    }
+  }
+  const { id, email, name, packageId } = session.signer
+  return {
+    principal: 'signer',
+    user: null,
+    workspace: session.workspace,
+    role: null,
+    signer: { id, email, name, signing_id: packageId },
+  }
 }

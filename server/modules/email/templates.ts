@@ -27,3 +27,52 @@ You will also confirm the bank account that should receive your funds.</p>
 <p>The link is valid until ${escapeHtml(expires)}. Do not forward it: it signs you in.</p>`
   return { to: input.to, subject, text, html }
 }
+
+export function memberInvitationEmail(input: {
+  to: string
+  inviterName: string
+  workspaceName: string
+  role: 'admin' | 'manager'
+  url: string
+  expiresAt: Date
+}): OutgoingEmail {
+  const expires = input.expiresAt.toUTCString()
+  const roleName = input.role === 'admin' ? 'an administrator' : 'a manager'
+  const subject = `Join ${input.workspaceName} on Safeclose`
+  const text = [
+    'Hello,',
+    '',
+    `${input.inviterName} invites you to join ${input.workspaceName} on Safeclose as ${roleName}.`,
+    '',
+    `Accept the invitation: ${input.url}`,
+    `The link is valid until ${expires} and works once.`,
+  ].join('\n')
+  const html = `<p>Hello,</p>
+<p>${escapeHtml(input.inviterName)} invites you to join <strong>${escapeHtml(input.workspaceName)}</strong> on Safeclose as ${roleName}.</p>
+<p><a href="${escapeHtml(input.url)}">Accept the invitation</a></p>
+<p>The link is valid until ${escapeHtml(expires)} and works once.</p>`
+  return { to: input.to, subject, text, html }
+}
+
+export function passwordResetEmail(input: {
+  to: string
+  name: string
+  url: string
+  expiresAt: Date
+}): OutgoingEmail {
+  const expires = input.expiresAt.toUTCString()
+  const subject = 'Reset your Safeclose password'
+  const text = [
+    `Hello ${input.name},`,
+    '',
+    'Someone asked to reset the password of your Safeclose account. If it was you, choose a new one:',
+    input.url,
+    '',
+    `The link is valid until ${expires} and works once. If you did not ask, ignore this e-mail.`,
+  ].join('\n')
+  const html = `<p>Hello ${escapeHtml(input.name)},</p>
+<p>Someone asked to reset the password of your Safeclose account. If it was you, choose a new one:</p>
+<p><a href="${escapeHtml(input.url)}">Reset your password</a></p>
+<p>The link is valid until ${escapeHtml(expires)} and works once. If you did not ask, ignore this e-mail.</p>`
+  return { to: input.to, subject, text, html }
+}

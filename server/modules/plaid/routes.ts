@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
-import type { RequestOrigin } from '../auth/service.ts'
+import { originOf } from '../../http/request-origin.ts'
 import { requireSession, sessionOf } from '../auth/session-guard.ts'
 import {
   ExchangeBodySchema,
@@ -89,8 +88,4 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
       return { ok: true }
     },
   )
-}
-
-export function originOf(request: FastifyRequest): RequestOrigin {
-  return { ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null }
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { originOf } from '../../http/request-origin.ts'
 import {
   memberSessionOf,
   requireRole,
@@ -6,7 +7,6 @@ import {
   SESSION_COOKIE,
   signerSessionOf,
 } from '../auth/session-guard.ts'
-import { originOf } from '../plaid/routes.ts'
 import type { createAuditTrailService } from './audit-trail.ts'
 import type { SigningManagerService } from './manager-service.ts'
 import { sendInlinePdf, signerPdfPath } from './pdf-response.ts'

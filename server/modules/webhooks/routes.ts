@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { originOf } from '../../http/request-origin.ts'
 import { memberSessionOf, requireRole } from '../auth/session-guard.ts'
-import { originOf } from '../plaid/routes.ts'
 import { WEBHOOK_PATH } from '../plaid/service.ts'
 import type { WebhookAdminService } from './admin-service.ts'
 import type { WebhookReceiver } from './receiver.ts'

@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { originOf } from '../../http/request-origin.ts'
+import { SessionResponseSchema } from '../auth/schemas.ts'
+import { memberSessionOf, requireRole, setSessionCookie, toSessionResponse } from '../auth/session-guard.ts'
+import {
+  AcceptBodySchema,
+  ChangeRoleBodySchema,
+  InvitationIdParamsSchema,
+  InvitationPreviewSchema,
+  InvitationTokenBodySchema,
+  InviteBodySchema,
+  InviteResponseSchema,
+  MemberParamsSchema,
+  MembersResponseSchema,
+} from './schemas.ts'
+import type { MembersService } from './service.ts'
+
+export type MembersRoutesOptions = {
+  members: MembersService
+  isSecureOrigin: boolean
+  /** Invitation tokens tried per minute and address: a token is long, but guessing is still limited. */
+  acceptsPerMinute: number
+}
+
+export const membersRoutes: FastifyPluginAsyncTypebox<MembersRoutesOptions> = async (app, options) => {
+  const { members } = options
+  const admins = requireRole('admin')
+
+  app.get(
+    '/api/admin/members',
+    { onRequest: admins, schema: { response: { 200: MembersResponseSchema } } },
+    async (request) => members.list(memberSessionOf(request)),
+  )
+
+  app.post(
+    '/api/admin/members/invitations',
+    { onRequest: admins, schema: { body: InviteBodySchema, response: { 201: InviteResponseSchema } } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return reply
+        .status(201)
+        .send(await members.invite(memberSessionOf(request), request.body, originOf(request)))
+    },
+  )
+
+  app.delete(
+    '/api/admin/members/invitations/:id',
+    { onRequest: admins, schema: { params: InvitationIdParamsSchema } },
+    async (request, reply) => {
+      await members.revoke(memberSessionOf(request), request.params.id, originOf(request))
+      return reply.status(204).send()
+    },
+  )
+
+  app.patch(
+    '/api/admin/members/:userId',
+    {
+      onRequest: admins,
+      schema: {
+        params: MemberParamsSchema,
+        body: ChangeRoleBodySchema,
+        response: { 200: MembersResponseSchema },
+      },
+    },
+    async (request) =>
+      members.changeRole(
+        memberSessionOf(request),
+        request.params.userId,
+        request.body.role,
+        originOf(request),
+      ),
+  )
+
+  app.delete(
+    '/api/admin/members/:userId',
+    { onRequest: admins, schema: { params: MemberParamsSchema } },
+    async (request, reply) => {
+      await members.remove(memberSessionOf(request), request.params.userId, originOf(request))
+      return reply.status(204).send()
+    },
+  )
+
+  const perAddress = {
+    rateLimit: {
+      max: options.acceptsPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request: { ip: string }) => `invitation:${request.ip}`,
+    },
+  }
+
+  // The token travels in the body, never in a URL the server logs.
+  app.post(
+    '/api/invitations/preview',
+    {
+      config: perAddress,
+      schema: { body: InvitationTokenBodySchema, response: { 200: InvitationPreviewSchema } },
+    },
+    async (request) => members.preview(request.body.token),
+  )
+
+  app.post(
+    '/api/invitations/accept',
+    { config: perAddress, schema: { body: AcceptBodySchema, response: { 200: SessionResponseSchema } } },
+    async (request, reply) => {
+      const opened = await members.accept(
+        { token: request.body.token, name: request.body.name ?? '', password: request.body.password },
+        originOf(request),
+      )
+      setSessionCookie(reply, opened, options.isSecureOrigin)
+      return toSessionResponse(opened.session)
+    },
+  )
+}

@@ -1,0 +1,258 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { Database } from '../../../db/client.ts'
+import type { Role } from '../../../db/schema.ts'
+import { AppError } from '../../errors.ts'
+import type { AuditService } from '../audit/service.ts'
+import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
+import type { Outbox } from '../email/outbox.ts'
+import { memberInvitationEmail } from '../email/templates.ts'
+import * as repository from './repository.ts'
+
+const INVITATION_TTL_MS = 7 * 24 * 3_600_000
+export const INVITE_PATH = '/invite/'
+
+export type MembersService = ReturnType<typeof createMembersService>
+
+/** Whether each of these users has a second factor; supplied by two-factor sign-in. */
+export type TwoFactorLookup = (userIds: string[]) => Promise<Set<string>>
+
+export function hashInvitationToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
+}
+
+/**
+ * A workspace's members and their invitations: administrators invite colleagues as admins or
+ * managers, change roles and remove members; an invited person accepts with a new account, or with
+ * the password of the account their e-mail already has.
+ */
+export function createMembersService(deps: {
+  db: Database
+  auth: AuthService
+  audit: AuditService
+  outbox: Outbox
+  publicUrl: string
+  twoFactorUsers?: TwoFactorLookup
+  now?: () => Date
+}) {
+  const { db, auth, audit } = deps
+  const now = deps.now ?? (() => new Date())
+  const twoFactorUsers: TwoFactorLookup = deps.twoFactorUsers ?? (async () => new Set())
+
+  function event(
+    session: MemberSession,
+    origin: RequestOrigin,
+    action: string,
+    subject: { type: string; id: string },
+    details: Record<string, unknown>,
+  ) {
+    return {
+      chainKey: `workspace:${session.workspace.id}`,
+      workspaceId: session.workspace.id,
+      actorUserId: session.user.id,
+      action,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      details,
+      ipAddress: origin.ipAddress,
+      userAgent: origin.userAgent,
+    }
+  }
+
+  function invitationView(row: repository.InvitationRow) {
+    return { id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString() }
+  }
+
+  /** A live invitation for this token, or the reason there is none. */
+  async function liveInvitation(token: string) {
+    const invitation = await repository.findInvitationByTokenHash(db, hashInvitationToken(token))
+    if (!invitation)
+      throw new AppError('NOT_FOUND', 'This invitation is not valid. Check that you copied all of it.')
+    if (invitation.acceptedAt || invitation.revokedAt || invitation.expiresAt <= now()) {
+      throw new AppError(
+        'LINK_EXPIRED',
+        'This invitation was already used, was withdrawn or has expired. Ask an administrator for a new one.',
+      )
+    }
+    return invitation
+  }
+
+  async function list(session: MemberSession) {
+    const [members, invitations] = await Promise.all([
+      auth.listMembers(session.workspace.id),
+      repository.listOpenInvitations(db, session.workspace.id, now()),
+    ])
+    const withTwoFactor = await twoFactorUsers(members.map((member) => member.userId))
+    return {
+      members: members.map((member) => ({
+        user_id: member.userId,
+        email: member.email,
+        name: member.name,
+        role: member.role,
+        two_factor_enabled: withTwoFactor.has(member.userId),
+      })),
+      invitations: invitations.map(invitationView),
+    }
+  }
+
+  return {
+    list,
+
+    /** Invites an e-mail as admin or manager; a newer invitation replaces an open one for the same e-mail. */
+    async invite(
+      session: MemberSession,
+      input: { email: string; role: repository.InvitationRole },
+      origin: RequestOrigin,
+    ) {
+      const email = input.email.trim()
+      const members = await auth.listMembers(session.workspace.id)
+      if (members.some((member) => member.email.toLowerCase() === email.toLowerCase())) {
+        throw new AppError('CONFLICT', 'This person is already a member of the workspace.')
+      }
+      const token = randomBytes(32).toString('base64url')
+      const expiresAt = new Date(now().getTime() + INVITATION_TTL_MS)
+      const { id } = await db.transaction(async (tx) => {
+        await repository.revokeOpenInvitationsFor(tx, session.workspace.id, email, now())
+        const inserted = await repository.insertInvitation(tx, {
+          workspaceId: session.workspace.id,
+          email,
+          role: input.role,
+          tokenHash: hashInvitationToken(token),
+          invitedBy: session.user.id,
+          expiresAt,
+        })
+        await audit.record(
+          event(
+            session,
+            origin,
+            'member.invited',
+            { type: 'invitation', id: inserted.id },
+            { email, role: input.role },
+          ),
+          tx,
+        )
+        return inserted
+      })
+      const url = new URL(`${INVITE_PATH}${token}`, deps.publicUrl).toString()
+      const emailed = await deps.outbox.send(
+        {
+          ...memberInvitationEmail({
+            to: email,
+            inviterName: session.user.name,
+            workspaceName: session.workspace.name,
+            role: input.role,
+            url,
+            expiresAt,
+          }),
+          kind: 'member_invitation',
+          workspaceIds: [session.workspace.id],
+        },
+        { invitation_id: id },
+      )
+      return {
+        invitation: { id, email, role: input.role, expires_at: expiresAt.toISOString() },
+        url: emailed ? null : url,
+      }
+    },
+
+    async revoke(session: MemberSession, invitationId: string, origin: RequestOrigin): Promise<void> {
+      await db.transaction(async (tx) => {
+        const revoked = await repository.revokeInvitation(tx, session.workspace.id, invitationId, now())
+        if (!revoked) throw new AppError('NOT_FOUND', 'No open invitation with this id.')
+        await audit.record(
+          event(
+            session,
+            origin,
+            'member.invitation_revoked',
+            { type: 'invitation', id: invitationId },
+            {
+              email: revoked.email,
+              role: revoked.role,
+            },
+          ),
+          tx,
+        )
+      })
+    },
+
+    /** What the invitation page shows before the person accepts. */
+    async preview(token: string) {
+      const invitation = await liveInvitation(token)
+      return {
+        workspace_name: invitation.workspaceName,
+        email: invitation.email,
+        role: invitation.role,
+        expires_at: invitation.expiresAt.toISOString(),
+        has_account: (await auth.findUserByEmail(invitation.email)) !== null,
+      }
+    },
+
+    /**
+     * Accepts an invitation and opens a session in its workspace. A new e-mail gets an account with
+     * `name` and `password`; an e-mail that has an account proves it with that account's password.
+     */
+    async accept(input: { token: string; name: string; password: string }, origin: RequestOrigin) {
+      const invitation = await liveInvitation(input.token)
+      const existing = await auth.findUserByEmail(invitation.email)
+      if (existing && !(await auth.isPasswordOf(existing.id, input.password))) {
+        throw new AppError(
+          'INVALID_CREDENTIALS',
+          `An account for ${invitation.email} already exists: enter its password to join ${invitation.workspaceName}.`,
+        )
+      }
+      return db.transaction(async (tx) => {
+        const userId =
+          existing?.id ??
+          (await auth.createUser({ email: invitation.email, name: input.name, password: input.password }, tx))
+            .id
+        if (!(await repository.markAccepted(tx, { id: invitation.id, userId, now: now() }))) {
+          throw new AppError(
+            'LINK_EXPIRED',
+            'This invitation was already used, was withdrawn or has expired.',
+          )
+        }
+        await auth.addMembership(tx, { userId, workspaceId: invitation.workspaceId, role: invitation.role })
+        await audit.record(
+          {
+            chainKey: `workspace:${invitation.workspaceId}`,
+            workspaceId: invitation.workspaceId,
+            actorUserId: userId,
+            action: 'member.joined',
+            subjectType: 'user',
+            subjectId: userId,
+            details: {
+              email: invitation.email,
+              role: invitation.role,
+              invitation_id: invitation.id,
+              new_account: !existing,
+            },
+            ipAddress: origin.ipAddress,
+            userAgent: origin.userAgent,
+          },
+          tx,
+        )
+        return auth.openMemberSession({ userId, workspaceId: invitation.workspaceId, ...origin }, tx)
+      })
+    },
+
+    async changeRole(session: MemberSession, userId: string, role: Role, origin: RequestOrigin) {
+      await db.transaction(async (tx) => {
+        const change = await auth.changeRole(tx, { userId, workspaceId: session.workspace.id, role })
+        await audit.record(
+          event(session, origin, 'member.role_changed', { type: 'user', id: userId }, change),
+          tx,
+        )
+      })
+      return list(session)
+    },
+
+    async remove(session: MemberSession, userId: string, origin: RequestOrigin): Promise<void> {
+      await db.transaction(async (tx) => {
+        const removed = await auth.removeMembership(tx, { userId, workspaceId: session.workspace.id })
+        await audit.record(
+          event(session, origin, 'member.removed', { type: 'user', id: userId }, removed),
+          tx,
+        )
+      })
+    },
+  }
+}
