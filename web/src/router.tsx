@@ -1,6 +1,11 @@
 import { createBrowserRouter, redirect } from 'react-router'
 import { FullPageLoading } from './components/loading.tsx'
 import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
+import { ForgotPasswordPage, forgotPasswordAction } from './routes/account/forgot-password-page.tsx'
+import { InvitePage, inviteAction, inviteLoader } from './routes/account/invite-page.tsx'
+import { ResetPasswordPage, resetPasswordAction } from './routes/account/reset-password-page.tsx'
+import { AccountSecurityPage } from './routes/account/security-page.tsx'
+import { AdminMembersPage, adminMembersAction, adminMembersLoader } from './routes/admin-members.tsx'
 import { AdminOutboxPage, adminOutboxLoader } from './routes/admin-outbox.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
 import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
@@ -24,6 +29,9 @@ export const router = createBrowserRouter([
       { index: true, loader: () => redirect(HOME_PATH) },
       { path: 'signin', loader: signInLoader, action: signInAction, Component: SignInPage },
       { path: 'signout', action: signOutAction },
+      { path: 'invite/:token', loader: inviteLoader, action: inviteAction, Component: InvitePage },
+      { path: 'forgot-password', action: forgotPasswordAction, Component: ForgotPasswordPage },
+      { path: 'reset-password/:token', action: resetPasswordAction, Component: ResetPasswordPage },
       // Signers arrive from a signing link: their pages stand outside the workspace shell.
       { path: 'signing/s/:token', Component: SignerLinkPage },
       // A bank's OAuth page sends mobile browsers back here, for members and signers alike.
@@ -56,6 +64,13 @@ export const router = createBrowserRouter([
             Component: AdminSettingsPage,
           },
           { path: 'admin/outbox', loader: adminOutboxLoader, Component: AdminOutboxPage },
+          {
+            path: 'admin/members',
+            loader: adminMembersLoader,
+            action: adminMembersAction,
+            Component: AdminMembersPage,
+          },
+          { path: 'account/security', Component: AccountSecurityPage },
           {
             path: 'admin/webhooks',
             loader: adminWebhooksLoader,

@@ -6,7 +6,7 @@
  * non-2xx answer into an `ApiError` carrying the server's human-readable message.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export type ApiExchange = {
   method: HttpMethod

@@ -55,6 +55,7 @@ export function AppShell() {
               Plaid lab
             </NavLink>
             {session.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
+            {session.role === 'admin' && <NavLink to="/admin/members">Members</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/outbox">Outbox</NavLink>}
           </nav>
           <UserMenu session={session} />
@@ -79,6 +80,9 @@ function UserMenu({ session }: { session: MemberSession }) {
           {ROLE_LABELS[session.role]} · {session.workspace.name}
         </span>
       </span>
+      <Link to="/account/security" className="button button--ghost button--small">
+        Account
+      </Link>
       <Form method="post" action="/signout">
         <button type="submit" className="button button--ghost button--small">
           Sign out

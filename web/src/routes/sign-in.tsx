@@ -1,6 +1,7 @@
 import {
   type ActionFunctionArgs,
   Form,
+  Link,
   type LoaderFunctionArgs,
   redirect,
   redirectDocument,
@@ -68,6 +69,9 @@ export function SignInPage() {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </Form>
+        <p className="auth-card__footer">
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
       </div>
       <aside className="demo-hint" aria-labelledby="demo-hint-title">
         <p id="demo-hint-title" className="demo-hint__title">

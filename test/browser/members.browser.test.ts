@@ -1,0 +1,119 @@
+// Real organisations in Chromium: an admin invites a colleague who joins and works as a manager at
+// once, and a forgotten password is reset through the outbox (no SMTP server in the demo).
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
+import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
+import { launchBrowser, newOfflineContext, type OfflineContext } from '../helpers/browser.ts'
+import { DEMO } from '../helpers/build-app.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+const NEW_PASSWORD = 'granite otter lantern 42'
+
+let sandbox: PlaidSandbox
+let server: TestServer
+let browser: Browser
+const contexts: OfflineContext[] = []
+
+beforeAll(async () => {
+  // Mounted as in the embedded demo: signed-in pages load the emulator's Link script.
+  sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
+  ;[server, browser] = await Promise.all([
+    startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
+    launchBrowser(),
+  ])
+})
+
+afterAll(async () => {
+  for (const { context, problems } of contexts) {
+    await context.close()
+    expect(problems).toEqual([])
+  }
+  await browser?.close()
+  await server?.close()
+  await sandbox?.close()
+})
+
+async function signedInAs(email: string, password = DEMO.password) {
+  const opened = await newOfflineContext(browser)
+  contexts.push(opened)
+  const { page } = opened
+  await page.goto(`${server.url}/signin`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(`${server.url}/signing`)
+  return page
+}
+
+describe('members', () => {
+  it('invites a colleague, who joins with a new account and works as a manager at once', async () => {
+    const admin = await signedInAs(DEMO.admin)
+    await admin.getByRole('link', { name: 'Members' }).click()
+    await admin.getByRole('heading', { name: 'Members', level: 1 }).waitFor()
+    await admin.getByLabel('Email').fill('ivy.invite@example.test')
+    await admin.getByLabel('Role', { exact: true }).selectOption('manager')
+    await admin.getByRole('button', { name: 'Send invitation' }).click()
+    const link = admin.locator('code', { hasText: '/invite/' })
+    const url = (await link.textContent())?.trim() ?? ''
+    expect(url).toMatch(new RegExp(`^${server.url}/invite/[A-Za-z0-9_-]{43}$`))
+    await admin.getByText('ivy.invite@example.test · Manager').waitFor()
+
+    const invited = await newOfflineContext(browser)
+    contexts.push(invited)
+    const page = invited.page
+    await page.goto(url)
+    await page.getByRole('heading', { name: 'Join Demo Closings' }).waitFor()
+    await page.getByLabel('Your name').fill('Ivy Invite')
+    // The policy answers next to the field.
+    await page.getByLabel('Choose a password').fill('password')
+    await page.getByRole('button', { name: 'Join Demo Closings' }).click()
+    await page.locator('#invite-password-error', { hasText: '12 characters' }).waitFor()
+    await page.getByLabel('Choose a password').fill(NEW_PASSWORD)
+    await page.getByRole('button', { name: 'Join Demo Closings' }).click()
+    await page.waitForURL(`${server.url}/signing`)
+    await page.getByText('Ivy Invite').first().waitFor()
+    await page.goto(`${server.url}/signing/manager/signings`)
+    await page.getByRole('heading', { name: 'Signing packages' }).waitFor()
+
+    // The admin sees the new member; the link does not work twice.
+    await admin.reload()
+    await admin.getByRole('cell', { name: 'ivy.invite@example.test' }).waitFor()
+    const again = await newOfflineContext(browser)
+    contexts.push(again)
+    await again.page.goto(url)
+    await again.page.getByRole('heading', { name: 'This invitation cannot be used' }).waitFor()
+  })
+
+  it('resets a forgotten password through the outbox', async () => {
+    const visitor = await newOfflineContext(browser)
+    contexts.push(visitor)
+    const page = visitor.page
+    await page.goto(`${server.url}/signin`)
+    await page.getByRole('link', { name: 'Forgot your password?' }).click()
+    await page.getByLabel('Email').fill(DEMO.manager)
+    await page.getByRole('button', { name: 'Send a reset link' }).click()
+    await page.getByRole('status').getByText('a link to reset its password is on its way').waitFor()
+
+    const admin = await signedInAs(DEMO.admin)
+    let resetLink = admin.getByRole('link', { name: /\/reset-password\// })
+    for (let attempt = 0; attempt < 20 && (await resetLink.count()) === 0; attempt++) {
+      await admin.goto(`${server.url}/admin/outbox`)
+      await admin.getByRole('heading', { name: 'Outbox' }).waitFor()
+      resetLink = admin.getByRole('link', { name: /\/reset-password\// })
+    }
+    const href = (await resetLink.first().getAttribute('href')) ?? ''
+    expect(href).toMatch(new RegExp(`^${server.url}/reset-password/`))
+
+    await page.goto(href)
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD)
+    await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD)
+    await page.getByRole('button', { name: 'Set the new password' }).click()
+    await page.getByRole('heading', { name: 'Your password was changed' }).waitFor()
+    await page.getByRole('link', { name: 'Sign in' }).click()
+    await page.getByLabel('Email').fill(DEMO.manager)
+    await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(`${server.url}/signing`)
+  })
+})
