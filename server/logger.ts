@@ -52,8 +52,11 @@ const TOKEN_QUERY_PARAMETERS = new Set([
 ])
 /** Plaid's token format, wherever it appears in a URL: link-sandbox-…, public-production-…. */
 const PLAID_TOKEN = /^(link|public|access|processor)-(sandbox|development|production)-/i
-/** A signing link, /signing/s/<token>: each one is a sign-in for days. `%2F` counts as a slash. */
-const SIGNING_LINK_PATH = /(\/signing(?:\/|%2f)+s(?:\/|%2f)+)[^/]+/gi
+/**
+ * Pages whose last segment is a credential: a signing link (/signing/s/<token>, a sign-in for days),
+ * a member invitation, a password reset and the first-run setup link. `%2F` counts as a slash.
+ */
+const SIGNING_LINK_PATH = /(\/(?:signing(?:\/|%2f)+s|invite|reset-password|setup)(?:\/|%2f)+)[^/]+/gi
 
 /**
  * A request URL fit for a log line: the token of a signing link, credential-carrying query parameters

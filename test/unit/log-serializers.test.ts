@@ -8,6 +8,10 @@ describe('redactUrl', () => {
     ['/signing//s/abc', '/signing//s/[redacted]'],
     ['/signing%2Fs%2Fabc', '/signing%2Fs%2F[redacted]'],
     ['/SIGNING/S/abc', '/SIGNING/S/[redacted]'],
+    ['/invite/abcDEF123_-xyz', '/invite/[redacted]'],
+    ['/reset-password/abcDEF123_-xyz', '/reset-password/[redacted]'],
+    ['/setup/abcDEF123_-xyz', '/setup/[redacted]'],
+    ['/api/invitations/accept', '/api/invitations/accept'],
     ['/link.html?token=link-sandbox-1&origin=x', '/link.html?token=[redacted]&origin=x'],
     [
       '/cb?link_token=a&public_token=b&access_token=c',
