@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
@@ -44,8 +44,57 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
-  if (dataDir) await mkdir(dataDir, { recursive: true })
-  return wrapPglite(await PGlite.create(dataDir ?? undefined))
+  if (!dataDir) return wrapPglite(await PGlite.create())
+  await mkdir(dataDir, { recursive: true })
+  // The embedded database is one process's files: a second opener would corrupt it.
+  const release = await lockDataDir(`${dataDir}.lock`)
+  try {
+    const handle = wrapPglite(await PGlite.create(dataDir))
+    return {
+      ...handle,
+      async close() {
+        await handle.close()
+        await release()
+      },
+    }
+  } catch (error) {
+    await release()
+    throw error
+  }
+}
+
+/** The embedded database is in use by another process (a running server, another script). */
+export class DatabaseBusyError extends Error {
+  override name = 'DatabaseBusyError'
+}
+
+async function lockDataDir(lockPath: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' })
+      return () => rm(lockPath, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim())
+      if (holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
+        throw new DatabaseBusyError(
+          `The embedded database is in use by another process (pid ${holder}). Stop the Safeclose server first, then try again.`,
+        )
+      }
+      // Left behind by a process that died: take it over.
+      await rm(lockPath, { force: true })
+    }
+  }
+  throw new DatabaseBusyError('The embedded database lock could not be taken.')
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** A handle over an already open PGlite (tests clone a migrated template this way). */

@@ -26,6 +26,7 @@ import { createMailer, type Mailer } from './modules/email/mailer.ts'
 import { createOutbox } from './modules/email/outbox.ts'
 import { outboxRoutes } from './modules/email/routes.ts'
 import { healthRoutes } from './modules/health/routes.ts'
+import { createBootstrap } from './modules/members/bootstrap.ts'
 import { membersRoutes } from './modules/members/routes.ts'
 import { createMembersService } from './modules/members/service.ts'
 import { createPlaidConnectionResolver } from './modules/plaid/connections.ts'
@@ -268,7 +269,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(webhookAdminRoutes, { admin: webhookAdmin })
   await app.register(outboxRoutes, { outbox })
   await app.register(passwordRoutes, { passwords, resetRequestsPerMinute: 5 })
-  await app.register(membersRoutes, { members, isSecureOrigin: config.isSecureOrigin, acceptsPerMinute: 20 })
+  await app.register(membersRoutes, {
+    members,
+    bootstrap: createBootstrap({ db, auth, audit, publicUrl: config.publicUrl, now: deps.now }),
+    isSecureOrigin: config.isSecureOrigin,
+    acceptsPerMinute: 20,
+  })
   await app.register(signingRoutes, {
     manager: signingManager,
     signerFlow,

@@ -1,9 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
-import { openDatabase } from '../db/client.ts'
+import { DatabaseBusyError, openDatabase } from '../db/client.ts'
 import { buildApp } from './app.ts'
 import { loadConfigOrExit } from './config.ts'
 import { loggerOptions } from './logger.ts'
+import { createAuditService } from './modules/audit/service.ts'
+import { createAuthService } from './modules/auth/service.ts'
+import { createBootstrap } from './modules/members/bootstrap.ts'
 import { mountablePlaidSandbox } from './plaid-sandbox-mount.ts'
 import { loadOrCreateDemoKeyFile } from './security/demo-key-file.ts'
 import { createKeyring } from './security/keyring.ts'
@@ -17,7 +20,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit()
   const logger = pino(loggerOptions(config.logLevel))
 
-  const database = await openDatabase(config.database)
+  const database = await openDatabase(config.database).catch((error: unknown) => {
+    if (!(error instanceof DatabaseBusyError)) throw error
+    logger.fatal(error.message)
+    process.exit(1)
+  })
   await database.migrate()
   logger.info({ database: database.kind }, 'database ready, migrations applied')
 
@@ -38,6 +45,19 @@ async function main(): Promise<void> {
   if (config.shouldSeedDemo) {
     const seeded = await seedDemoWorkspace(database.db)
     if (seeded.isSeeded) printDemoUsers()
+  } else {
+    // No workspace yet and no demo: the operator creates the first one through a one-time link.
+    const setupLink = await createBootstrap({
+      db: database.db,
+      audit: createAuditService({ db: database.db }),
+      auth: createAuthService({
+        db: database.db,
+        audit: createAuditService({ db: database.db }),
+        sessionTtlHours: config.sessionTtlHours,
+      }),
+      publicUrl: config.publicUrl,
+    }).issueSetupLink()
+    if (setupLink) printSetupLink(setupLink)
   }
 
   const plaidSandbox = config.plaid.isSandboxMounted ? await mountablePlaidSandbox(config, logger) : null
@@ -60,6 +80,20 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port })
   logger.info(`Safeclose is running at ${config.publicUrl}`)
+}
+
+function printSetupLink(url: string): void {
+  // Printed, never logged: the link creates the first administrator.
+  console.info(
+    [
+      '',
+      'This database has no workspace yet. Create the first one and its administrator at this one-time link',
+      '(or stop the server and run `npm run admin:create`):',
+      '',
+      `  ${url}`,
+      '',
+    ].join('\n'),
+  )
 }
 
 function printDemoUsers(): void {

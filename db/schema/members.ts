@@ -14,6 +14,8 @@ export const memberInvitations = pgTable(
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
+    /** The name the inviter gave (the first admin's, from `npm run admin:create`); the person may change it. */
+    name: text('name'),
     role: text('role').$type<Exclude<Role, 'signer'>>().notNull(),
     tokenHash: text('token_hash').notNull(),
     invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
@@ -48,3 +50,13 @@ export const passwordResets = pgTable(
     index('password_resets_user_idx').on(table.userId),
   ],
 )
+
+/**
+ * First run without the demo: the server logs a one-time setup link while no workspace exists. Only a
+ * SHA-256 of each token is kept; creating the first workspace uses one and ends them all.
+ */
+export const setupTokens = pgTable('setup_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: createdAt(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+})

@@ -264,6 +264,14 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       summary: 'Accept an invitation with a new account, or with the password of an existing one',
       access: 'public',
     },
+    'POST /api/setup/preview': {
+      summary: 'Whether a first-run setup link can still be used (only while no workspace exists)',
+      access: 'public',
+    },
+    'POST /api/setup': {
+      summary: 'First run: create the first workspace and its administrator with the setup link',
+      access: 'public',
+    },
   },
   email: {
     'GET /api/admin/outbox': {

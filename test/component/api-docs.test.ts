@@ -148,6 +148,8 @@ describe('OpenAPI description at GET /api/docs', () => {
       'POST /api/auth/sign-out',
       'POST /api/invitations/accept',
       'POST /api/invitations/preview',
+      'POST /api/setup',
+      'POST /api/setup/preview',
       'POST /api/signing-links/open',
       'POST /api/webhooks/plaid',
     ])

@@ -66,6 +66,7 @@ describe('members, invitations and passwords', () => {
     expect(await ok('POST', '/api/invitations/preview', '', { token: tokenOf(url) })).toEqual({
       workspace_name: 'Demo Closings',
       email: 'nora.new@example.test',
+      name: null,
       role: 'manager',
       expires_at: invitation.expires_at,
       has_account: false,

@@ -20,6 +20,8 @@ export type TestAppOptions = {
   database?: DatabaseHandle
   plaidGateway?: Parameters<typeof buildApp>[1]['plaidGateway']
   mailer?: Parameters<typeof buildApp>[1]['mailer']
+  /** Seed the demo workspace (default); false for a first-run database with no workspace. */
+  seedDemo?: boolean
 }
 
 export type TestApp = {
@@ -27,6 +29,7 @@ export type TestApp = {
   database: DatabaseHandle
   config: Config
   keyring: Keyring
+  /** The seeded demo workspace; empty when `seedDemo` is false. */
   workspaceId: string
   /** Signs a seeded demo user in through the real endpoint and returns the Cookie header value. */
   signIn(email: string, password?: string): Promise<string>
@@ -47,7 +50,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   })
   const database = options.database ?? (await createTestDatabase())
   demoPasswordHash ??= hashPassword(DEMO_PASSWORD)
-  const seeded = await seedDemoWorkspace(database.db, { passwordHash: await demoPasswordHash })
+  const seeded =
+    options.seedDemo === false
+      ? { workspaceId: '' }
+      : await seedDemoWorkspace(database.db, { passwordHash: await demoPasswordHash })
   const keyring = createKeyring(options.keyring === undefined ? TEST_KEYRING : options.keyring)
   const app = await buildApp(config, {
     database,

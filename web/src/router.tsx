@@ -5,6 +5,7 @@ import { ForgotPasswordPage, forgotPasswordAction } from './routes/account/forgo
 import { InvitePage, inviteAction, inviteLoader } from './routes/account/invite-page.tsx'
 import { ResetPasswordPage, resetPasswordAction } from './routes/account/reset-password-page.tsx'
 import { AccountSecurityPage } from './routes/account/security-page.tsx'
+import { SetupPage, setupAction, setupLoader } from './routes/account/setup-page.tsx'
 import { AdminMembersPage, adminMembersAction, adminMembersLoader } from './routes/admin-members.tsx'
 import { AdminOutboxPage, adminOutboxLoader } from './routes/admin-outbox.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
@@ -30,6 +31,7 @@ export const router = createBrowserRouter([
       { path: 'signin', loader: signInLoader, action: signInAction, Component: SignInPage },
       { path: 'signout', action: signOutAction },
       { path: 'invite/:token', loader: inviteLoader, action: inviteAction, Component: InvitePage },
+      { path: 'setup/:token', loader: setupLoader, action: setupAction, Component: SetupPage },
       { path: 'forgot-password', action: forgotPasswordAction, Component: ForgotPasswordPage },
       { path: 'reset-password/:token', action: resetPasswordAction, Component: ResetPasswordPage },
       // Signers arrive from a signing link: their pages stand outside the workspace shell.

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
-import { memberInvitations, workspaces } from '../../../db/schema.ts'
+import { memberInvitations, setupTokens, workspaces } from '../../../db/schema.ts'
 
 export type InvitationRole = 'admin' | 'manager'
 
@@ -9,6 +9,7 @@ export type InvitationRow = {
   workspaceId: string
   workspaceName: string
   email: string
+  name: string | null
   role: InvitationRole
   expiresAt: Date
   acceptedAt: Date | null
@@ -20,6 +21,7 @@ const invitationColumns = {
   workspaceId: memberInvitations.workspaceId,
   workspaceName: sql<string>`(select ${workspaces.name} from ${workspaces} where ${workspaces.id} = ${memberInvitations.workspaceId})`,
   email: memberInvitations.email,
+  name: memberInvitations.name,
   role: memberInvitations.role,
   expiresAt: memberInvitations.expiresAt,
   acceptedAt: memberInvitations.acceptedAt,
@@ -31,6 +33,7 @@ export async function insertInvitation(
   invitation: {
     workspaceId: string
     email: string
+    name?: string | null
     role: InvitationRole
     tokenHash: string
     invitedBy: string | null
@@ -137,4 +140,33 @@ export async function markAccepted(
     )
     .returning({ id: memberInvitations.id })
   return updated.length > 0
+}
+
+export async function insertSetupToken(db: Queryable, tokenHash: string): Promise<void> {
+  await db.insert(setupTokens).values({ tokenHash })
+}
+
+export async function isSetupTokenLive(db: Queryable, tokenHash: string): Promise<boolean> {
+  const [row] = await db
+    .select({ tokenHash: setupTokens.tokenHash })
+    .from(setupTokens)
+    .where(and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt)))
+  return row !== undefined
+}
+
+/** Uses one setup token and ends every other: the first workspace exists from now on. */
+export async function consumeSetupTokens(db: Queryable, tokenHash: string, now: Date): Promise<boolean> {
+  const used = await db
+    .update(setupTokens)
+    .set({ usedAt: now })
+    .where(and(eq(setupTokens.tokenHash, tokenHash), isNull(setupTokens.usedAt)))
+    .returning({ tokenHash: setupTokens.tokenHash })
+  if (used.length === 0) return false
+  await db.update(setupTokens).set({ usedAt: now }).where(isNull(setupTokens.usedAt))
+  return true
+}
+
+/** Serializes first-run setup: two setup links used at once create one workspace. */
+export async function lockSetup(tx: Queryable): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('safeclose-first-run-setup', 0))`)
 }

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { AppError } from '../../errors.ts'
 import { originOf } from '../../http/request-origin.ts'
 import { SessionResponseSchema } from '../auth/schemas.ts'
 import { memberSessionOf, requireRole, setSessionCookie, toSessionResponse } from '../auth/session-guard.ts'
+import type { createBootstrap } from './bootstrap.ts'
 import {
   AcceptBodySchema,
   ChangeRoleBodySchema,
@@ -12,11 +15,14 @@ import {
   InviteResponseSchema,
   MemberParamsSchema,
   MembersResponseSchema,
+  SetupBodySchema,
+  SetupTokenBodySchema,
 } from './schemas.ts'
 import type { MembersService } from './service.ts'
 
 export type MembersRoutesOptions = {
   members: MembersService
+  bootstrap: ReturnType<typeof createBootstrap>
   isSecureOrigin: boolean
   /** Invitation tokens tried per minute and address: a token is long, but guessing is still limited. */
   acceptsPerMinute: number
@@ -106,6 +112,34 @@ export const membersRoutes: FastifyPluginAsyncTypebox<MembersRoutesOptions> = as
         { token: request.body.token, name: request.body.name ?? '', password: request.body.password },
         originOf(request),
       )
+      setSessionCookie(reply, opened, options.isSecureOrigin)
+      return toSessionResponse(opened.session)
+    },
+  )
+
+  // First run: the one-time link the server printed while no workspace exists.
+  app.post(
+    '/api/setup/preview',
+    {
+      config: perAddress,
+      schema: { body: SetupTokenBodySchema, response: { 200: Type.Object({ ok: Type.Literal(true) }) } },
+    },
+    async (request) => {
+      if (!(await options.bootstrap.isSetupLinkLive(request.body.token))) {
+        throw new AppError(
+          'LINK_EXPIRED',
+          'This setup link was already used or is not valid. Sign in instead.',
+        )
+      }
+      return { ok: true as const }
+    },
+  )
+
+  app.post(
+    '/api/setup',
+    { config: perAddress, schema: { body: SetupBodySchema, response: { 200: SessionResponseSchema } } },
+    async (request, reply) => {
+      const opened = await options.bootstrap.completeSetup(request.body, originOf(request))
       setSessionCookie(reply, opened, options.isSecureOrigin)
       return toSessionResponse(opened.session)
     },

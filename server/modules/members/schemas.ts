@@ -46,6 +46,8 @@ export const InvitationTokenBodySchema = Type.Object({ token: Token }, { additio
 export const InvitationPreviewSchema = Type.Object({
   workspace_name: Type.String(),
   email: Type.String(),
+  /** The name the inviter gave, if any, to prefill the form. */
+  name: Type.Union([Type.String(), Type.Null()]),
   role: Type.Union([Type.Literal('admin'), Type.Literal('manager')]),
   expires_at: Type.String(),
   /** The e-mail already has an account: the person accepts with its password. */
@@ -57,6 +59,19 @@ export const AcceptBodySchema = Type.Object(
     token: Token,
     /** Ignored when the e-mail already has an account. */
     name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+    password: Text({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+)
+
+export const SetupTokenBodySchema = Type.Object({ token: Token }, { additionalProperties: false })
+
+export const SetupBodySchema = Type.Object(
+  {
+    token: Token,
+    workspace_name: Text({ minLength: 1, maxLength: 200 }),
+    name: Text({ minLength: 1, maxLength: 200 }),
+    email: Email,
     password: Text({ minLength: 1, maxLength: 1024 }),
   },
   { additionalProperties: false },

@@ -180,6 +180,7 @@ export function createMembersService(deps: {
       return {
         workspace_name: invitation.workspaceName,
         email: invitation.email,
+        name: invitation.name,
         role: invitation.role,
         expires_at: invitation.expiresAt.toISOString(),
         has_account: (await auth.findUserByEmail(invitation.email)) !== null,

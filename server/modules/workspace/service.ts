@@ -1,4 +1,4 @@
-import type { Database } from '../../../db/client.ts'
+import type { Database, Queryable } from '../../../db/client.ts'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
@@ -211,4 +211,13 @@ export async function rotateStoredPlaidSecrets(deps: { db: Database; keyring: Ke
       secretKeyId: encrypted.keyId,
     }),
   )
+}
+
+/** A new, empty workspace (first run, or `npm run admin:create`). */
+export async function createWorkspace(tx: Queryable, name: string): Promise<{ id: string }> {
+  return repository.insertWorkspace(tx, name.trim())
+}
+
+export function countWorkspaces(db: Queryable): Promise<number> {
+  return repository.countWorkspaces(db)
 }

@@ -10,6 +10,7 @@ export type Members = { members: Member[]; invitations: Invitation[] }
 export type InvitationPreview = {
   workspace_name: string
   email: string
+  name: string | null
   role: InvitationRole
   expires_at: string
   has_account: boolean

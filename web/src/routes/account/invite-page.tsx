@@ -77,6 +77,7 @@ export function InvitePage() {
               id="invite-name"
               name="name"
               autoComplete="name"
+              defaultValue={preview.name ?? ''}
               required
               aria-invalid={result?.field === 'name'}
               aria-describedby="invite-name-error"
