@@ -6,4 +6,5 @@
 export * from './schema/foundation.ts'
 export * from './schema/plaid.ts'
 export * from './schema/signing.ts'
+export * from './schema/two-factor.ts'
 export * from './schema/webhooks.ts'

@@ -142,6 +142,7 @@ describe('OpenAPI description at GET /api/docs', () => {
     expect(publicRoutes.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
       'GET /healthz',
       'GET /readyz',
+      'POST /api/auth/sign-in/2fa',
       'POST /api/auth/sign-in/email',
       'POST /api/auth/sign-out',
       'POST /api/signing-links/open',

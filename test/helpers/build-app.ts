@@ -19,6 +19,8 @@ export type TestAppOptions = {
   webDistDir?: string
   database?: DatabaseHandle
   plaidGateway?: Parameters<typeof buildApp>[1]['plaidGateway']
+  /** The server's clock (two-factor codes, pending sign-ins, re-authentication windows). */
+  now?: () => Date
 }
 
 export type TestApp = {
@@ -55,6 +57,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     plaidSandboxPlugin: options.plaidSandboxPlugin,
     webDistDir: options.webDistDir,
     plaidGateway: options.plaidGateway,
+    now: options.now,
   })
   await app.ready()
   return {

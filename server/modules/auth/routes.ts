@@ -3,9 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { AppError } from '../../errors.ts'
 import { createHashQueue } from './hash-queue.ts'
-import { SessionResponseSchema, SignInBodySchema } from './schemas.ts'
+import { SessionResponseSchema, SignInBodySchema, SignInResponseSchema } from './schemas.ts'
 import type { AuthService, SessionContext } from './service.ts'
 import { requireSession, SESSION_COOKIE, sessionOf } from './session-guard.ts'
+import { PENDING_SIGN_IN_COOKIE } from './two-factor.ts'
 
 export type AuthRoutesOptions = {
   auth: AuthService
@@ -68,7 +69,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     {
       // Before the body is parsed: one counter update per admitted request, refusals cost none.
       onRequest: limitPerAddress,
-      schema: { body: SignInBodySchema, response: { 200: SessionResponseSchema } },
+      schema: { body: SignInBodySchema, response: { 200: SignInResponseSchema } },
       config: {
         rateLimit: {
           max: options.signInAttemptsPerMinute,
@@ -97,6 +98,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         })
       } finally {
         endTurn()
+      }
+      if (signedIn.twoFactorRequired) {
+        // Not a session: it only lets POST /api/auth/sign-in/2fa finish this sign-in (two-factor-routes.ts).
+        reply.setCookie(PENDING_SIGN_IN_COOKIE, signedIn.token, {
+          path: '/api/auth/sign-in',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: options.isSecureOrigin,
+          expires: signedIn.expiresAt,
+        })
+        return { two_factor_required: true as const }
       }
       const { token, expiresAt, session } = signedIn
       reply.setCookie(SESSION_COOKIE, token, {
@@ -129,7 +141,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   )
 }
 
-function toSessionResponse(session: SessionContext): Static<typeof SessionResponseSchema> {
+export function toSessionResponse(session: SessionContext): Static<typeof SessionResponseSchema> {
   if (session.principal === 'member') {
     return {
       principal: 'member',

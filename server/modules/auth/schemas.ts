@@ -26,3 +26,8 @@ export const SessionResponseSchema = Type.Object({
     Type.Null(),
   ]),
 })
+
+/** A user with a second factor gets this instead of a session, with the pending sign-in cookie. */
+export const TwoFactorRequiredSchema = Type.Object({ two_factor_required: Type.Literal(true) })
+
+export const SignInResponseSchema = Type.Union([SessionResponseSchema, TwoFactorRequiredSchema])

@@ -53,20 +53,76 @@ export type RequestOrigin = { ipAddress: string | null; userAgent: string | null
 
 export type AuthService = ReturnType<typeof createAuthService>
 
+export type MemberSignIn = {
+  twoFactorRequired: false
+  token: string
+  expiresAt: Date
+  session: MemberSession
+}
+/** The password was right, but the user has a second factor: `token` is the pending sign-in's. */
+export type PendingSignIn = { twoFactorRequired: true; token: string; expiresAt: Date }
+export type SignInResult = MemberSignIn | PendingSignIn
+
+/** Starts a pending sign-in when the user has a second factor (two-factor.ts); null otherwise. */
+export type SecondFactorGate = {
+  startIfEnrolled(input: {
+    userId: string
+    workspaceId: string
+  }): Promise<{ token: string; expiresAt: Date } | null>
+}
+
 export function createAuthService(deps: {
   db: Database
   audit: AuditService
   sessionTtlHours: number
+  secondFactor?: SecondFactorGate
   now?: () => Date
 }) {
   const now = deps.now ?? (() => new Date())
+
+  /**
+   * Opens a member session for a user who proved who they are (password, and second factor when they
+   * have one). The returned token goes into the cookie only; the database keeps its hash.
+   */
+  async function openMemberSession(
+    input: { userId: string; workspaceId: string; secondFactor?: string } & RequestOrigin,
+  ): Promise<MemberSignIn> {
+    const token = randomBytes(32).toString('base64url')
+    const expiresAt = new Date(now().getTime() + deps.sessionTtlHours * 3_600_000)
+    await repository.insertSession(deps.db, {
+      tokenHash: hashSessionToken(token),
+      userId: input.userId,
+      workspaceId: input.workspaceId,
+      expiresAt,
+      ipAddress: input.ipAddress,
+      userAgent: input.userAgent,
+      authenticatedAt: now(),
+    })
+    await deps.audit.record({
+      chainKey: `workspace:${input.workspaceId}`,
+      workspaceId: input.workspaceId,
+      actorUserId: input.userId,
+      action: 'auth.signed_in',
+      subjectType: 'user',
+      subjectId: input.userId,
+      ...(input.secondFactor ? { details: { second_factor: input.secondFactor } } : {}),
+      ipAddress: input.ipAddress,
+      userAgent: input.userAgent,
+    })
+    const record = await repository.findLiveSession(deps.db, hashSessionToken(token), now())
+    const session = record && toSessionContext(record)
+    if (session?.principal !== 'member') {
+      throw new AppError('INTERNAL', 'The new session could not be read back.')
+    }
+    return { twoFactorRequired: false, token, expiresAt, session }
+  }
 
   return {
     /**
      * Checks the password and opens a session. The returned token goes into the cookie only; the
      * database keeps its hash.
      */
-    async signIn(input: { email: string; password: string } & RequestOrigin) {
+    async signIn(input: { email: string; password: string } & RequestOrigin): Promise<SignInResult> {
       const user = await repository.findUserByEmail(deps.db, input.email)
       const isPasswordValid = await verifyPassword(
         input.password,
@@ -77,33 +133,21 @@ export function createAuthService(deps: {
       if (!user || !isPasswordValid || !membership) {
         throw new AppError('INVALID_CREDENTIALS', 'The e-mail address or password is incorrect.')
       }
-      const token = randomBytes(32).toString('base64url')
-      const expiresAt = new Date(now().getTime() + deps.sessionTtlHours * 3_600_000)
-      await repository.insertSession(deps.db, {
-        tokenHash: hashSessionToken(token),
+      // A user with a second factor gets a pending sign-in, not a session (two-factor.ts).
+      const pending = await deps.secondFactor?.startIfEnrolled({
         userId: user.id,
         workspaceId: membership.workspaceId,
-        expiresAt,
-        ipAddress: input.ipAddress,
-        userAgent: input.userAgent,
       })
-      await deps.audit.record({
-        chainKey: `workspace:${membership.workspaceId}`,
+      if (pending) return { twoFactorRequired: true, token: pending.token, expiresAt: pending.expiresAt }
+      return openMemberSession({
+        userId: user.id,
         workspaceId: membership.workspaceId,
-        actorUserId: user.id,
-        action: 'auth.signed_in',
-        subjectType: 'user',
-        subjectId: user.id,
         ipAddress: input.ipAddress,
         userAgent: input.userAgent,
       })
-      const record = await repository.findLiveSession(deps.db, hashSessionToken(token), now())
-      const session = record && toSessionContext(record)
-      if (session?.principal !== 'member') {
-        throw new AppError('INTERNAL', 'The new session could not be read back.')
-      }
-      return { token, expiresAt, session }
     },
+
+    openMemberSession,
 
     async signOut(token: string): Promise<void> {
       await repository.deleteSession(deps.db, hashSessionToken(token))
