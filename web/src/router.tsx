@@ -1,9 +1,14 @@
 import { createBrowserRouter, redirect } from 'react-router'
 import { FullPageLoading } from './components/loading.tsx'
 import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
+import {
+  AccountSecurityPage,
+  accountSecurityAction,
+  accountSecurityLoader,
+} from './routes/account-security.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
 import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
-import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
+import { APP_ROUTE_ID, AppShell, appLoader, appShouldRevalidate, signOutAction } from './routes/app-shell.tsx'
 import { NotFoundPage } from './routes/not-found.tsx'
 import { OAuthReturnPage } from './routes/oauth-return-page.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
@@ -36,6 +41,7 @@ export const router = createBrowserRouter([
       {
         id: APP_ROUTE_ID,
         loader: appLoader,
+        shouldRevalidate: appShouldRevalidate,
         Component: AppShell,
         children: [
           { path: 'signing', Component: SigningHubPage },
@@ -53,6 +59,12 @@ export const router = createBrowserRouter([
             loader: adminSettingsLoader,
             action: adminSettingsAction,
             Component: AdminSettingsPage,
+          },
+          {
+            path: 'account/security',
+            loader: accountSecurityLoader,
+            action: accountSecurityAction,
+            Component: AccountSecurityPage,
           },
           {
             path: 'admin/webhooks',
