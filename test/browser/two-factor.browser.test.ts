@@ -65,13 +65,43 @@ describe('two-factor sign-in', () => {
   let secret: string
   let recoveryCodes: string[]
 
-  it('sets up TOTP on /account/security with a QR code and shows the recovery codes once', async () => {
-    await passwordStep(DEMO.manager)
+  it('lets an administrator with two-factor require it of admins and managers', async () => {
+    await passwordStep(DEMO.admin)
     await page.waitForURL(`${server.url}/signing`)
+    // The administrator enrols through the API (the page is exercised with the manager below).
+    const cookie = await server.signIn(DEMO.admin)
+    const setup = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/2fa/totp/setup',
+      headers: { cookie },
+    })
+    const enable = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/2fa/totp/enable',
+      headers: { cookie },
+      payload: { code: generateSync({ secret: setup.json().secret }) },
+    })
+    expect(enable.statusCode).toBe(200)
+
     await page.getByRole('banner').getByRole('link', { name: 'Account security' }).click()
     await page.waitForURL(`${server.url}/account/security`)
-    await page.getByRole('heading', { name: 'Account security' }).waitFor()
+    const policy = page.getByRole('form', { name: 'Workspace policy' })
+    await policy.getByRole('checkbox', { name: /must use two-factor sign-in/ }).check()
+    await policy.getByRole('button', { name: 'Save policy' }).click()
+    await policy.getByText('Saved.').waitFor()
+    await signOut()
+  })
+
+  it('holds a manager without two-factor at /account/security, where they set up TOTP with a QR code', async () => {
+    await passwordStep(DEMO.manager)
+    await page.waitForURL(`${server.url}/account/security`)
+    await page.getByText('Two-factor sign-in is required').waitFor()
     expect(await page.title()).toBe('Account security · Safeclose')
+    // Every other page of the app leads back here.
+    await page.getByRole('banner').getByRole('link', { name: 'Signing hub' }).click()
+    await page.waitForURL(`${server.url}/account/security`)
+    await page.goto(`${server.url}/signing/manager/signings`)
+    await page.waitForURL(`${server.url}/account/security`)
 
     await page.getByRole('button', { name: 'Set up authenticator app' }).click()
     const qr = page.getByRole('img', { name: 'QR code to add Safeclose to your authenticator app' })
@@ -100,10 +130,13 @@ describe('two-factor sign-in', () => {
     for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/)
     await page.getByRole('button', { name: 'Print' }).waitFor()
 
-    // Once: a reload shows the status, not the codes.
+    // Once: a reload shows the status, not the codes; the policy no longer holds the manager.
     await page.reload()
     await page.getByText('Recovery codes left:').waitFor()
     expect(await page.getByText(recoveryCodes[0] as string).count()).toBe(0)
+    expect(await page.getByText('Two-factor sign-in is required').count()).toBe(0)
+    await page.getByRole('banner').getByRole('link', { name: 'Signing hub' }).click()
+    await page.waitForURL(`${server.url}/signing`)
     await signOut()
   })
 
