@@ -3,8 +3,10 @@
 // at the server's (test-controlled) clock.
 import { generateSync } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiClient, type JsonBody } from '../helpers/api-client.ts'
-import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+import { rotateStoredTotpSecrets } from '../../server/modules/auth/two-factor.ts'
+import { createKeyring } from '../../server/security/keyring.ts'
+import { apiClient } from '../helpers/api-client.ts'
+import { buildTestApp, DEMO, TEST_KEYRING, type TestApp } from '../helpers/build-app.ts'
 
 const PENDING_COOKIE = 'safeclose_2fa'
 
@@ -483,5 +485,34 @@ describe('two-factor sign-in rate limit', () => {
       statuses.push(response.statusCode)
     }
     expect(statuses).toEqual([410, 410, 429])
+  })
+})
+
+describe('key rotation of two-factor secrets', () => {
+  let t: TestApp
+  const { ok } = apiClient(() => t.app)
+  const olderFirst = TEST_KEYRING.split(',').reverse().join(',')
+  beforeAll(async () => {
+    t = await buildTestApp({ keyring: olderFirst })
+  })
+  afterAll(() => t.close())
+
+  it('re-encrypts stored TOTP secrets under the active key, and a second run changes nothing', async () => {
+    const cookie = await t.signIn(DEMO.admin)
+    const { secret } = await ok('POST', '/api/auth/2fa/totp/setup', cookie)
+    const keyring = createKeyring(TEST_KEYRING)
+    expect(await rotateStoredTotpSecrets({ db: t.database.db, keyring })).toBe(1)
+    expect(await rotateStoredTotpSecrets({ db: t.database.db, keyring })).toBe(0)
+    const { rows } = await t.database.executeSql(
+      'select user_id, secret_ciphertext, secret_key_id from user_totp',
+    )
+    const row = rows[0] as { user_id: string; secret_ciphertext: string; secret_key_id: string }
+    expect(row.secret_key_id).toBe(keyring.status.activeKeyId)
+    expect(
+      keyring.decrypt(
+        { keyId: row.secret_key_id, ciphertext: row.secret_ciphertext },
+        { purpose: 'totp-secret', rowId: row.user_id },
+      ),
+    ).toBe(secret)
   })
 })

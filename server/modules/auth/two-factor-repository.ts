@@ -30,6 +30,31 @@ export async function findTotp(db: Queryable, userId: string): Promise<TotpRecor
   return row ?? null
 }
 
+export async function listTotpSecrets(
+  db: Queryable,
+): Promise<Array<{ userId: string; secretCiphertext: string; secretKeyId: string }>> {
+  return db
+    .select({
+      userId: userTotp.userId,
+      secretCiphertext: userTotp.secretCiphertext,
+      secretKeyId: userTotp.secretKeyId,
+    })
+    .from(userTotp)
+}
+
+/** Re-encrypted by `npm run keys:rotate`; only when the stored value is still the one read. */
+export async function replaceTotpCiphertext(
+  db: Queryable,
+  userId: string,
+  previousCiphertext: string,
+  secret: { ciphertext: string; keyId: string },
+): Promise<void> {
+  await db
+    .update(userTotp)
+    .set({ secretCiphertext: secret.ciphertext, secretKeyId: secret.keyId })
+    .where(and(eq(userTotp.userId, userId), eq(userTotp.secretCiphertext, previousCiphertext)))
+}
+
 export async function isTotpEnabled(db: Queryable, userId: string): Promise<boolean> {
   const [row] = await db
     .select({ userId: userTotp.userId })

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { generateSecret, generateURI, verify } from 'otplib'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
-import { type Keyring, KeyringError } from '../../security/keyring.ts'
+import { type Keyring, KeyringError, rotateStoredValues } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
 import { verifyPassword } from './password.ts'
 import type { AuthService, MemberSession, MemberSignIn, RequestOrigin, SecondFactorGate } from './service.ts'
@@ -369,6 +369,22 @@ export function createTwoFactorService(deps: {
       return { require_two_factor: update.require_two_factor }
     },
   }
+}
+
+/** `npm run keys:rotate`: every TOTP secret (enabled or pending) under the active key. */
+export async function rotateStoredTotpSecrets(deps: { db: Database; keyring: Keyring }): Promise<number> {
+  const rows = await repository.listTotpSecrets(deps.db)
+  const previous = new Map(rows.map((row) => [row.userId, row.secretCiphertext]))
+  return rotateStoredValues(
+    deps.keyring,
+    TOTP_SECRET_PURPOSE,
+    rows.map((row) => ({
+      rowId: row.userId,
+      value: { keyId: row.secretKeyId, ciphertext: row.secretCiphertext },
+    })),
+    (userId, encrypted) =>
+      repository.replaceTotpCiphertext(deps.db, userId, previous.get(userId) ?? '', encrypted),
+  )
 }
 
 function expiredSignIn(): AppError {
