@@ -1,11 +1,6 @@
 import { createBrowserRouter, redirect } from 'react-router'
 import { FullPageLoading } from './components/loading.tsx'
 import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
-import {
-  AccountSecurityPage,
-  accountSecurityAction,
-  accountSecurityLoader,
-} from './routes/account-security.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
 import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
 import { APP_ROUTE_ID, AppShell, appLoader, appShouldRevalidate, signOutAction } from './routes/app-shell.tsx'
@@ -62,9 +57,15 @@ export const router = createBrowserRouter([
           },
           {
             path: 'account/security',
-            loader: accountSecurityLoader,
-            action: accountSecurityAction,
-            Component: AccountSecurityPage,
+            // The QR code library is only downloaded by those who set up two-factor sign-in.
+            lazy: async () => {
+              const page = await import('./routes/account-security.tsx')
+              return {
+                loader: page.accountSecurityLoader,
+                action: page.accountSecurityAction,
+                Component: page.AccountSecurityPage,
+              }
+            },
           },
           {
             path: 'admin/webhooks',
