@@ -1,5 +1,6 @@
 import { openDatabase } from '../db/client.ts'
 import { loadConfigOrExit } from '../server/config.ts'
+import { rotateStoredTotpSecrets } from '../server/modules/auth/two-factor.ts'
 import { rotateStoredAccessTokens } from '../server/modules/plaid/service.ts'
 import { rotateStoredPlaidSecrets } from '../server/modules/workspace/service.ts'
 import { loadOrCreateDemoKeyFile } from '../server/security/demo-key-file.ts'
@@ -24,9 +25,10 @@ try {
   await database.migrate()
   const rotatedSecrets = await rotateStoredPlaidSecrets({ db: database.db, keyring })
   const rotatedTokens = await rotateStoredAccessTokens({ db: database.db, keyring })
+  const rotatedTotp = await rotateStoredTotpSecrets({ db: database.db, keyring })
   console.info(
     `Active key: ${keyring.status.activeKeyId}. Re-encrypted workspace Plaid secrets: ${rotatedSecrets}, ` +
-      `Plaid access tokens: ${rotatedTokens}.`,
+      `Plaid access tokens: ${rotatedTokens}, two-factor secrets: ${rotatedTotp}.`,
   )
 } finally {
   await database.close()

@@ -22,6 +22,8 @@ import { createPasswordService } from './modules/auth/password-service.ts'
 import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
+import { createSecondFactorGate, createTwoFactorService } from './modules/auth/two-factor.ts'
+import { twoFactorRoutes } from './modules/auth/two-factor-routes.ts'
 import { createMailer, type Mailer } from './modules/email/mailer.ts'
 import { createOutbox } from './modules/email/outbox.ts'
 import { outboxRoutes } from './modules/email/routes.ts'
@@ -103,7 +105,14 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 
   const db = deps.database.db
   const audit = createAuditService({ db, now: deps.now })
-  const auth = createAuthService({ db, audit, sessionTtlHours: config.sessionTtlHours, now: deps.now })
+  const auth = createAuthService({
+    db,
+    audit,
+    sessionTtlHours: config.sessionTtlHours,
+    secondFactor: createSecondFactorGate({ db, now: deps.now }),
+    now: deps.now,
+  })
+  const twoFactor = createTwoFactorService({ db, keyring: deps.keyring, audit, auth, now: deps.now })
   const settings = createWorkspaceSettingsService({
     db,
     keyring: deps.keyring,
@@ -251,7 +260,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(fastifyCookie)
   registerOriginCheck(app, { trustedOrigins: config.trustedOrigins })
   await registerRateLimits(app, db)
-  registerSessionSupport(app, auth)
+  registerSessionSupport(app, auth, twoFactor)
   // Before the routes: it learns them as they are registered.
   await registerApiDocs(app, { publicUrl: config.publicUrl })
 
@@ -262,6 +271,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     signInAttemptsPerMinute: config.signInAttemptsPerMinute,
     signInAttemptsPerIpPerMinute: config.signInAttemptsPerIpPerMinute,
     passwordHashing: config.passwordHashing,
+  })
+  await app.register(twoFactorRoutes, {
+    twoFactor,
+    isSecureOrigin: config.isSecureOrigin,
+    attemptsPerMinute: config.signInAttemptsPerMinute,
   })
   await app.register(workspaceRoutes, { settings })
   await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })

@@ -6,6 +6,8 @@
 export const STATUS_BY_CODE = {
   /** The request body, query or params failed validation; the message names the field. */
   VALIDATION_FAILED: 400,
+  /** A two-factor or recovery code that is wrong, malformed or already used. */
+  INVALID_CODE: 400,
   /** The body was not valid JSON. */
   MALFORMED_JSON: 400,
   /** The public token is unknown, expired or already used (Plaid's INVALID_PUBLIC_TOKEN). */
@@ -20,6 +22,10 @@ export const STATUS_BY_CODE = {
   INVALID_CREDENTIALS: 401,
   /** Signed in, but the role does not allow this. */
   FORBIDDEN: 403,
+  /** The workspace requires two-factor sign-in for this role and the user has not enrolled yet. */
+  TWO_FACTOR_REQUIRED: 403,
+  /** A sensitive action needs a recent password or code (`POST /api/auth/reauth`). */
+  REAUTH_REQUIRED: 403,
   /** A state-changing request came from another site (Origin / Sec-Fetch-Site check). */
   CROSS_SITE_REQUEST: 403,
   NOT_FOUND: 404,
@@ -27,6 +33,8 @@ export const STATUS_BY_CODE = {
   SIGNING_LINK_EXPIRED: 410,
   /** An invitation or password-reset link that was used, withdrawn or has expired. */
   LINK_EXPIRED: 410,
+  /** The pending two-factor sign-in is missing, expired or used up its attempts: sign in again. */
+  TWO_FACTOR_SIGN_IN_EXPIRED: 410,
   /** The request conflicts with current state (e.g. storing a secret while no encryption key exists). */
   CONFLICT: 409,
   /** A signing step was attempted before the steps it depends on (e.g. signing before the bank check). */

@@ -49,6 +49,8 @@ const TOKEN_QUERY_PARAMETERS = new Set([
   'state',
   'secret',
   'password',
+  // A page's return path can carry a token page (?next=/invite/<token>).
+  'next',
 ])
 /** Plaid's token format, wherever it appears in a URL: link-sandbox-…, public-production-…. */
 const PLAID_TOKEN = /^(link|public|access|processor)-(sandbox|development|production)-/i

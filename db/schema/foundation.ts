@@ -72,6 +72,11 @@ export const sessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     ipAddress: text('ip_address'),
     userAgent: text('user_agent'),
+    /**
+     * When the person last proved who they are in this session (sign-in, `POST /api/auth/reauth`);
+     * sensitive routes require it to be recent (`requireRecentAuth`). Null: never (signer sessions).
+     */
+    authenticatedAt: timestamp('authenticated_at', { withTimezone: true }),
   },
   (table) => [
     index('sessions_user_id_idx').on(table.userId),

@@ -22,8 +22,8 @@ export type ApiOperation = {
 
 export const API_TAGS = {
   health: 'Liveness and readiness probes for load balancers and orchestrators.',
-  auth: 'E-mail and password sign-in, sign-out and the current session.',
-  workspace: "The workspace's Plaid settings (administrators).",
+  auth: 'E-mail and password sign-in, two-factor sign-in (TOTP), re-authentication, sign-out and the current session.',
+  workspace: "The workspace's Plaid settings and security policy (administrators).",
   plaid: "The signed-in user's bank link: Link tokens, token exchange, status, simulations.",
   webhooks: "Plaid's signed webhooks and their administration.",
   signing: "Signing packages (managers), signing links and the signer's flow.",
@@ -79,8 +79,54 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       summary: 'Set a new password with a reset link; every session of the user ends',
       access: 'public',
     },
+    'POST /api/auth/sign-in/2fa': {
+      summary: 'Finish a two-factor sign-in with a TOTP code or a recovery code; sets the session cookie',
+      access: 'public',
+      description:
+        'Needs the pending sign-in cookie set by the e-mail sign-in of a user with two-factor (5 minutes, ' +
+        '5 attempts, then 410 TWO_FACTOR_SIGN_IN_EXPIRED). Rate limited per client IP.',
+    },
+    'GET /api/auth/2fa': {
+      summary: "The member's two-factor status and whether the workspace requires it of them",
+      access: 'session',
+      description: 'Password sessions only; a signing-link session gets 403.',
+    },
+    'POST /api/auth/2fa/totp/setup': {
+      summary: 'A new TOTP secret and its otpauth:// URL, stored encrypted as pending until enabled',
+      access: 'session',
+      description: 'Password sessions only. 409 when TOTP is already enabled.',
+    },
+    'POST /api/auth/2fa/totp/enable': {
+      summary: 'Enable TOTP with a code from the pending secret; answers 10 single-use recovery codes, once',
+      access: 'session',
+      description: 'Password sessions only.',
+    },
+    'POST /api/auth/2fa/totp/disable': {
+      summary: 'Disable TOTP with a current code or a recovery code',
+      access: 'session',
+      status: 204,
+      description:
+        'Password sessions only; needs a recent sign-in or re-authentication (403 REAUTH_REQUIRED).',
+    },
+    'POST /api/auth/reauth': {
+      summary:
+        'Confirm the password (or a TOTP code) to mark the session freshly authenticated for 5 minutes',
+      access: 'session',
+      description: 'Password sessions only. Rate limited per client IP.',
+    },
   },
   workspace: {
+    'GET /api/admin/security-policy': {
+      summary: "The workspace's security policy: whether admins and managers must use two-factor",
+      access: 'admin',
+    },
+    'PUT /api/admin/security-policy': {
+      summary: 'Require (or stop requiring) two-factor sign-in of admins and managers',
+      access: 'admin',
+      description:
+        'Until enrolled, such members get 403 TWO_FACTOR_REQUIRED on every role-gated route. Requiring it ' +
+        'needs two-factor on your own account first (409).',
+    },
     'GET /api/admin/plaid-settings': {
       summary: "The workspace's Plaid environment, credentials status and encryption-key status",
       access: 'admin',

@@ -144,6 +144,7 @@ describe('OpenAPI description at GET /api/docs', () => {
       'GET /readyz',
       'POST /api/auth/password-reset/confirm',
       'POST /api/auth/password-reset/request',
+      'POST /api/auth/sign-in/2fa',
       'POST /api/auth/sign-in/email',
       'POST /api/auth/sign-out',
       'POST /api/invitations/accept',

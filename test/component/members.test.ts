@@ -104,13 +104,8 @@ describe('members, invitations and passwords', () => {
     expect((await ok('GET', '/api/admin/members', adminCookie)).invitations).toEqual([])
   })
 
-  it('lets an existing account join with its own password only', async () => {
-    const { url } = await ok('POST', '/api/admin/members/invitations', adminCookie, {
-      email: 'nora.new@example.test',
-      role: 'admin',
-    }).catch(() => ({ url: null }))
-    // Nora is already a member here: a second invitation is a conflict.
-    expect(url).toBeNull()
+  it('lets an existing account join only from its own signed-in session', async () => {
+    // Nora is already a member here: another invitation is a conflict.
     expect(
       (
         await call('POST', '/api/admin/members/invitations', adminCookie, {
@@ -119,6 +114,41 @@ describe('members, invitations and passwords', () => {
         })
       ).statusCode,
     ).toBe(409)
+
+    // A second workspace invites the demo signer, whose account exists.
+    const other = await t.database.executeSql(
+      "insert into workspaces (name) values ('Third Title') returning id",
+    )
+    const otherId = (other.rows[0] as { id: string }).id
+    const me = await ok('GET', '/api/session', adminCookie)
+    await t.database.executeSql(
+      "insert into memberships (user_id, workspace_id, role) values ($1, $2, 'admin')",
+      [me.user.id, otherId],
+    )
+    const thirdAdmin = cookieOf(
+      await call('POST', '/api/session/workspace', await t.signIn(DEMO.admin), { workspace_id: otherId }),
+    ) as string
+    const { url } = await ok('POST', '/api/admin/members/invitations', thirdAdmin, {
+      email: DEMO.signer,
+      role: 'manager',
+    })
+    const token = tokenOf(url)
+    expect((await ok('POST', '/api/invitations/preview', '', { token })).has_account).toBe(true)
+    // Neither the account's password alone nor someone else's session will do.
+    const withPassword = await call('POST', '/api/invitations/accept', null, {
+      token,
+      password: DEMO.password,
+    })
+    expect(withPassword.statusCode).toBe(401)
+    expect(withPassword.json().error.message).toMatch(/sign in to it first/)
+    expect((await call('POST', '/api/invitations/accept', managerCookie, { token })).statusCode).toBe(401)
+    const joined = await call('POST', '/api/invitations/accept', await t.signIn(DEMO.signer), { token })
+    expect(joined.statusCode).toBe(200)
+    expect(joined.json()).toMatchObject({
+      workspace: { id: otherId },
+      role: 'manager',
+      user: { email: DEMO.signer },
+    })
   })
 
   it('refuses unknown, revoked and expired invitations, and a newer one replaces an older one', async () => {

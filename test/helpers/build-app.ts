@@ -22,6 +22,8 @@ export type TestAppOptions = {
   mailer?: Parameters<typeof buildApp>[1]['mailer']
   /** Seed the demo workspace (default); false for a first-run database with no workspace. */
   seedDemo?: boolean
+  /** The server's clock (two-factor codes, pending sign-ins, re-authentication windows). */
+  now?: () => Date
 }
 
 export type TestApp = {
@@ -63,6 +65,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     webDistDir: options.webDistDir,
     plaidGateway: options.plaidGateway,
     mailer: options.mailer,
+    now: options.now,
   })
   await app.ready()
   return {

@@ -4,13 +4,12 @@ import { HOME_PATH, PLAID_LAB_PATH } from './navigation.ts'
 import { ForgotPasswordPage, forgotPasswordAction } from './routes/account/forgot-password-page.tsx'
 import { InvitePage, inviteAction, inviteLoader } from './routes/account/invite-page.tsx'
 import { ResetPasswordPage, resetPasswordAction } from './routes/account/reset-password-page.tsx'
-import { AccountSecurityPage } from './routes/account/security-page.tsx'
 import { SetupPage, setupAction, setupLoader } from './routes/account/setup-page.tsx'
 import { AdminMembersPage, adminMembersAction, adminMembersLoader } from './routes/admin-members.tsx'
 import { AdminOutboxPage, adminOutboxLoader } from './routes/admin-outbox.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
 import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
-import { APP_ROUTE_ID, AppShell, appLoader, signOutAction } from './routes/app-shell.tsx'
+import { APP_ROUTE_ID, AppShell, appLoader, appShouldRevalidate, signOutAction } from './routes/app-shell.tsx'
 import { NotFoundPage } from './routes/not-found.tsx'
 import { OAuthReturnPage } from './routes/oauth-return-page.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
@@ -47,6 +46,7 @@ export const router = createBrowserRouter([
       {
         id: APP_ROUTE_ID,
         loader: appLoader,
+        shouldRevalidate: appShouldRevalidate,
         Component: AppShell,
         children: [
           { path: 'signing', Component: SigningHubPage },
@@ -72,7 +72,18 @@ export const router = createBrowserRouter([
             action: adminMembersAction,
             Component: AdminMembersPage,
           },
-          { path: 'account/security', Component: AccountSecurityPage },
+          {
+            path: 'account/security',
+            // The QR code library is only downloaded by those who set up two-factor sign-in.
+            lazy: async () => {
+              const page = await import('./routes/account-security.tsx')
+              return {
+                loader: page.accountSecurityLoader,
+                action: page.accountSecurityAction,
+                Component: page.AccountSecurityPage,
+              }
+            },
+          },
           {
             path: 'admin/webhooks',
             loader: adminWebhooksLoader,

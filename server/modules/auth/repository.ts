@@ -53,6 +53,8 @@ export async function insertSession(
     expiresAt: Date
     ipAddress: string | null
     userAgent: string | null
+    /** When the person proved who they are (a password sign-in); none for signer sessions. */
+    authenticatedAt?: Date | null
   },
 ): Promise<void> {
   await db.insert(sessions).values(session)

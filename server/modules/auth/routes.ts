@@ -6,6 +6,7 @@ import { createHashQueue } from './hash-queue.ts'
 import {
   SessionResponseSchema,
   SignInBodySchema,
+  SignInResponseSchema,
   SwitchWorkspaceBodySchema,
   WorkspacesResponseSchema,
 } from './schemas.ts'
@@ -18,6 +19,7 @@ import {
   setSessionCookie,
   toSessionResponse,
 } from './session-guard.ts'
+import { PENDING_SIGN_IN_COOKIE } from './two-factor.ts'
 
 export type AuthRoutesOptions = {
   auth: AuthService
@@ -80,7 +82,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     {
       // Before the body is parsed: one counter update per admitted request, refusals cost none.
       onRequest: limitPerAddress,
-      schema: { body: SignInBodySchema, response: { 200: SessionResponseSchema } },
+      schema: { body: SignInBodySchema, response: { 200: SignInResponseSchema } },
       config: {
         rateLimit: {
           max: options.signInAttemptsPerMinute,
@@ -109,6 +111,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         })
       } finally {
         endTurn()
+      }
+      if (signedIn.twoFactorRequired) {
+        // Not a session: it only lets POST /api/auth/sign-in/2fa finish this sign-in (two-factor-routes.ts).
+        reply.setCookie(PENDING_SIGN_IN_COOKIE, signedIn.token, {
+          path: '/api/auth/sign-in',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: options.isSecureOrigin,
+          expires: signedIn.expiresAt,
+        })
+        return { two_factor_required: true as const }
       }
       setSessionCookie(reply, signedIn, options.isSecureOrigin)
       return toSessionResponse(signedIn.session)

@@ -42,3 +42,7 @@ export const WorkspacesResponseSchema = Type.Object({
     }),
   ),
 })
+/** A user with a second factor gets this instead of a session, with the pending sign-in cookie. */
+export const TwoFactorRequiredSchema = Type.Object({ two_factor_required: Type.Literal(true) })
+
+export const SignInResponseSchema = Type.Union([SessionResponseSchema, TwoFactorRequiredSchema])

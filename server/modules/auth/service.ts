@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/service.ts'
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts'
 import { assertPasswordAllowed } from './password-policy.ts'
 import * as repository from './repository.ts'
+import * as twoFactorRepository from './two-factor-repository.ts'
 
 /**
  * Who is making a request: exactly one principal in exactly one workspace.
@@ -54,19 +55,42 @@ export type RequestOrigin = { ipAddress: string | null; userAgent: string | null
 
 export type AuthService = ReturnType<typeof createAuthService>
 
+export type MemberSignIn = {
+  twoFactorRequired: false
+  token: string
+  expiresAt: Date
+  session: MemberSession
+}
+/** The password was right, but the user has a second factor: `token` is the pending sign-in's. */
+export type PendingSignIn = { twoFactorRequired: true; token: string; expiresAt: Date }
+export type SignInResult = MemberSignIn | PendingSignIn
+
+/** Starts a pending sign-in when the user has a second factor (two-factor.ts); null otherwise. */
+export type SecondFactorGate = {
+  startIfEnrolled(input: {
+    userId: string
+    workspaceId: string
+  }): Promise<{ token: string; expiresAt: Date } | null>
+}
+
 export function createAuthService(deps: {
   db: Database
   audit: AuditService
   sessionTtlHours: number
+  secondFactor?: SecondFactorGate
   now?: () => Date
 }) {
   const now = deps.now ?? (() => new Date())
 
-  /** A new member session in one workspace; the token goes into the cookie, its hash into the table. */
+  /**
+   * Opens a member session for a user who proved who they are (password, and second factor when they
+   * have one; or an invitation or setup link for a new account). The returned token goes into the
+   * cookie only; the database keeps its hash. Pass `tx` to open it inside the caller's transaction.
+   */
   async function openMemberSession(
-    input: { userId: string; workspaceId: string } & RequestOrigin,
+    input: { userId: string; workspaceId: string; secondFactor?: string } & RequestOrigin,
     tx: Queryable = deps.db,
-  ): Promise<{ token: string; expiresAt: Date; session: MemberSession }> {
+  ): Promise<MemberSignIn> {
     const token = randomBytes(32).toString('base64url')
     const expiresAt = new Date(now().getTime() + deps.sessionTtlHours * 3_600_000)
     await repository.insertSession(tx, {
@@ -76,7 +100,23 @@ export function createAuthService(deps: {
       expiresAt,
       ipAddress: input.ipAddress,
       userAgent: input.userAgent,
+      authenticatedAt: now(),
     })
+    await deps.audit.record(
+      {
+        chainKey: `workspace:${input.workspaceId}`,
+        workspaceId: input.workspaceId,
+        actorUserId: input.userId,
+        action: 'auth.signed_in',
+        subjectType: 'user',
+        subjectId: input.userId,
+        ...(input.secondFactor ? { details: { second_factor: input.secondFactor } } : {}),
+        ipAddress: input.ipAddress,
+        userAgent: input.userAgent,
+      },
+      tx,
+    )
+    // Read back inside `tx`: the row is not visible to the shared session lookup before the commit.
     const [user, workspace, role] = await Promise.all([
       repository.findUserById(tx, input.userId),
       repository.findWorkspaceName(tx, input.workspaceId),
@@ -86,6 +126,7 @@ export function createAuthService(deps: {
       throw new AppError('INTERNAL', 'The new session could not be read back.')
     }
     return {
+      twoFactorRequired: false,
       token,
       expiresAt,
       session: {
@@ -98,13 +139,11 @@ export function createAuthService(deps: {
   }
 
   return {
-    openMemberSession,
-
     /**
      * Checks the password and opens a session. The returned token goes into the cookie only; the
      * database keeps its hash.
      */
-    async signIn(input: { email: string; password: string } & RequestOrigin) {
+    async signIn(input: { email: string; password: string } & RequestOrigin): Promise<SignInResult> {
       const user = await repository.findUserByEmail(deps.db, input.email)
       const isPasswordValid = await verifyPassword(
         input.password,
@@ -115,23 +154,21 @@ export function createAuthService(deps: {
       if (!user || !isPasswordValid || !membership) {
         throw new AppError('INVALID_CREDENTIALS', 'The e-mail address or password is incorrect.')
       }
-      const opened = await openMemberSession({
+      // A user with a second factor gets a pending sign-in, not a session (two-factor.ts).
+      const pending = await deps.secondFactor?.startIfEnrolled({
         userId: user.id,
         workspaceId: membership.workspaceId,
-        ...input,
       })
-      await deps.audit.record({
-        chainKey: `workspace:${membership.workspaceId}`,
+      if (pending) return { twoFactorRequired: true, token: pending.token, expiresAt: pending.expiresAt }
+      return openMemberSession({
+        userId: user.id,
         workspaceId: membership.workspaceId,
-        actorUserId: user.id,
-        action: 'auth.signed_in',
-        subjectType: 'user',
-        subjectId: user.id,
         ipAddress: input.ipAddress,
         userAgent: input.userAgent,
       })
-      return opened
     },
+
+    openMemberSession,
 
     async signOut(token: string): Promise<void> {
       await repository.deleteSession(deps.db, hashSessionToken(token))
@@ -201,6 +238,7 @@ export function createAuthService(deps: {
     },
 
     listMembers: (workspaceId: string) => repository.listMembers(deps.db, workspaceId),
+    usersWithTwoFactor: (userIds: string[]) => twoFactorRepository.listTotpEnabledUserIds(deps.db, userIds),
     listWorkspaces: (userId: string) => repository.listUserWorkspaces(deps.db, userId),
 
     /** Adds a membership, unless the user already has one there (then their role stays). */

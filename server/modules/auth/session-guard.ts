@@ -18,7 +18,12 @@ declare module 'fastify' {
  * Resolves the session cookie once per request. Routes opt in through `requireSession` /
  * `requireRole`, so public routes (health checks, webhooks) never pay for the lookup.
  */
-export function registerSessionSupport(app: FastifyInstance, auth: AuthService): void {
+export function registerSessionSupport(
+  app: FastifyInstance,
+  auth: AuthService,
+  checks: SessionChecks | null = null,
+): void {
+  app.decorate('sessionChecks', checks)
   app.decorateRequest('session', null)
   app.decorate('loadOptionalSession', async (request: FastifyRequest) => {
     const token = request.cookies[SESSION_COOKIE]
@@ -27,9 +32,18 @@ export function registerSessionSupport(app: FastifyInstance, auth: AuthService):
   })
 }
 
+/** What the guards ask of the two-factor module (two-factor.ts). */
+export type SessionChecks = {
+  /** The workspace requires two-factor of this admin or manager, who has not enabled it. */
+  isHeldByPolicy(session: MemberSession): Promise<boolean>
+  /** The session's person signed in or re-authenticated within the last few minutes. */
+  isRecentlyAuthenticated(sessionToken: string): Promise<boolean>
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     loadOptionalSession(request: FastifyRequest): Promise<SessionContext | null>
+    sessionChecks: SessionChecks | null
   }
 }
 
@@ -57,6 +71,27 @@ export function requireRole(...roles: Role[]) {
     if (!roles.includes(session.role)) {
       throw new AppError('FORBIDDEN', 'Your role in this workspace does not allow this action.')
     }
+    if (await this.sessionChecks?.isHeldByPolicy(session)) {
+      throw new AppError(
+        'TWO_FACTOR_REQUIRED',
+        'This workspace requires two-factor sign-in for your role. Set it up under Account security.',
+      )
+    }
+  }
+}
+
+/**
+ * onRequest hook for sensitive actions, after `requireSession`/`requireRole`: 403 REAUTH_REQUIRED
+ * unless the member signed in or confirmed their password or code (`POST /api/auth/reauth`) within
+ * the last five minutes. A signer session never passes.
+ */
+export async function requireRecentAuth(this: FastifyInstance, request: FastifyRequest): Promise<void> {
+  const session = request.session ?? (await this.loadOptionalSession(request))
+  if (!session) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.')
+  memberSessionOf(request)
+  const token = request.cookies[SESSION_COOKIE]
+  if (!token || !this.sessionChecks || !(await this.sessionChecks.isRecentlyAuthenticated(token))) {
+    throw new AppError('REAUTH_REQUIRED', 'Confirm your password or code to continue.')
   }
 }
 

@@ -108,9 +108,11 @@ export const membersRoutes: FastifyPluginAsyncTypebox<MembersRoutesOptions> = as
     '/api/invitations/accept',
     { config: perAddress, schema: { body: AcceptBodySchema, response: { 200: SessionResponseSchema } } },
     async (request, reply) => {
+      const session = await app.loadOptionalSession(request)
       const opened = await members.accept(
-        { token: request.body.token, name: request.body.name ?? '', password: request.body.password },
+        { token: request.body.token, name: request.body.name ?? '', password: request.body.password ?? null },
         originOf(request),
+        session?.principal === 'member' ? session : null,
       )
       setSessionCookie(reply, opened, options.isSecureOrigin)
       return toSessionResponse(opened.session)

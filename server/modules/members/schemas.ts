@@ -57,9 +57,9 @@ export const InvitationPreviewSchema = Type.Object({
 export const AcceptBodySchema = Type.Object(
   {
     token: Token,
-    /** Ignored when the e-mail already has an account. */
+    /** For a new account; an e-mail that has an account joins from its own signed-in session instead. */
     name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
-    password: Text({ minLength: 1, maxLength: 1024 }),
+    password: Type.Optional(Text({ minLength: 1, maxLength: 1024 })),
   },
   { additionalProperties: false },
 )

@@ -13,9 +13,6 @@ export const INVITE_PATH = '/invite/'
 
 export type MembersService = ReturnType<typeof createMembersService>
 
-/** Whether each of these users has a second factor; supplied by two-factor sign-in. */
-export type TwoFactorLookup = (userIds: string[]) => Promise<Set<string>>
-
 export function hashInvitationToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
@@ -31,12 +28,10 @@ export function createMembersService(deps: {
   audit: AuditService
   outbox: Outbox
   publicUrl: string
-  twoFactorUsers?: TwoFactorLookup
   now?: () => Date
 }) {
   const { db, auth, audit } = deps
   const now = deps.now ?? (() => new Date())
-  const twoFactorUsers: TwoFactorLookup = deps.twoFactorUsers ?? (async () => new Set())
 
   function event(
     session: MemberSession,
@@ -81,7 +76,7 @@ export function createMembersService(deps: {
       auth.listMembers(session.workspace.id),
       repository.listOpenInvitations(db, session.workspace.id, now()),
     ])
-    const withTwoFactor = await twoFactorUsers(members.map((member) => member.userId))
+    const withTwoFactor = await auth.usersWithTwoFactor(members.map((member) => member.userId))
     return {
       members: members.map((member) => ({
         user_id: member.userId,
@@ -189,22 +184,40 @@ export function createMembersService(deps: {
 
     /**
      * Accepts an invitation and opens a session in its workspace. A new e-mail gets an account with
-     * `name` and `password`; an e-mail that has an account proves it with that account's password.
+     * `name` and `password`. An e-mail that already has an account joins from a session of that very
+     * account (signed in with its password, and its second factor when it has one): the invitation
+     * never stands in for a sign-in.
      */
-    async accept(input: { token: string; name: string; password: string }, origin: RequestOrigin) {
+    async accept(
+      input: { token: string; name: string; password: string | null },
+      origin: RequestOrigin,
+      session: MemberSession | null,
+    ) {
       const invitation = await liveInvitation(input.token)
       const existing = await auth.findUserByEmail(invitation.email)
-      if (existing && !(await auth.isPasswordOf(existing.id, input.password))) {
+      if (existing && session?.user.id !== existing.id) {
         throw new AppError(
-          'INVALID_CREDENTIALS',
-          `An account for ${invitation.email} already exists: enter its password to join ${invitation.workspaceName}.`,
+          'UNAUTHENTICATED',
+          `An account for ${invitation.email} already exists: sign in to it first, then open this invitation again.`,
         )
+      }
+      if (!existing && !input.password) {
+        throw new AppError('VALIDATION_FAILED', 'body.password: choose a password for your new account.', {
+          details: { field: 'password' },
+        })
+      }
+      if (!existing && !input.name.trim()) {
+        throw new AppError('VALIDATION_FAILED', 'body.name: enter your name.', { details: { field: 'name' } })
       }
       return db.transaction(async (tx) => {
         const userId =
           existing?.id ??
-          (await auth.createUser({ email: invitation.email, name: input.name, password: input.password }, tx))
-            .id
+          (
+            await auth.createUser(
+              { email: invitation.email, name: input.name, password: input.password ?? '' },
+              tx,
+            )
+          ).id
         if (!(await repository.markAccepted(tx, { id: invitation.id, userId, now: now() }))) {
           throw new AppError(
             'LINK_EXPIRED',

@@ -32,8 +32,13 @@ export const membersApi = {
 // Tokens travel in request bodies only: never in a URL the server logs.
 export const invitationApi = {
   preview: (token: string) => apiRequest<InvitationPreview>('POST', '/api/invitations/preview', { token }),
-  accept: (token: string, name: string, password: string) =>
-    apiRequest<MemberSession>('POST', '/api/invitations/accept', { token, name, password }),
+  /** `password` null: an existing account joins from its own signed-in session. */
+  accept: (token: string, name: string, password: string | null) =>
+    apiRequest<MemberSession>(
+      'POST',
+      '/api/invitations/accept',
+      password === null ? { token } : { token, ...(name ? { name } : {}), password },
+    ),
 }
 
 export const passwordApi = {

@@ -32,8 +32,11 @@ export async function fetchSession(signal?: AbortSignal): Promise<Session | null
   }
 }
 
-export function signIn(email: string, password: string): Promise<MemberSession> {
-  return apiRequest<MemberSession>('POST', '/api/auth/sign-in/email', { email, password })
+/** A user with two-factor sign-in gets `two_factor_required` and finishes with a code (api/two-factor.ts). */
+export type SignInAnswer = MemberSession | { two_factor_required: true }
+
+export function signIn(email: string, password: string): Promise<SignInAnswer> {
+  return apiRequest<SignInAnswer>('POST', '/api/auth/sign-in/email', { email, password })
 }
 
 export function signOut(): Promise<void> {

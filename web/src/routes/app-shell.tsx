@@ -5,9 +5,11 @@ import {
   NavLink,
   Outlet,
   redirect,
+  type ShouldRevalidateFunctionArgs,
   useRouteLoaderData,
 } from 'react-router'
 import { fetchSession, type MemberSession, ROLE_LABELS, signOut } from '../api/session.ts'
+import { ACCOUNT_SECURITY_PATH, fetchTwoFactorStatus } from '../api/two-factor.ts'
 import { HOME_PATH, PLAID_LAB_PATH, SIGN_IN_PATH, SIGNER_FLOW_PATH, signInPathFor } from '../navigation.ts'
 
 export const APP_ROUTE_ID = 'app'
@@ -20,7 +22,28 @@ export async function appLoader({ request }: LoaderFunctionArgs): Promise<Member
   const session = await fetchSession(request.signal)
   if (!session) throw redirect(signInPathFor(new URL(request.url)))
   if (session.principal === 'signer') throw redirect(SIGNER_FLOW_PATH)
+  // A workspace that requires two-factor of this role holds the member at the enrolment page.
+  const url = new URL(request.url)
+  if (url.pathname !== ACCOUNT_SECURITY_PATH && (session.role === 'admin' || session.role === 'manager')) {
+    const twoFactor = await fetchTwoFactorStatus(request.signal)
+    if (twoFactor.required && !twoFactor.totp_enabled) throw redirect(ACCOUNT_SECURITY_PATH)
+  }
   return session
+}
+
+/**
+ * Leaving the account security page re-runs the shell's loader, so a member whom the workspace policy
+ * holds there is sent back until they have enrolled.
+ */
+export function appShouldRevalidate({
+  currentUrl,
+  nextUrl,
+  defaultShouldRevalidate,
+}: ShouldRevalidateFunctionArgs) {
+  return (
+    defaultShouldRevalidate ||
+    (currentUrl.pathname === ACCOUNT_SECURITY_PATH && nextUrl.pathname !== ACCOUNT_SECURITY_PATH)
+  )
 }
 
 export async function signOutAction() {
@@ -80,8 +103,8 @@ function UserMenu({ session }: { session: MemberSession }) {
           {ROLE_LABELS[session.role]} · {session.workspace.name}
         </span>
       </span>
-      <Link to="/account/security" className="button button--ghost button--small">
-        Account
+      <Link to={ACCOUNT_SECURITY_PATH} className="button button--ghost button--small">
+        Account security
       </Link>
       <Form method="post" action="/signout">
         <button type="submit" className="button button--ghost button--small">
