@@ -309,6 +309,7 @@ describe('members, invitations and passwords', () => {
     expect(listed.current).toBe(t.workspaceId)
     expect(listed.workspaces.map((workspace: JsonBody) => workspace.name)).toEqual([
       'Demo Closings',
+      'Third Title',
       'Second Title',
     ])
     const switched = await call('POST', '/api/session/workspace', admin, { workspace_id: otherId })
