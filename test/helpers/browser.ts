@@ -36,9 +36,13 @@ export type OfflineContext = { context: BrowserContext; page: Page; problems: st
  */
 export async function newOfflineContext(
   browser: Browser,
-  options: { onPlaidRequest?(url: string): void } = {},
+  options: {
+    onPlaidRequest?(url: string): void
+    /** Extra context options, e.g. a phone: `{ viewport, isMobile: true, hasTouch: true }`. */
+    contextOptions?: Parameters<Browser['newContext']>[0]
+  } = {},
 ): Promise<OfflineContext> {
-  const context = await browser.newContext({ serviceWorkers: 'block' })
+  const context = await browser.newContext({ serviceWorkers: 'block', ...options.contextOptions })
   await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => {
     options.onPlaidRequest?.(route.request().url())
     return route.abort('blockedbyclient')
