@@ -31,6 +31,16 @@ const TEST_CREDENTIALS = [
   },
 ] as const
 
+/**
+ * Banks that sign in with OAuth: Link hands the user to the bank's own page (a popup on a desktop, the
+ * whole page on a phone, which comes back through /oauth-return) and back.
+ */
+const OAUTH_BANKS = [
+  { name: 'Platypus OAuth Bank', institutionId: 'ins_127287' },
+  { name: 'Chase', institutionId: 'ins_3' },
+  { name: 'Wells Fargo', institutionId: 'ins_4' },
+] as const
+
 export function EnvironmentBanner({ environment }: { environment: PlaidEnvironment | null }) {
   if (!environment) return null
   const banner = BANNERS[environment]
@@ -64,6 +74,29 @@ export function EnvironmentBanner({ environment }: { environment: PlaidEnvironme
                     <code>{credential.password}</code>
                   </td>
                   <td>{credential.note ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {environment !== 'production' && (
+        <div className="table-scroll">
+          <table className="data-table data-table--compact">
+            <caption>OAuth banks (sign in on the bank's own page with user_good / pass_good)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Institution</th>
+                <th scope="col">ID</th>
+              </tr>
+            </thead>
+            <tbody>
+              {OAUTH_BANKS.map((bank) => (
+                <tr key={bank.institutionId}>
+                  <th scope="row">{bank.name}</th>
+                  <td>
+                    <code>{bank.institutionId}</code>
+                  </td>
                 </tr>
               ))}
             </tbody>
