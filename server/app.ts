@@ -16,6 +16,7 @@ import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts
 import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
 import { loggerOptions } from './logger.ts'
+import { auditRoutes } from './modules/audit/routes.ts'
 import { createAuditService } from './modules/audit/service.ts'
 import { passwordRoutes } from './modules/auth/password-routes.ts'
 import { createPasswordService } from './modules/auth/password-service.ts'
@@ -282,6 +283,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(plaidWebhookRoute, { receiver: webhookReceiver })
   await app.register(webhookAdminRoutes, { admin: webhookAdmin })
   await app.register(outboxRoutes, { outbox })
+  await app.register(auditRoutes, { audit })
   await app.register(passwordRoutes, { passwords, resetRequestsPerMinute: 5 })
   await app.register(membersRoutes, {
     members,

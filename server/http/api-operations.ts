@@ -28,6 +28,7 @@ export const API_TAGS = {
   webhooks: "Plaid's signed webhooks and their administration.",
   signing: "Signing packages (managers), signing links and the signer's flow.",
   email: 'Outgoing e-mail: the outbox that administrators read when no SMTP server is configured.',
+  audit: "The workspace's hash-chained audit log (administrators).",
   members: "A workspace's members and invitations (administrators), and accepting an invitation.",
 } as const
 
@@ -317,6 +318,12 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/setup': {
       summary: 'First run: create the first workspace and its administrator with the setup link',
       access: 'public',
+    },
+  },
+  audit: {
+    'GET /api/admin/audit': {
+      summary: "The workspace's audit chain, verified on every read: the newest 200 events",
+      access: 'admin',
     },
   },
   email: {

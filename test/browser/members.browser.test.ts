@@ -79,6 +79,10 @@ describe('members', () => {
     // The admin sees the new member; the link does not work twice.
     await admin.reload()
     await admin.getByRole('cell', { name: 'ivy.invite@example.test' }).waitFor()
+    await admin.getByRole('link', { name: 'Audit log' }).click()
+    await admin.getByText('Chain verified').waitFor()
+    await admin.getByRole('cell', { name: 'member.joined' }).first().waitFor()
+
     const again = await newOfflineContext(browser)
     contexts.push(again)
     await again.page.goto(url)

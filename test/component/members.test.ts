@@ -326,6 +326,29 @@ describe('members, invitations and passwords', () => {
     ).toBe(404)
   })
 
+  it("shows admins the workspace's verified audit chain, newest first", async () => {
+    expect((await call('GET', '/api/admin/audit', managerCookie)).statusCode).toBe(403)
+    const audit = await ok('GET', '/api/admin/audit', adminCookie)
+    expect(audit.verification).toEqual({
+      is_valid: true,
+      event_count: expect.any(Number),
+      first_broken_sequence: null,
+    })
+    const sequences = audit.events.map((event: JsonBody) => event.sequence)
+    expect(sequences).toEqual([...sequences].sort((a, b) => b - a))
+    const invited = audit.events.find((event: JsonBody) => event.action === 'member.invited')
+    expect(invited.actor).toEqual({ type: 'member', id: expect.any(String), email: DEMO.admin })
+    const actions = audit.events.map((event: JsonBody) => event.action)
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'auth.signed_in',
+        'member.joined',
+        'auth.password_changed',
+        'auth.password_reset',
+      ]),
+    )
+  })
+
   it('knows common passwords from a maintained list', () => {
     expect(passwordProblem('password')).toMatch(/at least 12/)
     expect(passwordProblem('1qaz2wsx3edc')).toMatch(/most common/)

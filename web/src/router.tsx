@@ -5,6 +5,7 @@ import { ForgotPasswordPage, forgotPasswordAction } from './routes/account/forgo
 import { InvitePage, inviteAction, inviteLoader } from './routes/account/invite-page.tsx'
 import { ResetPasswordPage, resetPasswordAction } from './routes/account/reset-password-page.tsx'
 import { SetupPage, setupAction, setupLoader } from './routes/account/setup-page.tsx'
+import { AdminAuditPage, adminAuditLoader } from './routes/admin-audit.tsx'
 import { AdminMembersPage, adminMembersAction, adminMembersLoader } from './routes/admin-members.tsx'
 import { AdminOutboxPage, adminOutboxLoader } from './routes/admin-outbox.tsx'
 import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
@@ -66,6 +67,7 @@ export const router = createBrowserRouter([
             Component: AdminSettingsPage,
           },
           { path: 'admin/outbox', loader: adminOutboxLoader, Component: AdminOutboxPage },
+          { path: 'admin/audit', loader: adminAuditLoader, Component: AdminAuditPage },
           {
             path: 'admin/members',
             loader: adminMembersLoader,

@@ -1,6 +1,6 @@
 import { asc, desc, eq, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
-import { auditEvents } from '../../../db/schema.ts'
+import { auditEvents, users } from '../../../db/schema.ts'
 
 export type AuditRow = typeof auditEvents.$inferSelect
 export type NewAuditRow = typeof auditEvents.$inferInsert
@@ -37,4 +37,20 @@ export async function listChain(db: Queryable, chainKey: string): Promise<AuditR
     .from(auditEvents)
     .where(eq(auditEvents.chainKey, chainKey))
     .orderBy(asc(auditEvents.sequence))
+}
+
+/** The newest events of a chain with the e-mail of each acting user (when the user still exists). */
+export async function listRecentWithActors(
+  db: Queryable,
+  chainKey: string,
+  limit: number,
+): Promise<Array<AuditRow & { actorEmail: string | null }>> {
+  const rows = await db
+    .select({ event: auditEvents, actorEmail: users.email })
+    .from(auditEvents)
+    .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+    .where(eq(auditEvents.chainKey, chainKey))
+    .orderBy(desc(auditEvents.sequence))
+    .limit(limit)
+  return rows.map((row) => ({ ...row.event, actorEmail: row.actorEmail }))
 }

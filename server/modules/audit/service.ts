@@ -91,6 +91,26 @@ export function createAuditService(deps: { db: Database; now?: () => Date }) {
       }))
     },
 
+    /** The newest events of a chain, newest first, with the acting user's e-mail where known. */
+    async listRecent(chainKey: string, limit: number) {
+      const rows = await repository.listRecentWithActors(deps.db, chainKey, limit)
+      return rows.map((row) => ({
+        sequence: row.sequence,
+        action: row.action,
+        occurred_at: row.occurredAt.toISOString(),
+        actor: row.actorUserId
+          ? { type: 'member' as const, id: row.actorUserId, email: row.actorEmail }
+          : row.actorSignerId
+            ? { type: 'signer' as const, id: row.actorSignerId, email: null }
+            : null,
+        subject_type: row.subjectType,
+        subject_id: row.subjectId,
+        details: row.details,
+        ip_address: row.ipAddress,
+        hash: row.hash,
+      }))
+    },
+
     /** Recomputes every hash of the chain from the stored rows. */
     async verifyChain(chainKey: string): Promise<ChainVerification> {
       const rows = await repository.listChain(deps.db, chainKey)

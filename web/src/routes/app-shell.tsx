@@ -80,6 +80,7 @@ export function AppShell() {
             {session.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/members">Members</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/outbox">Outbox</NavLink>}
+            {session.role === 'admin' && <NavLink to="/admin/audit">Audit log</NavLink>}
           </nav>
           <UserMenu session={session} />
         </div>

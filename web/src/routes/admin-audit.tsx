@@ -1,0 +1,87 @@
+import { type LoaderFunctionArgs, useLoaderData } from 'react-router'
+import { fetchWorkspaceAudit, type WorkspaceAudit } from '../api/audit.ts'
+import { ApiError } from '../api/client.ts'
+import { Notice } from '../components/notice.tsx'
+import { formatDateTime } from '../format.ts'
+
+type AuditLoaderData = { access: 'granted'; audit: WorkspaceAudit } | { access: 'forbidden'; message: string }
+
+export async function adminAuditLoader({ request }: LoaderFunctionArgs): Promise<AuditLoaderData> {
+  try {
+    return { access: 'granted', audit: await fetchWorkspaceAudit(request.signal) }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403)
+      return { access: 'forbidden', message: error.message }
+    throw error
+  }
+}
+
+/** The workspace's audit chain: who signed in, who was invited, which settings changed. */
+export function AdminAuditPage() {
+  const data = useLoaderData<typeof adminAuditLoader>()
+  return (
+    <>
+      <title>Audit log · Safeclose</title>
+      <header className="page-header">
+        <h1>Audit log</h1>
+        <p className="page-header__lead">
+          Every event is hash-chained to the one before it, so a changed or removed entry is detected.
+        </p>
+      </header>
+      {data.access === 'forbidden' ? (
+        <Notice tone="error" title="Administrators only">
+          <p>{data.message}</p>
+        </Notice>
+      ) : (
+        <>
+          {data.audit.verification.is_valid ? (
+            <Notice tone="success" title="Chain verified">
+              <p>All {data.audit.verification.event_count} events verify.</p>
+            </Notice>
+          ) : (
+            <Notice tone="error" title="The chain is broken">
+              <p>Event {data.audit.verification.first_broken_sequence} does not match the chain before it.</p>
+            </Notice>
+          )}
+          <div className="table-scroll">
+            <table className="data-table data-table--compact">
+              <caption>
+                Newest first{data.audit.verification.event_count > 200 ? ' (the latest 200)' : ''}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">When</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">By</th>
+                  <th scope="col">Details</th>
+                  <th scope="col">IP</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.audit.events.map((event) => (
+                  <tr key={event.sequence}>
+                    <td>{event.sequence}</td>
+                    <td>{formatDateTime(event.occurred_at)}</td>
+                    <td>
+                      <code>{event.action}</code>
+                    </td>
+                    <td>
+                      {event.actor
+                        ? (event.actor.email ?? `${event.actor.type} ${event.actor.id.slice(0, 8)}`)
+                        : 'System'}
+                    </td>
+                    <td>
+                      <code className="break-anywhere">{JSON.stringify(event.details)}</code>
+                    </td>
+                    <td>{event.ip_address ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </>
+  )
+}
