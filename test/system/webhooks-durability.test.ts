@@ -4,6 +4,10 @@ import { createScratchDatabase, type ServerProcess, serverProcess, withClient } 
 import { startSigningKeyServer } from './webhook-harness.ts'
 
 const adminUrl = process.env.TEST_DATABASE_URL
+// In CI these tests must run: a missing server database is a failure there, never a quiet pass.
+if (!adminUrl && process.env.CI) {
+  throw new Error('CI must set TEST_DATABASE_URL: the crash-safety and two-instance tests need PostgreSQL')
+}
 if (!adminUrl) {
   console.warn(
     '\n⚠ SKIPPED test/system/webhooks-durability.test.ts: set TEST_DATABASE_URL to a PostgreSQL server ' +
