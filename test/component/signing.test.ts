@@ -135,6 +135,18 @@ describe('signing packages', () => {
       ).toContain(id)
     })
 
+    it('counts signers and signatures in the package list', async () => {
+      const id = await draft([
+        { legal_name: OWNER, email: 'alberta.count@example.test' },
+        { legal_name: 'Zoe Charleson', email: 'zoe.count@example.test' },
+      ])
+      const { signings } = await ok('GET', '/api/signings', managerCookie)
+      expect(signings.find((signing: Body) => signing.id === id)).toMatchObject({
+        signer_count: 2,
+        signed_count: 0,
+      })
+    })
+
     it('validates input strictly', async () => {
       const id = await draft([])
       const cases: Array<[string, unknown]> = [

@@ -131,8 +131,10 @@ export async function listPackages(db: Queryable, workspaceId: string): Promise<
       title: signingPackages.title,
       status: signingPackages.status,
       createdAt: signingPackages.createdAt,
-      signerCount: sql<number>`(select count(*)::int from ${signers} where ${signers.packageId} = ${signingPackages.id})`,
-      signedCount: sql<number>`(select count(*)::int from ${signers} where ${signers.packageId} = ${signingPackages.id} and ${signers.status} = 'signed')`,
+      // Written out with an alias: drizzle leaves columns unqualified inside a scalar subquery, and an
+      // unqualified "id" would be the signer's own (every package then counted 0 signers).
+      signerCount: sql<number>`(select count(*)::int from signers counted where counted.package_id = ${signingPackages}.id)`,
+      signedCount: sql<number>`(select count(*)::int from signers counted where counted.package_id = ${signingPackages}.id and counted.status = 'signed')`,
     })
     .from(signingPackages)
     .where(eq(signingPackages.workspaceId, workspaceId))
