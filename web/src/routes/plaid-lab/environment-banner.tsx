@@ -15,12 +15,13 @@ const BANNERS: Record<PlaidEnvironment, { title: string; text: string }> = {
   },
 }
 
-const TEST_CREDENTIALS = [
+/** Plaid's sandbox test credentials: the password picks the scenario (a unit test runs each). */
+export const TEST_CREDENTIALS = [
   { scenario: 'Successful link', username: 'user_good', password: 'pass_good', note: null },
   {
     scenario: 'Multi-factor (device code)',
-    username: 'mfa_device',
-    password: 'pass_good',
+    username: 'user_good',
+    password: 'mfa_device',
     note: 'Code 1234',
   },
   {
