@@ -44,8 +44,10 @@ export const STATUS_BY_CODE = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
-  /** Plaid answered with an error we cannot fix on our side, or could not be reached. */
+  /** Plaid could not be reached, failed on its side or is rate limiting: trying again later may work. */
   PLAID_UNAVAILABLE: 502,
+  /** Plaid refused the request (its 4xx, other than a rate limit): trying again would not help. */
+  PLAID_REFUSED: 422,
   /** The workspace's Plaid credentials are missing or rejected; only an administrator can fix it. */
   PLAID_NOT_CONFIGURED: 503,
   NOT_READY: 503,

@@ -236,7 +236,7 @@ describe('bank linking', () => {
     expect(response.json().error.plaid_request_id).toEqual(expect.any(String))
   })
 
-  it('answers 502 with Plaid request id when Plaid fails, and 503 when the credentials are rejected', async () => {
+  it('answers 502 when Plaid fails, 422 when Plaid refuses, and 503 when the credentials are rejected', async () => {
     emulator.sandbox.control.failNext({ endpoint: '/item/public_token/exchange', httpStatus: 500 })
     const down = await exchange(managerCookie, await emulator.createPublicToken())
     expect(down.statusCode).toBe(502)
@@ -244,6 +244,28 @@ describe('bank linking', () => {
       code: 'PLAID_UNAVAILABLE',
       plaid_request_id: expect.any(String),
     })
+
+    // A Plaid refusal (4xx) is no outage: it never says "try again".
+    emulator.sandbox.control.failNext({
+      endpoint: '/sandbox/item/fire_webhook',
+      errorCode: 'SANDBOX_PRODUCT_NOT_ENABLED',
+    })
+    await exchange(managerCookie, await emulator.createPublicToken())
+    const refused = await call('POST', '/api/plaid/sandbox/fire-webhook', managerCookie, {
+      webhook_code: 'DEFAULT_UPDATE',
+    })
+    expect(refused.statusCode).toBe(422)
+    expect(refused.json().error).toMatchObject({
+      code: 'PLAID_REFUSED',
+      plaid_error_code: 'SANDBOX_PRODUCT_NOT_ENABLED',
+      plaid_request_id: expect.any(String),
+    })
+    expect(refused.json().error.message).not.toMatch(/try again/i)
+    // A rate limit is worth another try.
+    emulator.sandbox.control.failNext({ endpoint: '/link/token/create', httpStatus: 429 })
+    expect((await call('POST', '/api/plaid/link-token', managerCookie, {})).json().error.code).toBe(
+      'PLAID_UNAVAILABLE',
+    )
 
     emulator.sandbox.control.failNext({ endpoint: '/link/token/create', errorCode: 'INVALID_API_KEYS' })
     const misconfigured = await call('POST', '/api/plaid/link-token', managerCookie, {})

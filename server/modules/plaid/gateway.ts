@@ -304,7 +304,20 @@ export function appErrorFromPlaid(error: PlaidRequestError): AppError {
           details,
         },
       )
-    default:
+    default: {
+      // Plaid said no (4xx, not a rate limit): trying again would get the same answer.
+      const isRefused =
+        error.httpStatus !== null &&
+        error.httpStatus >= 400 &&
+        error.httpStatus < 500 &&
+        error.httpStatus !== 429
+      if (isRefused) {
+        const reason = error.displayMessage ?? `Plaid answered ${error.errorCode ?? 'an error'}.`
+        return new AppError('PLAID_REFUSED', `Plaid refused this request: ${reason}`, {
+          cause: error,
+          details,
+        })
+      }
       return new AppError(
         'PLAID_UNAVAILABLE',
         'Plaid could not complete the request. Please try again shortly.',
@@ -313,5 +326,6 @@ export function appErrorFromPlaid(error: PlaidRequestError): AppError {
           details,
         },
       )
+    }
   }
 }
