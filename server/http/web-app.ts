@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isPagePath } from '../../web/src/page-paths.ts'
 import { AppError } from '../errors.ts'
 import { buildContentSecurityPolicy, type PlaidBrowserSources } from './content-security-policy.ts'
 
@@ -51,6 +52,8 @@ export async function registerWebApp(app: FastifyInstance, options: WebAppOption
       throw new AppError('NOT_READY', 'The web app is not built yet. Run `npm run build:web`.')
     }
     const frameSources = ownFrameSources(request, options.framePaths ?? [])
+    // Unknown addresses get the app too (it renders its "not found" page), with a real 404.
+    if (!isPagePath(pathname)) reply.status(404)
     return sendPage(reply, html, await options.resolvePlaidSources(request), frameSources)
   })
 }

@@ -32,6 +32,15 @@ describe('HTML pages, security headers and health', () => {
     expect(nonceOf(String(second.headers['content-security-policy']))).not.toBe(firstNonce)
   })
 
+  it('answers an unknown page with the app (its not-found page) and a real 404', async () => {
+    const unknown = await t.app.inject({ method: 'GET', url: '/no/such/page?x=1' })
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.headers['content-type']).toContain('text/html')
+    expect(unknown.body).toContain('<div id="root">')
+    const known = await t.app.inject({ method: 'GET', url: '/signing/manager/signings/123' })
+    expect(known.statusCode).toBe(200)
+  })
+
   it('sends a nonce-only script policy with no unsafe-inline scripts, plus helmet headers', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/signing' })
     const csp = String(response.headers['content-security-policy'])
