@@ -199,6 +199,13 @@ describe('Plaid lab against the embedded emulator', () => {
     await step(2)
       .getByText(/Link was closed without linking/)
       .waitFor()
+    // Plaid's status code is for support, not the sentence the user reads.
+    expect(
+      await step(2)
+        .getByText(/Link was closed without linking/)
+        .textContent(),
+    ).not.toContain('(')
+    await step(2).getByText("Plaid's exit status (for support):").waitFor()
 
     // The bank refuses the sign-in with a terminal error; exiting reports it.
     await step(2).getByRole('button', { name: 'Open Link' }).click()

@@ -249,10 +249,14 @@ function LinkOutcomeSummary({ outcome }: { outcome: LinkOutcome }) {
           </p>
         </Notice>
       ) : (
-        <p className="muted" role="status">
-          Link was closed without linking{outcome.status ? ` (${outcome.status})` : ''}. You can open it
-          again.
-        </p>
+        <div role="status">
+          <p className="muted">Link was closed without linking. You can open it again.</p>
+          {outcome.status && (
+            <p className="muted">
+              Plaid's exit status (for support): <code>{outcome.status}</code>
+            </p>
+          )}
+        </div>
       )
   }
 }
