@@ -222,6 +222,27 @@ describe('Plaid webhook processing', () => {
     expect((await status(signer)).item.accounts).toHaveLength(accountsBefore - 1)
   })
 
+  it('clears a pending disconnect when the login is repaired, even by a LOGIN_REPAIRED with the bytes of an earlier one', async () => {
+    const fire = (code: string) =>
+      call('POST', '/api/plaid/sandbox/fire-webhook', signer, { webhook_code: code })
+    await fire('PENDING_DISCONNECT')
+    await eventually(
+      async () => ((await status(signer)).item.status === 'pending_disconnect' ? true : undefined),
+      'pending disconnect',
+    )
+    // Plaid's LOGIN_REPAIRED body names no time: this one repeats the first one's bytes exactly, so it is
+    // not processed again but makes the Item be checked with Plaid, as a LOGIN_REPAIRED.
+    expect((await fire('LOGIN_REPAIRED')).statusCode).toBe(200)
+    await eventually(
+      async () => ((await status(signer)).item.status === 'good' ? true : undefined),
+      'the repaired Item',
+    )
+    expect(await status(signer)).toMatchObject({
+      item: { status: 'good', consent_expires_at: null },
+      action: null,
+    })
+  })
+
   it('records a new webhook URL from WEBHOOK_UPDATE_ACKNOWLEDGED', async () => {
     const moved = `${server.url}/api/webhooks/plaid?moved=1`
     await emulator.plaid.itemWebhookUpdate({ access_token: signerToken, webhook: moved })

@@ -162,9 +162,8 @@ export function createWebhookProcessor(deps: {
       return { status: 'pending_disconnect', consentExpiresAt: dateOrNull(payload.disconnect_time) }
     }
     // ERROR or LOGIN_REPAIRED with no error at Plaid: a broken Item works again (a later repair may have
-    // overtaken the error). Pending notices stay until update mode renews the Item: a repaired login
-    // says nothing about an institution's coming disconnect.
-    return item.status === 'login_required' ? { status: 'good', errorCode: null } : {}
+    // overtaken the error).
+    return recoveredStatus(code, item.status)
   }
 
   function changesFor(
@@ -272,7 +271,10 @@ export function createWebhookProcessor(deps: {
   }
 
   /** Applies Plaid's view of one Item's health; true when our row changed. */
-  async function reconcileOne(item: TrackedItem): Promise<boolean> {
+  async function reconcileOne(
+    item: TrackedItem,
+    options: { webhookCode: string | null } = { webhookCode: null },
+  ): Promise<boolean> {
     try {
       const truth = await fetchItemTruth(item)
       if (truth.kind !== 'item' && truth.kind !== 'needs_user') return false
@@ -283,9 +285,7 @@ export function createWebhookProcessor(deps: {
         if (!locked || INACTIVE.has(locked.status)) return false
         const changes: ItemChanges = errorCode
           ? { status: 'login_required', errorCode }
-          : locked.status === 'login_required'
-            ? { status: 'good', errorCode: null }
-            : {}
+          : recoveredStatus(options.webhookCode, locked.status)
         const changed = diff(locked, changes)
         // Touch the row even without a change, so the next batch starts with other Items.
         await items.update(tx, locked.id, changes, deps.now())
@@ -411,12 +411,32 @@ export function createWebhookProcessor(deps: {
       return changedCount
     },
 
-    /** Re-checks one Item with Plaid (after a duplicate status notice); false when nothing changed. */
-    async reconcileItem(environment: PlaidEnvironment, plaidItemId: string): Promise<boolean> {
+    /**
+     * Re-checks one Item with Plaid after a duplicate status notice (Plaid's bodies carry no time, so a
+     * second LOGIN_REPAIRED has the same bytes as the first); false when nothing changed.
+     */
+    async reconcileItem(
+      environment: PlaidEnvironment,
+      plaidItemId: string,
+      webhookCode: string | null = null,
+    ): Promise<boolean> {
       const item = await items.find(environment, plaidItemId)
-      return item && !INACTIVE.has(item.status) ? reconcileOne(item) : false
+      return item && !INACTIVE.has(item.status) ? reconcileOne(item, { webhookCode }) : false
     },
   }
+}
+
+/**
+ * What an Item with no error at Plaid becomes. A broken login works again. LOGIN_REPAIRED also means the
+ * user went through update mode (perhaps in another app), which is what resolves a pending disconnect;
+ * a pending consent expiration keeps its own clock.
+ */
+function recoveredStatus(webhookCode: string | null, status: ItemStatus): ItemChanges {
+  if (status === 'login_required') return { status: 'good', errorCode: null }
+  if (webhookCode === 'LOGIN_REPAIRED' && status === 'pending_disconnect') {
+    return { status: 'good', errorCode: null, consentExpiresAt: null }
+  }
+  return {}
 }
 
 function isFinal(state: string): boolean {

@@ -119,6 +119,7 @@ export function createWebhookReceiver(deps: {
               await deps.jobs.enqueue(tx, QUEUES.plaidReconcile, {
                 environment: context.environment,
                 plaidItemId: payload.itemId,
+                webhookCode: payload.webhookCode,
               })
             }
             return { event_id: earlier.id, duplicate: true }

@@ -34,20 +34,22 @@ export async function startWebhookWorkers(
   // Without data: the periodic pass over all live Items. With an Item: a re-check asked for by a
   // duplicate status notice. With a workspace: an admin's "reconcile now", which touches only the
   // Items of that admin's workspace.
-  await queue.work<{ environment?: PlaidEnvironment; plaidItemId?: string; workspaceId?: string } | null>(
-    QUEUES.plaidReconcile,
-    async (job) => {
-      if (job.data?.environment && job.data.plaidItemId) {
-        await processor.reconcileItem(job.data.environment, job.data.plaidItemId)
-        return
-      }
-      if (job.data?.workspaceId) {
-        await processor.reconcileItems(options.reconcileBatchSize, job.data.workspaceId)
-        return
-      }
-      await processor.reconcileItems(options.reconcileBatchSize)
-      await processor.pruneRejectionCounters()
-    },
-  )
+  await queue.work<{
+    environment?: PlaidEnvironment
+    plaidItemId?: string
+    webhookCode?: string
+    workspaceId?: string
+  } | null>(QUEUES.plaidReconcile, async (job) => {
+    if (job.data?.environment && job.data.plaidItemId) {
+      await processor.reconcileItem(job.data.environment, job.data.plaidItemId, job.data.webhookCode ?? null)
+      return
+    }
+    if (job.data?.workspaceId) {
+      await processor.reconcileItems(options.reconcileBatchSize, job.data.workspaceId)
+      return
+    }
+    await processor.reconcileItems(options.reconcileBatchSize)
+    await processor.pruneRejectionCounters()
+  })
   if (options.reconcileCron) await queue.schedule(QUEUES.plaidReconcile, options.reconcileCron)
 }
