@@ -227,4 +227,49 @@ describe('micro-deposits in the emulated Link', () => {
       await receiver.close()
     }
   })
+
+  it('Same-Day: a third wrong code fails the verification and Exit reports requires_code', async () => {
+    // The pending Item, made through the Link UI's API (the first visit is covered above).
+    const api = async (path: string, body: Record<string, unknown>) =>
+      (await (
+        await fetch(`${stack.sandbox.url}/link/v2/stable/api/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as Record<string, unknown>
+    const link_token = await linkToken()
+    const { link_session_id } = await api('session/start', { link_token })
+    const linked = await api('numbers/submit', {
+      link_token,
+      link_session_id,
+      routing_number: '110000000',
+      account_number: '1111222233330000',
+      name: 'Alberta Charleson',
+      account_subtype: 'checking',
+    })
+    const plaid = client()
+    const { data } = await plaid.itemPublicTokenExchange({ public_token: linked.public_token as string })
+
+    await openLinkFromApp(page, pageUrl(), await linkToken({ access_token: data.access_token, products: [] }))
+    const link = linkFrame(page)
+    await acceptConsent(link)
+    for (const [code, notice] of [
+      ['AAA', 'That code is not correct. 2 attempts remaining.'],
+      ['BBB', 'That code is not correct. 1 attempt remaining.'],
+    ] as const) {
+      await link.getByLabel('Deposit code').fill(code)
+      await link.getByRole('button', { name: 'Verify' }).click()
+      await expect.poll(() => link.getByRole('alert').textContent()).toBe(notice)
+    }
+    await link.getByLabel('Deposit code').fill('CCC')
+    await link.getByRole('button', { name: 'Verify' }).click()
+    await link.getByRole('heading', { name: 'We could not verify your account' }).waitFor()
+    await link.getByRole('button', { name: 'Exit' }).click()
+    const exit = only(await waitForCallback(page, 'onExit'), 'onExit')
+    expect(exit.error).toBeNull()
+    expect(exit.metadata).toMatchObject({ status: 'requires_code', institution: null })
+    const { data: accounts } = await plaid.accountsGet({ access_token: data.access_token })
+    expect(accounts.accounts[0]?.verification_status).toBe('verification_failed')
+  })
 })
