@@ -14,6 +14,7 @@ import { registerWebhookKeyRoutes } from './api/webhook-key-routes.ts'
 import { type ActiveFault, FaultInjector, type FaultSpec } from './control/faults.ts'
 import { SandboxClock } from './core/clock.ts'
 import type { SandboxContext } from './core/context.ts'
+import { changeAuthNumbers } from './core/microdeposits.ts'
 import type { DeliveryRecord, LinkSessionRecord } from './core/state.ts'
 import { StateStore } from './core/store.ts'
 import { type SandboxLogger, silentLogger } from './logger.ts'
@@ -89,6 +90,11 @@ export interface SandboxControl {
   /** Resolves when every webhook has been delivered or has given up (retries included). */
   flushWebhooks(): Promise<void>
   linkSessions(): readonly LinkSessionRecord[]
+  /**
+   * The bank changed an account's ACH numbers: /auth/get returns the new ones and the Item's webhook
+   * receives AUTH DEFAULT_UPDATE with `account_ids_with_updated_auth`.
+   */
+  changeAuthNumbers(change: { itemId: string; accountId: string; account?: string; routing?: string }): void
 }
 
 export interface PlaidSandbox {
@@ -161,6 +167,7 @@ export function createPlaidSandbox(options: PlaidSandboxOptions = {}): PlaidSand
     deliveries: () => dispatcher.deliveries(),
     flushWebhooks: () => dispatcher.idle(),
     linkSessions: () => Object.values(store.state.linkSessions),
+    changeAuthNumbers: ({ itemId, ...change }) => changeAuthNumbers(ctx, itemId, change),
   }
 
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {

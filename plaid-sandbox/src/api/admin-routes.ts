@@ -27,6 +27,16 @@ const RotateKeyRequest = Type.Object(
   { additionalProperties: false },
 )
 
+const AuthNumbersRequest = Type.Object(
+  {
+    item_id: Type.String({ minLength: 1 }),
+    account_id: Type.String({ minLength: 1 }),
+    account: Type.Optional(Type.String()),
+    routing: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
 /**
  * The control API, deliberately outside Plaid's URL space. It mirrors `sandbox.control` so tests in
  * other processes (and curl) can drive the sandbox. Errors use Plaid's envelope.
@@ -36,6 +46,7 @@ export function registerAdminRoutes(app: FastifyInstance, control: SandboxContro
   const validateAdvance = compileRequestValidator(AdvanceClockRequest)
   const validateDrop = compileRequestValidator(DropWebhooksRequest)
   const validateRotate = compileRequestValidator(RotateKeyRequest)
+  const validateAuthNumbers = compileRequestValidator(AuthNumbersRequest)
   const bodyOf = (body: unknown) => (body ?? {}) as Record<string, unknown>
 
   app.get(`${ADMIN_PREFIX}/deliveries`, async (request) => ({
@@ -120,6 +131,24 @@ export function registerAdminRoutes(app: FastifyInstance, control: SandboxContro
     link_sessions: control.linkSessions(),
     request_id: requestIdOf(request),
   }))
+
+  // The bank renumbered an account: /auth/get answers the new numbers, AUTH DEFAULT_UPDATE says so.
+  app.post(`${ADMIN_PREFIX}/items/auth-numbers`, async (request) => {
+    const body = bodyOf(request.body) as {
+      item_id: string
+      account_id: string
+      account?: string
+      routing?: string
+    }
+    validateAuthNumbers(body)
+    control.changeAuthNumbers({
+      itemId: body.item_id,
+      accountId: body.account_id,
+      ...(body.account !== undefined ? { account: body.account } : {}),
+      ...(body.routing !== undefined ? { routing: body.routing } : {}),
+    })
+    return { request_id: requestIdOf(request) }
+  })
 
   app.post(`${ADMIN_PREFIX}/reset`, async (request) => {
     control.reset()

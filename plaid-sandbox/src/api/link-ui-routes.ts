@@ -7,6 +7,7 @@ import {
   submitMfa,
 } from '../core/link-sessions.ts'
 import { requireLinkToken } from '../core/link-tokens.ts'
+import { submitManualNumbers, verifyMicrodepositCode } from '../core/microdeposits.ts'
 import {
   bankPageDecide,
   bankPageSignIn,
@@ -70,6 +71,19 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
 
   route('accounts/submit', (body) =>
     submitAccounts(ctx, body.link_token, body.link_session_id, body.account_ids),
+  )
+
+  route('numbers/submit', (body) =>
+    submitManualNumbers(ctx, body.link_token, body.link_session_id, {
+      routing: body.routing_number,
+      account: body.account_number,
+      name: body.name ?? null,
+      subtype: body.account_subtype,
+    }),
+  )
+
+  route('microdeposits/verify', (body) =>
+    verifyMicrodepositCode(ctx, body.link_token, body.link_session_id, body.code),
   )
 
   route('oauth/start', (body) =>

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { accountView } from '../core/accounts.ts'
 import { scoreIdentityMatch } from '../core/identity-match.ts'
 import { itemView, selectAccounts, usableItemForAccessToken } from '../core/items.ts'
+import { createProcessorToken } from '../core/microdeposits.ts'
 import { authNumbers, ensureProduct, identityAccounts } from '../core/products.ts'
 import { USER_GOOD_OWNER } from '../fixtures/identity.ts'
 import { type PlaidRequest, RequestSchemas } from '../schemas/plaid-requests.ts'
@@ -48,6 +49,15 @@ export function registerProductRoutes(app: FastifyInstance, deps: RouteDependenc
       ensureProduct(ctx, item, 'identity')
       return { accounts: identityAccounts(accounts), item: itemView(ctx, item) }
     },
+  )
+
+  // A processor token stands for one verified account; the app never hands out the numbers.
+  plaidEndpoint<PlaidRequest<'/processor/token/create'>>(
+    app,
+    deps,
+    '/processor/token/create',
+    RequestSchemas['/processor/token/create'],
+    (body, { clientId }) => ({ processor_token: createProcessorToken(ctx, clientId, body) }),
   )
 
   // Balances are always null in /identity/match responses, as in Plaid's.

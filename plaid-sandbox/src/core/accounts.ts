@@ -51,6 +51,7 @@ export function accountView(account: AccountRecord): Record<string, unknown> {
     subtype: account.subtype,
     type: account.type,
     ...(account.verification_status ? { verification_status: account.verification_status } : {}),
+    ...(account.verification_name ? { verification_name: account.verification_name } : {}),
   }
 }
 

@@ -8,7 +8,7 @@ function randomBase62(length: number): string {
   return value
 }
 
-type TokenKind = 'link' | 'public' | 'access'
+type TokenKind = 'link' | 'public' | 'access' | 'processor'
 
 /** `<kind>-sandbox-<uuid v4>`, the token format Plaid uses in its Sandbox environment. */
 export function newToken(kind: TokenKind): string {
@@ -17,7 +17,9 @@ export function newToken(kind: TokenKind): string {
 
 export function tokenKindOf(token: string): TokenKind | null {
   const match =
-    /^(link|public|access)-sandbox-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(token)
+    /^(link|public|access|processor)-sandbox-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(
+      token,
+    )
   return (match?.[1] as TokenKind | undefined) ?? null
 }
 

@@ -11,7 +11,7 @@ const SANDBOX_LOGIN_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
 
 export interface NewItem {
   clientId: string
-  institutionId: string
+  institutionId: string | null
   products: string[]
   webhook: string | null
   accounts: AccountRecord[]

@@ -7,6 +7,12 @@ import { checkMfaAnswers, evaluateCredentials } from './credentials.ts'
 import { newSessionId } from './ids.ts'
 import { createItem, issuePublicToken, repairItem } from './items.ts'
 import { requireLinkToken } from './link-tokens.ts'
+import {
+  NO_AUTH_OPTIONS,
+  offersManualEntry,
+  pendingManualAccount,
+  SAME_DAY_MAX_ATTEMPTS,
+} from './microdeposits.ts'
 import type { AccountRecord, ItemRecord, LinkSessionRecord, LinkTokenRecord, MfaRound } from './state.ts'
 
 /**
@@ -57,14 +63,28 @@ export function linkSessionStartView(
     language: token.language,
     expiration: isoTimestamp(token.expiresAt),
     has_redirect_uri: token.redirectUri !== null,
-    update:
-      item && institution
-        ? {
-            institution: { institution_id: institution.institution_id, name: institution.name },
-            item_id: item.itemId,
-          }
-        : null,
+    update: item
+      ? {
+          institution: institution
+            ? { institution_id: institution.institution_id, name: institution.name }
+            : null,
+          item_id: item.itemId,
+          // A Same-Day micro-deposit waiting for its code: update mode asks for the code.
+          microdeposit: microdepositView(item),
+        }
+      : null,
+    // "Link with account numbers" on the institution search (Same-Day Micro-deposits).
+    manual_entry: offersManualEntry(token) ? { asks_name: !token.legalName } : null,
     oauth: null,
+  }
+}
+
+function microdepositView(item: ItemRecord): Record<string, unknown> | null {
+  const account = pendingManualAccount(item)
+  if (!account) return null
+  return {
+    account: linkAccountView(account),
+    attempts_remaining: Math.max(0, SAME_DAY_MAX_ATTEMPTS - (account.verification_attempts ?? 0)),
   }
 }
 
@@ -96,6 +116,11 @@ export function submitCredentials(
 
   const outcome = evaluateCredentials(institution, credentials.username, credentials.password)
   if (outcome.kind === 'error') throw outcome.error
+  // Automated Micro-deposits is off unless the link token enables it (Plaid's default).
+  const isAutomatedOff = !(token.authOptions ?? NO_AUTH_OPTIONS).automatedMicrodeposits
+  if (outcome.kind === 'linked' && outcome.authMethod === 'AUTOMATED_MICRODEPOSITS' && isAutomatedOff) {
+    throw plaidError('NO_AUTH_ACCOUNTS')
+  }
   session.institutionId = institution.institution_id
   session.offeredAccounts = null
   session.authMethod = outcome.kind === 'linked' ? outcome.authMethod : 'INSTANT_AUTH'
@@ -162,11 +187,11 @@ export function submitAccounts(
   session.finishedAt = ctx.clock.now()
   ctx.store.changed()
 
-  const institution = findInstitution(item.institutionId) as InstitutionFixture
+  const institution = findInstitution(item.institutionId) as InstitutionFixture | undefined
   return {
     public_token: publicToken,
     link_session_id: session.linkSessionId,
-    institution: { institution_id: institution.institution_id, name: institution.name },
+    institution: institution ? { institution_id: institution.institution_id, name: institution.name } : null,
     accounts: chosen.map(linkAccountView),
     transfer_status: null,
   }

@@ -6,6 +6,7 @@ import { isoTimestamp } from './clock.ts'
 import type { SandboxContext } from './context.ts'
 import { newToken, tokenKindOf } from './ids.ts'
 import { itemForAccessToken } from './items.ts'
+import { assertMicrodepositCountries, linkAuthOptions } from './microdeposits.ts'
 import type { LinkSessionRecord, LinkTokenRecord } from './state.ts'
 
 const LINK_TOKEN_LIFETIME_MS = 4 * 60 * 60 * 1000
@@ -17,12 +18,13 @@ export interface LinkTokenRequest {
   client_name: string
   language: string
   country_codes: string[]
-  user?: { client_user_id: string }
+  user?: { client_user_id: string; legal_name?: string }
   user_id?: string
   products?: string[] | null
   webhook?: string
   access_token?: string | null
   redirect_uri?: string
+  auth?: Record<string, unknown>
 }
 
 export function createLinkToken(
@@ -42,6 +44,8 @@ export function createLinkToken(
   }
   if (request.webhook !== undefined) assertWebhookUrl(ctx, request.webhook)
   if (request.redirect_uri !== undefined) assertRedirectUri(request.redirect_uri)
+  const authOptions = linkAuthOptions(request.auth)
+  assertMicrodepositCountries(authOptions, request.country_codes)
 
   const now = ctx.clock.now()
   const updatedItem = request.access_token ? itemForAccessToken(ctx, clientId, request.access_token) : null
@@ -77,6 +81,8 @@ export function createLinkToken(
     redirectUri: request.redirect_uri ?? null,
     clientUserId,
     sessionIds: [],
+    authOptions,
+    legalName: request.user?.legal_name?.trim() || null,
   }
   ctx.store.state.linkTokens[record.linkToken] = record
   ctx.store.changed()

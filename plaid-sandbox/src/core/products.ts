@@ -1,8 +1,9 @@
 import { plaidError } from '../errors.ts'
 import { USER_GOOD_OWNER } from '../fixtures/identity.ts'
 import { findInstitution } from '../fixtures/institutions.ts'
-import { accountView, isAuthEligible } from './accounts.ts'
+import { accountView } from './accounts.ts'
 import type { SandboxContext } from './context.ts'
+import { hasVerifiedNumbers, isAwaitingVerification } from './microdeposits.ts'
 import type { AccountRecord, ItemRecord, VerificationStatus } from './state.ts'
 
 /**
@@ -22,21 +23,14 @@ export function ensureProduct(ctx: SandboxContext, item: ItemRecord, product: st
 }
 
 /**
- * /auth/get numbers. Accounts still waiting for automated micro-deposit verification have none yet:
- * if that leaves nothing to report, the product is not ready.
+ * /auth/get numbers. Accounts still waiting for a micro-deposit (automated or Same-Day) have none
+ * yet: if that leaves nothing to report, the product is not ready. Failed or expired verifications
+ * never get numbers.
  */
 export function authNumbers(accounts: readonly AccountRecord[]): Record<string, unknown> {
-  const eligible = accounts.filter(isAuthEligible)
-  const verified = eligible.filter(
-    (account) =>
-      account.verification_status !== 'pending_automatic_verification' &&
-      account.verification_status !== 'verification_expired',
-  )
+  const verified = accounts.filter(hasVerifiedNumbers)
   if (verified.length === 0) {
-    const isAwaitingVerification = eligible.some(
-      (account) => account.verification_status === 'pending_automatic_verification',
-    )
-    throw plaidError(isAwaitingVerification ? 'PRODUCT_NOT_READY' : 'NO_AUTH_ACCOUNTS')
+    throw plaidError(accounts.some(isAwaitingVerification) ? 'PRODUCT_NOT_READY' : 'NO_AUTH_ACCOUNTS')
   }
   return {
     ach: verified.map((account) => ({

@@ -71,8 +71,14 @@ const FIREABLE: Record<string, FireableWebhook> = {
   SMS_MICRODEPOSITS_VERIFICATION: {
     types: ['AUTH'],
     product: () => 'auth',
+    // Names the Same-Day account still waiting for its code, when there is one. Only the webhook is
+    // sent: the account's verification_status does not change (Link's code pane does that).
     payload: (_ctx, item) => ({
-      account_id: (item.accounts.find(isAuthEligible) ?? item.accounts[0])?.account_id,
+      account_id: (
+        item.accounts.find((account) => account.verification_status === 'pending_manual_verification') ??
+        item.accounts.find(isAuthEligible) ??
+        item.accounts[0]
+      )?.account_id,
       status: 'MANUALLY_VERIFIED',
     }),
   },

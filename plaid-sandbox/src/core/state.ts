@@ -16,6 +16,24 @@ export interface SandboxState {
   deliveries: DeliveryRecord[]
   /** OAuth hand-offs to an institution's consent page, by oauth_state_id (absent in older state files). */
   oauthStates: Record<string, OAuthStateRecord>
+  /** Tokens from /processor/token/create (absent in older state files). */
+  processorTokens: Record<string, ProcessorTokenRecord>
+}
+
+export interface ProcessorTokenRecord {
+  processorToken: string
+  clientId: string
+  itemId: string
+  accountId: string
+  processor: string
+  createdAt: number
+}
+
+/** The Auth flows a link token enables (`auth` in /link/token/create); Plaid's defaults otherwise. */
+export interface LinkAuthOptions {
+  sameDayMicrodeposits: boolean
+  automatedMicrodeposits: boolean
+  instantMicrodeposits: boolean
 }
 
 export interface LinkTokenRecord {
@@ -33,12 +51,19 @@ export interface LinkTokenRecord {
   redirectUri: string | null
   clientUserId: string | null
   sessionIds: string[]
+  /** From `auth` in /link/token/create (absent in older state files: everything off). */
+  authOptions?: LinkAuthOptions
+  /** `user.legal_name`: Link then does not ask micro-deposit users for their name. */
+  legalName?: string | null
 }
 
 export type VerificationStatus =
   | 'pending_automatic_verification'
   | 'automatically_verified'
   | 'verification_expired'
+  | 'pending_manual_verification'
+  | 'manually_verified'
+  | 'verification_failed'
 
 export interface AccountRecord {
   account_id: string
@@ -50,16 +75,21 @@ export interface AccountRecord {
   balances: AccountBalances
   ach: AchNumbers | null
   verification_status: VerificationStatus | null
+  /** The account holder name entered in Link for micro-deposit verification (manual entry flows). */
+  verification_name?: string | null
+  /** Wrong Same-Day micro-deposit codes entered so far (three end the verification). */
+  verification_attempts?: number
 }
 
 export interface ItemRecord {
   itemId: string
   clientId: string
-  institutionId: string
+  /** null for Items created from typed-in account numbers (Same-Day Micro-deposits), as in Plaid. */
+  institutionId: string | null
   webhook: string | null
   products: string[]
   accounts: AccountRecord[]
-  authMethod: 'INSTANT_AUTH' | 'AUTOMATED_MICRODEPOSITS' | null
+  authMethod: 'INSTANT_AUTH' | 'AUTOMATED_MICRODEPOSITS' | 'SAME_DAY_MICRODEPOSITS' | null
   createdAt: number
   /** A login error set by /sandbox/item/reset_login (or a linking error); cleared by update mode. */
   error: StoredPlaidError | null
@@ -168,5 +198,6 @@ export function emptyState(): SandboxState {
     signingKeys: [],
     deliveries: [],
     oauthStates: {},
+    processorTokens: {},
   }
 }

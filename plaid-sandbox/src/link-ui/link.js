@@ -25,7 +25,11 @@
     CREDENTIAL: 'requires_credentials',
     SELECT_ACCOUNT: 'requires_account_selection',
     OAUTH: 'requires_oauth',
+    NUMBERS: 'requires_credentials',
+    VERIFY_MICRODEPOSITS: 'requires_code',
   }
+  /** Sandbox code of the Same-Day micro-deposit (plaid.com/docs/auth/coverage/testing/). */
+  const SAME_DAY_SANDBOX_CODE = 'ABC'
   const MFA_PRESENTATION = {
     device: { mfaType: 'code', exitStatus: 'requires_code' },
     questions: { mfaType: 'questions', exitStatus: 'requires_questions' },
@@ -48,7 +52,9 @@
    *   lastError: null | PlaidLinkError, abort: AbortController, isBusy: boolean, isExitRequested: boolean,
    *   back: null | (() => void), finish: null | (() => void), viewBeforeExit: string | null,
    *   focusBeforeExitPane: Element | null, hasRedirectUri: boolean, endsOnError: boolean,
-   *   oauthPopup: Window | null, oauthPoll: ReturnType<typeof setInterval> | undefined
+   *   oauthPopup: Window | null, oauthPoll: ReturnType<typeof setInterval> | undefined,
+   *   manualEntry: null | { asks_name: boolean },
+   *   microdeposit: null | { account: any, attempts_remaining: number }
    * }}
    */
   let session = null
@@ -151,6 +157,8 @@
       endsOnError: receivedRedirectUri !== null,
       oauthPopup: null,
       oauthPoll: undefined,
+      manualEntry: null,
+      microdeposit: null,
     }
     modal.hidden = false
     showLoading('Loading', { announce: false })
@@ -168,6 +176,8 @@
         current.hasRedirectUri = started.has_redirect_uri === true
         current.endsOnError = false
         if (current.isUpdateMode && started.update) current.institution = started.update.institution
+        current.manualEntry = started.manual_entry ?? null
+        current.microdeposit = started.update?.microdeposit ?? null
         wordmark.textContent = current.clientName
         if (started.oauth) {
           resumeAfterRedirect(started.oauth)
@@ -431,12 +441,14 @@
   /** @param {{ announce?: boolean }} [options] */
   function showConsent({ announce = true } = {}) {
     const current = /** @type {NonNullable<typeof session>} */ (session)
-    const title = current.isUpdateMode
-      ? `Reconnect your ${current.institution?.name ?? 'bank'} account`
-      : `${current.clientName} uses Plaid to connect your account`
-    const continueButton = button('Continue', 'primary', () =>
-      current.isUpdateMode ? showCredentials() : showInstitutionSearch(),
-    )
+    let title = `${current.clientName} uses Plaid to connect your account`
+    if (current.microdeposit) title = `Verify your account with ${current.clientName}`
+    else if (current.isUpdateMode) title = `Reconnect your ${current.institution?.name ?? 'bank'} account`
+    const continueButton = button('Continue', 'primary', () => {
+      if (current.microdeposit) showMicrodepositCode()
+      else if (current.isUpdateMode) showCredentials()
+      else showInstitutionSearch()
+    })
     continueButton.dataset.autofocus = ''
     showPane({ view: 'CONSENT', announce }, [
       h('h1', { id: 'pane-title', tabIndex: -1 }, title),
@@ -504,6 +516,23 @@
       debounce = setTimeout(() => void search(input.value.trim()), SEARCH_DEBOUNCE_MS)
     })
 
+    // Same-Day Micro-deposits: the way in for a bank the user cannot (or will not) log in to.
+    const manualEntry = current.manualEntry
+      ? h(
+          'div',
+          { className: 'manual-entry' },
+          h(
+            'p',
+            { className: 'hint' },
+            'Don’t see your bank? Connect it with its routing and account numbers.',
+          ),
+          button('Link with account numbers', 'secondary', () => {
+            if (!session) return
+            session.institution = null
+            showNumbers()
+          }),
+        )
+      : ''
     showPane({ view: 'SELECT_INSTITUTION', back: showConsent }, [
       h('h1', { id: 'pane-title', tabIndex: -1 }, 'Select your bank'),
       h(
@@ -514,6 +543,7 @@
       ),
       resultsStatus,
       results,
+      manualEntry,
     ])
     void search('')
   }
@@ -748,6 +778,220 @@
     }
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Same-Day Micro-deposits: numbers typed in, then (in update mode) the code of the deposit
+
+  /**
+   * The NUMBERS pane: routing and account number, the holder's name (unless the link token had
+   * user.legal_name) and the account type. Checked here first, so typing mistakes stay on the pane.
+   * @param {{ routing?: string, account?: string, name?: string, subtype?: string, notice?: string }} [values]
+   */
+  function showNumbers(values = {}) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const asksName = current.manualEntry?.asks_name !== false
+    const routing = textField('numbers-routing-input', 'Routing number', 'text')
+    const account = textField('numbers-account-input', 'Account number', 'text')
+    const name = textField('numbers-name-input', 'Full name', 'text')
+    for (const field of [routing, account]) {
+      field.input.inputMode = 'numeric'
+    }
+    name.input.autocomplete = 'name'
+    routing.input.value = values.routing ?? ''
+    account.input.value = values.account ?? ''
+    name.input.value = values.name ?? ''
+    routing.input.dataset.autofocus = ''
+    const type = radioGroup('numbers-account-type', 'Account type', [
+      { value: 'checking', label: 'Checking', detail: '' },
+      { value: 'savings', label: 'Savings', detail: '' },
+    ])
+    if (values.subtype === 'savings') {
+      const savings = type.fieldset.querySelector('input[value="savings"]')
+      if (savings instanceof HTMLInputElement) savings.checked = true
+    }
+    const form = h(
+      'form',
+      { className: 'pane-form', noValidate: true },
+      values.notice ? h('p', { className: 'notice', role: 'alert' }, values.notice) : '',
+      routing.field,
+      account.field,
+      asksName ? name.field : '',
+      type.fieldset,
+      h(
+        'p',
+        { className: 'hint' },
+        `Sandbox: routing number 110000000, account number 1111222233330000. ` +
+          `By selecting Continue you authorize Plaid to send a small deposit to this account.`,
+      ),
+      h('div', { className: 'actions' }, submitButton('Continue')),
+    )
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      const entered = {
+        routing: routing.input.value.trim(),
+        account: account.input.value.replace(/[\s-]/g, ''),
+        name: name.input.value.trim(),
+        subtype: type.selected(),
+      }
+      const problem = numbersProblem(entered, asksName)
+      if (problem) {
+        showNumbers({ ...entered, notice: problem })
+        return
+      }
+      emit('SUBMIT_ROUTING_NUMBER', { routing_number: entered.routing })
+      emit('SUBMIT_ACCOUNT_NUMBER', { account_number_mask: entered.account.slice(-4) })
+      showLoading('Setting up your deposit')
+      void runStep(
+        () =>
+          callApi('numbers/submit', {
+            link_session_id: current.linkSessionId,
+            routing_number: entered.routing,
+            account_number: entered.account,
+            ...(asksName ? { name: entered.name } : {}),
+            account_subtype: entered.subtype,
+          }),
+        showDepositAuthorized,
+        () => showNumbers(entered),
+      )
+    })
+    // A correction notice re-renders the same pane: no new TRANSITION_VIEW.
+    showPane({ view: 'NUMBERS', back: showInstitutionSearch, announce: !values.notice }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Enter your account details'),
+      h(
+        'p',
+        { className: 'lede' },
+        'Plaid will send a small deposit to your account. You will confirm it in 1–2 business days.',
+      ),
+      form,
+    ])
+  }
+
+  /**
+   * @param {{ routing: string, account: string, name: string }} entered
+   * @param {boolean} asksName
+   * @returns {string | null}
+   */
+  function numbersProblem(entered, asksName) {
+    if (!/^\d{9}$/.test(entered.routing) || !hasRoutingChecksum(entered.routing)) {
+      return 'Enter a valid 9-digit routing number.'
+    }
+    if (!/^\d{4,17}$/.test(entered.account)) return 'Enter a valid account number (4 to 17 digits).'
+    if (asksName && entered.name === '') return 'Enter the name on the account.'
+    return null
+  }
+
+  /** @param {string} routing nine digits */
+  function hasRoutingChecksum(routing) {
+    const weights = [3, 7, 1, 3, 7, 1, 3, 7, 1]
+    return (
+      [...routing].reduce((sum, digit, index) => sum + Number(digit) * (weights[index] ?? 0), 0) % 10 === 0
+    )
+  }
+
+  /** @param {any} linked the numbers/submit answer: the Item exists, its account is pending. */
+  function showDepositAuthorized(linked) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const account = linked.accounts[0]
+    const metadata = {
+      institution: null,
+      accounts: linked.accounts,
+      link_session_id: linked.link_session_id,
+      transfer_status: linked.transfer_status ?? null,
+    }
+    const finish = () => endWithSuccess(linked.public_token, metadata)
+    const continueButton = button('Continue', 'primary', finish)
+    continueButton.dataset.autofocus = ''
+    showPane({ view: 'SAME_DAY_MICRODEPOSIT_AUTHORIZED' }, [
+      h('div', { className: 'status-icon success', ariaHidden: 'true' }, '✓'),
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Deposit authorized'),
+      h(
+        'p',
+        { className: 'lede' },
+        `Plaid will send a small deposit to your ${account.subtype} account ending in ${account.mask} ` +
+          `within 1–2 business days. Its description holds a 3-letter code: come back to ` +
+          `${current.clientName} to enter it and finish verifying your account.`,
+      ),
+      h('p', { className: 'hint' }, `Sandbox: the code is ${SAME_DAY_SANDBOX_CODE}.`),
+      h('div', { className: 'actions' }, continueButton),
+    ])
+    current.back = null
+    current.finish = finish
+  }
+
+  /**
+   * Update mode on a Same-Day Item: the code from the deposit's description.
+   * @param {{ notice?: string }} [options]
+   */
+  function showMicrodepositCode({ notice } = {}) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const pending = /** @type {NonNullable<typeof current.microdeposit>} */ (current.microdeposit)
+    const code = textField('microdeposit-code-input', 'Deposit code', 'text')
+    code.input.autocomplete = 'one-time-code'
+    code.input.maxLength = 3
+    code.input.dataset.autofocus = ''
+    const form = h(
+      'form',
+      { className: 'pane-form', noValidate: true },
+      notice ? h('p', { className: 'notice', role: 'alert' }, notice) : '',
+      code.field,
+      h('p', { className: 'hint' }, `Sandbox: the code is ${SAME_DAY_SANDBOX_CODE}.`),
+      h('div', { className: 'actions' }, submitButton('Verify')),
+    )
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      const entered = code.input.value.trim()
+      if (entered === '') {
+        showMicrodepositCode({ notice: 'Enter the 3-letter code.' })
+        return
+      }
+      showLoading('Verifying')
+      void runStep(
+        () => callApi('microdeposits/verify', { link_session_id: current.linkSessionId, code: entered }),
+        (result) => {
+          if (result.verified) {
+            showConnected(result)
+            return
+          }
+          pending.attempts_remaining = result.attempts_remaining
+          pending.account = result.account
+          if (result.attempts_remaining > 0) {
+            const attempts = result.attempts_remaining === 1 ? 'attempt' : 'attempts'
+            showMicrodepositCode({
+              notice: `That code is not correct. ${result.attempts_remaining} ${attempts} remaining.`,
+            })
+          } else {
+            showVerificationFailed()
+          }
+        },
+        () => showMicrodepositCode(),
+      )
+    })
+    showPane({ view: 'VERIFY_MICRODEPOSITS', announce: !notice }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Enter the code from your deposit'),
+      h(
+        'p',
+        { className: 'lede' },
+        `Find the small deposit to your ${pending.account.subtype} account ending in ${pending.account.mask}. ` +
+          'Its description holds a 3-letter code.',
+      ),
+      form,
+    ])
+  }
+
+  function showVerificationFailed() {
+    const exitButton = button('Exit', 'primary', endWithExit)
+    exitButton.dataset.autofocus = ''
+    showPane({ view: 'VERIFY_MICRODEPOSITS', announce: false }, [
+      h('div', { className: 'status-icon error', ariaHidden: 'true' }, '!'),
+      h('h1', { id: 'pane-title', tabIndex: -1 }, 'We could not verify your account'),
+      h(
+        'p',
+        { className: 'lede', role: 'alert' },
+        'The code was entered incorrectly too many times. Connect your account again to start over.',
+      ),
+      h('div', { className: 'actions' }, exitButton),
+    ])
+  }
+
   /** @param {any} step a credentials/submit or mfa/submit answer */
   function showNextStep(step) {
     if (step.next === 'mfa') showMfa(step.mfa)
@@ -900,17 +1144,26 @@
     showPane({ view: 'CONNECTED' }, [
       h('div', { className: 'status-icon success', ariaHidden: 'true' }, '✓'),
       h('h1', { id: 'pane-title', tabIndex: -1 }, 'Success'),
-      h(
-        'p',
-        { className: 'lede' },
-        current.isUpdateMode
-          ? `Your ${linked.institution.name} account is reconnected to ${current.clientName}.`
-          : `Your account has been successfully linked to ${current.clientName}.`,
-      ),
+      h('p', { className: 'lede' }, connectedMessage(current, linked)),
       h('div', { className: 'actions' }, continueButton),
     ])
     current.back = null
     current.finish = finish
+  }
+
+  /**
+   * @param {NonNullable<typeof session>} current
+   * @param {any} linked
+   */
+  function connectedMessage(current, linked) {
+    if (linked.verified) {
+      const account = linked.accounts[0]
+      return `Your ${account.subtype} account ending in ${account.mask} is verified and connected to ${current.clientName}.`
+    }
+    if (current.isUpdateMode && linked.institution) {
+      return `Your ${linked.institution.name} account is reconnected to ${current.clientName}.`
+    }
+    return `Your account has been successfully linked to ${current.clientName}.`
   }
 
   /**
@@ -941,7 +1194,7 @@
 
   function requestExit() {
     if (!session) return
-    if (session.view === 'CONNECTED') {
+    if (session.view === 'CONNECTED' || session.view === 'SAME_DAY_MICRODEPOSIT_AUTHORIZED') {
       session.finish?.()
       return
     }

@@ -33,6 +33,23 @@ export const LinkUiRequestSchemas = {
     { link_token: LinkToken, link_session_id: LinkSessionId, account_ids: Type.Array(Type.String()) },
     { additionalProperties: false },
   ),
+  // Same-Day Micro-deposits: the numbers typed on the NUMBERS pane.
+  'numbers/submit': Type.Object(
+    {
+      link_token: LinkToken,
+      link_session_id: LinkSessionId,
+      routing_number: Type.String(),
+      account_number: Type.String(),
+      name: Type.Optional(Type.String()),
+      account_subtype: Type.Union([Type.Literal('checking'), Type.Literal('savings')]),
+    },
+    { additionalProperties: false },
+  ),
+  // Update mode on a Same-Day Item: the code of the micro-deposit.
+  'microdeposits/verify': Type.Object(
+    { link_token: LinkToken, link_session_id: LinkSessionId, code: Type.String() },
+    { additionalProperties: false },
+  ),
   'oauth/start': Type.Object(
     {
       link_token: LinkToken,

@@ -6,7 +6,7 @@ import { mapValues } from './openapi-schema.ts'
 /**
  * Plaid's own schemas for /link/token/create and /link/token/get, from the copy in
  * `test/contract/link-token-schemas.json` (extracted from the official OpenAPI spec by
- * `extract-link-token-schemas.ts`). Lives in the repository, so these checks always run.
+ * `extract-schemas.ts`). Lives in the repository, so these checks always run.
  */
 interface SchemaCopy {
   source: string
