@@ -13,6 +13,7 @@ import { plaidBrowserSources } from './http/content-security-policy.ts'
 import { registerErrorHandling } from './http/error-handler.ts'
 import { registerOriginCheck } from './http/origin-check.ts'
 import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts'
+import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
 import { loggerOptions } from './logger.ts'
 import { createAuditService } from './modules/audit/service.ts'
@@ -85,7 +86,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     return503OnClosing: true,
     // Reject what clients send wrong instead of repairing it: no silent type coercion
     // ({"email": 42} is an error, not "42") and no silent removal of unknown fields.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Every request string is declared with `Text()` (http/text.ts): its format refuses NUL and
+    // unpaired surrogates.
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+      plugins: textAjvPlugins,
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const db = deps.database.db
@@ -225,6 +231,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     auth,
     isSecureOrigin: config.isSecureOrigin,
     signInAttemptsPerMinute: config.signInAttemptsPerMinute,
+    signInAttemptsPerIpPerMinute: config.signInAttemptsPerIpPerMinute,
+    passwordHashing: config.passwordHashing,
   })
   await app.register(workspaceRoutes, { settings })
   await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })

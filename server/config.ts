@@ -63,7 +63,24 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   SESSION_TTL_HOURS: Type.Integer({ default: 168, minimum: 1, maximum: 8760 }),
-  SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1 }),
+  SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per IP and e-mail' }),
+  SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE: Type.Integer({
+    default: 30,
+    minimum: 1,
+    description: 'Per IP, whatever the e-mail',
+  }),
+  PASSWORD_HASH_CONCURRENCY: Type.Integer({
+    default: 2,
+    minimum: 1,
+    maximum: 64,
+    description: 'Password hashes (scrypt, 128 MiB each) computed at once per process',
+  }),
+  PASSWORD_HASH_QUEUE_LIMIT: Type.Integer({
+    default: 32,
+    minimum: 0,
+    maximum: 10_000,
+    description: 'Sign-ins waiting for a hash per process; one IP may hold a quarter of them',
+  }),
   LINK_TOKENS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per user' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   SMTP_URL: Type.Optional(
@@ -167,6 +184,8 @@ export type Config = {
   logLevel: string
   sessionTtlHours: number
   signInAttemptsPerMinute: number
+  signInAttemptsPerIpPerMinute: number
+  passwordHashing: { concurrency: number; maxWaiting: number }
   linkTokensPerMinute: number
   bodyLimitBytes: number
   email: { smtpUrl: string | null; from: string }
@@ -232,6 +251,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: raw.LOG_LEVEL,
     sessionTtlHours: raw.SESSION_TTL_HOURS,
     signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
+    signInAttemptsPerIpPerMinute: raw.SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE,
+    passwordHashing: {
+      concurrency: raw.PASSWORD_HASH_CONCURRENCY,
+      maxWaiting: raw.PASSWORD_HASH_QUEUE_LIMIT,
+    },
     linkTokensPerMinute: raw.LINK_TOKENS_PER_MINUTE,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     email: { smtpUrl: raw.SMTP_URL ?? null, from: raw.SMTP_FROM },

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type AppErrorCode, isAppError, STATUS_BY_CODE } from '../errors.ts'
+import { TEXT_FORMAT, TEXT_FORMAT_MESSAGE } from './text.ts'
 
 /**
  * One place that turns every failure into `{ error: { code, message }, request_id }`.
@@ -17,6 +18,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const fastifyMapped = mapFastifyError(error)
     if (fastifyMapped) return sendError(reply, request, fastifyMapped.code, fastifyMapped.message)
+    const refusedInput = databaseInputErrorCode(error)
+    if (refusedInput) {
+      // Validation should have caught it; the log names the gap, the client gets a 400, not a 500.
+      request.log.warn({ err: error, sqlState: refusedInput }, 'database refused a request value')
+      return sendError(reply, request, 'VALIDATION_FAILED', 'A value in the request is not acceptable.')
+    }
 
     request.log.error({ err: error }, 'unexpected error')
     return sendError(reply, request, 'INTERNAL', 'Something went wrong on our side. Please try again.')
@@ -44,10 +51,11 @@ function describeValidationError(error: FastifyError): string {
   const first = error.validation?.[0]
   if (!first) return error.message
   const context = error.validationContext ?? 'request'
-  const params = first.params as { missingProperty?: string; additionalProperty?: string }
+  const params = first.params as { missingProperty?: string; additionalProperty?: string; format?: string }
   const field = [context, ...first.instancePath.split('/').filter(Boolean)].join('.')
   if (params.missingProperty) return `${context}.${params.missingProperty} is required`
   if (params.additionalProperty) return `${field}.${params.additionalProperty} is not an accepted field`
+  if (first.keyword === 'format' && params.format === TEXT_FORMAT) return `${field} ${TEXT_FORMAT_MESSAGE}`
   return `${field} ${first.message ?? 'is invalid'}`
 }
 
@@ -71,6 +79,24 @@ function mapFastifyError(error: FastifyError): { code: AppErrorCode; message: st
     return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }
   if (error.statusCode === 415) {
     return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json.' }
+  }
+  return null
+}
+
+/**
+ * SQLSTATEs (PostgreSQL and PGlite alike) that mean "this value cannot be stored or compared", i.e.
+ * the request carried it: class 22 data exceptions such as a NUL byte (22021), text that is not a
+ * uuid (22P02), a string longer than its column (22001), a number or date out of range.
+ */
+const INPUT_SQL_STATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05'])
+
+/** The SQLSTATE of a database error caused by a value, looking through drizzle's wrapping. */
+export function databaseInputErrorCode(error: unknown): string | null {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && INPUT_SQL_STATES.has(code)) return code
+    current = (current as { cause?: unknown }).cause
   }
   return null
 }

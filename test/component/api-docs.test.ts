@@ -7,6 +7,7 @@ import { EMULATOR_CREDENTIALS, PLAID_SANDBOX_PREFIX } from '../../server/app.ts'
 import { STATUS_BY_CODE } from '../../server/errors.ts'
 import { API_DOCS_PATH, SESSION_SECURITY_SCHEME } from '../../server/http/api-docs.ts'
 import { API_TAGS } from '../../server/http/api-operations.ts'
+import { textFormatPlugin } from '../../server/http/text.ts'
 import { SESSION_COOKIE } from '../../server/modules/auth/session-guard.ts'
 import { buildTestApp, DEMO, TEST_KEYRING, type TestApp } from '../helpers/build-app.ts'
 import { registeredRoutes } from '../helpers/routes.ts'
@@ -69,6 +70,7 @@ describe('OpenAPI description at GET /api/docs', () => {
 
     const ajv = new Ajv2020({ strict: true, strictRequired: false })
     addFormats.default(ajv)
+    textFormatPlugin(ajv)
     ajv.addKeyword('x-safeclose-access')
     for (const { method, path, operation } of operations) {
       const op = operation as Operation & {

@@ -41,6 +41,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     PLAID_SANDBOX_ENABLED: 'false',
     DATA_DIR: '/nonexistent/safeclose-test',
     SIGN_IN_ATTEMPTS_PER_MINUTE: '1000',
+    SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE: '1000',
     ...options.env,
   })
   const database = options.database ?? (await createTestDatabase())

@@ -1,9 +1,10 @@
 import Type from 'typebox'
+import { Text } from '../../http/text.ts'
 
 export const SignInBodySchema = Type.Object(
   {
-    email: Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' }),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    email: Text({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' }),
+    password: Text({ minLength: 1, maxLength: 1024 }),
   },
   { additionalProperties: false },
 )

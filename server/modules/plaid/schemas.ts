@@ -1,9 +1,10 @@
 import Type from 'typebox'
+import { Text } from '../../http/text.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
 const ShortText = (maxLength: number, pattern?: string) =>
-  Nullable(Type.String({ maxLength, ...(pattern ? { pattern } : {}) }))
+  Nullable(Text({ maxLength, ...(pattern ? { pattern } : {}) }))
 
 export const LinkTokenBodySchema = Type.Object(
   { mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update')])) },
@@ -30,7 +31,7 @@ export const OAuthResumeResponseSchema = Type.Object({
 export const PUBLIC_TOKEN_PATTERN = '^public-(sandbox|development|production)-[A-Za-z0-9-]{8,200}$'
 
 export const ExchangeBodySchema = Type.Object(
-  { public_token: Type.String({ minLength: 1, maxLength: 256, pattern: PUBLIC_TOKEN_PATTERN }) },
+  { public_token: Text({ minLength: 1, maxLength: 256, pattern: PUBLIC_TOKEN_PATTERN }) },
   { additionalProperties: false },
 )
 

@@ -1,10 +1,11 @@
 import Type from 'typebox'
+import { Text } from '../../http/text.ts'
 import { MAX_DOCUMENT_BYTES } from './manager-service.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
 const Uuid = Type.String({ format: 'uuid' })
-const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' })
+const RequiredText = (maxLength: number) => Text({ minLength: 1, maxLength, pattern: '\\S' })
 
 export const PackageParamsSchema = Type.Object({ id: Uuid })
 export const DocumentParamsSchema = Type.Object({ id: Uuid, documentId: Uuid })
@@ -12,25 +13,25 @@ export const SignerParamsSchema = Type.Object({ id: Uuid, signerId: Uuid })
 export const SignerDocumentParamsSchema = Type.Object({ documentId: Uuid })
 
 export const CreatePackageBodySchema = Type.Object(
-  { title: Text(200), note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))) },
+  { title: RequiredText(200), note: Type.Optional(Nullable(Text({ maxLength: 2000 }))) },
   { additionalProperties: false },
 )
 
 export const AddDocumentBodySchema = Type.Union([
   Type.Object(
     {
-      title: Text(200),
+      title: RequiredText(200),
       kind: Type.Literal('markdown'),
       // Bounded by the route's body limit; the exact byte limit is checked on the UTF-8 bytes (413).
-      markdown: Type.String({ minLength: 1 }),
+      markdown: Text({ minLength: 1 }),
     },
     { additionalProperties: false },
   ),
   Type.Object(
     {
-      title: Text(200),
+      title: RequiredText(200),
       kind: Type.Literal('pdf'),
-      pdf_base64: Type.String({
+      pdf_base64: Text({
         minLength: 8,
         maxLength: Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4,
         pattern: '^[A-Za-z0-9+/]+={0,2}$',
@@ -45,19 +46,19 @@ export const DOCUMENT_BODY_LIMIT_BYTES = Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4 +
 
 export const AddSignerBodySchema = Type.Object(
   {
-    legal_name: Text(200),
-    email: Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' }),
+    legal_name: RequiredText(200),
+    email: Text({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' }),
     bank_required: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 )
 
-export const CancelBodySchema = Type.Object({ reason: Text(500) }, { additionalProperties: false })
+export const CancelBodySchema = Type.Object({ reason: RequiredText(500) }, { additionalProperties: false })
 
 export const OwnershipReviewBodySchema = Type.Object(
   {
     decision: Type.Union([Type.Literal('accept'), Type.Literal('reject')]),
-    note: Text(500),
+    note: RequiredText(500),
     // The `verified_at` of the verification the manager looked at: a newer account is refused (409).
     verified_at: Type.Optional(Type.String({ format: 'date-time' })),
   },
@@ -79,12 +80,12 @@ export const AuditQuerySchema = Type.Object(
 )
 
 export const OpenLinkBodySchema = Type.Object(
-  { token: Type.String({ minLength: 20, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) },
+  { token: Text({ minLength: 20, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) },
   { additionalProperties: false },
 )
 
 // Link session ids are opaque identifiers; anything shaped like a Plaid token is refused.
-const LinkSessionId = Type.String({
+const LinkSessionId = Text({
   minLength: 1,
   maxLength: 64,
   pattern: '^(?!(public|access|link)-(sandbox|development|production)-)[\\w.:-]+$',
@@ -97,13 +98,13 @@ export const LinkStartedBodySchema = Type.Object(
 
 export const ChooseAccountBodySchema = Type.Object(
   {
-    account_id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\w-]+$' }),
+    account_id: Text({ minLength: 1, maxLength: 128, pattern: '^[\\w-]+$' }),
     link_session_id: Type.Optional(Nullable(LinkSessionId)),
   },
   { additionalProperties: false },
 )
 
 export const SignBodySchema = Type.Object(
-  { typed_name: Text(200), consent: Type.Literal(true) },
+  { typed_name: RequiredText(200), consent: Type.Literal(true) },
   { additionalProperties: false },
 )

@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { Text } from '../../http/text.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
@@ -20,7 +21,7 @@ export const WebhookReceiptSchema = Type.Object({
 
 export const DeliveriesQuerySchema = Type.Object(
   {
-    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
+    limit: Type.Optional(Text({ pattern: '^[1-9][0-9]{0,2}$' })),
     state: Type.Optional(EventState),
   },
   { additionalProperties: false },

@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { Text } from '../../http/text.ts'
 
 const EnvironmentSchema = Type.Union([
   Type.Literal('emulator'),
@@ -10,16 +11,16 @@ export const PlaidSettingsUpdateSchema = Type.Object(
   {
     environment: Type.Optional(EnvironmentSchema),
     client_id: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()]),
+      Type.Union([Text({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()]),
     ),
     /** Write-only: a new secret, or null to remove the stored one. */
-    secret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    secret: Type.Optional(Type.Union([Text({ minLength: 1, maxLength: 200 }), Type.Null()])),
     webhook_base_url: Type.Optional(
-      Type.Union([Type.String({ maxLength: 500, pattern: '^https?://[^\\s]+$' }), Type.Null()]),
+      Type.Union([Text({ maxLength: 500, pattern: '^https?://[^\\s]+$' }), Type.Null()]),
     ),
     /** The redirect URI registered with Plaid for OAuth banks: https, no query or fragment; null clears. */
     oauth_redirect_uri: Type.Optional(
-      Type.Union([Type.String({ maxLength: 500, pattern: '^https://[^\\s?#]+$' }), Type.Null()]),
+      Type.Union([Text({ maxLength: 500, pattern: '^https://[^\\s?#]+$' }), Type.Null()]),
     ),
   },
   { additionalProperties: false, minProperties: 1 },
