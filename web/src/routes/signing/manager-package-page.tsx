@@ -7,6 +7,7 @@ import { DocumentsSection } from './manager-package/documents-section.tsx'
 import { InvitationList } from './manager-package/invitation-list.tsx'
 import { PackageActions } from './manager-package/package-actions.tsx'
 import { PackageHeader } from './manager-package/package-header.tsx'
+import { SealSection } from './manager-package/seal-section.tsx'
 import { SignersSection } from './manager-package/signers-section.tsx'
 import { usePackageChanges } from './manager-package/use-package-changes.ts'
 import { MANAGER_SIGNINGS_PATH } from './manager-signings-page.tsx'
@@ -47,11 +48,14 @@ export function ManagerPackagePage() {
       )}
 
       <DocumentsSection
+        signingId={signing.id}
+        signers={signing.signers}
         documents={signing.documents}
         editable={signing.status === 'draft'}
         busy={changes.busy}
         onAdd={changes.addDocument}
         onRemove={changes.removeDocument}
+        onFieldsSaved={changes.refresh}
       />
       <SignersSection
         signing={signing}
@@ -61,6 +65,7 @@ export function ManagerPackagePage() {
         onResend={changes.resend}
         onReview={changes.reviewOwnership}
       />
+      {signing.status === 'complete' && <SealSection signing={signing} />}
       <PackageActions
         signing={signing}
         busy={changes.busy}

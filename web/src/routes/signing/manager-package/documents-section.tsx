@@ -1,17 +1,27 @@
-import { useState } from 'react'
-import type { DocumentInput, SigningDocument } from '../../../api/signings.ts'
+import { lazy, Suspense, useState } from 'react'
+import type { DocumentInput, ManagedSigner, SigningDocument } from '../../../api/signings.ts'
 import { Card } from '../../../components/card.tsx'
 import { InputField, TextAreaField } from '../../../components/form-field.tsx'
+import { Spinner } from '../../../components/loading.tsx'
 import { RowButton, Subform } from './controls.tsx'
+
+// pdf.js is large: only a manager who opens a document's pages downloads it.
+const FieldEditor = lazy(() => import('./field-editor.tsx'))
 
 /** The package's documents; while the package is a draft (`editable`) they can be added and removed. */
 export function DocumentsSection({
+  signingId,
+  signers,
   documents,
   editable,
   busy,
   onAdd,
   onRemove,
+  onFieldsSaved,
 }: {
+  onFieldsSaved(): void
+  signingId: string
+  signers: ManagedSigner[]
   documents: SigningDocument[]
   editable: boolean
   busy: boolean
@@ -25,15 +35,31 @@ export function DocumentsSection({
       ) : (
         <ol className="signing-list">
           {documents.map((document) => (
-            <li key={document.id}>
+            <li key={document.id} className={document.kind === 'pdf' ? 'signing-list__pdf' : undefined}>
               <span>
                 {document.title}{' '}
                 <span className="muted">({document.kind === 'pdf' ? 'PDF' : 'Markdown'})</span>
+                {document.kind === 'pdf' && (
+                  <span className="muted">
+                    {' '}
+                    · {fieldCount(document)} field{fieldCount(document) === 1 ? '' : 's'}
+                    {document.page_count ? ` · ${document.page_count} page(s)` : ''}
+                  </span>
+                )}
               </span>
               {editable && (
                 <RowButton tone="ghost" busy={busy} onClick={() => onRemove(document.id)}>
                   Remove
                 </RowButton>
+              )}
+              {document.kind === 'pdf' && (
+                <DocumentPages
+                  signingId={signingId}
+                  document={document}
+                  signers={signers}
+                  editable={editable}
+                  onSaved={onFieldsSaved}
+                />
               )}
             </li>
           ))}
@@ -41,6 +67,43 @@ export function DocumentsSection({
       )}
       {editable && <AddDocumentForm busy={busy} onAdd={onAdd} />}
     </Card>
+  )
+}
+
+const fieldCount = (document: SigningDocument) => document.fields?.length ?? 0
+
+/** A PDF's pages with its fields, opened on demand: the field editor in a draft, a preview after. */
+function DocumentPages({
+  signingId,
+  document,
+  signers,
+  editable,
+  onSaved,
+}: {
+  signingId: string
+  document: SigningDocument
+  signers: ManagedSigner[]
+  editable: boolean
+  onSaved(): void
+}) {
+  const [isOpen, setOpen] = useState(false)
+  return (
+    <details className="document-pages" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>
+        {editable ? 'Place fields' : 'Preview'}: {document.title}
+      </summary>
+      {isOpen && (
+        <Suspense fallback={<Spinner label="Loading the PDF viewer…" />}>
+          <FieldEditor
+            signingId={signingId}
+            document={document}
+            signers={signers}
+            editable={editable}
+            onSaved={onSaved}
+          />
+        </Suspense>
+      )}
+    </details>
   )
 }
 

@@ -1,0 +1,144 @@
+import { type ReactNode, useEffect, useRef, useState } from 'react'
+import { Spinner } from '../components/loading.tsx'
+import { Notice } from '../components/notice.tsx'
+import { openPdf, type PDFDocumentProxy } from './pdf.ts'
+
+type PdfState =
+  | { phase: 'loading' }
+  | { phase: 'ready'; pdf: PDFDocumentProxy }
+  | { phase: 'failed'; message: string }
+
+/** Loads the PDF at `url` with pdf.js; the document is destroyed when the URL changes or on unmount. */
+export function usePdf(url: string | null): PdfState {
+  const [state, setState] = useState<PdfState>({ phase: 'loading' })
+  useEffect(() => {
+    if (!url) return
+    setState({ phase: 'loading' })
+    const opened = openPdf(url)
+    let isCurrent = true
+    opened.promise.then(
+      (pdf) => isCurrent && setState({ phase: 'ready', pdf }),
+      (error: unknown) =>
+        isCurrent &&
+        setState({
+          phase: 'failed',
+          message: error instanceof Error ? error.message : 'The PDF could not be opened.',
+        }),
+    )
+    return () => {
+      isCurrent = false
+      opened.destroy()
+    }
+  }, [url])
+  return state
+}
+
+/**
+ * Every page of the PDF at `url`, each a canvas as wide as the column with `overlay(page)` drawn
+ * over it: an absolutely placed layer the size of the page, so boxes placed in percent of it match
+ * the server's fractions at any zoom.
+ */
+export function PdfPages({
+  url,
+  title,
+  overlay,
+}: {
+  url: string
+  title: string
+  overlay?(pageNumber: number): ReactNode
+}) {
+  const state = usePdf(url)
+  if (state.phase === 'loading') return <Spinner label={`Loading ${title}…`} />
+  if (state.phase === 'failed') {
+    return (
+      <Notice tone="error" title={`Could not show ${title}`}>
+        <p>{state.message}</p>
+      </Notice>
+    )
+  }
+  const pageNumbers = Array.from({ length: state.pdf.numPages }, (_, index) => index + 1)
+  return (
+    <div className="pdf-pages">
+      {pageNumbers.map((pageNumber) => (
+        <PdfPage
+          key={pageNumber}
+          pdf={state.pdf}
+          pageNumber={pageNumber}
+          label={`${title}, page ${pageNumber} of ${state.pdf.numPages}`}
+        >
+          {overlay?.(pageNumber)}
+        </PdfPage>
+      ))}
+    </div>
+  )
+}
+
+function PdfPage({
+  pdf,
+  pageNumber,
+  label,
+  children,
+}: {
+  pdf: PDFDocumentProxy
+  pageNumber: number
+  label: string
+  children: ReactNode
+}) {
+  const frameRef = useRef<HTMLDivElement>(null)
+  const canvasRef = useRef<HTMLCanvasElement>(null)
+  const [aspect, setAspect] = useState<number | null>(null)
+  const [width, setWidth] = useState(0)
+
+  useEffect(() => {
+    const frame = frameRef.current
+    if (!frame) return
+    // Re-render only when the width changes noticeably (the boxes follow in percent meanwhile).
+    const observer = new ResizeObserver(([entry]) => {
+      const next = Math.round((entry?.contentRect.width ?? 0) / 40) * 40
+      setWidth((current) => (next === current ? current : next))
+    })
+    observer.observe(frame)
+    return () => observer.disconnect()
+  }, [])
+
+  useEffect(() => {
+    const canvas = canvasRef.current
+    if (!canvas || width === 0) return
+    let isCurrent = true
+    let cancel: (() => void) | null = null
+    void pdf.getPage(pageNumber).then((page) => {
+      if (!isCurrent) return
+      const base = page.getViewport({ scale: 1 })
+      setAspect(base.width / base.height)
+      const scale = (width * (window.devicePixelRatio || 1)) / base.width
+      const viewport = page.getViewport({ scale })
+      canvas.width = Math.floor(viewport.width)
+      canvas.height = Math.floor(viewport.height)
+      const task = page.render({ canvas, viewport })
+      cancel = () => task.cancel()
+      task.promise.catch(() => {
+        // A cancelled render (the width changed again) is expected.
+      })
+    })
+    return () => {
+      isCurrent = false
+      cancel?.()
+    }
+  }, [pdf, pageNumber, width])
+
+  return (
+    <figure className="pdf-page" aria-label={label} data-page={pageNumber}>
+      <div
+        ref={frameRef}
+        className="pdf-page__frame"
+        style={aspect ? { aspectRatio: String(aspect) } : undefined}
+      >
+        <canvas ref={canvasRef} className="pdf-page__canvas" />
+        <div className="pdf-page__overlay">{children}</div>
+      </div>
+      <figcaption className="pdf-page__caption muted">
+        Page {pageNumber} of {pdf.numPages}
+      </figcaption>
+    </figure>
+  )
+}
