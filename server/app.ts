@@ -147,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     linkTtlHours: config.signingLinkTtlHours,
     logger: app.log,
     now: deps.now,
+    jobs,
   }
   const signingManager = createSigningManagerService(signingDeps)
   const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })

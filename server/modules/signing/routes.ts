@@ -19,11 +19,13 @@ import {
   CreatePackageBodySchema,
   DOCUMENT_BODY_LIMIT_BYTES,
   DocumentParamsSchema,
+  FieldsBodySchema,
   LinkStartedBodySchema,
   OpenLinkBodySchema,
   OwnershipReviewBodySchema,
   PackageParamsSchema,
   PolicyBodySchema,
+  SIGN_BODY_LIMIT_BYTES,
   SignBodySchema,
   SignerDocumentParamsSchema,
   SignerParamsSchema,
@@ -80,6 +82,29 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
         request.params.id,
         request.params.documentId,
         originOf(request),
+      ),
+  )
+
+  app.put(
+    '/api/signings/:id/documents/:documentId/fields',
+    { onRequest: managers, schema: { params: DocumentParamsSchema, body: FieldsBodySchema } },
+    async (request) =>
+      manager.setFields(
+        memberSessionOf(request),
+        request.params.id,
+        request.params.documentId,
+        request.body.fields,
+        originOf(request),
+      ),
+  )
+
+  app.get(
+    '/api/signings/:id/documents/:documentId/pdf',
+    { onRequest: managers, schema: { params: DocumentParamsSchema } },
+    async (request, reply) =>
+      sendInlinePdf(
+        reply,
+        await manager.documentPdf(memberSessionOf(request), request.params.id, request.params.documentId),
       ),
   )
 
@@ -255,7 +280,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.post(
     '/api/signer/signing/sign',
-    { onRequest: requireSession, schema: { body: SignBodySchema } },
+    { onRequest: requireSession, bodyLimit: SIGN_BODY_LIMIT_BYTES, schema: { body: SignBodySchema } },
     async (request) => signerFlow.sign(signerSessionOf(request), request.body, originOf(request)),
   )
 }
