@@ -54,12 +54,14 @@ export function readingOrder(a: FieldBox, b: FieldBox): number {
   return a.page - b.page || a.y - b.y || a.x - b.x
 }
 
-/** Initials of a name: the first letter of each word, upper case ("Alberta B. Charleson" → "ABC"). */
+/**
+ * Typed initials as the server stamps them (server/modules/signing/sign-input.ts): the first
+ * character of each word of the legal name, upper case ("Alberta Bobbeth Charleson" → "ABC").
+ */
 export function initialsOf(name: string): string {
   return name
     .trim()
     .split(/\s+/)
-    .map((word) => word.replace(/[^\p{L}]/gu, '').charAt(0))
+    .map((word) => word.at(0)?.toUpperCase() ?? '')
     .join('')
-    .toUpperCase()
 }

@@ -41,14 +41,14 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
     signature: fields.some((field) => field.type === 'signature'),
     initials: fields.some((field) => field.type === 'initials'),
   }
-  const name = typedName.trim()
+  // What the server stamps: the legal name (a typed signature, the name fields), and its initials.
+  const name = flow.signer.legal_name.trim()
   const isFilled = (field: PlacedField) => {
     switch (field.type) {
       case 'signature':
       case 'initials':
-        return marks[field.type] !== null && name !== ''
+        return marks[field.type] !== null
       case 'name':
-        return name !== ''
       case 'date_signed':
         return true
       case 'text':
@@ -68,13 +68,7 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
     }
     // A signature or initials field without an adopted mark sends the signer to the adoption panel.
     const needsMark = (next.type === 'signature' || next.type === 'initials') && !marks[next.type]
-    const target = document.getElementById(
-      name === '' && next.type !== 'text' && next.type !== 'checkbox'
-        ? 'typed-name'
-        : needsMark
-          ? `adopt-${next.type}`
-          : `field-${next.id}`,
-    )
+    const target = document.getElementById(needsMark ? `adopt-${next.type}` : `field-${next.id}`)
     target?.scrollIntoView({ block: 'center', behavior: 'smooth' })
     target?.focus({ preventScroll: true })
   }
@@ -108,7 +102,7 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
   const stamp = (field: PlacedField): ReactNode => {
     if (field.type === 'signature' || field.type === 'initials') {
       const mark = marks[field.type]
-      if (!mark || name === '') {
+      if (!mark) {
         return (
           <button type="button" id={`field-${field.id}`} className="signer-field__prompt" onClick={goToNext}>
             {field.type === 'signature' ? 'Sign here' : 'Initial here'}
@@ -127,7 +121,7 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
     if (field.type === 'name') {
       return (
         <span id={`field-${field.id}`} className="signer-field__text" tabIndex={-1}>
-          {name || 'Your name'}
+          {name}
         </span>
       )
     }
@@ -255,7 +249,11 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
           />
           I agree that my adopted signature and typed name are my electronic signature on the documents above.
         </label>
-        {action.error && <p className="form-message__error">{action.error}</p>}
+        {action.error && (
+          <p className="form-message__error" role="alert">
+            {action.error}
+          </p>
+        )}
         <div className="form-actions">
           <button
             type="submit"

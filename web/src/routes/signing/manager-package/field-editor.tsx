@@ -520,7 +520,7 @@ function FieldTable({
                   <input
                     aria-label={`Field ${n} label`}
                     value={field.label ?? ''}
-                    maxLength={200}
+                    maxLength={100}
                     disabled={!editable}
                     onChange={(e) => set({ label: e.target.value })}
                   />

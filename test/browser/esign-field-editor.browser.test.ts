@@ -1,0 +1,261 @@
+// The manager's field editor in Chromium: a PDF's pages rendered by pdf.js (its worker allowed by the
+// page policy), fields drawn, moved, resized and deleted with the mouse, added and edited from the
+// keyboard in the field table, and saved as fractions of the page whatever the zoom.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { DEMO } from '../helpers/build-app.ts'
+import { makePdf } from '../helpers/pdf.ts'
+import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
+const SIGNERS = [
+  { legal_name: 'Alberta Charleson', email: 'alberta.fields@example.test', bank_required: false },
+  { legal_name: 'Zoe Charleson', email: 'zoe.fields@example.test', bank_required: false },
+]
+
+type Field = {
+  id: string
+  type: string
+  signer_id: string
+  page: number
+  x: number
+  y: number
+  width: number
+  height: number
+  required: boolean
+  label: string | null
+}
+type PackageView = {
+  id: string
+  documents: Array<{ id: string; kind: string; page_count?: number | null; fields?: Field[] }>
+  signers: Array<{ id: string; legal_name: string }>
+}
+
+let emulator: TestEmulator
+let server: TestServer
+let browser: Browser
+let managerCookie: string
+const contexts: BrowserContext[] = []
+const problemLists: string[][] = []
+
+beforeAll(async () => {
+  if (!existsSync(BUILT_APP))
+    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  // Every page carries the Plaid Link script: the emulator on its own origin serves it, as in the demo.
+  emulator = await startTestEmulator()
+  ;[server, browser] = await Promise.all([
+    startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),
+    launchBrowser(),
+  ])
+  managerCookie = await server.signIn(DEMO.manager)
+})
+
+afterAll(async () => {
+  for (const context of contexts) await context.close()
+  await browser?.close()
+  await server?.close()
+  await emulator?.close()
+})
+
+async function api<T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> {
+  const response = await server.app.inject({ method, url, headers: { cookie: managerCookie }, payload })
+  if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
+  return response.json() as T
+}
+
+async function draftWithPdf(): Promise<{ id: string; pdfId: string; signerIds: string[] }> {
+  const { id } = await api<{ id: string }>('POST', '/api/signings', { title: 'Closing at 9 Oak Lane' })
+  const view = await api<PackageView>('POST', `/api/signings/${id}/documents`, {
+    title: 'Deed of trust',
+    kind: 'pdf',
+    pdf_base64: makePdf('Deed of trust for 9 Oak Lane').toString('base64'),
+  })
+  const signerIds: string[] = []
+  for (const signer of SIGNERS) {
+    const next = await api<PackageView>('POST', `/api/signings/${id}/signers`, signer)
+    signerIds.push(next.signers.at(-1)?.id as string)
+  }
+  const pdfId = view.documents.find((document) => document.kind === 'pdf')?.id as string
+  return { id, pdfId, signerIds }
+}
+
+async function signedInManager(): Promise<Page> {
+  const { context, page, problems } = await newOfflineContext(browser)
+  contexts.push(context)
+  problemLists.push(problems)
+  // Tall enough for a whole page: the mouse only reaches what is on screen.
+  await page.setViewportSize({ width: 1280, height: 1700 })
+  await page.goto(`${server.url}/signin`)
+  await page.getByLabel('Email').fill(DEMO.manager)
+  await page.getByLabel('Password').fill(DEMO.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/signing/)
+  return page
+}
+
+/** The page's field layer and its box on screen, once pdf.js has drawn the page. */
+async function renderedPage(
+  page: Page,
+): Promise<{ layer: Locator; box: { x: number; y: number; width: number; height: number } }> {
+  const figure = page.getByRole('figure', { name: 'Deed of trust, page 1 of 1' })
+  await figure.waitFor()
+  // pdf.js drew something: the canvas has pixels that are not white.
+  await page.waitForFunction(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('.pdf-page__canvas')
+    if (!canvas || canvas.width === 0) return false
+    const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
+    if (!data) return false
+    for (let index = 0; index < data.length; index += 4) {
+      if ((data[index] as number) < 128 && (data[index + 3] as number) > 0) return true
+    }
+    return false
+  })
+  await figure.evaluate((element) => element.scrollIntoView({ block: 'start' }))
+  const layer = figure.locator('.field-layer')
+  const box = await layer.boundingBox()
+  if (!box) throw new Error('no field layer')
+  return { layer, box }
+}
+
+const near = (value: number, expected: number, tolerance = 0.01) =>
+  expect(Math.abs(value - expected)).toBeLessThanOrEqual(tolerance)
+
+describe('field editor (managers)', () => {
+  it('places, moves, resizes and deletes fields with the mouse, edits them from the keyboard, and saves fractions', async () => {
+    const { id, pdfId, signerIds } = await draftWithPdf()
+    const page = await signedInManager()
+    await page.goto(`${server.url}/signing/manager/signings/${id}`)
+    await page.getByText('Place fields: Deed of trust').click()
+    const { box } = await renderedPage(page)
+    const at = (fx: number, fy: number) => ({ x: box.x + fx * box.width, y: box.y + fy * box.height })
+
+    // Draw a signature box for Alberta by dragging from (10%, 60%) to (40%, 66%).
+    await page.getByLabel('Field type').selectOption('signature')
+    await page.getByLabel('For signer').selectOption({ label: 'Alberta Charleson' })
+    const from = at(0.1, 0.6)
+    const to = at(0.4, 0.66)
+    await page.mouse.move(from.x, from.y)
+    await page.mouse.down()
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 })
+    await page.mouse.move(to.x, to.y, { steps: 4 })
+    await page.mouse.up()
+    const signatureBox = page.getByRole('button', { name: 'Signature for Alberta Charleson, page 1' })
+    await signatureBox.waitFor()
+    near(Number(await page.getByLabel('Field 1 left (%)').inputValue()) / 100, 0.1)
+    near(Number(await page.getByLabel('Field 1 top (%)').inputValue()) / 100, 0.6)
+    near(Number(await page.getByLabel('Field 1 width (%)').inputValue()) / 100, 0.3)
+    near(Number(await page.getByLabel('Field 1 height (%)').inputValue()) / 100, 0.06)
+
+    // Move it right by 20% of the page, then widen it by its corner handle by 10%.
+    const start = at(0.2, 0.63)
+    await page.mouse.move(start.x, start.y)
+    await page.mouse.down()
+    await page.mouse.move(start.x + 0.2 * box.width, start.y, { steps: 5 })
+    await page.mouse.up()
+    near(Number(await page.getByLabel('Field 1 left (%)').inputValue()) / 100, 0.3)
+    near(Number(await page.getByLabel('Field 1 top (%)').inputValue()) / 100, 0.6)
+    const handle = await signatureBox.locator('.field-box__handle').boundingBox()
+    if (!handle) throw new Error('no resize handle')
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(handle.x + handle.width / 2 + 0.1 * box.width, handle.y + handle.height / 2, {
+      steps: 5,
+    })
+    await page.mouse.up()
+    near(Number(await page.getByLabel('Field 1 width (%)').inputValue()) / 100, 0.4)
+    near(Number(await page.getByLabel('Field 1 left (%)').inputValue()) / 100, 0.3)
+
+    // A click places a default-sized box there: initials for Zoe; then a stray one is deleted.
+    await page.getByLabel('Field type').selectOption('initials')
+    await page.getByLabel('For signer').selectOption({ label: 'Zoe Charleson' })
+    const click = at(0.7, 0.8)
+    await page.mouse.click(click.x, click.y)
+    await page.getByRole('button', { name: 'Initials for Zoe Charleson, page 1' }).waitFor()
+    await page.getByLabel('Field type').selectOption('checkbox')
+    const stray = at(0.05, 0.05)
+    await page.mouse.click(stray.x, stray.y)
+    const strayBox = page.getByRole('button', { name: 'Checkbox for Zoe Charleson, page 1' })
+    await strayBox.waitFor()
+    await strayBox.focus()
+    await page.keyboard.press('Delete')
+    await strayBox.waitFor({ state: 'detached' })
+    expect(await page.locator('.field-layer .field-box').count()).toBe(2)
+
+    // Keyboard only: Tab to "Add field", Enter, then type the numbers and choose type and signer.
+    const add = page.getByRole('button', { name: 'Add field' })
+    await add.focus()
+    await page.keyboard.press('Enter')
+    await page.getByLabel('Field 3 type').focus()
+    await page.getByLabel('Field 3 type').selectOption('text')
+    await page.getByLabel('Field 3 signer').selectOption({ label: 'Alberta Charleson' })
+    for (const [label, value] of [
+      ['Field 3 left (%)', '12.5'],
+      ['Field 3 top (%)', '20'],
+      ['Field 3 width (%)', '35'],
+      ['Field 3 height (%)', '4'],
+      ['Field 3 label', 'Parcel number'],
+    ] as const) {
+      const input = page.getByLabel(label)
+      await input.focus()
+      await page.keyboard.press('ControlOrMeta+A')
+      await page.keyboard.type(value)
+    }
+    await page.getByLabel('Field 3 required').focus()
+    await page.keyboard.press('Space')
+    // The box follows the numbers on the page.
+    const textBox = page.getByRole('button', { name: 'Text for Alberta Charleson (Parcel number), page 1' })
+    await textBox.waitFor()
+    const drawn = await textBox.boundingBox()
+    near(((drawn?.x ?? 0) - box.x) / box.width, 0.125, 0.005)
+    near((drawn?.width ?? 0) / box.width, 0.35, 0.005)
+
+    // A box beyond the page cannot be saved.
+    await page.getByLabel('Field 3 left (%)').fill('80')
+    await page.getByText('Field 3: the box goes beyond the page.').waitFor()
+    expect(await page.getByRole('button', { name: 'Save fields' }).isDisabled()).toBe(true)
+    await page.getByLabel('Field 3 left (%)').fill('12.5')
+
+    await page.getByRole('button', { name: 'Save fields' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByText('Fields saved').waitFor()
+
+    const saved = await api<PackageView>('GET', `/api/signings/${id}`)
+    const fields = saved.documents.find((document) => document.id === pdfId)?.fields ?? []
+    expect(fields).toHaveLength(3)
+    const byType = Object.fromEntries(fields.map((field) => [field.type, field]))
+    expect(byType.signature).toMatchObject({ signer_id: signerIds[0], page: 1, required: true })
+    near(byType.signature?.x as number, 0.3)
+    near(byType.signature?.y as number, 0.6)
+    near(byType.signature?.width as number, 0.4)
+    expect(byType.initials).toMatchObject({ signer_id: signerIds[1], page: 1 })
+    near(byType.initials?.x as number, 0.7)
+    near(byType.initials?.y as number, 0.8)
+    expect(byType.text).toMatchObject({
+      signer_id: signerIds[0],
+      page: 1,
+      x: 0.125,
+      y: 0.2,
+      width: 0.35,
+      height: 0.04,
+      label: 'Parcel number',
+      // Added while the tool was on Checkbox (optional by default); Space ticked "required".
+      required: true,
+    })
+
+    // Zoom-independent: at another width the saved boxes sit at the same fractions of the page.
+    await page.setViewportSize({ width: 800, height: 1700 })
+    await page.reload()
+    await page.getByText('Place fields: Deed of trust').click()
+    const narrow = await renderedPage(page)
+    const again = await page
+      .getByRole('button', { name: 'Text for Alberta Charleson (Parcel number), page 1' })
+      .boundingBox()
+    near(((again?.x ?? 0) - narrow.box.x) / narrow.box.width, 0.125, 0.005)
+    near(((again?.y ?? 0) - narrow.box.y) / narrow.box.height, 0.2, 0.005)
+    expect(problemLists.flat()).toEqual([])
+  })
+})
