@@ -25,7 +25,7 @@ export function SignaturePadInput({
     if (!canvas) return
     const pad = new SignaturePad(canvas, { minWidth: 1, maxWidth: 3, penColor: '#0b1a4a' })
     padRef.current = pad
-    const fit = () => {
+    const fitCanvas = () => {
       const ratio = Math.max(window.devicePixelRatio || 1, 1)
       const width = canvas.offsetWidth
       if (width === 0 || canvas.width === Math.round(width * ratio)) return
@@ -36,8 +36,8 @@ export function SignaturePadInput({
       pad.clear()
       onChangeRef.current(null)
     }
-    fit()
-    const observer = new ResizeObserver(fit)
+    fitCanvas()
+    const observer = new ResizeObserver(fitCanvas)
     observer.observe(canvas)
     pad.addEventListener('endStroke', () => onChangeRef.current(croppedPng(pad, canvas)))
     return () => {

@@ -57,7 +57,10 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
         return values[field.id] === true
     }
   }
-  const required = fields.filter((field) => field.required)
+  // Name and date fields are Safeclose's to fill: the guide counts what the signer has to do.
+  const required = fields.filter(
+    (field) => field.required && field.type !== 'name' && field.type !== 'date_signed',
+  )
   const missing = required.filter((field) => !isFilled(field))
 
   function goToNext() {

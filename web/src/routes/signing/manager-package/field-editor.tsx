@@ -9,7 +9,7 @@ import {
 } from '../../../api/signings.ts'
 import { Notice } from '../../../components/notice.tsx'
 import { PdfPages } from '../../../pdf/pdf-pages.tsx'
-import { boxProblem, clampBox, defaultSize, MIN_SIZE, readingOrder, round } from '../field-geometry.ts'
+import { boxProblem, clampBox, defaultSize, MIN_SIZE, round } from '../field-geometry.ts'
 import { useAction } from '../use-async.ts'
 
 type DraftField = FieldInput & { key: string }
@@ -320,7 +320,7 @@ function FieldLayer({
   }
 
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: drawing with the mouse; the field table below is the keyboard path
+    // Drawing with the mouse; the field table below is the keyboard path.
     <div className="field-layer" data-editable={editable} data-page={page} onPointerDown={startDraw}>
       {fields.map((field) => {
         const box = live?.key === field.key ? live : field
