@@ -67,20 +67,15 @@ async function api<T>(method: 'GET' | 'POST', url: string, payload?: object): Pr
   return response.json() as T
 }
 
-async function draftWithPdf(): Promise<{ id: string; pdfId: string; signerIds: string[] }> {
+/** A draft with two signers (through the API); the PDF is uploaded from the page. */
+async function draftWithSigners(): Promise<{ id: string; signerIds: string[] }> {
   const { id } = await api<{ id: string }>('POST', '/api/signings', { title: 'Closing at 9 Oak Lane' })
-  const view = await api<PackageView>('POST', `/api/signings/${id}/documents`, {
-    title: 'Deed of trust',
-    kind: 'pdf',
-    pdf_base64: makePdf('Deed of trust for 9 Oak Lane').toString('base64'),
-  })
   const signerIds: string[] = []
   for (const signer of SIGNERS) {
     const next = await api<PackageView>('POST', `/api/signings/${id}/signers`, signer)
     signerIds.push(next.signers.at(-1)?.id as string)
   }
-  const pdfId = view.documents.find((document) => document.kind === 'pdf')?.id as string
-  return { id, pdfId, signerIds }
+  return { id, signerIds }
 }
 
 async function signedInManager(): Promise<Page> {
@@ -126,9 +121,23 @@ const near = (value: number, expected: number, tolerance = 0.01) =>
 
 describe('field editor (managers)', () => {
   it('places, moves, resizes and deletes fields with the mouse, edits them from the keyboard, and saves fractions', async () => {
-    const { id, pdfId, signerIds } = await draftWithPdf()
+    const { id, signerIds } = await draftWithSigners()
     const page = await signedInManager()
     await page.goto(`${server.url}/signing/manager/signings/${id}`)
+    // The upload goes as multipart/form-data.
+    const upload = page.waitForRequest((request) => request.url().endsWith(`/api/signings/${id}/documents`))
+    await page.getByLabel('Document title').fill('Deed of trust')
+    await page.getByLabel('…or upload a PDF').setInputFiles({
+      name: 'deed.pdf',
+      mimeType: 'application/pdf',
+      buffer: makePdf('Deed of trust for 9 Oak Lane'),
+    })
+    await page.getByRole('button', { name: 'Add document' }).click()
+    expect((await upload).headers()['content-type']).toMatch(/^multipart\/form-data; boundary=/)
+    await page.getByText('Deed of trust (PDF)').waitFor()
+    const uploaded = await api<PackageView>('GET', `/api/signings/${id}`)
+    expect(uploaded.documents[0]).toMatchObject({ kind: 'pdf', page_count: 1 })
+    const pdfId = uploaded.documents[0]?.id as string
     await page.getByText('Place fields: Deed of trust').click()
     const { box } = await renderedPage(page)
     const at = (fx: number, fy: number) => ({ x: box.x + fx * box.width, y: box.y + fy * box.height })

@@ -183,6 +183,13 @@ export const signingsApi = {
   get: (id: string, signal?: AbortSignal) => apiRequest<SigningPackage>('GET', base(id), undefined, signal),
   addDocument: (id: string, input: DocumentInput) =>
     apiRequest<SigningPackage>('POST', `${base(id)}/documents`, input),
+  /** A file (PDF, or Markdown as .md) as multipart/form-data: up to 25 MB, no base64 overhead. */
+  uploadDocument: (id: string, title: string, file: File) => {
+    const form = new FormData()
+    form.append('title', title)
+    form.append('file', file, file.name)
+    return sendForm<SigningPackage>(`${base(id)}/documents`, form)
+  },
   removeDocument: (id: string, documentId: string) =>
     apiRequest<SigningPackage>('DELETE', `${base(id)}/documents/${encodeURIComponent(documentId)}`),
   addSigner: (id: string, input: SignerInput) =>
@@ -294,6 +301,48 @@ export type VerifyResult =
     }
   | { valid: false; reason: string }
 
+/** A multipart POST (the browser sets the boundary); non-2xx answers become an `ApiError`. */
+async function sendForm<T>(path: string, form: FormData): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+      body: form,
+    })
+  } catch {
+    throw new ApiError(
+      0,
+      'NETWORK_ERROR',
+      'Could not reach Safeclose. Check your connection and try again.',
+      null,
+    )
+  }
+  return readAnswer<T>(response)
+}
+
+async function readAnswer<T>(response: Response): Promise<T> {
+  const text = await response.text()
+  let body: unknown = null
+  try {
+    body = text === '' ? null : JSON.parse(text)
+  } catch {
+    body = text
+  }
+  if (response.ok) return body as T
+  const envelope = body as { error?: { code?: string; message?: string }; request_id?: string } | null
+  throw new ApiError(
+    response.status,
+    envelope?.error?.code ?? `HTTP_${response.status}`,
+    envelope?.error?.message ??
+      (response.status === 413
+        ? 'The file is too large.'
+        : `Safeclose answered with an unexpected error (HTTP ${response.status}).`),
+    typeof envelope?.request_id === 'string' ? envelope.request_id : null,
+  )
+}
+
 /** `POST /api/verify` with the file's bytes as `application/pdf` (public, no session needed). */
 export async function verifyPdf(file: Blob): Promise<VerifyResult> {
   let response: Response
@@ -312,21 +361,7 @@ export async function verifyPdf(file: Blob): Promise<VerifyResult> {
       null,
     )
   }
-  const text = await response.text()
-  let body: unknown = null
-  try {
-    body = text === '' ? null : JSON.parse(text)
-  } catch {
-    body = text
-  }
-  if (response.ok) return body as VerifyResult
-  const error = (body as { error?: { code?: string; message?: string } } | null)?.error
-  throw new ApiError(
-    response.status,
-    error?.code ?? `HTTP_${response.status}`,
-    error?.message ?? `Safeclose answered with an unexpected error (HTTP ${response.status}).`,
-    null,
-  )
+  return readAnswer<VerifyResult>(response)
 }
 
 export const FIELD_TYPE_LABELS: Record<FieldType, string> = {

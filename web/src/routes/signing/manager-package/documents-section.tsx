@@ -107,17 +107,20 @@ function DocumentPages({
   )
 }
 
-function AddDocumentForm({ busy, onAdd }: { busy: boolean; onAdd(input: DocumentInput): Promise<boolean> }) {
+function AddDocumentForm({
+  busy,
+  onAdd,
+}: {
+  busy: boolean
+  onAdd(input: DocumentInput | { title: string; file: File }): Promise<boolean>
+}) {
   const [title, setTitle] = useState('')
   const [markdown, setMarkdown] = useState('')
   const [file, setFile] = useState<File | null>(null)
 
   async function submit(form: HTMLFormElement) {
-    const isAdded = await onAdd(
-      file
-        ? { title, kind: 'pdf', pdf_base64: await fileToBase64(file) }
-        : { title, kind: 'markdown', markdown },
-    )
+    // A file goes as multipart/form-data (up to 25 MB); typed Markdown as JSON.
+    const isAdded = await onAdd(file ? { title, file } : { title, kind: 'markdown', markdown })
     if (!isAdded) return
     setTitle('')
     setMarkdown('')
@@ -153,20 +156,11 @@ function AddDocumentForm({ busy, onAdd }: { busy: boolean; onAdd(input: Document
       />
       <InputField
         id="document-pdf"
-        label="…or upload a PDF (up to 2 MiB)"
+        label="…or upload a PDF (up to 25 MB)"
         type="file"
         accept="application/pdf"
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
       />
     </Subform>
   )
-}
-
-function fileToBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader()
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
-    reader.onerror = () => reject(reader.error)
-    reader.readAsDataURL(file)
-  })
 }
