@@ -19,6 +19,7 @@ export type TestAppOptions = {
   webDistDir?: string
   database?: DatabaseHandle
   plaidGateway?: Parameters<typeof buildApp>[1]['plaidGateway']
+  sealingBeforeCommit?: Parameters<typeof buildApp>[1]['sealingBeforeCommit']
 }
 
 export type TestApp = {
@@ -55,6 +56,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     plaidSandboxPlugin: options.plaidSandboxPlugin,
     webDistDir: options.webDistDir,
     plaidGateway: options.plaidGateway,
+    sealingBeforeCommit: options.sealingBeforeCommit,
   })
   await app.ready()
   return {

@@ -126,11 +126,14 @@ export function createSigningManagerService(deps: SigningDeps) {
   }
 
   async function view(session: MemberSession, packageId: string): Promise<PackageView> {
-    const pkg = await requirePackage(session, packageId)
+    return viewOf(await requirePackage(session, packageId))
+  }
+
+  async function viewOf(pkg: repository.PackageRow): Promise<PackageView> {
     const [documents, signers, policy, fields, seal] = await Promise.all([
       repository.listDocuments(db, pkg.id),
       repository.listSigners(db, pkg.id, now()),
-      ownershipPolicyOf(db, session.workspace.id),
+      ownershipPolicyOf(db, pkg.workspaceId),
       repository.listPackageFields(db, pkg.id),
       repository.findSeal(db, pkg.id),
     ])
@@ -218,6 +221,12 @@ export function createSigningManagerService(deps: SigningDeps) {
 
   return {
     view,
+
+    /** A package's view for system work (the sealing job): no session, so no workspace check. */
+    async systemView(packageId: string): Promise<PackageView | null> {
+      const pkg = await repository.findPackageById(db, packageId)
+      return pkg ? viewOf(pkg) : null
+    },
 
     async list(session: MemberSession) {
       const rows = await repository.listPackages(db, session.workspace.id)

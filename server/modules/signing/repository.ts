@@ -106,6 +106,12 @@ export async function findPackage(
   return row ?? null
 }
 
+/** A package by id alone, for system work (the sealing job) that has no session to scope it. */
+export async function findPackageById(db: Queryable, id: string): Promise<PackageRow | null> {
+  const [row] = await db.select().from(signingPackages).where(eq(signingPackages.id, id)).limit(1)
+  return row ?? null
+}
+
 /** Locks the package row until the transaction ends: state changes of one package happen one at a time. */
 export async function lockPackage(tx: Queryable, id: string): Promise<PackageRow | null> {
   const [row] = await tx.select().from(signingPackages).where(eq(signingPackages.id, id)).for('update')

@@ -1,4 +1,7 @@
+import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { AppError } from '../../errors.ts'
 import {
   memberSessionOf,
   requireRole,
@@ -8,7 +11,7 @@ import {
 } from '../auth/session-guard.ts'
 import { originOf } from '../plaid/routes.ts'
 import type { createAuditTrailService } from './audit-trail.ts'
-import type { SigningManagerService } from './manager-service.ts'
+import { type DocumentInput, MAX_DOCUMENT_BYTES, type SigningManagerService } from './manager-service.ts'
 import { sendInlinePdf, signerPdfPath } from './pdf-response.ts'
 import {
   AddDocumentBodySchema,
@@ -30,20 +33,39 @@ import {
   SignerDocumentParamsSchema,
   SignerParamsSchema,
 } from './schemas.ts'
+import type { SealCertificateService } from './seal-certificate.ts'
+import type { SealingService } from './sealing.ts'
 import type { SignerFlowService } from './signer-service.ts'
 
 export type SigningRoutesOptions = {
   manager: SigningManagerService
   signerFlow: SignerFlowService
   auditTrail: ReturnType<typeof createAuditTrailService>
+  sealing: SealingService
+  sealCertificates: SealCertificateService
   isSecureOrigin: boolean
 }
+
+/** Uploaded files by request: the body keeps the file name only, so schemas stay about strings. */
+const uploads = new WeakMap<FastifyRequest, { bytes: Buffer; filename: string; mimetype: string }>()
 
 const managers = requireRole('admin', 'manager')
 
 /** Managers' package API under /api/signings, the signer flow under /api/signer, link opening. */
 export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = async (app, options) => {
-  const { manager, signerFlow, auditTrail } = options
+  const { manager, signerFlow, auditTrail, sealing, sealCertificates } = options
+
+  // multipart/form-data uploads (fields `title` and `file`): the file is read into memory up to the
+  // document limit, and the body becomes { title, file: <file name> } for the schema.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 4, parts: 5, fieldSize: 64 * 1024 },
+    async onFile(part) {
+      const bytes = await part.toBuffer()
+      uploads.set(this, { bytes, filename: part.filename, mimetype: part.mimetype })
+      ;(part as unknown as { value: string }).value = part.filename || 'upload'
+    },
+  })
 
   // ---------------------------------------------------------------- manager side
 
@@ -70,7 +92,12 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
       schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
     },
     async (request) =>
-      manager.addDocument(memberSessionOf(request), request.params.id, request.body, originOf(request)),
+      manager.addDocument(
+        memberSessionOf(request),
+        request.params.id,
+        documentInputOf(request, request.body),
+        originOf(request),
+      ),
   )
 
   app.delete(
@@ -189,6 +216,24 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     },
   )
 
+  app.get(
+    '/api/signings/:id/sealed.pdf',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request, reply) =>
+      sendInlinePdf(reply, await sealing.sealedPdf(memberSessionOf(request), request.params.id)),
+  )
+
+  app.get(
+    '/api/signings/:id/certificate.pdf',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request, reply) =>
+      sendInlinePdf(reply, await sealing.certificatePdf(memberSessionOf(request), request.params.id)),
+  )
+
+  app.get('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
+    sealCertificates.describe(memberSessionOf(request).workspace.id),
+  )
+
   app.get('/api/signing-settings', { onRequest: managers }, async (request) =>
     manager.getPolicy(memberSessionOf(request)),
   )
@@ -258,6 +303,10 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     },
   )
 
+  app.get('/api/signer/signing/sealed.pdf', { onRequest: requireSession }, async (request, reply) =>
+    sendInlinePdf(reply, await sealing.signerSealedPdf(signerSessionOf(request))),
+  )
+
   app.post(
     '/api/signer/signing/bank/link-started',
     { onRequest: requireSession, schema: { body: LinkStartedBodySchema } },
@@ -282,5 +331,74 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signer/signing/sign',
     { onRequest: requireSession, bodyLimit: SIGN_BODY_LIMIT_BYTES, schema: { body: SignBodySchema } },
     async (request) => signerFlow.sign(signerSessionOf(request), request.body, originOf(request)),
+  )
+}
+
+/** The JSON body as it is, or the multipart upload as a PDF or Markdown document. */
+function documentInputOf(
+  request: FastifyRequest,
+  body: { title: string } & (
+    | { kind: 'markdown'; markdown: string }
+    | { kind: 'pdf'; pdf_base64: string }
+    | { file: string }
+  ),
+): DocumentInput {
+  if (!('file' in body)) return body
+  const upload = uploads.get(request)
+  if (!upload) throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.')
+  if (upload.bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
+    return { title: body.title, kind: 'pdf', pdf: new Uint8Array(upload.bytes) }
+  }
+  const isMarkdown = /\.(md|markdown)$/i.test(upload.filename) || upload.mimetype === 'text/markdown'
+  if (isMarkdown) {
+    const markdown = upload.bytes.toString('utf8')
+    if (
+      !markdown.isWellFormed() ||
+      markdown.includes('\u0000') ||
+      markdown.includes('\uFFFD') ||
+      markdown.trim() === ''
+    ) {
+      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.')
+    }
+    return { title: body.title, kind: 'markdown', markdown }
+  }
+  throw new AppError(
+    'VALIDATION_FAILED',
+    'body.file is neither a PDF (starting with %PDF-) nor a Markdown file (.md).',
+  )
+}
+
+export type VerifyRoutesOptions = { sealing: SealingService }
+
+/** Largest file POST /api/verify accepts: the largest sealed package we could have made. */
+export const VERIFY_BODY_LIMIT_BYTES = 25 * 1024 * 1024
+
+/**
+ * POST /api/verify, public and rate limited, with its own parser for `application/pdf` (kept as
+ * bytes: the check is on exactly what was sent). Its own plugin so no other route accepts raw PDFs.
+ */
+export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRoutesOptions> = async (app, { sealing }) => {
+  app.addContentTypeParser(
+    'application/pdf',
+    { parseAs: 'buffer', bodyLimit: VERIFY_BODY_LIMIT_BYTES },
+    (_request, body, done) => done(null, body),
+  )
+  app.post(
+    '/api/verify',
+    {
+      bodyLimit: VERIFY_BODY_LIMIT_BYTES,
+      config: {
+        rateLimit: { max: 20, timeWindow: 60_000, keyGenerator: (request) => `verify:${request.ip}` },
+      },
+    },
+    async (request) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send the PDF itself with Content-Type: application/pdf.',
+        )
+      }
+      return sealing.verify(request.body)
+    },
   )
 }

@@ -20,6 +20,11 @@ export const CreatePackageBodySchema = Type.Object(
 )
 
 export const AddDocumentBodySchema = Type.Union([
+  // multipart/form-data: `title` and the `file` part (its bytes travel beside the body).
+  Type.Object(
+    { title: RequiredText(200), file: Text({ maxLength: 1000, description: 'A PDF or Markdown file part' }) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       title: RequiredText(200),

@@ -263,16 +263,6 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       return flow(session)
     },
 
-    /** The sealed PDF of the signer's package, once the sealing job has stored it. */
-    async sealedPdf(session: SignerSession) {
-      const loaded = await load(session)
-      const pdf = loaded.seal && (await repository.findSealPdf(db, loaded.pkg.id))
-      if (!loaded.seal || !pdf) {
-        throw new AppError('CONFLICT', 'This package is not sealed yet; the sealed PDF follows completion.')
-      }
-      return { title: `${loaded.pkg.title} (sealed)`, pdf, sha256: loaded.seal.sha256 }
-    },
-
     async sign(session: SignerSession, input: SignInput, origin: RequestOrigin): Promise<SignerFlowView> {
       if (!input.consent) throw new AppError('VALIDATION_FAILED', 'body.consent must be true to sign.')
       await db.transaction(async (tx) => {

@@ -1,0 +1,316 @@
+// The sealed PDF of a completed package, checked with an independent verifier (poppler-utils:
+// pdfsig, pdfinfo, pdftotext, pdfimages; .ci/run installs them). A missing tool fails the test.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+import { esignFlow, makeSignaturePng } from '../helpers/esign.ts'
+
+const SIGNERS = [
+  { legal_name: 'Ada Lovelace', email: 'ada.seal@example.test' },
+  { legal_name: 'Charles Babbage', email: 'charles.seal@example.test' },
+  { legal_name: 'Mary Somerville', email: 'mary.seal@example.test' },
+]
+const box = { width: 0.3, height: 0.06 }
+
+/** Runs a poppler tool; its output (stdout + stderr) and exit status, never a skip. */
+function poppler(tool: string, ...args: string[]) {
+  const result = spawnSync(tool, args, { encoding: 'utf8' })
+  if (result.error) throw new Error(`${tool} could not run (install poppler-utils): ${result.error.message}`)
+  return { output: `${result.stdout}${result.stderr}`, status: result.status }
+}
+
+describe('sealing a completed package', () => {
+  let t: TestApp
+  let managerCookie: string
+  let flow: ReturnType<typeof esignFlow>
+  let dir: string
+  let failNextCommit = 0
+
+  beforeAll(async () => {
+    t = await buildTestApp({
+      env: { JOB_POLLING_INTERVAL_SECONDS: '0.5', WEBHOOK_RETRY_DELAY_SECONDS: '0' },
+      // The crash test: the first storing transaction of a package dies before it commits.
+      sealingBeforeCommit: async () => {
+        if (failNextCommit > 0) {
+          failNextCommit -= 1
+          throw new Error('simulated crash before the seal commits')
+        }
+      },
+    })
+    managerCookie = await t.signIn(DEMO.manager)
+    flow = esignFlow(() => t.app, managerCookie)
+    dir = mkdtempSync(join(tmpdir(), 'safeclose-seal-'))
+  })
+  afterAll(async () => {
+    await t?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function waitForSeal(id: string) {
+    for (let attempt = 0; attempt < 120; attempt += 1) {
+      const view = await flow.ok('GET', `/api/signings/${id}`, managerCookie)
+      if (view.seal) return view
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    throw new Error('the package was not sealed within 30 seconds')
+  }
+
+  /** Three signers, fields of every type; all sign (Ada draws, the others type); returns the ids. */
+  async function completedPackage(tag: string) {
+    const signers = SIGNERS.map((signer) => ({ ...signer, email: signer.email.replace('@', `.${tag}@`) }))
+    const draft = await flow.draft(signers, { pdfPages: 3 })
+    const [ada, charles, mary] = draft.signerIds as [string, string, string]
+    const { fields } = await flow.ok(
+      'PUT',
+      `/api/signings/${draft.id}/documents/${draft.pdfId}/fields`,
+      managerCookie,
+      {
+        fields: [
+          { type: 'signature', signer_id: ada, page: 3, x: 0.1, y: 0.7, ...box, required: true },
+          {
+            type: 'initials',
+            signer_id: ada,
+            page: 1,
+            x: 0.85,
+            y: 0.92,
+            width: 0.1,
+            height: 0.05,
+            required: true,
+          },
+          {
+            type: 'text',
+            signer_id: ada,
+            page: 1,
+            x: 0.1,
+            y: 0.3,
+            width: 0.5,
+            height: 0.04,
+            required: true,
+            label: 'Unit',
+          },
+          {
+            type: 'checkbox',
+            signer_id: ada,
+            page: 1,
+            x: 0.1,
+            y: 0.4,
+            width: 0.04,
+            height: 0.04,
+            required: true,
+          },
+          { type: 'signature', signer_id: charles, page: 3, x: 0.5, y: 0.7, ...box, required: true },
+          {
+            type: 'name',
+            signer_id: charles,
+            page: 3,
+            x: 0.5,
+            y: 0.78,
+            width: 0.4,
+            height: 0.04,
+            required: true,
+          },
+          {
+            type: 'text',
+            signer_id: charles,
+            page: 2,
+            x: 0.1,
+            y: 0.2,
+            width: 0.6,
+            height: 0.04,
+            required: false,
+          },
+          { type: 'signature', signer_id: mary, page: 3, x: 0.1, y: 0.85, ...box, required: true },
+          {
+            type: 'date_signed',
+            signer_id: mary,
+            page: 3,
+            x: 0.5,
+            y: 0.85,
+            width: 0.3,
+            height: 0.04,
+            required: true,
+          },
+        ],
+      },
+    )
+    const [adaUnit, adaCheck, charlesNote] = [fields[2].id, fields[3].id, fields[6].id] as string[]
+    const cookies = (await flow.activate(draft.id)) as [string, string, string]
+    const png = await makeSignaturePng()
+    const bodies = [
+      {
+        typed_name: 'Ada Lovelace',
+        consent: true,
+        signature: { kind: 'drawn', png_base64: png.toString('base64') },
+        initials: { kind: 'typed' },
+        values: { [adaUnit as string]: 'Unit 4B, 12 Elm Street', [adaCheck as string]: true },
+      },
+      {
+        typed_name: 'Charles Babbage',
+        consent: true,
+        signature: { kind: 'typed' },
+        values: { [charlesNote as string]: 'Keys handed over at closing' },
+      },
+      { typed_name: 'Mary Somerville', consent: true, signature: { kind: 'typed' } },
+    ]
+    for (const [index, cookie] of cookies.entries()) {
+      await flow.review(cookie)
+      await flow.ok('POST', '/api/signer/signing/sign', cookie, bodies[index])
+    }
+    return { ...draft, cookies, png }
+  }
+
+  async function sealedEvents(id: string) {
+    const trail = await flow.ok('GET', `/api/signings/${id}/audit`, managerCookie)
+    expect(trail.verification.is_valid).toBe(true)
+    return trail.events.filter((event: { action: string }) => event.action === 'signing.sealed')
+  }
+
+  it('seals with a PDF signature that poppler verifies, over documents, fields and the certificate', async () => {
+    const { id, cookies, png } = await completedPackage('main')
+    const before = await flow.call('GET', `/api/signings/${id}/sealed.pdf`, managerCookie)
+    expect([409, 200]).toContain(before.statusCode)
+    const view = await waitForSeal(id)
+    const response = await flow.call('GET', `/api/signings/${id}/sealed.pdf`, managerCookie)
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['content-type']).toBe('application/pdf')
+    const sealed = response.rawPayload
+    const sha256 = createHash('sha256').update(sealed).digest('hex')
+    expect(view.seal).toEqual({
+      sha256,
+      size: sealed.length,
+      pages: expect.any(Number),
+      sealed_at: expect.any(String),
+      download_url: `/api/signings/${id}/sealed.pdf`,
+    })
+    const [event] = await sealedEvents(id)
+    expect(event.details).toMatchObject({ sha256, size: sealed.length, pages: view.seal.pages })
+
+    const file = join(dir, 'sealed.pdf')
+    writeFileSync(file, sealed)
+    const signature = poppler('pdfsig', file)
+    expect(signature.output).toContain('Signature is Valid')
+    expect(signature.output).toContain('Total document signed')
+    expect(signature.output).toContain('ETSI.CAdES.detached')
+    expect(signature.output).toContain('SHA-256')
+
+    // Markdown: 1 page; the PDF: 3 pages; then the certificate.
+    const certificatePages = event.details.certificate_pages as number
+    expect(certificatePages).toBeGreaterThanOrEqual(1)
+    const info = poppler('pdfinfo', file).output
+    expect(Number(/Pages:\s+(\d+)/.exec(info)?.[1])).toBe(1 + 3 + certificatePages)
+    expect(view.seal.pages).toBe(1 + 3 + certificatePages)
+
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' })
+    for (const signer of SIGNERS) expect(text).toContain(signer.legal_name)
+    expect(text).toContain('Unit 4B, 12 Elm Street')
+    expect(text).toContain('Keys handed over at closing')
+    expect(text).toContain('The buyer pays $1 to the seller.')
+    expect(text).toContain(new Date().toISOString().slice(0, 10))
+    expect(text).toContain('Certificate of completion')
+    expect(text).toContain(
+      `Sealed by Safeclose · ${id} · page ${1 + 3 + certificatePages} of ${1 + 3 + certificatePages}`,
+    )
+    for (const document of view.documents) expect(text).toContain(document.sha256)
+    expect(text).toContain(createHash('sha256').update(png).digest('hex'))
+
+    const images = poppler('pdfimages', '-list', file).output
+    // The drawn signature on page 3 of the PDF, page 4 of the sealed file (after the Markdown page).
+    expect(images).toMatch(/^\s+4\s+\d+\s+image\s+120\s+40\s/m)
+
+    // One byte changed inside the signed range: no longer valid, for poppler and for us.
+    const changed = Buffer.from(sealed)
+    const signedUpTo = Number(/\/ByteRange\s*\[\s*0\s+(\d+)/.exec(sealed.toString('latin1'))?.[1])
+    expect(signedUpTo).toBeGreaterThan(400)
+    changed[300] = (changed[300] as number) ^ 0x01
+    const tamperedFile = join(dir, 'tampered.pdf')
+    writeFileSync(tamperedFile, changed)
+    expect(poppler('pdfsig', tamperedFile).output).not.toContain('Signature is Valid')
+
+    // The signer downloads the same file; the certificate alone is its last pages.
+    const signerFlow = await flow.ok('GET', '/api/signer/signing', cookies[0] as string)
+    expect(signerFlow.seal).toEqual({
+      sha256,
+      sealed_at: view.seal.sealed_at,
+      download_url: '/api/signer/signing/sealed.pdf',
+    })
+    const signerCopy = await flow.call('GET', '/api/signer/signing/sealed.pdf', cookies[1] as string)
+    expect(signerCopy.statusCode).toBe(200)
+    expect(signerCopy.rawPayload.equals(sealed)).toBe(true)
+    const certificate = await flow.call('GET', `/api/signings/${id}/certificate.pdf`, managerCookie)
+    expect(certificate.statusCode).toBe(200)
+    const certificateFile = join(dir, 'certificate.pdf')
+    writeFileSync(certificateFile, certificate.rawPayload)
+    expect(Number(/Pages:\s+(\d+)/.exec(poppler('pdfinfo', certificateFile).output)?.[1])).toBe(
+      certificatePages,
+    )
+
+    // POST /api/verify: the exact file is valid; one changed byte, or another PDF, is not.
+    const verify = (body: Buffer, type = 'application/pdf') =>
+      t.app.inject({ method: 'POST', url: '/api/verify', headers: { 'content-type': type }, payload: body })
+    const valid = await verify(sealed)
+    expect(valid.statusCode).toBe(200)
+    expect(valid.json()).toEqual({
+      valid: true,
+      signing_id: id,
+      sealed_at: view.seal.sealed_at,
+      sha256,
+      signers: SIGNERS.map((signer) => ({ name: signer.legal_name, signed_at: expect.any(String) })),
+    })
+    const invalid = await verify(changed)
+    expect(invalid.json()).toEqual({ valid: false, reason: expect.stringContaining('changed after sealing') })
+    expect((await verify(Buffer.from('not a pdf'))).json().valid).toBe(false)
+    expect((await verify(sealed, 'application/json')).statusCode).toBe(400)
+    expect((await verify(sealed, 'text/plain')).statusCode).toBe(415)
+  }, 60_000)
+
+  it('answers 409 before the package is sealed, and the certificate PDF renders at any time', async () => {
+    const draft = await flow.draft([{ legal_name: 'Ada Lovelace', email: 'ada.unsealed@example.test' }])
+    const cookies = await flow.activate(draft.id)
+    expect((await flow.call('GET', `/api/signings/${draft.id}/sealed.pdf`, managerCookie)).statusCode).toBe(
+      409,
+    )
+    expect((await flow.call('GET', '/api/signer/signing/sealed.pdf', cookies[0] as string)).statusCode).toBe(
+      409,
+    )
+    const certificate = await flow.call('GET', `/api/signings/${draft.id}/certificate.pdf`, managerCookie)
+    expect(certificate.statusCode).toBe(200)
+    const file = join(dir, 'live-certificate.pdf')
+    writeFileSync(file, certificate.rawPayload)
+    expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain('Ada Lovelace')
+  })
+
+  it('stores one sealed PDF and one signing.sealed event when the job dies before committing', async () => {
+    failNextCommit = 1
+    const { id } = await completedPackage('crash')
+    const view = await waitForSeal(id)
+    expect(failNextCommit).toBe(0)
+    expect(await sealedEvents(id)).toHaveLength(1)
+    const { rows } = await t.database.executeSql('select sha256 from signing_seals where package_id = $1', [
+      id,
+    ])
+    expect(rows).toEqual([{ sha256: view.seal.sha256 }])
+  }, 60_000)
+
+  it('shows the sealing certificate to admins only', async () => {
+    const adminCookie = await t.signIn(DEMO.admin)
+    const described = await flow.ok('GET', '/api/admin/seal-certificate', adminCookie)
+    expect(described).toEqual({
+      source: 'generated',
+      subject: expect.stringContaining('CN=Safeclose seal (demo)'),
+      issuer: expect.stringContaining('CN=Safeclose seal (demo)'),
+      not_before: expect.any(String),
+      not_after: expect.any(String),
+      sha256_fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      expired: false,
+    })
+    expect((await flow.call('GET', '/api/admin/seal-certificate', managerCookie)).statusCode).toBe(403)
+    // The private key is stored encrypted, never as PEM.
+    const { rows } = await t.database.executeSql('select key_ciphertext from workspace_seal_certificates')
+    for (const row of rows as Array<{ key_ciphertext: string }>)
+      expect(row.key_ciphertext).not.toContain('PRIVATE KEY')
+  })
+})
