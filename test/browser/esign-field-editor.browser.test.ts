@@ -78,14 +78,14 @@ async function draftWithSigners(): Promise<{ id: string; signerIds: string[] }> 
   return { id, signerIds }
 }
 
-async function signedInManager(): Promise<Page> {
+async function signedInManager(email: string = DEMO.manager): Promise<Page> {
   const { context, page, problems } = await newOfflineContext(browser)
   contexts.push(context)
   problemLists.push(problems)
   // Tall enough for a whole page: the mouse only reaches what is on screen.
   await page.setViewportSize({ width: 1280, height: 1700 })
   await page.goto(`${server.url}/signin`)
-  await page.getByLabel('Email').fill(DEMO.manager)
+  await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(DEMO.password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.waitForURL(/\/signing/)
@@ -265,6 +265,25 @@ describe('field editor (managers)', () => {
       .boundingBox()
     near(((again?.x ?? 0) - narrow.box.x) / narrow.box.width, 0.125, 0.005)
     near(((again?.y ?? 0) - narrow.box.y) / narrow.box.height, 0.2, 0.005)
+    expect(problemLists.flat()).toEqual([])
+  })
+
+  it('shows admins the sealing certificate on the settings page', async () => {
+    const adminCookie = await server.signIn(DEMO.admin)
+    const response = await server.app.inject({
+      method: 'GET',
+      url: '/api/admin/seal-certificate',
+      headers: { cookie: adminCookie },
+    })
+    expect(response.statusCode).toBe(200)
+    const certificate = response.json() as { subject: string; sha256_fingerprint: string }
+    const page = await signedInManager(DEMO.admin)
+    await page.goto(`${server.url}/admin/settings`)
+    const panel = page.getByRole('region', { name: 'Sealing certificate' })
+    await panel.getByText(certificate.sha256_fingerprint).waitFor()
+    await panel.getByText(certificate.subject).first().waitFor()
+    await panel.locator('.badge', { hasText: 'Valid' }).waitFor()
+    await panel.getByText('Self-signed, generated for this workspace (demo)').waitFor()
     expect(problemLists.flat()).toEqual([])
   })
 })
