@@ -5,7 +5,16 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import forge from 'node-forge'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAuditService } from '../../server/modules/audit/service.ts'
+import { createAuthService } from '../../server/modules/auth/service.ts'
+import { createMailer } from '../../server/modules/email/mailer.ts'
+import { createAuditTrailService } from '../../server/modules/signing/audit-trail.ts'
+import { createSigningManagerService } from '../../server/modules/signing/manager-service.ts'
+import { createSealCertificateService } from '../../server/modules/signing/seal-certificate.ts'
+import { createSealingService } from '../../server/modules/signing/sealing.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { esignFlow, makeSignaturePng } from '../helpers/esign.ts'
 
@@ -295,6 +304,46 @@ describe('sealing a completed package', () => {
     expect(rows).toEqual([{ sha256: view.seal.sha256 }])
   }, 60_000)
 
+  it('stores one sealed PDF and one event when sealing runs several times at once', async () => {
+    const db = t.database.db
+    const logger = pino({ level: 'silent' })
+    const audit = createAuditService({ db })
+    const auth = createAuthService({ db, audit, sessionTtlHours: 1 })
+    const mailer = createMailer({ smtpUrl: null, from: 'Safeclose <x@example.test>', logger })
+    const manager = createSigningManagerService({
+      db,
+      audit,
+      auth,
+      mailer,
+      publicUrl: 'http://127.0.0.1:3000',
+      linkTtlHours: 1,
+      logger,
+    })
+    const sealing = createSealingService({
+      db,
+      audit,
+      manager,
+      auditTrail: createAuditTrailService({ db, audit, manager }),
+      certificates: createSealCertificateService({ db, keyring: t.keyring, p12: null }),
+      logger,
+    })
+    const { id } = await completedPackage('twice')
+    // The app's own job runs too: three attempts race for the one seal row.
+    const outcomes = await Promise.all([sealing.seal(id), sealing.seal(id)])
+    const view = await waitForSeal(id)
+    for (const outcome of outcomes) {
+      expect(['sealed', 'already_sealed']).toContain(outcome.status)
+      expect(outcome.sha256).toBe(view.seal.sha256)
+    }
+    expect(await sealedEvents(id)).toHaveLength(1)
+    const { rows } = await t.database.executeSql(
+      'select count(*)::int as n from signing_seals where package_id = $1',
+      [id],
+    )
+    expect(rows).toEqual([{ n: 1 }])
+    expect((await sealing.seal(id)).status).toBe('already_sealed')
+  }, 60_000)
+
   it('shows the sealing certificate to admins only', async () => {
     const adminCookie = await t.signIn(DEMO.admin)
     const described = await flow.ok('GET', '/api/admin/seal-certificate', adminCookie)
@@ -313,4 +362,65 @@ describe('sealing a completed package', () => {
     for (const row of rows as Array<{ key_ciphertext: string }>)
       expect(row.key_ciphertext).not.toContain('PRIVATE KEY')
   })
+})
+
+describe('sealing with a configured PKCS#12 (SEAL_P12_PATH)', () => {
+  let t: TestApp
+  let dir: string
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'safeclose-p12-'))
+    const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 })
+    const certificate = forge.pki.createCertificate()
+    certificate.publicKey = keys.publicKey
+    certificate.serialNumber = '0a1b2c3d'
+    certificate.validity.notBefore = new Date(Date.now() - 86_400_000)
+    certificate.validity.notAfter = new Date(Date.now() + 365 * 86_400_000)
+    const name = [{ name: 'commonName', value: 'Elm Street Title Co Seal' }]
+    certificate.setSubject(name)
+    certificate.setIssuer(name)
+    certificate.sign(keys.privateKey, forge.md.sha256.create())
+    const p12 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [certificate], 'p12-secret', { algorithm: '3des' })
+    const file = join(dir, 'seal.p12')
+    writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'))
+    t = await buildTestApp({
+      env: { SEAL_P12_PATH: file, SEAL_P12_PASSWORD: 'p12-secret', JOB_POLLING_INTERVAL_SECONDS: '0.5' },
+    })
+  }, 60_000)
+  afterAll(async () => {
+    await t?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('describes the configured certificate and seals with it', async () => {
+    const adminCookie = await t.signIn(DEMO.admin)
+    const managerCookie = await t.signIn(DEMO.manager)
+    expect(
+      await esignFlow(() => t.app, managerCookie).ok('GET', '/api/admin/seal-certificate', adminCookie),
+    ).toMatchObject({
+      source: 'configured',
+      subject: 'CN=Elm Street Title Co Seal',
+      issuer: 'CN=Elm Street Title Co Seal',
+      expired: false,
+    })
+    const flow = esignFlow(() => t.app, managerCookie)
+    const { id } = await flow.draft([{ legal_name: 'Ada Lovelace', email: 'ada.p12@example.test' }])
+    const [cookie] = (await flow.activate(id)) as [string]
+    await flow.review(cookie)
+    await flow.ok('POST', '/api/signer/signing/sign', cookie, { typed_name: 'Ada Lovelace', consent: true })
+    let sealed: Buffer | null = null
+    for (let attempt = 0; attempt < 120 && !sealed; attempt += 1) {
+      const response = await flow.call('GET', `/api/signings/${id}/sealed.pdf`, managerCookie)
+      if (response.statusCode === 200) sealed = response.rawPayload
+      else await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    if (!sealed) throw new Error('not sealed within 30 seconds')
+    const file = join(dir, 'sealed.pdf')
+    writeFileSync(file, sealed)
+    const signature = poppler('pdfsig', file).output
+    expect(signature).toContain('Signer Certificate Common Name: Elm Street Title Co Seal')
+    expect(signature).toContain('Signature is Valid')
+    const { rows } = await t.database.executeSql('select count(*)::int as n from workspace_seal_certificates')
+    expect(rows).toEqual([{ n: 0 }])
+  }, 60_000)
 })

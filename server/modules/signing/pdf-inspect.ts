@@ -13,7 +13,8 @@ export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<{ p
   try {
     document = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true })
   } catch (error) {
-    if (error instanceof EncryptedPDFError) {
+    // pdf-lib's errors are compiled to ES5 classes, so `instanceof` may not hold: check the message too.
+    if (error instanceof EncryptedPDFError || /is encrypted/.test((error as Error).message)) {
       throw new AppError(
         'VALIDATION_FAILED',
         `${field} is an encrypted (password-protected) PDF; upload a copy without encryption.`,
