@@ -154,7 +154,7 @@ async function stampFields(
           height,
         })
       } else if (adopted.typedText) {
-        drawFitted(page, safe(adopted.typedText, fonts.script), fonts.script, box, SIGNATURE_INK, 0.85)
+        drawFitted(page, safe(adopted.typedText, fonts.script), fonts.script, box, SIGNATURE_INK, 0.85, 36)
       }
       continue
     }
@@ -185,12 +185,12 @@ async function stampFields(
       continue
     }
     if (typeof field.value === 'string' && field.value !== '') {
-      drawFitted(page, safe(field.value, fonts.regular), fonts.regular, box, INK, 0.7)
+      drawFitted(page, safe(field.value, fonts.regular), fonts.regular, box, INK, 0.7, 14)
     }
   }
 }
 
-/** Draws one line of text as large as fits the box (at most `ratio` of its height), left aligned. */
+/** Draws one line of text as large as fits the box (at most `ratio` of its height, `maxSize` points), left aligned. */
 function drawFitted(
   page: PDFPage,
   text: string,
@@ -198,9 +198,10 @@ function drawFitted(
   box: { x: number; y: number; width: number; height: number },
   color: ReturnType<typeof rgb>,
   ratio: number,
+  maxSize: number,
 ) {
   const widthAtOne = font.widthOfTextAtSize(text, 1) || 1
-  const size = Math.max(4, Math.min(box.height * ratio, (box.width * 0.98) / widthAtOne, 28))
+  const size = Math.max(4, Math.min(box.height * ratio, (box.width * 0.98) / widthAtOne, maxSize))
   const descent = Math.abs(
     font.heightAtSize(size, { descender: true }) - font.heightAtSize(size, { descender: false }),
   )
