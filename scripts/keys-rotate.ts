@@ -1,6 +1,7 @@
 import { openDatabase } from '../db/client.ts'
 import { loadConfigOrExit } from '../server/config.ts'
 import { rotateStoredAccessTokens } from '../server/modules/plaid/service.ts'
+import { rotateStoredSealKeys } from '../server/modules/signing/seal-certificate.ts'
 import { rotateStoredPlaidSecrets } from '../server/modules/workspace/service.ts'
 import { loadOrCreateDemoKeyFile } from '../server/security/demo-key-file.ts'
 import { createKeyring } from '../server/security/keyring.ts'
@@ -24,9 +25,10 @@ try {
   await database.migrate()
   const rotatedSecrets = await rotateStoredPlaidSecrets({ db: database.db, keyring })
   const rotatedTokens = await rotateStoredAccessTokens({ db: database.db, keyring })
+  const rotatedSealKeys = await rotateStoredSealKeys({ db: database.db, keyring })
   console.info(
     `Active key: ${keyring.status.activeKeyId}. Re-encrypted workspace Plaid secrets: ${rotatedSecrets}, ` +
-      `Plaid access tokens: ${rotatedTokens}.`,
+      `Plaid access tokens: ${rotatedTokens}, seal certificate keys: ${rotatedSealKeys}.`,
   )
 } finally {
   await database.close()

@@ -13,9 +13,13 @@ import { createAuthService } from '../../server/modules/auth/service.ts'
 import { createMailer } from '../../server/modules/email/mailer.ts'
 import { createAuditTrailService } from '../../server/modules/signing/audit-trail.ts'
 import { createSigningManagerService } from '../../server/modules/signing/manager-service.ts'
-import { createSealCertificateService } from '../../server/modules/signing/seal-certificate.ts'
+import {
+  createSealCertificateService,
+  rotateStoredSealKeys,
+} from '../../server/modules/signing/seal-certificate.ts'
 import { createSealingService } from '../../server/modules/signing/sealing.ts'
-import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+import { createKeyring, generateKeyEntry } from '../../server/security/keyring.ts'
+import { buildTestApp, DEMO, TEST_KEYRING, type TestApp } from '../helpers/build-app.ts'
 import { esignFlow, makeSignaturePng } from '../helpers/esign.ts'
 
 const SIGNERS = [
@@ -361,6 +365,13 @@ describe('sealing a completed package', () => {
     const { rows } = await t.database.executeSql('select key_ciphertext from workspace_seal_certificates')
     for (const row of rows as Array<{ key_ciphertext: string }>)
       expect(row.key_ciphertext).not.toContain('PRIVATE KEY')
+
+    // keys:rotate re-encrypts it under a new active key; the certificate stays the same.
+    const rotated = createKeyring(`${generateKeyEntry('seal9')},${TEST_KEYRING}`)
+    expect(await rotateStoredSealKeys({ db: t.database.db, keyring: rotated })).toBe(rows.length)
+    expect(await rotateStoredSealKeys({ db: t.database.db, keyring: rotated })).toBe(0)
+    const after = createSealCertificateService({ db: t.database.db, keyring: rotated, p12: null })
+    expect((await after.describe(t.workspaceId)).sha256_fingerprint).toBe(described.sha256_fingerprint)
   })
 })
 

@@ -871,3 +871,26 @@ export async function insertSealCertificate(
     .values({ workspaceId, ...certificate })
     .onConflictDoNothing({ target: workspaceSealCertificates.workspaceId })
 }
+
+export async function listSealCertificateKeys(
+  db: Queryable,
+): Promise<Array<{ workspaceId: string; keyCiphertext: string; keyKeyId: string }>> {
+  return db
+    .select({
+      workspaceId: workspaceSealCertificates.workspaceId,
+      keyCiphertext: workspaceSealCertificates.keyCiphertext,
+      keyKeyId: workspaceSealCertificates.keyKeyId,
+    })
+    .from(workspaceSealCertificates)
+}
+
+export async function replaceSealKeyCiphertext(
+  db: Queryable,
+  workspaceId: string,
+  encrypted: { keyCiphertext: string; keyKeyId: string },
+): Promise<void> {
+  await db
+    .update(workspaceSealCertificates)
+    .set(encrypted)
+    .where(eq(workspaceSealCertificates.workspaceId, workspaceId))
+}

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import forge from 'node-forge'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
-import type { Keyring } from '../../security/keyring.ts'
+import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
 import type { CmsSigningKey } from './cms.ts'
 import * as repository from './repository.ts'
 
@@ -150,6 +150,20 @@ export function createSealCertificateService(deps: {
       }
     },
   }
+}
+
+/** `npm run keys:rotate`: re-encrypts the demo seal keys still under an older key; returns how many. */
+export async function rotateStoredSealKeys(deps: { db: Database; keyring: Keyring }): Promise<number> {
+  const stored = (await repository.listSealCertificateKeys(deps.db)).map((row) => ({
+    rowId: row.workspaceId,
+    value: { keyId: row.keyKeyId, ciphertext: row.keyCiphertext },
+  }))
+  return rotateStoredValues(deps.keyring, KEY_PURPOSE, stored, (workspaceId, encrypted) =>
+    repository.replaceSealKeyCiphertext(deps.db, workspaceId, {
+      keyCiphertext: encrypted.ciphertext,
+      keyKeyId: encrypted.keyId,
+    }),
+  )
 }
 
 function toSealKey(certificatePem: string, privatePem: string, source: SealKey['source']): SealKey {
