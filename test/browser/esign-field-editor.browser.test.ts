@@ -154,6 +154,9 @@ describe('field editor (managers)', () => {
     await page.mouse.up()
     const signatureBox = page.getByRole('button', { name: 'Signature for Alberta Charleson, page 1' })
     await signatureBox.waitFor()
+    // Unsaved fields hold back activation.
+    await page.getByText('Save the fields of Deed of trust before activating the package.').waitFor()
+    expect(await page.getByRole('button', { name: 'Activate and invite signers' }).isDisabled()).toBe(true)
     near(Number(await page.getByLabel('Field 1 left (%)').inputValue()) / 100, 0.1)
     near(Number(await page.getByLabel('Field 1 top (%)').inputValue()) / 100, 0.6)
     near(Number(await page.getByLabel('Field 1 width (%)').inputValue()) / 100, 0.3)
@@ -231,6 +234,7 @@ describe('field editor (managers)', () => {
     await page.getByRole('button', { name: 'Save fields' }).focus()
     await page.keyboard.press('Enter')
     await page.getByText('Fields saved').waitFor()
+    expect(await page.getByRole('button', { name: 'Activate and invite signers' }).isEnabled()).toBe(true)
 
     const saved = await api<PackageView>('GET', `/api/signings/${id}`)
     const fields = saved.documents.find((document) => document.id === pdfId)?.fields ?? []

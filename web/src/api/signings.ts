@@ -49,7 +49,13 @@ export type SigningDocument = {
 }
 
 /** The sealed PDF of a completed package, once the sealing job has built it. */
-export type SealInfo = { sha256: string; sealed_at: string | null }
+export type SealInfo = {
+  sha256: string
+  sealed_at: string | null
+  size?: number
+  pages?: number
+  download_url?: string
+}
 
 export type OwnershipReviewDecision = 'accept' | 'reject'
 
@@ -118,8 +124,9 @@ export type SigningPackage = {
   documents: SigningDocument[]
   signers: ManagedSigner[]
   policy: OwnershipPolicy
-  /** Present once the package is complete and sealed (see `sealOf`). */
+  /** Null until the package is complete and its sealing job has run. */
   seal?: SealInfo | null
+  certificate_pdf_url?: string | null
 }
 
 export type SigningSummary = {
@@ -245,6 +252,8 @@ export type SignerFlow = {
   bank: BankVerification | null
   match_required: boolean
   step: SignerStep
+  /** Null until the package is complete and sealed. */
+  seal?: SealInfo | null
 }
 
 export type SignerDocumentContent = {

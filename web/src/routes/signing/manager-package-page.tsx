@@ -1,3 +1,4 @@
+import { useCallback, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { signingsApi } from '../../api/signings.ts'
 import { Spinner } from '../../components/loading.tsx'
@@ -18,6 +19,17 @@ export function ManagerPackagePage() {
   const loaded = useAsync((signal) => signingsApi.get(id, signal), [id])
   const changes = usePackageChanges(id, loaded)
   const { state } = loaded
+  // Documents whose field editor has changes not saved yet: activating would send the old fields.
+  const [unsavedFields, setUnsavedFields] = useState<ReadonlySet<string>>(new Set())
+  const markFields = useCallback((documentId: string, isDirty: boolean) => {
+    setUnsavedFields((current) => {
+      if (current.has(documentId) === isDirty) return current
+      const next = new Set(current)
+      if (isDirty) next.add(documentId)
+      else next.delete(documentId)
+      return next
+    })
+  }, [])
 
   if (state.phase === 'loading') return <Spinner label="Loading package…" />
   if (state.phase === 'failed') {
@@ -56,6 +68,7 @@ export function ManagerPackagePage() {
         onAdd={changes.addDocument}
         onRemove={changes.removeDocument}
         onFieldsSaved={changes.refresh}
+        onFieldsDirty={markFields}
       />
       <SignersSection
         signing={signing}
@@ -65,9 +78,12 @@ export function ManagerPackagePage() {
         onResend={changes.resend}
         onReview={changes.reviewOwnership}
       />
-      {signing.status === 'complete' && <SealSection signing={signing} />}
+      {signing.status === 'complete' && <SealSection signing={signing} onUpdate={loaded.replace} />}
       <PackageActions
         signing={signing}
+        unsavedFieldsIn={signing.documents
+          .filter((document) => unsavedFields.has(document.id))
+          .map((document) => document.title)}
         busy={changes.busy}
         onActivate={changes.activate}
         onRefresh={changes.refresh}

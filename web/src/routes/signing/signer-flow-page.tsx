@@ -13,7 +13,7 @@ import { BankStep } from './bank-step.tsx'
 import { MarkdownView } from './markdown-view.tsx'
 import { SignerFrame } from './signer-frame.tsx'
 import { useAction, useAsync } from './use-async.ts'
-import { useSealedPdf } from './use-sealed-pdf.ts'
+import { usePollUntilSealed } from './use-sealed-pdf.ts'
 
 // pdf.js and signature_pad load only for signers who have fields to fill.
 const FieldSignStep = lazy(async () => ({
@@ -94,7 +94,7 @@ export function SignerFlowPage() {
         ) : (
           <SignStep flow={flow} onSigned={replace} />
         ))}
-      {flow.step === 'done' && <DoneStep flow={flow} onRefresh={reload} />}
+      {flow.step === 'done' && <DoneStep flow={flow} onUpdate={replace} />}
       {flow.step === 'closed' && (
         <Notice tone="warning" title="This package is closed">
           <p>It is no longer open for signing. Contact the sender if you think this is a mistake.</p>
@@ -104,9 +104,10 @@ export function SignerFlowPage() {
   )
 }
 
-function DoneStep({ flow, onRefresh }: { flow: SignerFlow; onRefresh(): void }) {
+function DoneStep({ flow, onUpdate }: { flow: SignerFlow; onUpdate(flow: SignerFlow): void }) {
   const isComplete = flow.signing.status === 'complete'
-  const sealed = useSealedPdf(signerApi.sealedPdfUrl, isComplete)
+  // Other signers may still be signing, then sealing runs as a job: the page follows both.
+  usePollUntilSealed(!flow.seal, (signal) => signerApi.flow(signal), onUpdate)
   return (
     <section className="card" aria-labelledby="done-title">
       <h2 id="done-title" className="card__title">
@@ -116,32 +117,22 @@ function DoneStep({ flow, onRefresh }: { flow: SignerFlow; onRefresh(): void }) 
         Signed {flow.signer.signed_at ? formatDateTime(flow.signer.signed_at) : ''}. The sender has been
         notified through Safeclose; you can close this page.
       </p>
-      {!isComplete && (
-        <p className="toolbar">
-          <span className="muted">The signed PDF will be ready here once every signer has signed.</span>
-          <button type="button" className="button button--ghost button--small" onClick={onRefresh}>
-            Check again
-          </button>
-        </p>
-      )}
-      {isComplete && sealed === 'waiting' && (
-        <p>
-          <Spinner label="Sealing the signed PDF…" /> Sealing the signed PDF…
-        </p>
-      )}
-      {isComplete && sealed === 'unavailable' && (
-        <p className="muted">The signed PDF is not ready yet. Come back to this page later.</p>
-      )}
-      {isComplete && sealed === 'ready' && (
+      {flow.seal ? (
         <p>
           <a
             className="button button--primary"
-            href={signerApi.sealedPdfUrl}
+            href={flow.seal.download_url ?? signerApi.sealedPdfUrl}
             download={`${flow.signing.title} (signed).pdf`}
           >
             Download signed PDF
           </a>
         </p>
+      ) : isComplete ? (
+        <p>
+          <Spinner label="Sealing the signed PDF…" /> Sealing the signed PDF…
+        </p>
+      ) : (
+        <p className="muted">The signed PDF will be ready here once every signer has signed.</p>
       )}
     </section>
   )

@@ -1,36 +1,41 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef } from 'react'
 
 /**
- * Whether the sealed PDF at `url` can be downloaded yet. Sealing is a background job that runs once
- * the last signer signs, so the page asks (HEAD) every few seconds until it answers 200, for up to
- * about five minutes.
+ * Sealing is a background job that runs once the last signer signs. While `waiting`, re-reads the
+ * view with `load` (every second at first, then every 3 s, for about five minutes) and hands each
+ * answer to `onLoaded`; the caller stops the polling by no longer waiting (the view has its `seal`).
  */
-export function useSealedPdf(url: string, enabled: boolean): 'waiting' | 'ready' | 'unavailable' {
-  const [state, setState] = useState<'waiting' | 'ready' | 'unavailable'>('waiting')
+export function usePollUntilSealed<T>(
+  waiting: boolean,
+  load: (signal: AbortSignal) => Promise<T>,
+  onLoaded: (data: T) => void,
+): void {
+  const latest = useRef({ load, onLoaded })
+  latest.current = { load, onLoaded }
   useEffect(() => {
-    if (!enabled) return
-    let isCurrent = true
+    if (!waiting) return
+    const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     let attempts = 0
-    const check = async () => {
+    const poll = () => {
       attempts += 1
-      const response = await fetch(url, { method: 'HEAD', credentials: 'same-origin' }).catch(() => null)
-      if (!isCurrent) return
-      if (response?.ok) {
-        setState('ready')
-        return
-      }
-      if (attempts >= 150) {
-        setState('unavailable')
-        return
-      }
-      timer = setTimeout(check, attempts < 10 ? 1000 : 3000)
+      if (attempts > 110) return
+      timer = setTimeout(
+        async () => {
+          try {
+            latest.current.onLoaded(await latest.current.load(controller.signal))
+          } catch {
+            if (controller.signal.aborted) return
+          }
+          poll()
+        },
+        attempts <= 10 ? 1000 : 3000,
+      )
     }
-    void check()
+    poll()
     return () => {
-      isCurrent = false
+      controller.abort()
       clearTimeout(timer)
     }
-  }, [url, enabled])
-  return state
+  }, [waiting])
 }

@@ -18,8 +18,10 @@ export function DocumentsSection({
   onAdd,
   onRemove,
   onFieldsSaved,
+  onFieldsDirty,
 }: {
   onFieldsSaved(): void
+  onFieldsDirty(documentId: string, isDirty: boolean): void
   signingId: string
   signers: ManagedSigner[]
   documents: SigningDocument[]
@@ -59,6 +61,7 @@ export function DocumentsSection({
                   signers={signers}
                   editable={editable}
                   onSaved={onFieldsSaved}
+                  onDirtyChange={(isDirty) => onFieldsDirty(document.id, isDirty)}
                 />
               )}
             </li>
@@ -79,20 +82,24 @@ function DocumentPages({
   signers,
   editable,
   onSaved,
+  onDirtyChange,
 }: {
   signingId: string
   document: SigningDocument
   signers: ManagedSigner[]
   editable: boolean
   onSaved(): void
+  onDirtyChange(isDirty: boolean): void
 }) {
-  const [isOpen, setOpen] = useState(false)
+  // Once opened the editor stays mounted (a closed <details> only hides it), so closing the panel
+  // keeps unsaved changes.
+  const [hasOpened, setOpened] = useState(false)
   return (
-    <details className="document-pages" onToggle={(event) => setOpen(event.currentTarget.open)}>
+    <details className="document-pages" onToggle={(event) => event.currentTarget.open && setOpened(true)}>
       <summary>
         {editable ? 'Place fields' : 'Preview'}: {document.title}
       </summary>
-      {isOpen && (
+      {hasOpened && (
         <Suspense fallback={<Spinner label="Loading the PDF viewer…" />}>
           <FieldEditor
             signingId={signingId}
@@ -100,6 +107,7 @@ function DocumentPages({
             signers={signers}
             editable={editable}
             onSaved={onSaved}
+            onDirtyChange={onDirtyChange}
           />
         </Suspense>
       )}

@@ -32,6 +32,7 @@ export default function FieldEditor({
   signers,
   editable,
   onSaved,
+  onDirtyChange,
 }: {
   signingId: string
   document: SigningDocument
@@ -39,6 +40,8 @@ export default function FieldEditor({
   editable: boolean
   /** The package page re-reads the package (field counts, and the fields if the editor is reopened). */
   onSaved(): void
+  /** Unsaved changes keep the package from being activated without them. */
+  onDirtyChange(isDirty: boolean): void
 }) {
   const [fields, setFields] = useState<DraftField[]>(() =>
     (document.fields ?? []).map(({ id, ...field }) => ({ ...field, key: id })),
@@ -49,7 +52,11 @@ export default function FieldEditor({
     signerId: signers[0]?.id ?? '',
     required: true,
   })
-  const [isDirty, setDirty] = useState(false)
+  const [isDirty, setDirtyState] = useState(false)
+  const setDirty = (next: boolean) => {
+    setDirtyState(next)
+    onDirtyChange(next)
+  }
   const [savedAt, setSavedAt] = useState<Date | null>(null)
   const save = useAction()
   const pageCount = document.page_count ?? null
