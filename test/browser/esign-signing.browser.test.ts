@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -359,10 +359,18 @@ describe('signing with fields', () => {
     const tampered = Buffer.from(managerCopy)
     const offset = tampered.indexOf('Deed of trust') > 0 ? tampered.indexOf('Deed of trust') : 200
     tampered[offset] = (tampered[offset] as number) ^ 0x01
-    const tamperedFile = path.join(workDir, 'tampered.pdf')
-    await writeFile(tamperedFile, tampered)
-    await visitor.page.getByLabel('PDF to verify').setInputFiles(tamperedFile)
+    // Dropped on the page rather than chosen: the same check.
+    const dropped = await visitor.page.evaluateHandle(
+      (bytes) => {
+        const transfer = new DataTransfer()
+        transfer.items.add(new File([new Uint8Array(bytes)], 'tampered.pdf', { type: 'application/pdf' }))
+        return transfer
+      },
+      [...tampered],
+    )
+    await visitor.page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer: dropped })
     await visitor.page.getByText('Not valid').waitFor()
+    await visitor.page.getByText(/^tampered\.pdf: /).waitFor()
 
     expect(problemLists.flat()).toEqual([])
   })
