@@ -195,6 +195,11 @@ describe('field editor (managers)', () => {
     await strayBox.focus()
     await page.keyboard.press('Delete')
     await strayBox.waitFor({ state: 'detached' })
+    // …or with the mouse: select a box, then "Delete selected field".
+    await page.mouse.click(stray.x, stray.y)
+    await strayBox.waitFor()
+    await page.getByRole('button', { name: 'Delete selected field' }).click()
+    await strayBox.waitFor({ state: 'detached' })
     expect(await page.locator('.field-layer .field-box').count()).toBe(2)
 
     // Keyboard only: Tab to "Add field", Enter, then type the numbers and choose type and signer.

@@ -150,6 +150,22 @@ export default function FieldEditor({
             />
             Required
           </label>
+          <button
+            type="button"
+            className="button button--ghost button--small"
+            disabled={selected === null}
+            onClick={() => selected && remove(selected)}
+          >
+            Delete selected field
+          </button>
+          <ul className="field-legend" aria-label="Signer colours">
+            {signers.map((signer, index) => (
+              <li key={signer.id}>
+                <span className={`field-legend__swatch field-box--signer-${index % 5}`} aria-hidden="true" />
+                {signer.legal_name}
+              </li>
+            ))}
+          </ul>
           <p className="muted field-tool__hint">
             Click on a page to place the field, or drag to draw its box. Drag a field to move it, its corner
             to resize it; Delete removes the selected field.
