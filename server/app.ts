@@ -141,6 +141,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     logger: app.log,
   })
 
+  const sealCertificates = createSealCertificateService({
+    db,
+    keyring: deps.keyring,
+    p12: config.sealP12,
+    now: deps.now,
+  })
   const signingDeps = {
     db,
     audit,
@@ -153,16 +159,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     logger: app.log,
     now: deps.now,
     jobs,
+    sealCertificates,
   }
   const signingManager = createSigningManagerService(signingDeps)
   const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
   const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
-  const sealCertificates = createSealCertificateService({
-    db,
-    keyring: deps.keyring,
-    p12: config.sealP12,
-    now: deps.now,
-  })
   const sealing = createSealingService({
     db,
     audit,

@@ -375,25 +375,30 @@ describe('sealing a completed package', () => {
   })
 })
 
+/** A PKCS#12 file (password "p12-secret") with a self-signed certificate valid until `notAfter`. */
+function writeP12(file: string, commonName: string, notAfter: Date) {
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 })
+  const certificate = forge.pki.createCertificate()
+  certificate.publicKey = keys.publicKey
+  certificate.serialNumber = '0a1b2c3d'
+  certificate.validity.notBefore = new Date(notAfter.getTime() - 2 * 365 * 86_400_000)
+  certificate.validity.notAfter = notAfter
+  const name = [{ name: 'commonName', value: commonName }]
+  certificate.setSubject(name)
+  certificate.setIssuer(name)
+  certificate.sign(keys.privateKey, forge.md.sha256.create())
+  const p12 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [certificate], 'p12-secret', { algorithm: '3des' })
+  writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'))
+}
+
 describe('sealing with a configured PKCS#12 (SEAL_P12_PATH)', () => {
   let t: TestApp
   let dir: string
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'safeclose-p12-'))
-    const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 })
-    const certificate = forge.pki.createCertificate()
-    certificate.publicKey = keys.publicKey
-    certificate.serialNumber = '0a1b2c3d'
-    certificate.validity.notBefore = new Date(Date.now() - 86_400_000)
-    certificate.validity.notAfter = new Date(Date.now() + 365 * 86_400_000)
-    const name = [{ name: 'commonName', value: 'Elm Street Title Co Seal' }]
-    certificate.setSubject(name)
-    certificate.setIssuer(name)
-    certificate.sign(keys.privateKey, forge.md.sha256.create())
-    const p12 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [certificate], 'p12-secret', { algorithm: '3des' })
     const file = join(dir, 'seal.p12')
-    writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'))
+    writeP12(file, 'Elm Street Title Co Seal', new Date(Date.now() + 365 * 86_400_000))
     t = await buildTestApp({
       env: { SEAL_P12_PATH: file, SEAL_P12_PASSWORD: 'p12-secret', JOB_POLLING_INTERVAL_SECONDS: '0.5' },
     })
@@ -433,5 +438,28 @@ describe('sealing with a configured PKCS#12 (SEAL_P12_PATH)', () => {
     expect(signature).toContain('Signature is Valid')
     const { rows } = await t.database.executeSql('select count(*)::int as n from workspace_seal_certificates')
     expect(rows).toEqual([{ n: 0 }])
+  }, 60_000)
+
+  it('refuses to activate a package while the certificate is expired', async () => {
+    const file = join(dir, 'expired.p12')
+    writeP12(file, 'Expired Seal', new Date(Date.now() - 86_400_000))
+    const expired = await buildTestApp({ env: { SEAL_P12_PATH: file, SEAL_P12_PASSWORD: 'p12-secret' } })
+    try {
+      const adminCookie = await expired.signIn(DEMO.admin)
+      const flow = esignFlow(() => expired.app, await expired.signIn(DEMO.manager))
+      expect(await flow.ok('GET', '/api/admin/seal-certificate', adminCookie)).toMatchObject({
+        expired: true,
+      })
+      const { id } = await flow.draft([{ legal_name: 'Ada Lovelace', email: 'ada.expired@example.test' }])
+      const refused = await flow.call(
+        'POST',
+        `/api/signings/${id}/activate`,
+        await expired.signIn(DEMO.manager),
+      )
+      expect(refused.statusCode).toBe(409)
+      expect(refused.json().error.message).toMatch(/sealing certificate expired on .*\(SEAL_P12_PATH\)/)
+    } finally {
+      await expired.close()
+    }
   }, 60_000)
 })

@@ -61,6 +61,10 @@ export type SigningDeps = {
   now?: () => Date
   /** Where the sealing job of a completed package is queued. */
   jobs?: JobQueue
+  /** The seal's certificate: activation is refused while it is expired (the package could not be sealed). */
+  sealCertificates?: {
+    describe(workspaceId: string): Promise<{ expired: boolean; not_after: string; source: string }>
+  }
 }
 
 export function chainKeyOf(packageId: string): string {
@@ -123,6 +127,28 @@ export function createSigningManagerService(deps: SigningDeps) {
       })
     }
     return pkg
+  }
+
+  /**
+   * An expired sealing certificate would leave every completed package unsealed: refuse to activate.
+   * A certificate that cannot be read yet (no encryption key) does not block here; sealing reports it.
+   */
+  async function requireUsableSealCertificate(workspaceId: string) {
+    if (!deps.sealCertificates) return
+    let certificate: { expired: boolean; not_after: string; source: string }
+    try {
+      certificate = await deps.sealCertificates.describe(workspaceId)
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'ENCRYPTION_KEY_MISSING') return
+      throw error
+    }
+    if (certificate.expired) {
+      throw new AppError(
+        'CONFLICT',
+        `The sealing certificate expired on ${certificate.not_after.slice(0, 10)}, so completed packages could not be sealed. An administrator must configure a valid one${certificate.source === 'configured' ? ' (SEAL_P12_PATH)' : ''} before packages can be activated.`,
+        { details: { seal_certificate_not_after: certificate.not_after } },
+      )
+    }
   }
 
   async function view(session: MemberSession, packageId: string): Promise<PackageView> {
@@ -421,6 +447,7 @@ export function createSigningManagerService(deps: SigningDeps) {
       packageId: string,
       origin: RequestOrigin,
     ): Promise<{ signing: PackageView; invitations: Invitation[] }> {
+      await requireUsableSealCertificate(session.workspace.id)
       const { pkg, issued } = await db.transaction(async (tx) => {
         const locked = await lockInState(tx, session, packageId, ['draft'])
         const [documentCount, signers] = await Promise.all([
