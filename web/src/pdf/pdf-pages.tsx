@@ -1,7 +1,17 @@
-import { type ReactNode, useEffect, useRef, useState } from 'react'
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react'
 import { Spinner } from '../components/loading.tsx'
 import { Notice } from '../components/notice.tsx'
 import { openPdf, type PDFDocumentProxy } from './pdf.ts'
+
+/** A rendered page's size on screen, and CSS pixels per PDF point (for sizes given in points). */
+export type PageGeometry = { widthPx: number; heightPx: number; pxPerPt: number }
+
+const PageGeometryContext = createContext<PageGeometry | null>(null)
+
+/** The geometry of the page an overlay is drawn on (null until the page is measured). */
+export function usePageGeometry(): PageGeometry | null {
+  return useContext(PageGeometryContext)
+}
 
 type PdfState =
   | { phase: 'loading' }
@@ -86,14 +96,17 @@ function PdfPage({
 }) {
   const frameRef = useRef<HTMLDivElement>(null)
   const canvasRef = useRef<HTMLCanvasElement>(null)
-  const [aspect, setAspect] = useState<number | null>(null)
+  const [pageSize, setPageSize] = useState<{ width: number; height: number } | null>(null)
   const [width, setWidth] = useState(0)
+  const [exactWidth, setExactWidth] = useState(0)
+  const aspect = pageSize ? pageSize.width / pageSize.height : null
 
   useEffect(() => {
     const frame = frameRef.current
     if (!frame) return
     // Re-render only when the width changes noticeably (the boxes follow in percent meanwhile).
     const observer = new ResizeObserver(([entry]) => {
+      setExactWidth(entry?.contentRect.width ?? 0)
       const next = Math.round((entry?.contentRect.width ?? 0) / 40) * 40
       setWidth((current) => (next === current ? current : next))
     })
@@ -109,7 +122,7 @@ function PdfPage({
     void pdf.getPage(pageNumber).then((page) => {
       if (!isCurrent) return
       const base = page.getViewport({ scale: 1 })
-      setAspect(base.width / base.height)
+      setPageSize({ width: base.width, height: base.height })
       const scale = (width * (window.devicePixelRatio || 1)) / base.width
       const viewport = page.getViewport({ scale })
       canvas.width = Math.floor(viewport.width)
@@ -134,7 +147,17 @@ function PdfPage({
         style={aspect ? { aspectRatio: String(aspect) } : undefined}
       >
         <canvas ref={canvasRef} className="pdf-page__canvas" />
-        <div className="pdf-page__overlay">{children}</div>
+        <div className="pdf-page__overlay">
+          <PageGeometryContext.Provider
+            value={
+              pageSize && aspect && exactWidth > 0
+                ? { widthPx: exactWidth, heightPx: exactWidth / aspect, pxPerPt: exactWidth / pageSize.width }
+                : null
+            }
+          >
+            {children}
+          </PageGeometryContext.Provider>
+        </div>
       </div>
       <figcaption className="pdf-page__caption muted">
         Page {pageNumber} of {pdf.numPages}

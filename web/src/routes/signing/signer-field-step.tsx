@@ -1,5 +1,5 @@
 import '@fontsource/dancing-script/400.css'
-import { type FormEvent, type ReactNode, useMemo, useState } from 'react'
+import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react'
 import {
   type AdoptedMark,
   FIELD_TYPE_LABELS,
@@ -7,7 +7,8 @@ import {
   type SignerFlow,
   signerApi,
 } from '../../api/signings.ts'
-import { PdfPages } from '../../pdf/pdf-pages.tsx'
+import { fittedFontSize, useFontsReady } from '../../pdf/fitted-text.ts'
+import { type PageGeometry, PdfPages, usePageGeometry } from '../../pdf/pdf-pages.tsx'
 import { accountLabel, VerdictBadge } from './badges.tsx'
 import { initialsOf, readingOrder } from './field-geometry.ts'
 import { SignaturePadInput } from './signature-pad-input.tsx'
@@ -18,6 +19,30 @@ type Adopted = { kind: 'typed' } | { kind: 'drawn'; dataUrl: string }
 type Mark = 'signature' | 'initials'
 type Values = Record<string, string | boolean>
 type PlacedField = SignerField & { documentId: string; documentTitle: string }
+
+// The faces the sealed PDF stamps with: Helvetica (metric-compatible Arial/Liberation Sans on
+// screens) for text, Dancing Script for typed signatures.
+const STAMP_SANS = 'Helvetica, Arial, "Liberation Sans", sans-serif'
+const STAMP_SCRIPT = '"Dancing Script", cursive'
+
+/** A field's size on screen, from its fractions and the page's geometry. */
+function boxPx(field: SignerField, page: PageGeometry | null) {
+  return page ? { widthPx: field.width * page.widthPx, heightPx: field.height * page.heightPx } : null
+}
+
+/** The font size (px) the server stamps `text` at in this field (see `drawFitted` in seal-pdf.ts). */
+function stampSize(
+  text: string,
+  field: SignerField,
+  page: PageGeometry | null,
+  kind: 'script' | 'sans',
+): number | undefined {
+  const box = boxPx(field, page)
+  if (!box || !page) return undefined
+  return kind === 'script'
+    ? fittedFontSize(text, STAMP_SCRIPT, box, page.pxPerPt, 0.85, 36)
+    : fittedFontSize(text, STAMP_SANS, box, page.pxPerPt, 0.7, 14)
+}
 
 /** The date the server stamps in `date_signed` fields (UTC, ISO 8601). */
 export function stampedDate(now: Date = new Date()): string {
@@ -35,6 +60,11 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
   const [marks, setMarks] = useState<Record<Mark, Adopted | null>>({ signature: null, initials: null })
   const [values, setValues] = useState<Values>({})
   const action = useAction()
+  // Measure with the real faces: re-render once the script font has loaded.
+  useFontsReady()
+  useEffect(() => {
+    void document.fonts.load(`16px ${STAMP_SCRIPT}`)
+  }, [])
 
   const fields = useMemo(() => placedFields(flow), [flow])
   const needs: Record<Mark, boolean> = {
@@ -102,7 +132,7 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
     if (signed) onSigned(signed)
   }
 
-  const stamp = (field: PlacedField): ReactNode => {
+  const stamp = (field: PlacedField, page: PageGeometry | null): ReactNode => {
     if (field.type === 'signature' || field.type === 'initials') {
       const mark = marks[field.type]
       if (!mark) {
@@ -112,32 +142,48 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
           </button>
         )
       }
+      const text = field.type === 'signature' ? name : initialsOf(name)
       return (
         <MarkView
           id={`field-${field.id}`}
           mark={mark}
-          text={field.type === 'signature' ? name : initialsOf(name)}
+          text={text}
           label={`${FIELD_TYPE_LABELS[field.type]}: as it will be stamped`}
+          fontSize={stampSize(text, field, page, 'script')}
         />
       )
     }
     if (field.type === 'name') {
       return (
-        <span id={`field-${field.id}`} className="signer-field__text" tabIndex={-1}>
+        <span
+          id={`field-${field.id}`}
+          className="signer-field__text"
+          tabIndex={-1}
+          style={{ fontSize: stampSize(name, field, page, 'sans') }}
+        >
           {name}
         </span>
       )
     }
     if (field.type === 'date_signed') {
       return (
-        <span id={`field-${field.id}`} className="signer-field__text" tabIndex={-1}>
+        <span
+          id={`field-${field.id}`}
+          className="signer-field__text"
+          tabIndex={-1}
+          style={{ fontSize: stampSize(stampedDate(), field, page, 'sans') }}
+        >
           {stampedDate()}
         </span>
       )
     }
     if (field.type === 'checkbox') {
+      // The stamp is a square as tall as the box's shorter side, at its bottom-left corner.
+      const box = boxPx(field, page)
+      const side = box ? Math.min(box.widthPx, box.heightPx) : undefined
       return (
         <input
+          style={side ? { width: `${side}px`, height: `${side}px` } : undefined}
           id={`field-${field.id}`}
           type="checkbox"
           className="signer-field__checkbox"
@@ -147,13 +193,15 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
         />
       )
     }
+    const value = typeof values[field.id] === 'string' ? (values[field.id] as string) : ''
     return (
       <input
+        style={{ fontSize: stampSize(value.trim() || 'M', field, page, 'sans') }}
         id={`field-${field.id}`}
         className="signer-field__input"
         aria-label={field.label || `Text on page ${field.page}`}
         placeholder={field.label ?? ''}
-        value={typeof values[field.id] === 'string' ? (values[field.id] as string) : ''}
+        value={value}
         maxLength={500}
         onChange={(e) => setValues({ ...values, [field.id]: e.target.value })}
       />
@@ -208,22 +256,9 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
               fields
                 .filter((field) => field.documentId === document.id && field.page === page)
                 .map((field) => (
-                  <div
-                    key={field.id}
-                    className="signer-field"
-                    data-type={field.type}
-                    data-filled={isFilled(field)}
-                    data-required={field.required}
-                    title={field.label ?? FIELD_TYPE_LABELS[field.type]}
-                    style={{
-                      left: `${field.x * 100}%`,
-                      top: `${field.y * 100}%`,
-                      width: `${field.width * 100}%`,
-                      height: `${field.height * 100}%`,
-                    }}
-                  >
-                    {stamp(field)}
-                  </div>
+                  <SignerFieldBox key={field.id} field={field} isFilled={isFilled(field)}>
+                    {(page) => stamp(field, page)}
+                  </SignerFieldBox>
                 ))
             }
           />
@@ -279,13 +314,62 @@ function placedFields(flow: SignerFlow): PlacedField[] {
   )
 }
 
+/** A field's box on its page; `children` draws its content with the page's geometry. */
+function SignerFieldBox({
+  field,
+  isFilled,
+  children,
+}: {
+  field: PlacedField
+  isFilled: boolean
+  children(page: PageGeometry | null): ReactNode
+}) {
+  const page = usePageGeometry()
+  return (
+    <div
+      className="signer-field"
+      data-type={field.type}
+      data-filled={isFilled}
+      data-required={field.required}
+      title={field.label ?? FIELD_TYPE_LABELS[field.type]}
+      style={{
+        left: `${field.x * 100}%`,
+        top: `${field.y * 100}%`,
+        width: `${field.width * 100}%`,
+        height: `${field.height * 100}%`,
+      }}
+    >
+      {children(page)}
+    </div>
+  )
+}
+
 /** The adopted mark as it will be stamped: the typed text in the script font, or the drawn PNG. */
-function MarkView({ id, mark, text, label }: { id?: string; mark: Adopted; text: string; label: string }) {
+function MarkView({
+  id,
+  mark,
+  text,
+  label,
+  fontSize,
+}: {
+  id?: string
+  mark: Adopted
+  text: string
+  label: string
+  fontSize?: number
+}) {
   if (mark.kind === 'drawn') {
     return <img id={id} className="mark mark--drawn" src={mark.dataUrl} alt={label} tabIndex={-1} />
   }
   return (
-    <span id={id} className="mark mark--typed" role="img" aria-label={`${label}: ${text}`} tabIndex={-1}>
+    <span
+      id={id}
+      className="mark mark--typed"
+      role="img"
+      aria-label={`${label}: ${text}`}
+      tabIndex={-1}
+      style={fontSize ? { fontSize: `${fontSize}px` } : undefined}
+    >
       {text}
     </span>
   )
