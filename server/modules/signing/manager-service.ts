@@ -7,7 +7,7 @@ import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { Mailer } from '../email/mailer.ts'
-import { signingInvitationEmail } from '../email/templates.ts'
+import { signingCompletedEmail, signingInvitationEmail } from '../email/templates.ts'
 import { type FieldInput, fieldView, MAX_FIELDS_PER_DOCUMENT, validateFields } from './fields.ts'
 import { newLinkToken, signingUrl } from './links.ts'
 import { inspectPdf } from './pdf-inspect.ts'
@@ -650,6 +650,60 @@ export function createSigningManagerService(deps: SigningDeps) {
         )
       })
       return policyView(policy)
+    },
+
+    /**
+     * After sealing (SMTP configured): mails each signer a fresh personal link to the signed PDF. Their
+     * older links stay valid (revoking them would end the sessions of signers waiting on the done
+     * page). Each delivery joins the chain as `signer.completion_sent`. Failures are logged, not thrown.
+     */
+    async sendCompletionLinks(packageId: string, sealSha256: string) {
+      if (!deps.mailer.isConfigured) return { sent: 0 }
+      const pkg = await repository.findPackageById(db, packageId)
+      if (!pkg) return { sent: 0 }
+      const [signers, workspaceName] = await Promise.all([
+        repository.listSigners(db, packageId, now()),
+        repository.findWorkspaceName(db, pkg.workspaceId),
+      ])
+      const expiresAt = new Date(now().getTime() + deps.linkTtlHours * 3_600_000)
+      const issued = await db.transaction(async (tx) => {
+        const links: Array<{ signer: repository.SignerRow; token: string }> = []
+        for (const signer of signers) {
+          const { token, tokenHash } = newLinkToken()
+          await repository.insertLink(tx, { signerId: signer.id, tokenHash, expiresAt })
+          links.push({ signer, token })
+        }
+        return links
+      })
+      const deliveries = await Promise.all(
+        issued.map(async ({ signer, token }) => ({
+          signer,
+          emailed: await deps.mailer.send(
+            signingCompletedEmail({
+              to: signer.email,
+              signerName: signer.legalName,
+              packageTitle: pkg.title,
+              senderWorkspace: workspaceName,
+              signingUrl: signingUrl(deps.publicUrl, token),
+              expiresAt,
+              sha256: sealSha256,
+            }),
+            { signing_id: packageId, signer_id: signer.id },
+          ),
+        })),
+      )
+      for (const { signer, emailed } of deliveries) {
+        await audit.record({
+          chainKey: chainKeyOf(packageId),
+          workspaceId: pkg.workspaceId,
+          actorUserId: null,
+          action: 'signer.completion_sent',
+          subjectType: 'signer',
+          subjectId: signer.id,
+          details: { email: signer.email, delivered: emailed, expires_at: expiresAt.toISOString() },
+        })
+      }
+      return { sent: deliveries.filter((delivery) => delivery.emailed).length }
     },
 
     /**

@@ -36,6 +36,15 @@ export function createSealingService(deps: {
   /** Test hook: runs inside the storing transaction, before it commits (a crash there rolls back). */
   beforeCommit?: (packageId: string) => Promise<void>
 }) {
+  /** After the seal committed, once per package: tell the signers (e-mail), never failing the job. */
+  async function afterSealed(packageId: string, sha256: string) {
+    try {
+      await deps.manager.sendCompletionLinks(packageId, sha256)
+    } catch (error) {
+      deps.logger.warn({ signing_id: packageId, err: error }, 'could not send the completion e-mails')
+    }
+  }
+
   const { db } = deps
   const now = deps.now ?? (() => new Date())
 
@@ -85,7 +94,7 @@ export function createSealingService(deps: {
     })
     const sha256 = createHash('sha256').update(pdf).digest('hex')
     const certificateFingerprint = createHash('sha256').update(key.certificateDer).digest('hex')
-    return db.transaction(async (tx) => {
+    const outcome = await db.transaction(async (tx) => {
       await repository.lockPackage(tx, packageId)
       const raced = await repository.findSeal(tx, packageId)
       if (raced) return { status: 'already_sealed' as const, sha256: raced.sha256 }
@@ -124,6 +133,8 @@ export function createSealingService(deps: {
       deps.logger.info({ signing_id: packageId, sha256, pages: built.pageCount }, 'signing package sealed')
       return { status: 'sealed' as const, sha256 }
     })
+    if (outcome.status === 'sealed') await afterSealed(packageId, sha256)
+    return outcome
   }
 
   async function sealedPdfOf(packageId: string) {
