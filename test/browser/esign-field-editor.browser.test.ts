@@ -3,11 +3,11 @@
 // keyboard in the field table, and saved as fractions of the page whatever the zoom.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { PDFDocument, StandardFonts } from 'pdf-lib'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { makePdf } from '../helpers/pdf.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -16,6 +16,21 @@ const SIGNERS = [
   { legal_name: 'Alberta Charleson', email: 'alberta.fields@example.test', bank_required: false },
   { legal_name: 'Zoe Charleson', email: 'zoe.fields@example.test', bank_required: false },
 ]
+
+/** A two-page US Letter PDF, each page saying which it is. */
+async function twoPagePdf(): Promise<Buffer> {
+  const document = await PDFDocument.create()
+  const font = await document.embedFont(StandardFonts.Helvetica)
+  for (const index of [1, 2]) {
+    document.addPage([612, 792]).drawText(`Deed of trust for 9 Oak Lane, page ${index}`, {
+      x: 72,
+      y: 700,
+      size: 20,
+      font,
+    })
+  }
+  return Buffer.from(await document.save())
+}
 
 type Field = {
   id: string
@@ -92,23 +107,32 @@ async function signedInManager(email: string = DEMO.manager): Promise<Page> {
   return page
 }
 
-/** The page's field layer and its box on screen, once pdf.js has drawn the page. */
+/** A page's field layer and its box on screen, once pdf.js has drawn that page. */
 async function renderedPage(
   page: Page,
+  pageNumber = 1,
 ): Promise<{ layer: Locator; box: { x: number; y: number; width: number; height: number } }> {
-  const figure = page.getByRole('figure', { name: 'Deed of trust, page 1 of 1' })
+  const figure = page.getByRole('figure', { name: `Deed of trust, page ${pageNumber} of 2` })
   await figure.waitFor()
-  // pdf.js drew something: the canvas has pixels that are not white.
-  await page.waitForFunction(() => {
-    const canvas = document.querySelector<HTMLCanvasElement>('.pdf-page__canvas')
-    if (!canvas || canvas.width === 0) return false
-    const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
-    if (!data) return false
-    for (let index = 0; index < data.length; index += 4) {
-      if ((data[index] as number) < 128 && (data[index + 3] as number) > 0) return true
-    }
-    return false
-  })
+  // pdf.js drew something: the canvas has dark pixels.
+  await figure.locator('canvas').evaluate(
+    (canvas: HTMLCanvasElement) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          const data =
+            canvas.width > 0
+              ? canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
+              : null
+          if (data) {
+            for (let index = 0; index < data.length; index += 4) {
+              if ((data[index] as number) < 128 && (data[index + 3] as number) > 0) return resolve()
+            }
+          }
+          setTimeout(check, 100)
+        }
+        check()
+      }),
+  )
   await figure.evaluate((element) => element.scrollIntoView({ block: 'start' }))
   const layer = figure.locator('.field-layer')
   const box = await layer.boundingBox()
@@ -130,13 +154,13 @@ describe('field editor (managers)', () => {
     await page.getByLabel('…or upload a PDF').setInputFiles({
       name: 'deed.pdf',
       mimeType: 'application/pdf',
-      buffer: makePdf('Deed of trust for 9 Oak Lane'),
+      buffer: await twoPagePdf(),
     })
     await page.getByRole('button', { name: 'Add document' }).click()
     expect((await upload).headers()['content-type']).toMatch(/^multipart\/form-data; boundary=/)
     await page.getByText('Deed of trust (PDF)').waitFor()
     const uploaded = await api<PackageView>('GET', `/api/signings/${id}`)
-    expect(uploaded.documents[0]).toMatchObject({ kind: 'pdf', page_count: 1 })
+    expect(uploaded.documents[0]).toMatchObject({ kind: 'pdf', page_count: 2 })
     const pdfId = uploaded.documents[0]?.id as string
     await page.getByText('Place fields: Deed of trust').click()
     const { box } = await renderedPage(page)
@@ -210,6 +234,7 @@ describe('field editor (managers)', () => {
     await page.getByLabel('Field 3 type').selectOption('text')
     await page.getByLabel('Field 3 signer').selectOption({ label: 'Alberta Charleson' })
     for (const [label, value] of [
+      ['Field 3 page', '2'],
       ['Field 3 left (%)', '12.5'],
       ['Field 3 top (%)', '20'],
       ['Field 3 width (%)', '35'],
@@ -223,14 +248,21 @@ describe('field editor (managers)', () => {
     }
     await page.getByLabel('Field 3 required').focus()
     await page.keyboard.press('Space')
-    // The box follows the numbers on the page.
-    const textBox = page.getByRole('button', { name: 'Text for Alberta Charleson (Parcel number), page 1' })
+    // The box follows the numbers, on page 2.
+    const textBox = page.getByRole('button', { name: 'Text for Alberta Charleson (Parcel number), page 2' })
     await textBox.waitFor()
+    const second = await renderedPage(page, 2)
     const drawn = await textBox.boundingBox()
-    near(((drawn?.x ?? 0) - box.x) / box.width, 0.125, 0.005)
-    near((drawn?.width ?? 0) / box.width, 0.35, 0.005)
+    near(((drawn?.x ?? 0) - second.box.x) / second.box.width, 0.125, 0.005)
+    near(((drawn?.y ?? 0) - second.box.y) / second.box.height, 0.2, 0.005)
+    near((drawn?.width ?? 0) / second.box.width, 0.35, 0.005)
 
-    // A box beyond the page cannot be saved.
+    // A page beyond the document, or a box beyond the page, cannot be saved.
+    await page.getByLabel('Field 3 page').fill('3')
+    await page.getByText('Field 3: the document has 2 page(s).').waitFor()
+    expect(await page.getByRole('button', { name: 'Save fields' }).isDisabled()).toBe(true)
+    await page.getByLabel('Field 3 page').fill('2')
+
     await page.getByLabel('Field 3 left (%)').fill('80')
     await page.getByText('Field 3: the box goes beyond the page.').waitFor()
     expect(await page.getByRole('button', { name: 'Save fields' }).isDisabled()).toBe(true)
@@ -254,7 +286,7 @@ describe('field editor (managers)', () => {
     near(byType.initials?.y as number, 0.8)
     expect(byType.text).toMatchObject({
       signer_id: signerIds[0],
-      page: 1,
+      page: 2,
       x: 0.125,
       y: 0.2,
       width: 0.35,
@@ -268,9 +300,9 @@ describe('field editor (managers)', () => {
     await page.setViewportSize({ width: 800, height: 1700 })
     await page.reload()
     await page.getByText('Place fields: Deed of trust').click()
-    const narrow = await renderedPage(page)
+    const narrow = await renderedPage(page, 2)
     const again = await page
-      .getByRole('button', { name: 'Text for Alberta Charleson (Parcel number), page 1' })
+      .getByRole('button', { name: 'Text for Alberta Charleson (Parcel number), page 2' })
       .boundingBox()
     near(((again?.x ?? 0) - narrow.box.x) / narrow.box.width, 0.125, 0.005)
     near(((again?.y ?? 0) - narrow.box.y) / narrow.box.height, 0.2, 0.005)
