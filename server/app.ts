@@ -144,6 +144,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const sealCertificates = createSealCertificateService({
     db,
     keyring: deps.keyring,
+    audit,
     p12: config.sealP12,
     now: deps.now,
   })

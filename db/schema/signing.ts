@@ -336,16 +336,27 @@ export const signingSeals = pgTable(
   (table) => [uniqueIndex('signing_seals_sha256_key').on(table.sha256)],
 )
 
+export const SEAL_CERTIFICATE_SOURCES = ['generated', 'uploaded'] as const
+export type SealCertificateSource = (typeof SEAL_CERTIFICATE_SOURCES)[number]
+
 /**
- * The workspace's demo sealing certificate, made on first use: a self-signed X.509 certificate and
- * its private key (PKCS#8 PEM) encrypted with the keyring, bound to the workspace row.
+ * The workspace's sealing certificate: the self-signed demo one made on first use, or a PKCS#12 an
+ * administrator uploaded. The X.509 certificate as PEM, its private key (PKCS#8 PEM) encrypted with
+ * the keyring, bound to the workspace row.
  */
-export const workspaceSealCertificates = pgTable('workspace_seal_certificates', {
-  workspaceId: uuid('workspace_id')
-    .primaryKey()
-    .references(() => workspaces.id, { onDelete: 'cascade' }),
-  certificatePem: text('certificate_pem').notNull(),
-  keyCiphertext: text('key_ciphertext').notNull(),
-  keyKeyId: text('key_key_id').notNull(),
-  createdAt: createdAt(),
-})
+export const workspaceSealCertificates = pgTable(
+  'workspace_seal_certificates',
+  {
+    workspaceId: uuid('workspace_id')
+      .primaryKey()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    source: text('source').$type<SealCertificateSource>().notNull().default('generated'),
+    certificatePem: text('certificate_pem').notNull(),
+    keyCiphertext: text('key_ciphertext').notNull(),
+    keyKeyId: text('key_key_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check('workspace_seal_certificates_source_check', sql`${table.source} in ('generated', 'uploaded')`),
+  ],
+)

@@ -240,6 +240,16 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       summary: 'The certificate that seals completed packages: subject, issuer, validity, fingerprint',
       access: 'admin',
     },
+    'PUT /api/admin/seal-certificate': {
+      summary: "Upload a PKCS#12 (certificate and private key) as the workspace's sealing certificate",
+      access: 'admin',
+      description:
+        'Body: the .p12 file as base64 and its password. The key is stored encrypted with the keyring. 400 when the file does not open, holds no matching key and certificate, or the certificate is not valid now. SEAL_P12_PATH, when configured, takes precedence.',
+    },
+    'DELETE /api/admin/seal-certificate': {
+      summary: "Remove the workspace's sealing certificate; the next seal uses a new self-signed demo one",
+      access: 'admin',
+    },
   },
 }
 

@@ -2,7 +2,7 @@
 // pdfsig, pdfinfo, pdftotext, pdfimages; .ci/run installs them). A missing tool fails the test.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import forge from 'node-forge'
@@ -328,7 +328,7 @@ describe('sealing a completed package', () => {
       audit,
       manager,
       auditTrail: createAuditTrailService({ db, audit, manager }),
-      certificates: createSealCertificateService({ db, keyring: t.keyring, p12: null }),
+      certificates: createSealCertificateService({ db, keyring: t.keyring, audit, p12: null }),
       logger,
     })
     const { id } = await completedPackage('twice')
@@ -370,9 +370,84 @@ describe('sealing a completed package', () => {
     const rotated = createKeyring(`${generateKeyEntry('seal9')},${TEST_KEYRING}`)
     expect(await rotateStoredSealKeys({ db: t.database.db, keyring: rotated })).toBe(rows.length)
     expect(await rotateStoredSealKeys({ db: t.database.db, keyring: rotated })).toBe(0)
-    const after = createSealCertificateService({ db: t.database.db, keyring: rotated, p12: null })
+    const after = createSealCertificateService({
+      db: t.database.db,
+      keyring: rotated,
+      audit: createAuditService({ db: t.database.db }),
+      p12: null,
+    })
     expect((await after.describe(t.workspaceId)).sha256_fingerprint).toBe(described.sha256_fingerprint)
   })
+
+  it('lets an admin upload a PKCS#12 that then seals, and remove it again', async () => {
+    const adminCookie = await t.signIn(DEMO.admin)
+    const file = join(dir, 'uploaded.p12')
+    writeP12(file, 'Uploaded Title Co Seal', new Date(Date.now() + 365 * 86_400_000))
+    const p12_base64 = readFileSync(file).toString('base64')
+    const refusals: Array<[object, RegExp]> = [
+      [{ p12_base64, password: 'wrong' }, /could not be opened/],
+      [
+        { p12_base64: Buffer.from('not a p12 file').toString('base64'), password: 'p12-secret' },
+        /could not be opened/,
+      ],
+    ]
+    const expiredFile = join(dir, 'uploaded-expired.p12')
+    writeP12(expiredFile, 'Old Seal', new Date(Date.now() - 86_400_000))
+    refusals.push([
+      { p12_base64: readFileSync(expiredFile).toString('base64'), password: 'p12-secret' },
+      /not now/,
+    ])
+    for (const [payload, message] of refusals) {
+      const response = await flow.call('PUT', '/api/admin/seal-certificate', adminCookie, payload)
+      expect(response.statusCode).toBe(400)
+      expect(response.json().error.message).toMatch(message)
+    }
+    expect(
+      (
+        await flow.call('PUT', '/api/admin/seal-certificate', managerCookie, {
+          p12_base64,
+          password: 'p12-secret',
+        })
+      ).statusCode,
+    ).toBe(403)
+
+    const uploaded = await flow.ok('PUT', '/api/admin/seal-certificate', adminCookie, {
+      p12_base64,
+      password: 'p12-secret',
+    })
+    expect(uploaded).toMatchObject({
+      source: 'uploaded',
+      subject: 'CN=Uploaded Title Co Seal',
+      expired: false,
+    })
+    expect(await flow.ok('GET', '/api/admin/seal-certificate', adminCookie)).toEqual(uploaded)
+
+    const { id } = await flow.draft([{ legal_name: 'Ada Lovelace', email: 'ada.uploaded@example.test' }])
+    const [cookie] = (await flow.activate(id)) as [string]
+    await flow.review(cookie)
+    await flow.ok('POST', '/api/signer/signing/sign', cookie, { typed_name: 'Ada Lovelace', consent: true })
+    await waitForSeal(id)
+    const sealedFile = join(dir, 'uploaded-sealed.pdf')
+    writeFileSync(
+      sealedFile,
+      (await flow.call('GET', `/api/signings/${id}/sealed.pdf`, managerCookie)).rawPayload,
+    )
+    const signature = poppler('pdfsig', sealedFile).output
+    expect(signature).toContain('Signer Certificate Common Name: Uploaded Title Co Seal')
+    expect(signature).toContain('Signature is Valid')
+
+    const removed = await flow.ok('DELETE', '/api/admin/seal-certificate', adminCookie)
+    expect(removed.source).toBe('generated')
+    expect(removed.sha256_fingerprint).not.toBe(uploaded.sha256_fingerprint)
+    const settingsTrail = await t.database.executeSql(
+      "select action from audit_events where chain_key = $1 and action like 'workspace.seal_certificate_%' order by sequence",
+      [`workspace:${t.workspaceId}`],
+    )
+    expect(settingsTrail.rows.map((row) => (row as { action: string }).action)).toEqual([
+      'workspace.seal_certificate_uploaded',
+      'workspace.seal_certificate_removed',
+    ])
+  }, 60_000)
 })
 
 /** A PKCS#12 file (password "p12-secret") with a self-signed certificate valid until `notAfter`. */

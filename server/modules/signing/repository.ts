@@ -9,6 +9,7 @@ import {
   type OwnershipVerdict,
   type PackageStatus,
   plaidItems,
+  type SealCertificateSource,
   type SignatureKind,
   type SignerStatus,
   signerBankVerifications,
@@ -842,7 +843,12 @@ export async function insertSeal(
 
 // ---------------------------------------------------------------- seal certificates
 
-export type StoredSealCertificate = { certificatePem: string; keyCiphertext: string; keyKeyId: string }
+export type StoredSealCertificate = {
+  source: SealCertificateSource
+  certificatePem: string
+  keyCiphertext: string
+  keyKeyId: string
+}
 
 export async function findSealCertificate(
   db: Queryable,
@@ -850,6 +856,7 @@ export async function findSealCertificate(
 ): Promise<StoredSealCertificate | null> {
   const [row] = await db
     .select({
+      source: workspaceSealCertificates.source,
       certificatePem: workspaceSealCertificates.certificatePem,
       keyCiphertext: workspaceSealCertificates.keyCiphertext,
       keyKeyId: workspaceSealCertificates.keyKeyId,
@@ -858,6 +865,28 @@ export async function findSealCertificate(
     .where(eq(workspaceSealCertificates.workspaceId, workspaceId))
     .limit(1)
   return row ?? null
+}
+
+/** An administrator's certificate replaces whatever the workspace had. */
+export async function saveUploadedSealCertificate(
+  db: Queryable,
+  workspaceId: string,
+  certificate: Omit<StoredSealCertificate, 'source'>,
+): Promise<void> {
+  const values = { ...certificate, source: 'uploaded' as const, createdAt: new Date() }
+  await db
+    .insert(workspaceSealCertificates)
+    .values({ workspaceId, ...values })
+    .onConflictDoUpdate({ target: workspaceSealCertificates.workspaceId, set: values })
+}
+
+/** Forgets the workspace's certificate: the next seal makes a new demo one. */
+export async function deleteSealCertificate(db: Queryable, workspaceId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(workspaceSealCertificates)
+    .where(eq(workspaceSealCertificates.workspaceId, workspaceId))
+    .returning({ workspaceId: workspaceSealCertificates.workspaceId })
+  return deleted.length > 0
 }
 
 /** Stores a workspace's first certificate; a concurrent first use keeps whichever came first. */

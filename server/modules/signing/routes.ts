@@ -28,6 +28,7 @@ import {
   OwnershipReviewBodySchema,
   PackageParamsSchema,
   PolicyBodySchema,
+  SealCertificateUploadBodySchema,
   SIGN_BODY_LIMIT_BYTES,
   SignBodySchema,
   SignerDocumentParamsSchema,
@@ -232,6 +233,22 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.get('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
     sealCertificates.describe(memberSessionOf(request).workspace.id),
+  )
+
+  app.put(
+    '/api/admin/seal-certificate',
+    { onRequest: requireRole('admin'), schema: { body: SealCertificateUploadBodySchema } },
+    async (request) =>
+      sealCertificates.upload(
+        memberSessionOf(request),
+        Buffer.from(request.body.p12_base64, 'base64'),
+        request.body.password,
+        originOf(request),
+      ),
+  )
+
+  app.delete('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
+    sealCertificates.remove(memberSessionOf(request), originOf(request)),
   )
 
   app.get('/api/signing-settings', { onRequest: managers }, async (request) =>

@@ -173,3 +173,11 @@ export const SignBodySchema = Type.Object(
 
 /** A signing body with two drawn PNGs at the limit, plus room for values. */
 export const SIGN_BODY_LIMIT_BYTES = 2 * Math.ceil(MAX_SIGNATURE_PNG_BYTES / 3) * 4 + 1024 * 1024
+
+export const SealCertificateUploadBodySchema = Type.Object(
+  {
+    p12_base64: Text({ minLength: 8, maxLength: 200_000, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+    password: Text({ maxLength: 500 }),
+  },
+  { additionalProperties: false },
+)

@@ -11,16 +11,21 @@ import forge from 'node-forge'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
+import type { AuditService } from '../audit/service.ts'
+import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { CmsSigningKey } from './cms.ts'
 import * as repository from './repository.ts'
 
 const KEY_PURPOSE = 'workspace_seal_certificates.private_key'
 const DEMO_VALIDITY_YEARS = 3
 
-export type SealKey = CmsSigningKey & { source: 'generated' | 'configured'; certificate: X509Certificate }
+export type SealKey = CmsSigningKey & {
+  source: 'generated' | 'uploaded' | 'configured'
+  certificate: X509Certificate
+}
 
 export type SealCertificateView = {
-  source: 'generated' | 'configured'
+  source: SealKey['source']
   subject: string
   issuer: string
   not_before: string
@@ -39,6 +44,7 @@ export type SealCertificateService = ReturnType<typeof createSealCertificateServ
 export function createSealCertificateService(deps: {
   db: Database
   keyring: Keyring
+  audit: AuditService
   p12: { path: string; password: string } | null
   now?: () => Date
 }) {
@@ -46,25 +52,9 @@ export function createSealCertificateService(deps: {
   let configured: Promise<SealKey> | null = null
 
   async function loadConfigured(p12: { path: string; password: string }): Promise<SealKey> {
-    const bytes = await readFile(p12.path)
-    let parsed: forge.pkcs12.Pkcs12Pfx
-    try {
-      parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString('binary')), false, p12.password)
-    } catch (error) {
-      throw new Error(`SEAL_P12_PATH could not be opened with SEAL_P12_PASSWORD: ${(error as Error).message}`)
-    }
-    const oids = forge.pki.oids as Record<string, string>
-    const bagsOf = (type: string) => parsed.getBags({ bagType: type })[type] ?? []
-    const keyBag = bagsOf(oids.pkcs8ShroudedKeyBag as string)[0] ?? bagsOf(oids.keyBag as string)[0]
-    if (!keyBag?.key) throw new Error('SEAL_P12_PATH holds no private key')
-    const key = keyBag.key as forge.pki.rsa.PrivateKey
-    const certificates = bagsOf(oids.certBag as string)
-    const match = certificates.find((bag: forge.pkcs12.Bag) => {
-      const publicKey = bag.cert?.publicKey as forge.pki.rsa.PublicKey | undefined
-      return publicKey && publicKey.n.compareTo(key.n) === 0 && publicKey.e.compareTo(key.e) === 0
-    })
-    if (!match?.cert) throw new Error('SEAL_P12_PATH holds no certificate for its private key')
-    return toSealKey(forge.pki.certificateToPem(match.cert), forge.pki.privateKeyToPem(key), 'configured')
+    const parsed = parseP12(await readFile(p12.path), p12.password)
+    if (typeof parsed === 'string') throw new Error(`SEAL_P12_PATH: ${parsed}`)
+    return toSealKey(parsed.certificatePem, parsed.privatePem, 'configured')
   }
 
   async function generate(workspaceId: string): Promise<void> {
@@ -105,6 +95,7 @@ export function createSealCertificateService(deps: {
     )
     const encrypted = deps.keyring.encrypt(privatePem, { purpose: KEY_PURPOSE, rowId: workspaceId })
     await repository.insertSealCertificate(deps.db, workspaceId, {
+      source: 'generated',
       certificatePem: forge.pki.certificateToPem(certificate),
       keyCiphertext: encrypted.ciphertext,
       keyKeyId: encrypted.keyId,
@@ -130,29 +121,125 @@ export function createSealCertificateService(deps: {
       { keyId: stored.keyKeyId, ciphertext: stored.keyCiphertext },
       { purpose: KEY_PURPOSE, rowId: workspaceId },
     )
-    return toSealKey(stored.certificatePem, privatePem, 'generated')
+    return toSealKey(stored.certificatePem, privatePem, stored.source)
+  }
+
+  async function describe(workspaceId: string): Promise<SealCertificateView> {
+    const key = await signingKey(workspaceId)
+    const certificate = key.certificate
+    return {
+      source: key.source,
+      subject: certificate.subject.replaceAll('\n', ', '),
+      issuer: certificate.issuer.replaceAll('\n', ', '),
+      not_before: new Date(certificate.validFrom).toISOString(),
+      not_after: new Date(certificate.validTo).toISOString(),
+      sha256_fingerprint: createHash('sha256').update(key.certificateDer).digest('hex'),
+      expired: new Date(certificate.validTo).getTime() <= now().getTime(),
+    }
+  }
+
+  function auditEvent(
+    session: MemberSession,
+    origin: RequestOrigin,
+    action: string,
+    details: Record<string, unknown>,
+  ) {
+    return {
+      chainKey: `workspace:${session.workspace.id}`,
+      workspaceId: session.workspace.id,
+      actorUserId: session.user.id,
+      action,
+      subjectType: 'workspace',
+      subjectId: session.workspace.id,
+      details,
+      ipAddress: origin.ipAddress,
+      userAgent: origin.userAgent,
+    }
   }
 
   return {
     signingKey,
+    describe,
 
-    async describe(workspaceId: string): Promise<SealCertificateView> {
-      const key = await signingKey(workspaceId)
-      const certificate = key.certificate
-      return {
-        source: key.source,
-        subject: certificate.subject.replaceAll('\n', ', '),
-        issuer: certificate.issuer.replaceAll('\n', ', '),
-        not_before: new Date(certificate.validFrom).toISOString(),
-        not_after: new Date(certificate.validTo).toISOString(),
-        sha256_fingerprint: createHash('sha256').update(key.certificateDer).digest('hex'),
-        expired: new Date(certificate.validTo).getTime() <= now().getTime(),
+    /**
+     * An administrator's PKCS#12 (certificate and private key) becomes the workspace's sealing
+     * certificate: checked (it opens with the password, the key matches, it is valid now), the key
+     * stored encrypted. SEAL_P12_PATH, when set, still wins: it is the operator's choice.
+     */
+    async upload(session: MemberSession, p12: Buffer, password: string, origin: RequestOrigin) {
+      if (!deps.keyring.status.isConfigured) {
+        throw new AppError(
+          'ENCRYPTION_KEY_MISSING',
+          'The certificate cannot be stored because no encryption key is configured on the server.',
+        )
       }
+      const parsed = parseP12(p12, password)
+      if (typeof parsed === 'string') throw new AppError('VALIDATION_FAILED', `body.p12_base64: ${parsed}`)
+      const certificate = new X509Certificate(parsed.certificatePem)
+      const at = now().getTime()
+      if (new Date(certificate.validTo).getTime() <= at || new Date(certificate.validFrom).getTime() > at) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `body.p12_base64: the certificate is valid from ${new Date(certificate.validFrom).toISOString()} to ${new Date(certificate.validTo).toISOString()}, not now.`,
+        )
+      }
+      const workspaceId = session.workspace.id
+      const encrypted = deps.keyring.encrypt(parsed.privatePem, { purpose: KEY_PURPOSE, rowId: workspaceId })
+      await deps.db.transaction(async (tx) => {
+        await repository.saveUploadedSealCertificate(tx, workspaceId, {
+          certificatePem: parsed.certificatePem,
+          keyCiphertext: encrypted.ciphertext,
+          keyKeyId: encrypted.keyId,
+        })
+        await deps.audit.record(
+          auditEvent(session, origin, 'workspace.seal_certificate_uploaded', {
+            subject: certificate.subject.replaceAll('\n', ', '),
+            not_after: new Date(certificate.validTo).toISOString(),
+            sha256_fingerprint: createHash('sha256').update(certificate.raw).digest('hex'),
+          }),
+          tx,
+        )
+      })
+      return describe(workspaceId)
+    },
+
+    /** Removes the workspace's certificate (uploaded or generated); the next seal makes a demo one. */
+    async remove(session: MemberSession, origin: RequestOrigin) {
+      await deps.db.transaction(async (tx) => {
+        if (await repository.deleteSealCertificate(tx, session.workspace.id)) {
+          await deps.audit.record(auditEvent(session, origin, 'workspace.seal_certificate_removed', {}), tx)
+        }
+      })
+      return describe(session.workspace.id)
     },
   }
 }
 
-/** `npm run keys:rotate`: re-encrypts the demo seal keys still under an older key; returns how many. */
+/** A PKCS#12's certificate and matching private key as PEM, or why it cannot be used. */
+function parseP12(bytes: Buffer, password: string): { certificatePem: string; privatePem: string } | string {
+  let parsed: forge.pkcs12.Pkcs12Pfx
+  try {
+    parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString('binary')), false, password)
+  } catch {
+    return 'the PKCS#12 file could not be opened (not a PKCS#12 file, or a wrong password).'
+  }
+  const oids = forge.pki.oids as Record<string, string>
+  const bagsOf = (type: string) => parsed.getBags({ bagType: type })[type] ?? []
+  const keyBag = bagsOf(oids.pkcs8ShroudedKeyBag as string)[0] ?? bagsOf(oids.keyBag as string)[0]
+  const key = keyBag?.key as forge.pki.rsa.PrivateKey | undefined
+  if (!key?.n) return 'the PKCS#12 file holds no RSA private key.'
+  const match = bagsOf(oids.certBag as string).find((bag: forge.pkcs12.Bag) => {
+    const publicKey = bag.cert?.publicKey as forge.pki.rsa.PublicKey | undefined
+    return publicKey?.n && publicKey.n.compareTo(key.n) === 0 && publicKey.e.compareTo(key.e) === 0
+  })
+  if (!match?.cert) return 'the PKCS#12 file holds no certificate for its private key.'
+  return {
+    certificatePem: forge.pki.certificateToPem(match.cert),
+    privatePem: forge.pki.privateKeyToPem(key),
+  }
+}
+
+/** `npm run keys:rotate`: re-encrypts the stored seal keys still under an older key; returns how many. */
 export async function rotateStoredSealKeys(deps: { db: Database; keyring: Keyring }): Promise<number> {
   const stored = (await repository.listSealCertificateKeys(deps.db)).map((row) => ({
     rowId: row.workspaceId,

@@ -1,0 +1,2 @@
+ALTER TABLE "workspace_seal_certificates" ADD COLUMN "source" text DEFAULT 'generated' NOT NULL;--> statement-breakpoint
+ALTER TABLE "workspace_seal_certificates" ADD CONSTRAINT "workspace_seal_certificates_source_check" CHECK ("workspace_seal_certificates"."source" in ('generated', 'uploaded'));
