@@ -230,6 +230,12 @@ describe('signing with fields', () => {
       await phone.getByLabel('Parcel number').evaluate((element) => element === document.activeElement),
     ).toBe(true)
     await phone.keyboard.type('APN 0042-17')
+    // A character the PDF's standard font cannot print is named before signing.
+    await phone.keyboard.type(' →')
+    await phone.getByText(/no glyph for some characters in “Parcel number”/).waitFor()
+    await phone.keyboard.press('Backspace')
+    await phone.keyboard.press('Backspace')
+    await phone.getByText(/no glyph for some characters/).waitFor({ state: 'detached' })
     await nextFieldFocuses(phone)
     expect(
       await phone.getByLabel('I received the keys').evaluate((element) => element === document.activeElement),

@@ -42,3 +42,20 @@ export function useFontsReady(): number {
   }, [])
   return generation
 }
+
+// Windows-1252 beyond Latin-1: what the PDF's standard Helvetica can print besides U+0020–U+007E
+// and U+00A0–U+00FF.
+const WIN_ANSI_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ')
+
+/**
+ * `text` as the sealed PDF prints it in Helvetica (server/modules/signing/seal-pdf.ts `safe`):
+ * characters outside Windows-1252 become "?".
+ */
+export function asStampedSans(text: string): string {
+  return Array.from(text.replaceAll(/[\t\r]/g, ' '), (character) => {
+    const code = character.codePointAt(0) ?? 0
+    const isPrintable =
+      (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRAS.has(character)
+    return isPrintable || character === '\n' ? character : '?'
+  }).join('')
+}

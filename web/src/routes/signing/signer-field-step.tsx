@@ -7,7 +7,8 @@ import {
   type SignerFlow,
   signerApi,
 } from '../../api/signings.ts'
-import { fittedFontSize, useFontsReady } from '../../pdf/fitted-text.ts'
+import { Notice } from '../../components/notice.tsx'
+import { asStampedSans, fittedFontSize, useFontsReady } from '../../pdf/fitted-text.ts'
 import { type PageGeometry, PdfPages, usePageGeometry } from '../../pdf/pdf-pages.tsx'
 import { accountLabel, VerdictBadge } from './badges.tsx'
 import { initialsOf, readingOrder } from './field-geometry.ts'
@@ -92,6 +93,16 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
     (field) => field.required && field.type !== 'name' && field.type !== 'date_signed',
   )
   const missing = required.filter((field) => !isFilled(field))
+  // Text the PDF's Helvetica cannot print (it stamps "?" instead): named before signing.
+  const unprintable = fields
+    .filter((field) => {
+      const value = field.type === 'name' ? name : field.type === 'text' ? String(values[field.id] ?? '') : ''
+      return value !== asStampedSans(value)
+    })
+    .map((field) =>
+      field.label ? `“${field.label}”` : `the ${FIELD_TYPE_LABELS[field.type].toLowerCase()} field`,
+    )
+    .filter((label, index, all) => all.indexOf(label) === index)
 
   function goToNext() {
     const next = missing[0]
@@ -159,9 +170,9 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
           id={`field-${field.id}`}
           className="signer-field__text"
           tabIndex={-1}
-          style={{ fontSize: stampSize(name, field, page, 'sans') }}
+          style={{ fontSize: stampSize(asStampedSans(name), field, page, 'sans') }}
         >
-          {name}
+          {asStampedSans(name)}
         </span>
       )
     }
@@ -276,6 +287,14 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
         </button>
       </section>
 
+      {unprintable.length > 0 && (
+        <Notice tone="warning" title="Some characters will print as “?”">
+          <p>
+            The signed PDF prints text in a standard font that has no glyph for some characters in{' '}
+            {unprintable.join(', ')}. They will appear as “?” there (Safeclose's records keep them exactly).
+          </p>
+        </Notice>
+      )}
       <section className="card" aria-label="Consent">
         <label className="checkbox">
           <input
