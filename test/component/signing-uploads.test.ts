@@ -151,6 +151,27 @@ describe('document uploads', () => {
     expect(await documentCount(id)).toBe(0)
   })
 
+  it('parses multipart bodies on the upload route only', async () => {
+    const body = multipart({ title: 'x' }, { name: 'deed.pdf', type: 'application/pdf', bytes: makePdf('x') })
+    const headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
+    const open = await t.app.inject({
+      method: 'POST',
+      url: '/api/signing-links/open',
+      headers,
+      payload: body,
+    })
+    expect(open.statusCode).toBe(415)
+    const id = await newDraft()
+    const create = await t.app.inject({
+      method: 'POST',
+      url: '/api/signings',
+      headers: { ...headers, cookie: managerCookie },
+      payload: body,
+    })
+    expect(create.statusCode).toBe(415)
+    expect(await documentCount(id)).toBe(0)
+  })
+
   it('answers 413 over 25 MB', async () => {
     const id = await newDraft()
     const huge = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(25 * 1024 * 1024 + 10, 0x20)])

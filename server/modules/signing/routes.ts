@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart'
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
 import {
@@ -56,18 +56,6 @@ const managers = requireRole('admin', 'manager')
 export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = async (app, options) => {
   const { manager, signerFlow, auditTrail, sealing, sealCertificates } = options
 
-  // multipart/form-data uploads (fields `title` and `file`): the file is read into memory up to the
-  // document limit, and the body becomes { title, file: <file name> } for the schema.
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 4, parts: 5, fieldSize: 64 * 1024 },
-    async onFile(part) {
-      const bytes = await part.toBuffer()
-      uploads.set(this, { bytes, filename: part.filename, mimetype: part.mimetype })
-      ;(part as unknown as { value: string }).value = part.filename || 'upload'
-    },
-  })
-
   // ---------------------------------------------------------------- manager side
 
   app.get('/api/signings', { onRequest: managers }, async (request) => manager.list(memberSessionOf(request)))
@@ -85,21 +73,35 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     async (request) => manager.view(memberSessionOf(request), request.params.id),
   )
 
-  app.post(
-    '/api/signings/:id/documents',
-    {
-      onRequest: managers,
-      bodyLimit: DOCUMENT_BODY_LIMIT_BYTES,
-      schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
-    },
-    async (request) =>
-      manager.addDocument(
-        memberSessionOf(request),
-        request.params.id,
-        documentInputOf(request, request.body),
-        originOf(request),
-      ),
-  )
+  // multipart/form-data uploads (fields `title` and `file`) on this route only, in a scope of its
+  // own: no other route parses multipart bodies (a public one would buffer 25 MB for nothing). The
+  // file is read into memory up to the document limit, and the body becomes { title, file: <name> }.
+  await app.register(async (uploadScope) => {
+    await uploadScope.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 4, parts: 5, fieldSize: 64 * 1024 },
+      async onFile(part) {
+        const bytes = await part.toBuffer()
+        uploads.set(this, { bytes, filename: part.filename, mimetype: part.mimetype })
+        ;(part as unknown as { value: string }).value = part.filename || 'upload'
+      },
+    })
+    uploadScope.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/api/signings/:id/documents',
+      {
+        onRequest: managers,
+        bodyLimit: DOCUMENT_BODY_LIMIT_BYTES,
+        schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
+      },
+      async (request) =>
+        manager.addDocument(
+          memberSessionOf(request),
+          request.params.id,
+          documentInputOf(request, request.body),
+          originOf(request),
+        ),
+    )
+  })
 
   app.delete(
     '/api/signings/:id/documents/:documentId',
