@@ -114,6 +114,8 @@ async function renderedPage(
 ): Promise<{ layer: Locator; box: { x: number; y: number; width: number; height: number } }> {
   const figure = page.getByRole('figure', { name: `Deed of trust, page ${pageNumber} of 2` })
   await figure.waitFor()
+  // Pages are drawn when they come near the screen.
+  await figure.evaluate((element) => element.scrollIntoView({ block: 'start' }))
   // pdf.js drew something: the canvas has dark pixels.
   await figure.locator('canvas').evaluate(
     (canvas: HTMLCanvasElement) =>
@@ -133,7 +135,6 @@ async function renderedPage(
         check()
       }),
   )
-  await figure.evaluate((element) => element.scrollIntoView({ block: 'start' }))
   const layer = figure.locator('.field-layer')
   const box = await layer.boundingBox()
   if (!box) throw new Error('no field layer')

@@ -101,43 +101,71 @@ function PdfPage({
   const [exactWidth, setExactWidth] = useState(0)
   const aspect = pageSize ? pageSize.width / pageSize.height : null
 
+  const [isNear, setNear] = useState(false)
+
   useEffect(() => {
     const frame = frameRef.current
     if (!frame) return
     // Re-render only when the width changes noticeably (the boxes follow in percent meanwhile).
-    const observer = new ResizeObserver(([entry]) => {
+    const resize = new ResizeObserver(([entry]) => {
       setExactWidth(entry?.contentRect.width ?? 0)
       const next = Math.round((entry?.contentRect.width ?? 0) / 40) * 40
       setWidth((current) => (next === current ? current : next))
     })
-    observer.observe(frame)
-    return () => observer.disconnect()
+    resize.observe(frame)
+    // Only pages on or near the screen keep a canvas: a long document at a phone's pixel ratio
+    // would otherwise hold hundreds of megabytes of pixels.
+    const visibility = new IntersectionObserver(([entry]) => setNear(entry?.isIntersecting ?? false), {
+      rootMargin: '1200px 0px',
+    })
+    visibility.observe(frame)
+    return () => {
+      resize.disconnect()
+      visibility.disconnect()
+    }
   }, [])
+
+  // The page's size first (cheap), so every page keeps its place before it is drawn.
+  useEffect(() => {
+    let isCurrent = true
+    void pdf.getPage(pageNumber).then((page) => {
+      if (!isCurrent) return
+      const base = page.getViewport({ scale: 1 })
+      setPageSize({ width: base.width, height: base.height })
+    })
+    return () => {
+      isCurrent = false
+    }
+  }, [pdf, pageNumber])
 
   useEffect(() => {
     const canvas = canvasRef.current
     if (!canvas || width === 0) return
+    if (!isNear) {
+      canvas.width = 0
+      canvas.height = 0
+      return
+    }
     let isCurrent = true
     let cancel: (() => void) | null = null
     void pdf.getPage(pageNumber).then((page) => {
       if (!isCurrent) return
       const base = page.getViewport({ scale: 1 })
-      setPageSize({ width: base.width, height: base.height })
-      const scale = (width * (window.devicePixelRatio || 1)) / base.width
+      const scale = (width * Math.min(window.devicePixelRatio || 1, 2)) / base.width
       const viewport = page.getViewport({ scale })
       canvas.width = Math.floor(viewport.width)
       canvas.height = Math.floor(viewport.height)
       const task = page.render({ canvas, viewport })
       cancel = () => task.cancel()
       task.promise.catch(() => {
-        // A cancelled render (the width changed again) is expected.
+        // A cancelled render (the width changed again, or the page scrolled far away) is expected.
       })
     })
     return () => {
       isCurrent = false
       cancel?.()
     }
-  }, [pdf, pageNumber, width])
+  }, [pdf, pageNumber, width, isNear])
 
   return (
     <figure className="pdf-page" aria-label={label} data-page={pageNumber}>
