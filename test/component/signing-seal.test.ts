@@ -280,6 +280,56 @@ describe('sealing a completed package', () => {
     expect((await verify(sealed, 'text/plain')).statusCode).toBe(415)
   }, 60_000)
 
+  it('prints names and values beyond Windows-1252 as typed (Noto Sans), findable by pdftotext', async () => {
+    const draft = await flow.draft([{ legal_name: 'Łucja Dąbrowska-Żak', email: 'lucja.seal@example.test' }])
+    const { fields } = await flow.ok(
+      'PUT',
+      `/api/signings/${draft.id}/documents/${draft.pdfId}/fields`,
+      managerCookie,
+      {
+        fields: [
+          {
+            type: 'text',
+            signer_id: draft.signerIds[0],
+            page: 1,
+            x: 0.1,
+            y: 0.3,
+            width: 0.6,
+            height: 0.04,
+            required: true,
+          },
+          {
+            type: 'name',
+            signer_id: draft.signerIds[0],
+            page: 2,
+            x: 0.1,
+            y: 0.5,
+            width: 0.6,
+            height: 0.04,
+            required: true,
+          },
+        ],
+      },
+    )
+    const [cookie] = (await flow.activate(draft.id)) as [string]
+    await flow.review(cookie)
+    await flow.ok('POST', '/api/signer/signing/sign', cookie, {
+      typed_name: 'Łucja Dąbrowska-Żak',
+      consent: true,
+      values: { [fields[0].id]: 'Квартира 4Б, ul. Świętokrzyska' },
+    })
+    await waitForSeal(draft.id)
+    const file = join(dir, 'unicode.pdf')
+    writeFileSync(
+      file,
+      (await flow.call('GET', `/api/signings/${draft.id}/sealed.pdf`, managerCookie)).rawPayload,
+    )
+    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })
+    expect(text).toContain('Квартира 4Б, ul. Świętokrzyska')
+    expect(text).toContain('Łucja Dąbrowska-Żak')
+    expect(poppler('pdfsig', file).output).toContain('Signature is Valid')
+  }, 60_000)
+
   it('answers 409 before the package is sealed, and the certificate PDF renders at any time', async () => {
     const draft = await flow.draft([{ legal_name: 'Ada Lovelace', email: 'ada.unsealed@example.test' }])
     const cookies = await flow.activate(draft.id)

@@ -21,7 +21,20 @@ const require = createRequire(import.meta.url)
 const SCRIPT_FONT_PATH = require.resolve(
   '@expo-google-fonts/dancing-script/400Regular/DancingScript_400Regular.ttf',
 )
-let scriptFontBytes: Buffer | undefined
+/** Noto Sans (OFL-1.1): Latin, Greek and Cyrillic, so names and values print as typed. */
+const TEXT_FONT_PATHS = {
+  regular: require.resolve('@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf'),
+  bold: require.resolve('@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf'),
+}
+const fontFiles = new Map<string, Buffer>()
+function fontFile(path: string): Buffer {
+  let bytes = fontFiles.get(path)
+  if (!bytes) {
+    bytes = readFileSync(path)
+    fontFiles.set(path, bytes)
+  }
+  return bytes
+}
 
 const PAGE = { width: 612, height: 792, margin: 54 }
 const INK = rgb(0.08, 0.1, 0.16)
@@ -58,12 +71,18 @@ export async function buildSealPdf(input: SealBuildInput) {
   out.setTitle(`${input.title} (sealed)`)
   out.setProducer('Safeclose')
   out.setCreator('Safeclose')
-  scriptFontBytes ??= readFileSync(SCRIPT_FONT_PATH)
   const fonts: Fonts = {
     regular: await out.embedFont(StandardFonts.Helvetica),
     bold: await out.embedFont(StandardFonts.HelveticaBold),
     mono: await out.embedFont(StandardFonts.Courier),
-    script: await out.embedFont(scriptFontBytes, { subset: true }),
+    // A subset: only the glyphs used are embedded.
+    script: await out.embedFont(fontFile(SCRIPT_FONT_PATH), { subset: true }),
+  }
+  // Helvetica (Windows-1252) is fast to lay out; Noto Sans is embedded only when some text needs it
+  // (a name in Polish, Greek or Cyrillic), as laying text out in it costs about ten times as much.
+  if (allText(input).some((text) => !canDraw(text, fonts.regular))) {
+    fallbacks.set(fonts.regular, await out.embedFont(fontFile(TEXT_FONT_PATHS.regular), { subset: true }))
+    fallbacks.set(fonts.bold, await out.embedFont(fontFile(TEXT_FONT_PATHS.bold), { subset: true }))
   }
   const signatures = new Map(input.signatures.map((row) => [`${row.signerId}:${row.kind}`, row]))
   for (const document of input.documents) {
@@ -185,7 +204,8 @@ async function stampFields(
       continue
     }
     if (typeof field.value === 'string' && field.value !== '') {
-      drawFitted(page, safe(field.value, fonts.regular), fonts.regular, box, INK, 0.7, 14)
+      const font = fontFor(field.value, fonts.regular)
+      drawFitted(page, safe(field.value, font), font, box, INK, 0.7, 14)
     }
   }
 }
@@ -235,14 +255,15 @@ class TextPages {
 
   write(text: string, style: Style, indent = 0) {
     const width = PAGE.width - 2 * PAGE.margin - indent
-    for (const line of wrap(safe(text, style.font), style.font, style.size, width)) {
+    const font = fontFor(text, style.font)
+    for (const line of wrap(safe(text, font), font, style.size, width)) {
       if (!this.page || this.y - style.size < this.bottom) this.newPage()
       this.y -= style.size
       ;(this.page as PDFPage).drawText(line, {
         x: PAGE.margin + indent,
         y: this.y,
         size: style.size,
-        font: style.font,
+        font,
         color: style.color,
       })
       this.y -= style.gap
@@ -338,18 +359,55 @@ function wrap(text: string, font: PDFFont, size: number, width: number): string[
 }
 
 const characterSets = new WeakMap<PDFFont, Set<number>>()
+/** Each standard font's Unicode stand-in, when the document needs one. */
+const fallbacks = new WeakMap<PDFFont, PDFFont>()
 
-/**
- * Text the font can encode: the standard fonts cover Windows-1252 only, so other characters become
- * "?" rather than failing the seal. (The database and the audit trail keep the exact text.)
- */
-function safe(text: string, font: PDFFont): string {
+function characterSetOf(font: PDFFont): Set<number> {
   let supported = characterSets.get(font)
   if (!supported) {
     supported = new Set(font.getCharacterSet())
     characterSets.set(font, supported)
   }
-  const set = supported
+  return supported
+}
+
+function canDraw(text: string, font: PDFFont): boolean {
+  const set = characterSetOf(font)
+  for (const character of text) {
+    if (
+      character !== '\n' &&
+      character !== '\t' &&
+      character !== '\r' &&
+      !set.has(character.codePointAt(0) ?? 0)
+    ) {
+      return false
+    }
+  }
+  return true
+}
+
+/** The font to draw `text` in: `font`, or its Unicode stand-in when `font` lacks a character. */
+function fontFor(text: string, font: PDFFont): PDFFont {
+  const fallback = fallbacks.get(font)
+  return fallback && !canDraw(text, font) ? fallback : font
+}
+
+/** Every text the pages will show in the body fonts. */
+function allText(input: SealBuildInput): string[] {
+  return [
+    ...input.certificate.flatMap((line) => ('text' in line ? [line.text] : [])),
+    ...input.documents.flatMap((document) => [document.title, document.markdown ?? '']),
+    ...input.fields.flatMap((field) => (typeof field.value === 'string' ? [field.value] : [])),
+  ]
+}
+
+/**
+ * Text the font can draw: characters it has no glyph for (CJK in Noto Sans, anything beyond
+ * Windows-1252 in Courier) become "?" rather than failing the seal. The database and the audit trail
+ * keep the exact text.
+ */
+function safe(text: string, font: PDFFont): string {
+  const set = characterSetOf(font)
   return Array.from(text.replaceAll(/[\t\r]/g, ' '), (character) =>
     character === '\n' || set.has(character.codePointAt(0) ?? 0) ? character : '?',
   ).join('')
