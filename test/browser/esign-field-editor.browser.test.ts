@@ -3,6 +3,7 @@
 // keyboard in the field table, and saved as fractions of the page whatever the zoom.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import forge from 'node-forge'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -30,6 +31,22 @@ async function twoPagePdf(): Promise<Buffer> {
     })
   }
   return Buffer.from(await document.save())
+}
+
+/** A PKCS#12 (password "p12-secret") with a self-signed RSA certificate valid for a year. */
+function makeP12(commonName: string): Buffer {
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 })
+  const certificate = forge.pki.createCertificate()
+  certificate.publicKey = keys.publicKey
+  certificate.serialNumber = '0b2c3d4e'
+  certificate.validity.notBefore = new Date(Date.now() - 86_400_000)
+  certificate.validity.notAfter = new Date(Date.now() + 365 * 86_400_000)
+  const name = [{ name: 'commonName', value: commonName }]
+  certificate.setSubject(name)
+  certificate.setIssuer(name)
+  certificate.sign(keys.privateKey, forge.md.sha256.create())
+  const p12 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [certificate], 'p12-secret', { algorithm: '3des' })
+  return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary')
 }
 
 type Field = {
@@ -325,6 +342,27 @@ describe('field editor (managers)', () => {
     await panel.getByText(certificate.sha256_fingerprint).waitFor()
     await panel.getByText(certificate.subject).first().waitFor()
     await panel.locator('.badge', { hasText: 'Valid' }).waitFor()
+    await panel.getByText('Self-signed, generated for this workspace (demo)').waitFor()
+
+    // An admin's own PKCS#12: a wrong password is refused with the server's message, the right one
+    // replaces the demo certificate, and removing it brings a demo certificate back.
+    const form = panel.getByRole('form', { name: 'Upload a sealing certificate' })
+    const p12 = {
+      name: 'seal.p12',
+      mimeType: 'application/x-pkcs12',
+      buffer: makeP12('Oak Lane Title Co Seal'),
+    }
+    await form.getByLabel(/PKCS#12 file/).setInputFiles(p12)
+    await form.getByLabel('File password').fill('wrong')
+    await form.getByRole('button', { name: 'Upload certificate' }).click()
+    await form.getByText(/could not be opened/).waitFor()
+    await form.getByLabel(/PKCS#12 file/).setInputFiles(p12)
+    await form.getByLabel('File password').fill('p12-secret')
+    await form.getByRole('button', { name: 'Upload certificate' }).click()
+    await form.getByText('Certificate uploaded: new packages are sealed with it.').waitFor()
+    await panel.getByText('CN=Oak Lane Title Co Seal').first().waitFor()
+    await panel.getByText('Uploaded PKCS#12 (stored encrypted)').waitFor()
+    await form.getByRole('button', { name: 'Remove uploaded certificate' }).click()
     await panel.getByText('Self-signed, generated for this workspace (demo)').waitFor()
     expect(problemLists.flat()).toEqual([])
   })
