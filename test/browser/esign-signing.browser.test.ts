@@ -362,6 +362,7 @@ describe('signing with fields', () => {
     await visitor.page.getByLabel('PDF to verify').setInputFiles(sealedFile)
     await visitor.page.getByText('Valid: sealed by Safeclose and unchanged').waitFor()
     await visitor.page.getByText(id).waitFor()
+    await visitor.page.getByText(sha256).waitFor()
     const tampered = Buffer.from(managerCopy)
     const offset = tampered.indexOf('Deed of trust') > 0 ? tampered.indexOf('Deed of trust') : 200
     tampered[offset] = (tampered[offset] as number) ^ 0x01

@@ -306,6 +306,7 @@ export type VerifyResult =
       valid: true
       signing_id: string
       sealed_at: string
+      sha256?: string
       signers: Array<{ legal_name?: string; name?: string; email?: string; signed_at?: string | null }>
     }
   | { valid: false; reason: string }

@@ -90,6 +90,14 @@ export function VerifyPage() {
             </dd>
             <dt>Sealed</dt>
             <dd>{formatDateTime(state.result.sealed_at)}</dd>
+            {state.result.sha256 && (
+              <>
+                <dt>SHA-256</dt>
+                <dd>
+                  <code className="seal-fingerprint">{state.result.sha256}</code>
+                </dd>
+              </>
+            )}
             <dt>Signers</dt>
             <dd>
               <ul>
