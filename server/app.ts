@@ -171,6 +171,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     manager: signingManager,
     auditTrail: signingAuditTrail,
     certificates: sealCertificates,
+    tsaUrl: config.sealTsaUrl,
     logger: app.log,
     now: deps.now,
     beforeCommit: deps.sealingBeforeCommit,

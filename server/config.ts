@@ -108,6 +108,12 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   SEAL_P12_PASSWORD: Type.Optional(Type.String({ description: 'Password of SEAL_P12_PATH' })),
+  SEAL_TSA_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'RFC 3161 timestamp authority: sealed PDFs get a signature timestamp (PAdES B-T)',
+    }),
+  ),
   WEBHOOK_WORKERS_IN_PROCESS: Type.Boolean({
     default: true,
     description:
@@ -200,6 +206,8 @@ export type Config = {
   signingLinkTtlHours: number
   /** The configured sealing PKCS#12; null = a generated demo certificate per workspace. */
   sealP12: { path: string; password: string } | null
+  /** RFC 3161 timestamp authority for sealed PDFs; null = none. */
+  sealTsaUrl: string | null
   jobs: {
     workersInProcess: boolean
     concurrency: number
@@ -276,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sealP12: raw.SEAL_P12_PATH
       ? { path: path.resolve(raw.SEAL_P12_PATH), password: raw.SEAL_P12_PASSWORD ?? '' }
       : null,
+    sealTsaUrl: raw.SEAL_TSA_URL ?? null,
     jobs: {
       workersInProcess: raw.WEBHOOK_WORKERS_IN_PROCESS,
       concurrency: raw.WEBHOOK_WORKER_CONCURRENCY,

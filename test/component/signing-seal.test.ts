@@ -1,8 +1,10 @@
 // The sealed PDF of a completed package, checked with an independent verifier (poppler-utils:
 // pdfsig, pdfinfo, pdftotext, pdfimages; .ci/run installs them). A missing tool fails the test.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import forge from 'node-forge'
@@ -12,12 +14,21 @@ import { createAuditService } from '../../server/modules/audit/service.ts'
 import { createAuthService } from '../../server/modules/auth/service.ts'
 import { createMailer } from '../../server/modules/email/mailer.ts'
 import { createAuditTrailService } from '../../server/modules/signing/audit-trail.ts'
+import {
+  OID,
+  parseTimestampRequest,
+  signatureTimestampOf,
+  signatureValueOf,
+  signCms,
+  timestampResponse,
+  tstInfo,
+} from '../../server/modules/signing/cms.ts'
 import { createSigningManagerService } from '../../server/modules/signing/manager-service.ts'
 import {
   createSealCertificateService,
   rotateStoredSealKeys,
 } from '../../server/modules/signing/seal-certificate.ts'
-import { createSealingService } from '../../server/modules/signing/sealing.ts'
+import { createSealingService, extractSignature } from '../../server/modules/signing/sealing.ts'
 import { createKeyring, generateKeyEntry } from '../../server/security/keyring.ts'
 import { buildTestApp, DEMO, TEST_KEYRING, type TestApp } from '../helpers/build-app.ts'
 import { esignFlow, makeSignaturePng } from '../helpers/esign.ts'
@@ -586,5 +597,100 @@ describe('sealing with a configured PKCS#12 (SEAL_P12_PATH)', () => {
     } finally {
       await expired.close()
     }
+  }, 60_000)
+})
+
+describe('sealing with an RFC 3161 timestamp (SEAL_TSA_URL)', () => {
+  let t: TestApp
+  let tsa: Server
+  let dir: string
+  const requests: Array<{ imprint: Buffer; contentType: string | undefined }> = []
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'safeclose-tsa-'))
+    // A stand-in TSA: answers each TimeStampReq with a token signed by its own certificate.
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const certificate = forge.pki.createCertificate()
+    certificate.publicKey = forge.pki.publicKeyFromPem(
+      publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    )
+    certificate.serialNumber = '0b0b'
+    certificate.validity.notBefore = new Date(Date.now() - 86_400_000)
+    certificate.validity.notAfter = new Date(Date.now() + 86_400_000)
+    certificate.setSubject([{ name: 'commonName', value: 'Test TSA' }])
+    certificate.setIssuer([{ name: 'commonName', value: 'Test TSA' }])
+    certificate.setExtensions([{ name: 'extKeyUsage', critical: true, timeStamping: true }])
+    certificate.sign(
+      forge.pki.privateKeyFromPem(
+        privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      ) as forge.pki.rsa.PrivateKey,
+      forge.md.sha256.create(),
+    )
+    const key = {
+      certificateDer: new X509Certificate(forge.pki.certificateToPem(certificate)).raw,
+      privateKey,
+    }
+    let serial = 0
+    tsa = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      const parsed = parseTimestampRequest(Buffer.concat(chunks))
+      requests.push({ imprint: parsed.imprint, contentType: request.headers['content-type'] })
+      serial += 1
+      const info = tstInfo({
+        policy: '1.3.6.1.4.1.99999.1',
+        imprint: parsed.imprint,
+        serial,
+        time: new Date(),
+        nonce: parsed.nonce,
+      })
+      const token = signCms(info, key, { contentType: OID.tstInfo, encapsulate: true })
+      response.writeHead(200, { 'content-type': 'application/timestamp-reply' })
+      response.end(timestampResponse(token))
+    })
+    await new Promise<void>((resolve) => tsa.listen(0, '127.0.0.1', resolve))
+    const { port } = tsa.address() as AddressInfo
+    t = await buildTestApp({
+      env: { SEAL_TSA_URL: `http://127.0.0.1:${port}/tsa`, JOB_POLLING_INTERVAL_SECONDS: '0.5' },
+    })
+  }, 60_000)
+  afterAll(async () => {
+    await t?.close()
+    await new Promise((resolve) => tsa?.close(resolve))
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('adds a signature timestamp token over the signature value, and the seal still verifies', async () => {
+    const managerCookie = await t.signIn(DEMO.manager)
+    const flow = esignFlow(() => t.app, managerCookie)
+    const { id } = await flow.draft([{ legal_name: 'Ada Lovelace', email: 'ada.tsa@example.test' }])
+    const [cookie] = (await flow.activate(id)) as [string]
+    await flow.review(cookie)
+    await flow.ok('POST', '/api/signer/signing/sign', cookie, { typed_name: 'Ada Lovelace', consent: true })
+    let sealed: Buffer | null = null
+    for (let attempt = 0; attempt < 120 && !sealed; attempt += 1) {
+      const response = await flow.call('GET', `/api/signings/${id}/sealed.pdf`, managerCookie)
+      if (response.statusCode === 200) sealed = response.rawPayload
+      else await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    if (!sealed) throw new Error('not sealed within 30 seconds')
+    expect(requests).toHaveLength(1)
+    expect(requests[0]?.contentType).toBe('application/timestamp-query')
+    const signature = extractSignature(sealed)
+    if (!signature) throw new Error('no signature in the sealed PDF')
+    const token = signatureTimestampOf(signature.cms)
+    expect(token).not.toBeNull()
+    const stamped = createHash('sha256').update(signatureValueOf(signature.cms)).digest()
+    expect(requests[0]?.imprint.equals(stamped)).toBe(true)
+    const file = join(dir, 'timestamped.pdf')
+    writeFileSync(file, sealed)
+    expect(poppler('pdfsig', file).output).toContain('Signature is Valid')
+    const verified = await t.app.inject({
+      method: 'POST',
+      url: '/api/verify',
+      headers: { 'content-type': 'application/pdf' },
+      payload: sealed,
+    })
+    expect(verified.json()).toMatchObject({ valid: true, signing_id: id })
   }, 60_000)
 })

@@ -47,6 +47,11 @@ describe('loadConfig', () => {
     })
     expect(loadConfig({ SEAL_P12_PATH: '/etc/safeclose/seal.p12' }).sealP12?.password).toBe('')
     expect(() => loadConfig({ SEAL_P12_PASSWORD: 's3cret' })).toThrow(ConfigError)
+    expect(loadConfig({}).sealTsaUrl).toBeNull()
+    expect(loadConfig({ SEAL_TSA_URL: 'http://tsa.example.test/tsr' }).sealTsaUrl).toBe(
+      'http://tsa.example.test/tsr',
+    )
+    expect(() => loadConfig({ SEAL_TSA_URL: 'ftp://tsa.example.test' })).toThrow(ConfigError)
   })
 
   it('treats empty strings as unset, like the .env.example template', () => {

@@ -13,7 +13,7 @@ import {
   rgb,
   StandardFonts,
 } from 'pdf-lib'
-import { type CmsSigningKey, signDetachedCms } from './cms.ts'
+import { addSignatureTimestamp, type CmsSigningKey, signatureValueOf, signDetachedCms } from './cms.ts'
 import type { DocumentContent, FieldRow, SignatureRow } from './repository.ts'
 
 const require = createRequire(import.meta.url)
@@ -117,7 +117,14 @@ export async function buildSealPdf(input: SealBuildInput) {
 export async function signSealPdf(
   document: PDFDocument,
   key: CmsSigningKey,
-  details: { reason: string; location: string; name: string; signingTime: Date },
+  details: {
+    reason: string
+    location: string
+    name: string
+    signingTime: Date
+    /** An RFC 3161 token over the signature value (SEAL_TSA_URL), added as an unsigned attribute. */
+    timestamp?: (signatureValue: Buffer) => Promise<Buffer>
+  },
 ): Promise<Buffer> {
   pdflibAddPlaceholder({
     pdfDoc: document,
@@ -133,7 +140,9 @@ export async function signSealPdf(
   const unsigned = Buffer.from(await document.save({ useObjectStreams: false }))
   class CadesSigner extends Signer {
     override async sign(content: Buffer): Promise<Buffer> {
-      return signDetachedCms(content, key)
+      const cms = signDetachedCms(content, key)
+      if (!details.timestamp) return cms
+      return addSignatureTimestamp(cms, await details.timestamp(signatureValueOf(cms)))
     }
   }
   return new SignPdf().sign(unsigned, new CadesSigner(), details.signingTime)

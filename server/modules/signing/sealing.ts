@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { PDFDocument } from 'pdf-lib'
 import type { Database } from '../../../db/client.ts'
@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, SignerSession } from '../auth/service.ts'
 import type { AuditTrail, createAuditTrailService } from './audit-trail.ts'
-import { verifyDetachedCms } from './cms.ts'
+import { timestampRequest, timestampTokenOf, verifyDetachedCms } from './cms.ts'
 import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
 import type { SealCertificateService } from './seal-certificate.ts'
@@ -31,6 +31,8 @@ export function createSealingService(deps: {
   manager: SigningManagerService
   auditTrail: Pick<ReturnType<typeof createAuditTrailService>, 'trailOf'>
   certificates: SealCertificateService
+  /** SEAL_TSA_URL: an RFC 3161 timestamp authority; null = no timestamp. */
+  tsaUrl?: string | null
   logger: FastifyBaseLogger
   now?: () => Date
   /** Test hook: runs inside the storing transaction, before it commits (a crash there rolls back). */
@@ -76,6 +78,19 @@ export function createSealingService(deps: {
     })
   }
 
+  /** Asks the TSA to stamp the signature value; any failure fails this sealing attempt (it is retried). */
+  async function timestamp(signatureValue: Buffer): Promise<Buffer> {
+    const nonce = randomBytes(8)
+    const response = await fetch(deps.tsaUrl as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
+      body: new Uint8Array(timestampRequest(signatureValue, nonce)),
+      signal: AbortSignal.timeout(10_000),
+    })
+    if (!response.ok) throw new Error(`the timestamp authority answered ${response.status}`)
+    return timestampTokenOf(Buffer.from(await response.arrayBuffer()), signatureValue, nonce).token
+  }
+
   async function seal(packageId: string): Promise<SealOutcome> {
     const pkg = await repository.findPackageById(db, packageId)
     if (pkg?.status !== 'complete') return { status: 'not_complete', sha256: null }
@@ -91,6 +106,7 @@ export function createSealingService(deps: {
       location: 'Safeclose',
       name: 'Safeclose',
       signingTime: sealedAt,
+      ...(deps.tsaUrl ? { timestamp } : {}),
     })
     const sha256 = createHash('sha256').update(pdf).digest('hex')
     const certificateFingerprint = createHash('sha256').update(key.certificateDer).digest('hex')
@@ -125,6 +141,7 @@ export function createSealingService(deps: {
             certificate_pages: built.certificatePageCount,
             certificate_sha256_fingerprint: certificateFingerprint,
             sub_filter: 'ETSI.CAdES.detached',
+            timestamped: Boolean(deps.tsaUrl),
           },
         },
         tx,
