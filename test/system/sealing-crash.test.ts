@@ -8,6 +8,10 @@ import { makeMultiPagePdf } from '../helpers/esign.ts'
 import { createScratchDatabase, type ServerProcess, serverProcess, withClient } from './server-process.ts'
 
 const adminUrl = process.env.TEST_DATABASE_URL
+// In CI this test must run: a missing server database is a failure there, never a quiet pass.
+if (!adminUrl && process.env.CI) {
+  throw new Error('CI must set TEST_DATABASE_URL: the sealing crash test needs PostgreSQL')
+}
 if (!adminUrl) {
   console.warn(
     '\n⚠ SKIPPED test/system/sealing-crash.test.ts: set TEST_DATABASE_URL to a PostgreSQL server ' +
