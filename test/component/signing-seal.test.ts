@@ -272,6 +272,10 @@ describe('sealing a completed package', () => {
       certificatePages,
     )
 
+    // The HTML certificate names the sealed PDF by its hash.
+    const html = await flow.call('GET', `/api/signings/${id}/certificate`, managerCookie)
+    expect(html.body).toContain(`SHA-256 <code>${sha256}</code>`)
+
     // POST /api/verify: the exact file is valid; one changed byte, or another PDF, is not.
     const verify = (body: Buffer, type = 'application/pdf') =>
       t.app.inject({ method: 'POST', url: '/api/verify', headers: { 'content-type': type }, payload: body })
