@@ -5,6 +5,7 @@ import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib'
 import { SignPdf } from '@signpdf/signpdf'
 import { Signer, SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils'
 import {
+  degrees,
   PDFDocument,
   type PDFFont,
   type PDFPage,
@@ -148,6 +149,50 @@ export async function signSealPdf(
   return new SignPdf().sign(unsigned, new CadesSigner(), details.signingTime)
 }
 
+/**
+ * A field's box as the viewer shows it (pdf.js: the CropBox, turned by /Rotate), mapped to PDF user
+ * space. `at(dx, dy)` is the user-space point `dx` right of and `dy` above the box's displayed
+ * bottom-left corner; drawing there with `rotate` comes out upright on screen.
+ */
+type Frame = {
+  width: number
+  height: number
+  rotate: number
+  at(dx: number, dy: number): { x: number; y: number }
+}
+
+export function fieldFrame(
+  crop: { x: number; y: number; width: number; height: number },
+  rotation: number,
+  field: { x: number; y: number; width: number; height: number },
+): Frame {
+  const rotate = (((Math.round(rotation / 90) * 90) % 360) + 360) % 360
+  const isTurned = rotate === 90 || rotate === 270
+  const shownWidth = isTurned ? crop.height : crop.width
+  const shownHeight = isTurned ? crop.width : crop.height
+  // A displayed point: u to the right of the page's displayed left edge, v down from its top.
+  const toUser = (u: number, v: number) => {
+    switch (rotate) {
+      case 90:
+        return { x: crop.x + v, y: crop.y + u }
+      case 180:
+        return { x: crop.x + crop.width - u, y: crop.y + v }
+      case 270:
+        return { x: crop.x + crop.width - v, y: crop.y + crop.height - u }
+      default:
+        return { x: crop.x + u, y: crop.y + crop.height - v }
+    }
+  }
+  const left = field.x * shownWidth
+  const bottom = (field.y + field.height) * shownHeight
+  return {
+    width: field.width * shownWidth,
+    height: field.height * shownHeight,
+    rotate,
+    at: (dx, dy) => toUser(left + dx, bottom - dy),
+  }
+}
+
 async function stampFields(
   out: PDFDocument,
   page: PDFPage,
@@ -159,82 +204,82 @@ async function stampFields(
   const start = out.context.register(out.context.contentStream([pushGraphicsState()]))
   const end = out.context.register(out.context.contentStream([popGraphicsState()]))
   page.node.wrapContentStreams(start, end)
-  const media = page.getMediaBox()
+  const crop = page.getCropBox()
+  const rotation = page.getRotation().angle
   for (const field of fields) {
-    const box = {
-      x: media.x + field.x * media.width,
-      y: media.y + media.height - (field.y + field.height) * media.height,
-      width: field.width * media.width,
-      height: field.height * media.height,
-    }
+    const frame = fieldFrame(crop, rotation, field)
+    const rotate = degrees(frame.rotate)
     if (field.type === 'signature' || field.type === 'initials') {
       const adopted = signatures.get(`${field.signerId}:${field.type}`)
       if (!adopted) continue
       if (adopted.method === 'drawn' && adopted.png) {
         const image = await out.embedPng(adopted.png)
-        const scale = Math.min(box.width / image.width, box.height / image.height)
+        const scale = Math.min(frame.width / image.width, frame.height / image.height)
         const width = image.width * scale
         const height = image.height * scale
         page.drawImage(image, {
-          x: box.x + (box.width - width) / 2,
-          y: box.y + (box.height - height) / 2,
+          ...frame.at((frame.width - width) / 2, (frame.height - height) / 2),
           width,
           height,
+          rotate,
         })
       } else if (adopted.typedText) {
-        drawFitted(page, safe(adopted.typedText, fonts.script), fonts.script, box, SIGNATURE_INK, 0.85, 36)
+        drawFitted(page, safe(adopted.typedText, fonts.script), fonts.script, frame, SIGNATURE_INK, 0.85, 36)
       }
       continue
     }
     if (field.type === 'checkbox') {
-      const side = Math.min(box.width, box.height)
+      const side = Math.min(frame.width, frame.height)
       page.drawRectangle({
-        x: box.x,
-        y: box.y,
+        ...frame.at(0, 0),
         width: side,
         height: side,
+        rotate,
         borderColor: INK,
         borderWidth: 0.8,
       })
       if (field.value === true) {
-        page.drawLine({
-          start: { x: box.x + side * 0.2, y: box.y + side * 0.5 },
-          end: { x: box.x + side * 0.42, y: box.y + side * 0.22 },
-          thickness: 1.4,
-          color: INK,
-        })
-        page.drawLine({
-          start: { x: box.x + side * 0.42, y: box.y + side * 0.22 },
-          end: { x: box.x + side * 0.82, y: box.y + side * 0.8 },
-          thickness: 1.4,
-          color: INK,
-        })
+        const tick = [
+          frame.at(side * 0.2, side * 0.5),
+          frame.at(side * 0.42, side * 0.22),
+          frame.at(side * 0.82, side * 0.8),
+        ]
+        page.drawLine({ start: tick[0] as Point, end: tick[1] as Point, thickness: 1.4, color: INK })
+        page.drawLine({ start: tick[1] as Point, end: tick[2] as Point, thickness: 1.4, color: INK })
       }
       continue
     }
     if (typeof field.value === 'string' && field.value !== '') {
       const font = fontFor(field.value, fonts.regular)
-      drawFitted(page, safe(field.value, font), font, box, INK, 0.7, 14)
+      drawFitted(page, safe(field.value, font), font, frame, INK, 0.7, 14)
     }
   }
 }
+
+type Point = { x: number; y: number }
 
 /** Draws one line of text as large as fits the box (at most `ratio` of its height, `maxSize` points), left aligned. */
 function drawFitted(
   page: PDFPage,
   text: string,
   font: PDFFont,
-  box: { x: number; y: number; width: number; height: number },
+  frame: Frame,
   color: ReturnType<typeof rgb>,
   ratio: number,
   maxSize: number,
 ) {
   const widthAtOne = font.widthOfTextAtSize(text, 1) || 1
-  const size = Math.max(4, Math.min(box.height * ratio, (box.width * 0.98) / widthAtOne, maxSize))
+  const size = Math.max(4, Math.min(frame.height * ratio, (frame.width * 0.98) / widthAtOne, maxSize))
   const descent = Math.abs(
     font.heightAtSize(size, { descender: true }) - font.heightAtSize(size, { descender: false }),
   )
-  page.drawText(text, { x: box.x + 1, y: box.y + (box.height - size) / 2 + descent * 0.6, size, font, color })
+  page.drawText(text, {
+    ...frame.at(1, (frame.height - size) / 2 + descent * 0.6),
+    size,
+    font,
+    color,
+    rotate: degrees(frame.rotate),
+  })
 }
 
 // ---------------------------------------------------------------- text pages
