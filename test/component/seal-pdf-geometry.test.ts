@@ -73,7 +73,9 @@ describe('stamped field positions', () => {
     })
     const file = join(dir, 'geometry.pdf')
     writeFileSync(file, await built.document.save())
-    const html = execFileSync('pdftotext', ['-bbox', '-cropbox', '-f', '1', '-l', '5', file, '-'], { encoding: 'utf8' })
+    const html = execFileSync('pdftotext', ['-bbox', '-cropbox', '-f', '1', '-l', '5', file, '-'], {
+      encoding: 'utf8',
+    })
     const pages = html.split('<page ').slice(1)
     expect(pages).toHaveLength(5)
     for (const [index, value] of values.entries()) {
