@@ -5,6 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { esignFlow, makeSignaturePng } from '../helpers/esign.ts'
 
+/** `png` with its header claiming 60000 × 60000 pixels (the CRC is not fixed: it must not matter). */
+function hugeCanvas(pngBase64: string): string {
+  const bytes = Buffer.from(pngBase64, 'base64')
+  bytes.writeUInt32BE(60_000, 16)
+  bytes.writeUInt32BE(60_000, 20)
+  return bytes.toString('base64')
+}
+
 describe('document fields and adopted signatures', () => {
   let t: TestApp
   let managerCookie: string
@@ -327,6 +335,8 @@ describe('document fields and adopted signatures', () => {
           /png_base64|larger than/,
         ],
         [{ ...good, signature: { kind: 'scribbled' } }, /signature/],
+        // A huge canvas in a few bytes (a decompression bomb): refused from its header, never decoded.
+        [{ ...good, signature: { kind: 'drawn', png_base64: hugeCanvas(png) } }, /between 1 and 4000 pixels/],
       ]
       for (const [payload, message] of cases) {
         const response = await flow.call('POST', '/api/signer/signing/sign', adaCookie, payload)

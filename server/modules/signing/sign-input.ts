@@ -16,6 +16,8 @@ export type SignInput = {
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+/** Largest side of a drawn signature: a signature pad at 3× device pixels is well below it. */
+export const MAX_SIGNATURE_SIDE_PX = 4000
 
 /** "Alberta Bobbeth Charleson" → "ABC": what a typed set of initials shows. */
 export function initialsOf(legalName: string): string {
@@ -58,8 +60,18 @@ export async function adoptSignature(
       `body.${kind}.png_base64 is larger than ${MAX_SIGNATURE_PNG_BYTES / 1024} KB.`,
     )
   }
-  if (png.length < PNG_SIGNATURE.length || !png.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
+  if (png.length < 24 || !png.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
     throw new AppError('VALIDATION_FAILED', `body.${kind}.png_base64 is not a PNG image.`)
+  }
+  // The header's size, before anything is decoded: a small PNG can inflate to gigabytes of pixels.
+  const isHeaderFirst = png.subarray(12, 16).toString('latin1') === 'IHDR'
+  const width = isHeaderFirst ? png.readUInt32BE(16) : 0
+  const height = isHeaderFirst ? png.readUInt32BE(20) : 0
+  if (width < 1 || height < 1 || width > MAX_SIGNATURE_SIDE_PX || height > MAX_SIGNATURE_SIDE_PX) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `body.${kind}.png_base64 must be a PNG between 1 and ${MAX_SIGNATURE_SIDE_PX} pixels wide and high.`,
+    )
   }
   try {
     await (await PDFDocument.create()).embedPng(png)
