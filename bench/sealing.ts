@@ -235,7 +235,6 @@ async function child(mode: 'seal' | 'load-save'): Promise<ChildResult> {
       fields: data.fields,
       signatures: data.signatures,
       certificate: data.certificate,
-      signerNames: new Map(),
     })
     const sealed = await signSealPdf(built.document, key, {
       reason: 'Sealed',

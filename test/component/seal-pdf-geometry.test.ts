@@ -69,7 +69,6 @@ describe('stamped field positions', () => {
       fields: values.map((value, index) => field(index + 1, value)),
       signatures: [],
       certificate: [{ text: 'Certificate' }],
-      signerNames: new Map(),
     })
     const file = join(dir, 'geometry.pdf')
     writeFileSync(file, await built.document.save())

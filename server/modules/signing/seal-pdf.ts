@@ -56,7 +56,6 @@ export type SealBuildInput = {
   fields: FieldRow[]
   signatures: SignatureRow[]
   certificate: CertificateLine[]
-  signerNames: Map<string, string>
 }
 
 type Fonts = { regular: PDFFont; bold: PDFFont; mono: PDFFont; script: PDFFont }

@@ -74,7 +74,6 @@ export function createSealingService(deps: {
       fields,
       signatures,
       certificate: certificateLines(signing, trail, workspaceName, signatures),
-      signerNames: new Map(signing.signers.map((signer) => [signer.id, signer.legal_name])),
     })
   }
 
