@@ -296,7 +296,10 @@ describe('sealing a completed package', () => {
   }, 60_000)
 
   it('prints names and values beyond Windows-1252 as typed (Noto Sans), findable by pdftotext', async () => {
-    const draft = await flow.draft([{ legal_name: 'Łucja Dąbrowska-Żak', email: 'lucja.seal@example.test' }])
+    const draft = await flow.draft([
+      { legal_name: 'Łucja Dąbrowska-Żak', email: 'lucja.seal@example.test' },
+      { legal_name: 'Дмитрий Иванов', email: 'dmitry.seal@example.test' },
+    ])
     const { fields } = await flow.ok(
       'PUT',
       `/api/signings/${draft.id}/documents/${draft.pdfId}/fields`,
@@ -323,10 +326,27 @@ describe('sealing a completed package', () => {
             height: 0.04,
             required: true,
           },
+          {
+            type: 'signature',
+            signer_id: draft.signerIds[1],
+            page: 2,
+            x: 0.1,
+            y: 0.7,
+            width: 0.5,
+            height: 0.06,
+            required: true,
+          },
         ],
       },
     )
-    const [cookie] = (await flow.activate(draft.id)) as [string]
+    const [cookie, dmitryCookie] = (await flow.activate(draft.id)) as [string, string]
+    // Dmitry's typed signature: Cyrillic, which Dancing Script lacks, falls back to Noto Sans Italic.
+    await flow.review(dmitryCookie)
+    await flow.ok('POST', '/api/signer/signing/sign', dmitryCookie, {
+      typed_name: 'Дмитрий Иванов',
+      consent: true,
+      signature: { kind: 'typed' },
+    })
     await flow.review(cookie)
     await flow.ok('POST', '/api/signer/signing/sign', cookie, {
       typed_name: 'Łucja Dąbrowska-Żak',
@@ -342,6 +362,10 @@ describe('sealing a completed package', () => {
     const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })
     expect(text).toContain('Квартира 4Б, ul. Świętokrzyska')
     expect(text).toContain('Łucja Dąbrowska-Żak')
+    // On page 2 (the PDF's second page: after the Markdown page, page 3 of the file) as the stamp.
+    const stampedPage = execFileSync('pdftotext', ['-f', '3', '-l', '3', file, '-'], { encoding: 'utf8' })
+    expect(stampedPage).toContain('Дмитрий Иванов')
+    expect(stampedPage).not.toContain('?')
     expect(poppler('pdfsig', file).output).toContain('Signature is Valid')
   }, 60_000)
 

@@ -26,6 +26,8 @@ const SCRIPT_FONT_PATH = require.resolve(
 const TEXT_FONT_PATHS = {
   regular: require.resolve('@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf'),
   bold: require.resolve('@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf'),
+  // Typed signatures in scripts Dancing Script lacks (Cyrillic, Greek) fall back to the italic.
+  italic: require.resolve('@expo-google-fonts/noto-sans/400Regular_Italic/NotoSans_400Regular_Italic.ttf'),
 }
 const fontFiles = new Map<string, Buffer>()
 function fontFile(path: string): Buffer {
@@ -83,6 +85,9 @@ export async function buildSealPdf(input: SealBuildInput) {
   if (allText(input).some((text) => !canDraw(text, fonts.regular))) {
     fallbacks.set(fonts.regular, await out.embedFont(fontFile(TEXT_FONT_PATHS.regular), { subset: true }))
     fallbacks.set(fonts.bold, await out.embedFont(fontFile(TEXT_FONT_PATHS.bold), { subset: true }))
+  }
+  if (input.signatures.some((row) => row.typedText !== null && !canDraw(row.typedText, fonts.script))) {
+    fallbacks.set(fonts.script, await out.embedFont(fontFile(TEXT_FONT_PATHS.italic), { subset: true }))
   }
   const signatures = new Map(input.signatures.map((row) => [`${row.signerId}:${row.kind}`, row]))
   for (const document of input.documents) {
@@ -223,7 +228,8 @@ async function stampFields(
           rotate,
         })
       } else if (adopted.typedText) {
-        drawFitted(page, safe(adopted.typedText, fonts.script), fonts.script, frame, SIGNATURE_INK, 0.85, 36)
+        const font = fontFor(adopted.typedText, fonts.script)
+        drawFitted(page, safe(adopted.typedText, font), font, frame, SIGNATURE_INK, 0.85, 36)
       }
       continue
     }
