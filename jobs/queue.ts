@@ -9,6 +9,7 @@ export const QUEUES = {
   plaidReconcile: 'plaid-reconcile',
   plaidItemRemoval: 'plaid-item-removal',
   housekeeping: 'housekeeping',
+  signingSeal: 'signing-seal',
 } as const
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]
 

@@ -41,8 +41,11 @@ import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
 import { SIGNER_DOCUMENTS_PATH } from './modules/signing/pdf-response.ts'
-import { signingRoutes } from './modules/signing/routes.ts'
+import { signingRoutes, verifyRoutes } from './modules/signing/routes.ts'
+import { createSealCertificateService } from './modules/signing/seal-certificate.ts'
+import { createSealingService } from './modules/signing/sealing.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
+import { startSigningWorkers } from './modules/signing/workers.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
 import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
 import { createKeyFetchBudget } from './modules/webhooks/key-fetch-budget.ts'
@@ -78,6 +81,8 @@ export type AppDependencies = {
   jobs?: JobQueue
   /** Run the job workers in this process; defaults to WEBHOOK_WORKERS_IN_PROCESS. */
   runWorkers?: boolean
+  /** Test hook of the sealing job: runs before its transaction commits (crash tests throw here). */
+  sealingBeforeCommit?: (packageId: string) => Promise<void>
 }
 
 /**
@@ -177,6 +182,13 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     logger: app.log,
     now: deps.now,
   })
+  const sealCertificates = createSealCertificateService({
+    db,
+    keyring: deps.keyring,
+    audit,
+    p12: config.sealP12,
+    now: deps.now,
+  })
   const signingDeps = {
     db,
     audit,
@@ -186,10 +198,23 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     linkTtlHours: config.signingLinkTtlHours,
     logger: app.log,
     now: deps.now,
+    jobs,
+    sealCertificates,
   }
   const signingManager = createSigningManagerService(signingDeps)
   const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
   const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
+  const sealing = createSealingService({
+    db,
+    audit,
+    manager: signingManager,
+    auditTrail: signingAuditTrail,
+    certificates: sealCertificates,
+    tsaUrl: config.sealTsaUrl,
+    logger: app.log,
+    now: deps.now,
+    beforeCommit: deps.sealingBeforeCommit,
+  })
 
   const itemState = createItemStateService({ db, keyring: deps.keyring })
   const webhookReceiver = createWebhookReceiver({
@@ -232,6 +257,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         reconcileBatchSize: config.jobs.reconcileBatchSize,
       })
       await startBankLinkingWorkers(jobs, bankLinking, app.log)
+      await startSigningWorkers(jobs, sealing, app.log)
       await startHousekeepingWorker(jobs, {
         deleteExpiredSessions: () => auth.deleteExpiredSessions(),
         deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
@@ -295,8 +321,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     manager: signingManager,
     signerFlow,
     auditTrail: signingAuditTrail,
+    sealing,
+    sealCertificates,
     isSecureOrigin: config.isSecureOrigin,
   })
+  await app.register(verifyRoutes, { sealing })
 
   if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
     const sandboxPlugin = deps.plaidSandboxPlugin

@@ -100,6 +100,20 @@ export const ConfigSchema = Type.Object({
     maximum: 2160,
     description: 'How long a signing link stays valid',
   }),
+  SEAL_P12_PATH: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PKCS#12 file (certificate and private key) that seals completed packages; unset: a self-signed demo certificate per workspace',
+    }),
+  ),
+  SEAL_P12_PASSWORD: Type.Optional(Type.String({ description: 'Password of SEAL_P12_PATH' })),
+  SEAL_TSA_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'RFC 3161 timestamp authority: sealed PDFs get a signature timestamp (PAdES B-T)',
+    }),
+  ),
   WEBHOOK_WORKERS_IN_PROCESS: Type.Boolean({
     default: true,
     description:
@@ -190,6 +204,10 @@ export type Config = {
   bodyLimitBytes: number
   email: { smtpUrl: string | null; from: string }
   signingLinkTtlHours: number
+  /** The configured sealing PKCS#12; null = a generated demo certificate per workspace. */
+  sealP12: { path: string; password: string } | null
+  /** RFC 3161 timestamp authority for sealed PDFs; null = none. */
+  sealTsaUrl: string | null
   jobs: {
     workersInProcess: boolean
     concurrency: number
@@ -226,6 +244,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const isEmbeddedDatabase = raw.DATABASE_URL === undefined
   const isSandboxMounted = raw.PLAID_SANDBOX_ENABLED ?? isEmbeddedDatabase
   const dataDir = path.resolve(raw.DATA_DIR)
+  if (raw.SEAL_P12_PASSWORD !== undefined && raw.SEAL_P12_PATH === undefined) {
+    throw new ConfigError('Invalid configuration: SEAL_P12_PASSWORD is set but SEAL_P12_PATH is not')
+  }
   return {
     host: raw.HOST,
     port: raw.PORT,
@@ -260,6 +281,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     email: { smtpUrl: raw.SMTP_URL ?? null, from: raw.SMTP_FROM },
     signingLinkTtlHours: raw.SIGNING_LINK_TTL_HOURS,
+    sealP12: raw.SEAL_P12_PATH
+      ? { path: path.resolve(raw.SEAL_P12_PATH), password: raw.SEAL_P12_PASSWORD ?? '' }
+      : null,
+    sealTsaUrl: raw.SEAL_TSA_URL ?? null,
     jobs: {
       workersInProcess: raw.WEBHOOK_WORKERS_IN_PROCESS,
       concurrency: raw.WEBHOOK_WORKER_CONCURRENCY,

@@ -3,8 +3,10 @@ import {
   boolean,
   check,
   customType,
+  doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -82,6 +84,8 @@ export const signingDocuments = pgTable(
     pdf: bytea('pdf'),
     byteSize: integer('byte_size').notNull(),
     sha256: text('sha256').notNull(),
+    /** Pages of a PDF (counted with pdf-lib at upload); null for Markdown and for PDFs stored before. */
+    pageCount: integer('page_count'),
     createdAt: createdAt(),
   },
   (table) => [
@@ -233,5 +237,126 @@ export const workspaceSigningSettings = pgTable(
       'workspace_signing_settings_thresholds_check',
       sql`0 <= ${table.reviewNameScore} and ${table.reviewNameScore} <= ${table.verifiedNameScore} and ${table.verifiedNameScore} <= 100`,
     ),
+  ],
+)
+
+export const FIELD_TYPES = ['signature', 'initials', 'name', 'date_signed', 'text', 'checkbox'] as const
+export type FieldType = (typeof FIELD_TYPES)[number]
+
+/**
+ * A field placed on a page of a PDF document for one signer. The box is fractions of the page
+ * (0..1, origin top left), so it does not depend on zoom. `value` is what the signer filled in
+ * (text: a string, checkbox: a boolean; name and date_signed: the server's string), set when they sign.
+ */
+export const signingDocumentFields = pgTable(
+  'signing_document_fields',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => signingDocuments.id, { onDelete: 'cascade' }),
+    signerId: uuid('signer_id')
+      .notNull()
+      .references(() => signers.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    type: text('type').$type<FieldType>().notNull(),
+    page: integer('page').notNull(),
+    x: doublePrecision('x').notNull(),
+    y: doublePrecision('y').notNull(),
+    width: doublePrecision('width').notNull(),
+    height: doublePrecision('height').notNull(),
+    isRequired: boolean('is_required').notNull(),
+    label: text('label'),
+    value: jsonb('value').$type<string | boolean>(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check(
+      'signing_document_fields_type_check',
+      sql`${table.type} in ('signature', 'initials', 'name', 'date_signed', 'text', 'checkbox')`,
+    ),
+    check(
+      'signing_document_fields_box_check',
+      sql`${table.page} >= 1 and ${table.x} >= 0 and ${table.y} >= 0 and ${table.width} > 0 and ${table.height} > 0 and ${table.x} + ${table.width} <= 1.000001 and ${table.y} + ${table.height} <= 1.000001`,
+    ),
+    uniqueIndex('signing_document_fields_position_key').on(table.documentId, table.position),
+    index('signing_document_fields_signer_idx').on(table.signerId),
+  ],
+)
+
+export const SIGNATURE_KINDS = ['signature', 'initials'] as const
+export type SignatureKind = (typeof SIGNATURE_KINDS)[number]
+
+/**
+ * The signature (or initials) a signer adopted when signing: a drawn PNG, or typed text rendered in
+ * the script font. `sha256` is of the PNG, or of the UTF-8 text for a typed one; it is in the chain.
+ */
+export const signerSignatures = pgTable(
+  'signer_signatures',
+  {
+    signerId: uuid('signer_id')
+      .notNull()
+      .references(() => signers.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<SignatureKind>().notNull(),
+    method: text('method').$type<'typed' | 'drawn'>().notNull(),
+    png: bytea('png'),
+    typedText: text('typed_text'),
+    sha256: text('sha256').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.signerId, table.kind] }),
+    check('signer_signatures_kind_check', sql`${table.kind} in ('signature', 'initials')`),
+    check(
+      'signer_signatures_method_check',
+      sql`(${table.method} = 'drawn' and ${table.png} is not null and ${table.typedText} is null) or (${table.method} = 'typed' and ${table.typedText} is not null and ${table.png} is null)`,
+    ),
+  ],
+)
+
+/**
+ * The sealed PDF of a completed package: one row per package (the primary key), written with its
+ * `signing.sealed` audit event in one transaction, so a retried or concurrent sealing job yields one.
+ */
+export const signingSeals = pgTable(
+  'signing_seals',
+  {
+    packageId: uuid('package_id')
+      .primaryKey()
+      .references(() => signingPackages.id, { onDelete: 'cascade' }),
+    pdf: bytea('pdf').notNull(),
+    sha256: text('sha256').notNull(),
+    byteSize: integer('byte_size').notNull(),
+    pageCount: integer('page_count').notNull(),
+    certificatePageCount: integer('certificate_page_count').notNull(),
+    certificateSha256: text('certificate_sha256').notNull(),
+    sealedAt: timestamp('sealed_at', { withTimezone: true }).notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (table) => [uniqueIndex('signing_seals_sha256_key').on(table.sha256)],
+)
+
+export const SEAL_CERTIFICATE_SOURCES = ['generated', 'uploaded'] as const
+export type SealCertificateSource = (typeof SEAL_CERTIFICATE_SOURCES)[number]
+
+/**
+ * The workspace's sealing certificate: the self-signed demo one made on first use, or a PKCS#12 an
+ * administrator uploaded. The X.509 certificate as PEM, its private key (PKCS#8 PEM) encrypted with
+ * the keyring, bound to the workspace row.
+ */
+export const workspaceSealCertificates = pgTable(
+  'workspace_seal_certificates',
+  {
+    workspaceId: uuid('workspace_id')
+      .primaryKey()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    source: text('source').$type<SealCertificateSource>().notNull().default('generated'),
+    certificatePem: text('certificate_pem').notNull(),
+    keyCiphertext: text('key_ciphertext').notNull(),
+    keyKeyId: text('key_key_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check('workspace_seal_certificates_source_check', sql`${table.source} in ('generated', 'uploaded')`),
   ],
 )

@@ -275,8 +275,54 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'signer',
     },
     'POST /api/signer/signing/sign': {
-      summary: 'Sign the package with the typed legal name and consent',
+      summary:
+        'Sign the package: typed legal name, consent, the adopted signature and initials, and field values',
       access: 'signer',
+      description:
+        'A drawn signature is a PNG (base64, at most 200 KB). Name and date fields are filled by the server. The last signature completes the package and queues its sealing.',
+    },
+    'GET /api/signer/signing/sealed.pdf': {
+      summary: "The sealed PDF of the signer's package, once it is sealed (409 before)",
+      access: 'signer',
+    },
+    'PUT /api/signings/:id/documents/:documentId/fields': {
+      summary: "Replace the fields placed on a PDF document's pages (draft packages only)",
+      access: 'manager',
+      description:
+        'Boxes are fractions of the page (0..1, origin top left); pages are 1-based. 400 for a page beyond the document or a box outside the page; 409 outside a draft.',
+    },
+    'GET /api/signings/:id/documents/:documentId/pdf': {
+      summary: 'A PDF document of the package as application/pdf, shown inline (preview)',
+      access: 'manager',
+    },
+    'GET /api/signings/:id/sealed.pdf': {
+      summary: 'The sealed PDF: documents with their fields, the certificate, a PDF digital signature',
+      access: 'manager',
+      description: '409 until the package is complete and its sealing job has run.',
+    },
+    'GET /api/signings/:id/certificate.pdf': {
+      summary: 'The certificate of completion as PDF pages (as sealed, once the package is sealed)',
+      access: 'manager',
+    },
+    'POST /api/verify': {
+      summary: 'Check a PDF against the sealed PDFs on record and verify its digital signature',
+      access: 'public',
+      description:
+        'Body: the PDF bytes (Content-Type application/pdf, at most 25 MB). Rate limited per client IP. Valid only when the file is byte-identical to a sealed package and its signature verifies.',
+    },
+    'GET /api/admin/seal-certificate': {
+      summary: 'The certificate that seals completed packages: subject, issuer, validity, fingerprint',
+      access: 'admin',
+    },
+    'PUT /api/admin/seal-certificate': {
+      summary: "Upload a PKCS#12 (certificate and private key) as the workspace's sealing certificate",
+      access: 'admin',
+      description:
+        'Body: the .p12 file as base64 and its password. The key is stored encrypted with the keyring. 400 when the file does not open, holds no matching key and certificate, or the certificate is not valid now. SEAL_P12_PATH, when configured, takes precedence.',
+    },
+    'DELETE /api/admin/seal-certificate': {
+      summary: "Remove the workspace's sealing certificate; the next seal uses a new self-signed demo one",
+      access: 'admin',
     },
   },
   members: {

@@ -63,6 +63,9 @@ export function buildContentSecurityPolicy(
     'style-src-attr': ["'unsafe-inline'"],
     'img-src': ["'self'", 'data:'],
     'font-src': ["'self'"],
+    // pdf.js parses PDFs in a module worker loaded from our own /assets/ (a nonce cannot cover a
+    // Worker; without this line worker-src falls back to the nonce-only script-src).
+    'worker-src': ["'self'"],
     'connect-src': ["'self'", ...(plaid?.connectSources ?? [])],
     'frame-src': frames.length ? frames : ["'none'"],
     'object-src': ["'none'"],

@@ -152,6 +152,7 @@ describe('OpenAPI description at GET /api/docs', () => {
       'POST /api/setup',
       'POST /api/setup/preview',
       'POST /api/signing-links/open',
+      'POST /api/verify',
       'POST /api/webhooks/plaid',
     ])
     // The document must say what the guards do: without a cookie, exactly the others answer 401.

@@ -35,7 +35,12 @@ async function buildAppWithLog(smtpUrl: string) {
     },
   })
   const t = await buildTestApp({
-    env: { SMTP_URL: smtpUrl, SMTP_FROM: `${FROM.name} <${FROM.address}>` },
+    env: {
+      SMTP_URL: smtpUrl,
+      SMTP_FROM: `${FROM.name} <${FROM.address}>`,
+      // The sealing job runs in the app's workers; the completion e-mail follows it.
+      JOB_POLLING_INTERVAL_SECONDS: '0.5',
+    },
     logger: pino(loggerOptions('info'), sink),
   })
   return { t, log, manager: await t.signIn(DEMO.manager) }
@@ -397,6 +402,49 @@ describe('signing invitations through a real SMTP server', () => {
     expect(invitations).toEqual([expect.objectContaining({ emailed: true, url: null })])
     expect(mails.map((mail) => mail.envelope.to)).toEqual([['alberta.back@example.test']])
   })
+
+  it('mails each signer a link to the sealed PDF once the package is sealed', async () => {
+    const created = await api.ok('POST', '/api/signings', app.manager, { title: 'Closing at 5 Birch Rd' })
+    const id = created.id as string
+    await api.ok('POST', `/api/signings/${id}/documents`, app.manager, {
+      title: 'Purchase agreement',
+      kind: 'markdown',
+      markdown: '# Purchase agreement',
+    })
+    await api.ok('POST', `/api/signings/${id}/signers`, app.manager, {
+      legal_name: 'Nora Quinn',
+      email: 'nora.sealed@example.test',
+      bank_required: false,
+    })
+    const [, invitationMails] = await receiving(() => api.activate(id))
+    const { cookie } = await api.signerBehind(linkIn(invitationMails[0] as ReceivedMail))
+    const flow = await api.ok('GET', '/api/signer/signing', cookie)
+    for (const document of flow.documents)
+      await api.ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
+    await api.ok('POST', '/api/signer/signing/sign', cookie, { typed_name: 'Nora Quinn', consent: true })
+
+    let mail: ReceivedMail | undefined
+    for (let attempt = 0; attempt < 120 && !mail; attempt += 1) {
+      mail = smtp.received.find(
+        (candidate) => candidate.parsed.subject === 'Completed: Closing at 5 Birch Rd',
+      )
+      if (!mail) await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    if (!mail) throw new Error('no completion e-mail within 30 seconds')
+    expect(mail.envelope.to).toEqual(['nora.sealed@example.test'])
+    const view = await api.ok('GET', `/api/signings/${id}`, app.manager)
+    expect(mail.parsed.text).toContain(`SHA-256 of the sealed PDF: ${view.seal.sha256}`)
+    // The new link opens a session that downloads the sealed PDF; the old session still works too.
+    const fresh = await api.signerBehind(linkIn(mail))
+    const download = await api.call('GET', '/api/signer/signing/sealed.pdf', fresh.cookie)
+    expect(download.statusCode).toBe(200)
+    expect((await api.call('GET', '/api/signer/signing/sealed.pdf', cookie)).statusCode).toBe(200)
+    const trail = await api.ok('GET', `/api/signings/${id}/audit`, app.manager)
+    const sent = trail.events.filter((event: { action: string }) => event.action === 'signer.completion_sent')
+    expect(sent.map((event: { details: object }) => event.details)).toEqual([
+      { email: 'nora.sealed@example.test', delivered: true, expires_at: expect.any(String) },
+    ])
+  }, 60_000)
 })
 
 function logLines(text: string): Array<Record<string, unknown>> {

@@ -8,6 +8,7 @@ import { DEFAULT_OWNERSHIP_POLICY, ownershipVerdict } from '../../server/modules
 import { insertWorkspace } from '../../server/modules/workspace/repository.ts'
 import { apiClient, type JsonBody } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+import { makePdf } from '../helpers/pdf.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 
 // The emulator's identity data belongs to "Alberta Bobbeth Charleson" (Plaid's user_good).
@@ -166,7 +167,7 @@ describe('signing packages', () => {
 
     it('stores an uploaded PDF and refuses documents over the size limit', async () => {
       const id = await draft([])
-      const pdf = Buffer.from('%PDF-1.4\n% test document\n%%EOF\n')
+      const pdf = makePdf('Deed')
       const view = await ok('POST', `/api/signings/${id}/documents`, managerCookie, {
         title: 'Deed',
         kind: 'pdf',

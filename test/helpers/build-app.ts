@@ -24,6 +24,7 @@ export type TestAppOptions = {
   seedDemo?: boolean
   /** The server's clock (two-factor codes, pending sign-ins, re-authentication windows). */
   now?: () => Date
+  sealingBeforeCommit?: Parameters<typeof buildApp>[1]['sealingBeforeCommit']
 }
 
 export type TestApp = {
@@ -66,6 +67,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     plaidGateway: options.plaidGateway,
     mailer: options.mailer,
     now: options.now,
+    sealingBeforeCommit: options.sealingBeforeCommit,
   })
   await app.ready()
   return {

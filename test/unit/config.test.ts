@@ -37,6 +37,23 @@ describe('loadConfig', () => {
     ).toMatchObject({ itemWaitSeconds: 0, itemWaitFirstRetrySeconds: 0.5 })
   })
 
+  it('seals with a generated demo certificate unless SEAL_P12_PATH names a PKCS#12', () => {
+    expect(loadConfig({}).sealP12).toBeNull()
+    expect(
+      loadConfig({ SEAL_P12_PATH: '/etc/safeclose/seal.p12', SEAL_P12_PASSWORD: 's3cret' }).sealP12,
+    ).toEqual({
+      path: '/etc/safeclose/seal.p12',
+      password: 's3cret',
+    })
+    expect(loadConfig({ SEAL_P12_PATH: '/etc/safeclose/seal.p12' }).sealP12?.password).toBe('')
+    expect(() => loadConfig({ SEAL_P12_PASSWORD: 's3cret' })).toThrow(ConfigError)
+    expect(loadConfig({}).sealTsaUrl).toBeNull()
+    expect(loadConfig({ SEAL_TSA_URL: 'http://tsa.example.test/tsr' }).sealTsaUrl).toBe(
+      'http://tsa.example.test/tsr',
+    )
+    expect(() => loadConfig({ SEAL_TSA_URL: 'ftp://tsa.example.test' })).toThrow(ConfigError)
+  })
+
   it('treats empty strings as unset, like the .env.example template', () => {
     expect(loadConfig({ PORT: '', PLAID_ENV: '' }).port).toBe(3000)
   })

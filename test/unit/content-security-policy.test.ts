@@ -33,6 +33,8 @@ describe('page policy', () => {
       'base-uri': "'self'",
       'form-action': "'self'",
       'frame-ancestors': "'none'",
+      // pdf.js parses PDFs in a module worker served from /assets/ (ADR 0013); a nonce cannot cover it.
+      'worker-src': "'self'",
     }
     expect(pagePolicy(plaidBrowserSources('emulator', { browserBaseUrl: '/plaid-sandbox' }))).toEqual({
       ...common,

@@ -14,6 +14,7 @@ export const PAGE_PATHS = [
   '/reset-password/:token',
   '/signing/s/:token',
   '/oauth-return',
+  '/verify',
   '/signing/sign',
   '/signing',
   '/signing/manager/signings',

@@ -20,6 +20,7 @@ import { ManagerPackagePage } from './routes/signing/manager-package-page.tsx'
 import { ManagerSigningsPage } from './routes/signing/manager-signings-page.tsx'
 import { SignerLinkPage } from './routes/signing/signer-link-page.tsx'
 import { SigningHubPage } from './routes/signing-hub.tsx'
+import { VerifyPage } from './routes/verify-page.tsx'
 
 export const router = createBrowserRouter([
   {
@@ -38,6 +39,8 @@ export const router = createBrowserRouter([
       { path: 'signing/s/:token', Component: SignerLinkPage },
       // A bank's OAuth page sends mobile browsers back here, for members and signers alike.
       { path: 'oauth-return', Component: OAuthReturnPage },
+      // Public: anyone may check a sealed PDF.
+      { path: 'verify', Component: VerifyPage },
       {
         path: 'signing/sign',
         lazy: async () => ({

@@ -4,8 +4,9 @@ import type { MemberSession } from '../auth/service.ts'
 import { renderCompletionCertificate } from './certificate.ts'
 import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
+import type { PackageView } from './views.ts'
 
-export type AuditTrail = Awaited<ReturnType<ReturnType<typeof createAuditTrailService>['trail']>>
+export type AuditTrail = Awaited<ReturnType<ReturnType<typeof createAuditTrailService>['trailOf']>>
 
 /** The package's hash-chained audit trail, verified on every read, as JSON or a completion certificate. */
 export function createAuditTrailService(deps: {
@@ -18,7 +19,11 @@ export function createAuditTrailService(deps: {
 
   async function trail(session: MemberSession, packageId: string) {
     // Resolving the view first is the workspace check: another workspace's package is a 404.
-    const signing = await deps.manager.view(session, packageId)
+    return trailOf(await deps.manager.view(session, packageId))
+  }
+
+  /** The trail of a package whose view the caller already holds (the sealing job has no session). */
+  async function trailOf(signing: PackageView) {
     const chainKey = chainKeyOf(signing.id)
     const [events, verification] = await Promise.all([
       deps.audit.listChain(chainKey),
@@ -79,6 +84,7 @@ export function createAuditTrailService(deps: {
 
   return {
     trail,
+    trailOf,
 
     /** `styleNonce` binds the certificate's one style block to the response's CSP. */
     async certificate(session: MemberSession, packageId: string, styleNonce: string): Promise<string> {

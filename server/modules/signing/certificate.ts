@@ -77,6 +77,7 @@ th{background:#f2f4f7}code{font-size:12px;word-break:break-all}small{color:#5d64
 <p>Status: <strong>${text(signing.status)}</strong> · created ${text(signing.created_at)} · activated ${text(signing.activated_at)} · completed ${text(signing.completed_at)}</p>
 ${verification}
 <p>Final hash: <code>${text(trail.verification.last_hash)}</code> · generated ${text(trail.generated_at)}</p>
+${signing.seal ? `<p>Sealed PDF: ${text(signing.seal.pages)} pages, ${text(signing.seal.size)} bytes, sealed ${text(signing.seal.sealed_at)} · SHA-256 <code>${text(signing.seal.sha256)}</code></p>` : ''}
 <h2>Documents</h2>
 <table><thead><tr><th>#</th><th>Title</th><th>Kind</th><th>SHA-256</th></tr></thead><tbody>${documents}</tbody></table>
 <h2>Signers</h2>

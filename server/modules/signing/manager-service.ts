@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, OwnershipReviewDecision, PackageStatus } from '../../../db/schema.ts'
+import type { JobQueue } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { Outbox } from '../email/outbox.ts'
-import { signingInvitationEmail } from '../email/templates.ts'
+import { signingCompletedEmail, signingInvitationEmail } from '../email/templates.ts'
+import { type FieldInput, fieldView, MAX_FIELDS_PER_DOCUMENT, validateFields } from './fields.ts'
 import { newLinkToken, signingUrl } from './links.ts'
+import { inspectPdf } from './pdf-inspect.ts'
 import * as repository from './repository.ts'
 import {
   canTransition,
@@ -19,11 +22,14 @@ import {
 import { type PackageView, packageView, policyView } from './views.ts'
 
 /** Largest document (Markdown text or PDF bytes) a package may hold. */
-export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+export const MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+/** Largest document sent as base64 inside a JSON body; larger ones go as multipart/form-data. */
+export const MAX_JSON_DOCUMENT_BYTES = 2 * 1024 * 1024
 
 export type DocumentInput =
   | { title: string; kind: 'markdown'; markdown: string }
   | { title: string; kind: 'pdf'; pdf_base64: string }
+  | { title: string; kind: 'pdf'; pdf: Uint8Array }
 
 export type OwnershipReviewInput = {
   decision: OwnershipReviewDecision
@@ -53,6 +59,12 @@ export type SigningDeps = {
   linkTtlHours: number
   logger: FastifyBaseLogger
   now?: () => Date
+  /** Where the sealing job of a completed package is queued. */
+  jobs?: JobQueue
+  /** The seal's certificate: activation is refused while it is expired (the package could not be sealed). */
+  sealCertificates?: {
+    describe(workspaceId: string): Promise<{ expired: boolean; not_after: string; source: string }>
+  }
 }
 
 export function chainKeyOf(packageId: string): string {
@@ -117,14 +129,41 @@ export function createSigningManagerService(deps: SigningDeps) {
     return pkg
   }
 
+  /**
+   * An expired sealing certificate would leave every completed package unsealed: refuse to activate.
+   * A certificate that cannot be read yet (no encryption key) does not block here; sealing reports it.
+   */
+  async function requireUsableSealCertificate(workspaceId: string) {
+    if (!deps.sealCertificates) return
+    let certificate: { expired: boolean; not_after: string; source: string }
+    try {
+      certificate = await deps.sealCertificates.describe(workspaceId)
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'ENCRYPTION_KEY_MISSING') return
+      throw error
+    }
+    if (certificate.expired) {
+      throw new AppError(
+        'CONFLICT',
+        `The sealing certificate expired on ${certificate.not_after.slice(0, 10)}, so completed packages could not be sealed. An administrator must configure a valid one${certificate.source === 'configured' ? ' (SEAL_P12_PATH)' : ''} before packages can be activated.`,
+        { details: { seal_certificate_not_after: certificate.not_after } },
+      )
+    }
+  }
+
   async function view(session: MemberSession, packageId: string): Promise<PackageView> {
-    const pkg = await requirePackage(session, packageId)
-    const [documents, signers, policy] = await Promise.all([
+    return viewOf(await requirePackage(session, packageId))
+  }
+
+  async function viewOf(pkg: repository.PackageRow): Promise<PackageView> {
+    const [documents, signers, policy, fields, seal] = await Promise.all([
       repository.listDocuments(db, pkg.id),
       repository.listSigners(db, pkg.id, now()),
-      ownershipPolicyOf(db, session.workspace.id),
+      ownershipPolicyOf(db, pkg.workspaceId),
+      repository.listPackageFields(db, pkg.id),
+      repository.findSeal(db, pkg.id),
     ])
-    return packageView(pkg, documents, signers, policy)
+    return packageView(pkg, documents, signers, policy, fields, seal)
   }
 
   /** Issues a fresh link for each signer (revoking older ones) inside `tx`; returns tokens to deliver. */
@@ -211,6 +250,12 @@ export function createSigningManagerService(deps: SigningDeps) {
   return {
     view,
 
+    /** A package's view for system work (the sealing job): no session, so no workspace check. */
+    async systemView(packageId: string): Promise<PackageView | null> {
+      const pkg = await repository.findPackageById(db, packageId)
+      return pkg ? viewOf(pkg) : null
+    },
+
     async list(session: MemberSession) {
       const rows = await repository.listPackages(db, session.workspace.id)
       return {
@@ -252,7 +297,7 @@ export function createSigningManagerService(deps: SigningDeps) {
       input: DocumentInput,
       origin: RequestOrigin,
     ): Promise<PackageView> {
-      const content = documentContent(input)
+      const content = await documentContent(input)
       await db.transaction(async (tx) => {
         await lockInState(tx, session, packageId, ['draft'])
         await repository.insertDocument(tx, { packageId, title: input.title.trim(), ...content })
@@ -267,6 +312,65 @@ export function createSigningManagerService(deps: SigningDeps) {
         )
       })
       return view(session, packageId)
+    },
+
+    /** The PDF bytes of a document of this workspace's package (any state), for the manager's preview. */
+    async documentPdf(session: MemberSession, packageId: string, documentId: string) {
+      const pkg = await requirePackage(session, packageId)
+      const document = await repository.findDocument(db, pkg.id, documentId, { withPdfBytes: true })
+      if (!document) throw new AppError('NOT_FOUND', 'No such document in this package.')
+      if (document.kind !== 'pdf') throw new AppError('NOT_FOUND', 'This document is not a PDF.')
+      return document
+    },
+
+    /**
+     * Replaces the fields of a PDF document while the package is a draft. Each field belongs to a
+     * signer of the package and lies inside a page of the document (pages counted with pdf-lib).
+     */
+    async setFields(
+      session: MemberSession,
+      packageId: string,
+      documentId: string,
+      fields: FieldInput[],
+      origin: RequestOrigin,
+    ) {
+      if (fields.length > MAX_FIELDS_PER_DOCUMENT) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `A document may have at most ${MAX_FIELDS_PER_DOCUMENT} fields.`,
+        )
+      }
+      const stored = await db.transaction(async (tx) => {
+        await lockInState(tx, session, packageId, ['draft'], 'fields can be placed only on a draft.')
+        const document = await repository.findDocument(tx, packageId, documentId, { withPdfBytes: false })
+        if (!document) throw new AppError('NOT_FOUND', 'No such document in this package.')
+        if (document.kind !== 'pdf') {
+          throw new AppError('VALIDATION_FAILED', 'Fields can be placed on PDF documents only.')
+        }
+        let pageCount = document.pageCount
+        if (pageCount === null) {
+          // A PDF stored before page counts were recorded: count once, keep the count.
+          const withBytes = await repository.findDocument(tx, packageId, documentId, { withPdfBytes: true })
+          pageCount = (await inspectPdf(withBytes?.pdf ?? new Uint8Array(), 'the document')).pageCount
+          await repository.setDocumentPageCount(tx, documentId, pageCount)
+        }
+        const signers = await repository.listSigners(tx, packageId, now())
+        const rows = validateFields(fields, {
+          pageCount,
+          signerIds: new Set(signers.map((signer) => signer.id)),
+        })
+        const saved = await repository.replaceFields(tx, documentId, rows)
+        await audit.record(
+          event(session, origin, packageId, 'signing.fields_set', {
+            document_id: documentId,
+            field_count: saved.length,
+            types: [...new Set(saved.map((field) => field.type))].sort(),
+          }),
+          tx,
+        )
+        return saved
+      })
+      return { fields: stored.map(fieldView) }
     },
 
     async removeDocument(
@@ -345,6 +449,7 @@ export function createSigningManagerService(deps: SigningDeps) {
       packageId: string,
       origin: RequestOrigin,
     ): Promise<{ signing: PackageView; invitations: Invitation[] }> {
+      await requireUsableSealCertificate(session.workspace.id)
       const { pkg, issued } = await db.transaction(async (tx) => {
         const locked = await lockInState(tx, session, packageId, ['draft'])
         const [documentCount, signers] = await Promise.all([
@@ -550,6 +655,64 @@ export function createSigningManagerService(deps: SigningDeps) {
     },
 
     /**
+     * After sealing: sends each signer a fresh personal link to the signed PDF, through the outbox (so
+     * without SMTP an admin can hand it over). Their older links stay valid (revoking them would end
+     * the sessions of signers waiting on the done page). Each message joins the chain as
+     * `signer.completion_sent`. Failures are logged, not thrown.
+     */
+    async sendCompletionLinks(packageId: string, sealSha256: string) {
+      const pkg = await repository.findPackageById(db, packageId)
+      if (!pkg) return { sent: 0 }
+      const [signers, workspaceName] = await Promise.all([
+        repository.listSigners(db, packageId, now()),
+        repository.findWorkspaceName(db, pkg.workspaceId),
+      ])
+      const expiresAt = new Date(now().getTime() + deps.linkTtlHours * 3_600_000)
+      const issued = await db.transaction(async (tx) => {
+        const links: Array<{ signer: repository.SignerRow; token: string }> = []
+        for (const signer of signers) {
+          const { token, tokenHash } = newLinkToken()
+          await repository.insertLink(tx, { signerId: signer.id, tokenHash, expiresAt })
+          links.push({ signer, token })
+        }
+        return links
+      })
+      const deliveries = await Promise.all(
+        issued.map(async ({ signer, token }) => ({
+          signer,
+          emailed: await deps.outbox.send(
+            {
+              ...signingCompletedEmail({
+                to: signer.email,
+                signerName: signer.legalName,
+                packageTitle: pkg.title,
+                senderWorkspace: workspaceName,
+                signingUrl: signingUrl(deps.publicUrl, token),
+                expiresAt,
+                sha256: sealSha256,
+              }),
+              kind: 'notification',
+              workspaceIds: [pkg.workspaceId],
+            },
+            { signing_id: packageId, signer_id: signer.id },
+          ),
+        })),
+      )
+      for (const { signer, emailed } of deliveries) {
+        await audit.record({
+          chainKey: chainKeyOf(packageId),
+          workspaceId: pkg.workspaceId,
+          actorUserId: null,
+          action: 'signer.completion_sent',
+          subjectType: 'signer',
+          subjectId: signer.id,
+          details: { email: signer.email, delivered: emailed, expires_at: expiresAt.toISOString() },
+        })
+      }
+      return { sent: deliveries.filter((delivery) => delivery.emailed).length }
+    },
+
+    /**
      * For webhook processing: appends an Item status change to the audit chain of every active
      * package whose signer chose a payout account on this Item. Call it after the new status is
      * stored (the package page reads the live status from plaid_items). `plaidItemId` is Plaid's
@@ -577,42 +740,40 @@ export function createSigningManagerService(deps: SigningDeps) {
   }
 }
 
-const PDF_MAGIC = Buffer.from('%PDF-')
-
-function documentContent(input: DocumentInput) {
+/**
+ * The stored form of a new document. A PDF must open in pdf-lib (not encrypted, with pages): the
+ * sealing job flattens fields onto it later, so a file it cannot read is refused now, not then.
+ */
+async function documentContent(input: DocumentInput) {
   if (input.kind === 'markdown') {
     const bytes = Buffer.from(input.markdown, 'utf8')
-    if (bytes.length > MAX_DOCUMENT_BYTES) throw documentTooLarge()
+    if (bytes.length > MAX_JSON_DOCUMENT_BYTES) throw documentTooLarge(MAX_JSON_DOCUMENT_BYTES)
     return {
       kind: 'markdown' as const,
       markdown: input.markdown,
       pdf: null,
       byteSize: bytes.length,
       sha256: sha256Hex(bytes),
+      pageCount: null,
     }
   }
-  const bytes = Buffer.from(input.pdf_base64, 'base64')
-  if (bytes.length > MAX_DOCUMENT_BYTES) throw documentTooLarge()
-  if (!bytes.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      'body.pdf_base64 is not a PDF file (base64 of bytes starting with %PDF-).',
-    )
-  }
+  const isJson = 'pdf_base64' in input
+  const bytes = isJson ? new Uint8Array(Buffer.from(input.pdf_base64, 'base64')) : input.pdf
+  const limit = isJson ? MAX_JSON_DOCUMENT_BYTES : MAX_DOCUMENT_BYTES
+  if (bytes.length > limit) throw documentTooLarge(limit)
+  const { pageCount } = await inspectPdf(bytes, isJson ? 'body.pdf_base64' : 'file')
   return {
     kind: 'pdf' as const,
     markdown: null,
-    pdf: new Uint8Array(bytes),
+    pdf: bytes,
     byteSize: bytes.length,
     sha256: sha256Hex(bytes),
+    pageCount,
   }
 }
 
-function documentTooLarge(): AppError {
-  return new AppError(
-    'PAYLOAD_TOO_LARGE',
-    `A document may be at most ${MAX_DOCUMENT_BYTES / (1024 * 1024)} MiB.`,
-  )
+function documentTooLarge(limit: number): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `A document may be at most ${limit / (1024 * 1024)} MiB here.`)
 }
 
 function sha256Hex(bytes: Uint8Array): string {

@@ -3,19 +3,26 @@ import { alias } from 'drizzle-orm/pg-core'
 import type { Queryable } from '../../../db/client.ts'
 import {
   type DocumentKind,
+  type FieldType,
   type ItemStatus,
   type OwnershipReviewDecision,
   type OwnershipVerdict,
   type PackageStatus,
   plaidItems,
+  type SealCertificateSource,
+  type SignatureKind,
   type SignerStatus,
   signerBankVerifications,
   signerDocumentViews,
+  signerSignatures,
   signers,
+  signingDocumentFields,
   signingDocuments,
   signingLinks,
   signingPackages,
+  signingSeals,
   users,
+  workspaceSealCertificates,
   workspaceSigningSettings,
   workspaces,
 } from '../../../db/schema.ts'
@@ -30,6 +37,7 @@ export type DocumentSummary = {
   kind: DocumentKind
   byteSize: number
   sha256: string
+  pageCount: number | null
 }
 
 export type DocumentContent = DocumentSummary & { markdown: string | null; pdf: Uint8Array | null }
@@ -99,6 +107,12 @@ export async function findPackage(
   return row ?? null
 }
 
+/** A package by id alone, for system work (the sealing job) that has no session to scope it. */
+export async function findPackageById(db: Queryable, id: string): Promise<PackageRow | null> {
+  const [row] = await db.select().from(signingPackages).where(eq(signingPackages.id, id)).limit(1)
+  return row ?? null
+}
+
 /** Locks the package row until the transaction ends: state changes of one package happen one at a time. */
 export async function lockPackage(tx: Queryable, id: string): Promise<PackageRow | null> {
   const [row] = await tx.select().from(signingPackages).where(eq(signingPackages.id, id)).for('update')
@@ -150,6 +164,7 @@ const documentSummaryColumns = {
   kind: signingDocuments.kind,
   byteSize: signingDocuments.byteSize,
   sha256: signingDocuments.sha256,
+  pageCount: signingDocuments.pageCount,
 }
 
 export async function listDocuments(db: Queryable, packageId: string): Promise<DocumentSummary[]> {
@@ -189,6 +204,7 @@ export async function insertDocument(
     pdf: Uint8Array | null
     byteSize: number
     sha256: string
+    pageCount: number | null
   },
 ): Promise<void> {
   await tx.insert(signingDocuments).values({
@@ -648,4 +664,264 @@ export async function findUserNames(
 function toDateOrNull(value: unknown): Date | null {
   if (value === null || value === undefined) return null
   return value instanceof Date ? value : new Date(String(value))
+}
+
+// ---------------------------------------------------------------- fields
+
+export type FieldRow = {
+  id: string
+  documentId: string
+  signerId: string
+  position: number
+  type: FieldType
+  page: number
+  x: number
+  y: number
+  width: number
+  height: number
+  isRequired: boolean
+  label: string | null
+  value: string | boolean | null
+}
+
+const fieldColumns = {
+  id: signingDocumentFields.id,
+  documentId: signingDocumentFields.documentId,
+  signerId: signingDocumentFields.signerId,
+  position: signingDocumentFields.position,
+  type: signingDocumentFields.type,
+  page: signingDocumentFields.page,
+  x: signingDocumentFields.x,
+  y: signingDocumentFields.y,
+  width: signingDocumentFields.width,
+  height: signingDocumentFields.height,
+  isRequired: signingDocumentFields.isRequired,
+  label: signingDocumentFields.label,
+  value: signingDocumentFields.value,
+}
+
+/** Every field of a package's documents, in document then field order. */
+export async function listPackageFields(db: Queryable, packageId: string): Promise<FieldRow[]> {
+  const rows = await db
+    .select(fieldColumns)
+    .from(signingDocumentFields)
+    .innerJoin(signingDocuments, eq(signingDocuments.id, signingDocumentFields.documentId))
+    .where(eq(signingDocuments.packageId, packageId))
+    .orderBy(asc(signingDocuments.position), asc(signingDocumentFields.position))
+  return rows.map((row) => ({ ...row, value: row.value ?? null }))
+}
+
+/** Replaces a document's fields with `fields` (in that order); returns the stored rows. */
+export async function replaceFields(
+  tx: Queryable,
+  documentId: string,
+  fields: Array<Omit<FieldRow, 'id' | 'documentId' | 'position' | 'value'>>,
+): Promise<FieldRow[]> {
+  await tx.delete(signingDocumentFields).where(eq(signingDocumentFields.documentId, documentId))
+  if (fields.length === 0) return []
+  const rows = await tx
+    .insert(signingDocumentFields)
+    .values(fields.map((field, index) => ({ ...field, documentId, position: index + 1 })))
+    .returning(fieldColumns)
+  return rows.map((row) => ({ ...row, value: row.value ?? null })).sort((a, b) => a.position - b.position)
+}
+
+export async function saveFieldValue(tx: Queryable, fieldId: string, value: string | boolean): Promise<void> {
+  await tx.update(signingDocumentFields).set({ value }).where(eq(signingDocumentFields.id, fieldId))
+}
+
+export async function setDocumentPageCount(
+  db: Queryable,
+  documentId: string,
+  pageCount: number,
+): Promise<void> {
+  await db.update(signingDocuments).set({ pageCount }).where(eq(signingDocuments.id, documentId))
+}
+
+// ---------------------------------------------------------------- adopted signatures
+
+export type SignatureRow = {
+  signerId: string
+  kind: SignatureKind
+  method: 'typed' | 'drawn'
+  png: Uint8Array | null
+  typedText: string | null
+  sha256: string
+}
+
+export async function insertSignerSignature(tx: Queryable, signature: SignatureRow): Promise<void> {
+  await tx.insert(signerSignatures).values(signature)
+}
+
+export async function listPackageSignatures(db: Queryable, packageId: string): Promise<SignatureRow[]> {
+  return db
+    .select({
+      signerId: signerSignatures.signerId,
+      kind: signerSignatures.kind,
+      method: signerSignatures.method,
+      png: signerSignatures.png,
+      typedText: signerSignatures.typedText,
+      sha256: signerSignatures.sha256,
+    })
+    .from(signerSignatures)
+    .innerJoin(signers, eq(signers.id, signerSignatures.signerId))
+    .where(eq(signers.packageId, packageId))
+}
+
+/** Every document of a package with its content (Markdown text or PDF bytes), in package order. */
+export async function listDocumentContents(db: Queryable, packageId: string): Promise<DocumentContent[]> {
+  return db
+    .select({ ...documentSummaryColumns, markdown: signingDocuments.markdown, pdf: signingDocuments.pdf })
+    .from(signingDocuments)
+    .where(eq(signingDocuments.packageId, packageId))
+    .orderBy(asc(signingDocuments.position))
+}
+
+// ---------------------------------------------------------------- seals
+
+export type SealSummary = {
+  packageId: string
+  sha256: string
+  byteSize: number
+  pageCount: number
+  certificatePageCount: number
+  certificateSha256: string
+  sealedAt: Date
+}
+
+const sealSummaryColumns = {
+  packageId: signingSeals.packageId,
+  sha256: signingSeals.sha256,
+  byteSize: signingSeals.byteSize,
+  pageCount: signingSeals.pageCount,
+  certificatePageCount: signingSeals.certificatePageCount,
+  certificateSha256: signingSeals.certificateSha256,
+  sealedAt: signingSeals.sealedAt,
+}
+
+export async function findSeal(db: Queryable, packageId: string): Promise<SealSummary | null> {
+  const [row] = await db
+    .select(sealSummaryColumns)
+    .from(signingSeals)
+    .where(eq(signingSeals.packageId, packageId))
+    .limit(1)
+  return row ?? null
+}
+
+export async function findSealPdf(db: Queryable, packageId: string): Promise<Uint8Array | null> {
+  const [row] = await db
+    .select({ pdf: signingSeals.pdf })
+    .from(signingSeals)
+    .where(eq(signingSeals.packageId, packageId))
+    .limit(1)
+  return row?.pdf ?? null
+}
+
+export async function findSealBySha256(
+  db: Queryable,
+  sha256: string,
+): Promise<(SealSummary & { workspaceId: string }) | null> {
+  const [row] = await db
+    .select({ ...sealSummaryColumns, workspaceId: signingPackages.workspaceId })
+    .from(signingSeals)
+    .innerJoin(signingPackages, eq(signingPackages.id, signingSeals.packageId))
+    .where(eq(signingSeals.sha256, sha256))
+    .limit(1)
+  return row ?? null
+}
+
+/** Stores the sealed PDF; false when the package already had one (a retried or concurrent job). */
+export async function insertSeal(
+  tx: Queryable,
+  seal: SealSummary & { pdf: Uint8Array; details: Record<string, unknown> },
+): Promise<boolean> {
+  const inserted = await tx
+    .insert(signingSeals)
+    .values(seal)
+    .onConflictDoNothing({ target: signingSeals.packageId })
+    .returning({ packageId: signingSeals.packageId })
+  return inserted.length > 0
+}
+
+// ---------------------------------------------------------------- seal certificates
+
+export type StoredSealCertificate = {
+  source: SealCertificateSource
+  certificatePem: string
+  keyCiphertext: string
+  keyKeyId: string
+}
+
+export async function findSealCertificate(
+  db: Queryable,
+  workspaceId: string,
+): Promise<StoredSealCertificate | null> {
+  const [row] = await db
+    .select({
+      source: workspaceSealCertificates.source,
+      certificatePem: workspaceSealCertificates.certificatePem,
+      keyCiphertext: workspaceSealCertificates.keyCiphertext,
+      keyKeyId: workspaceSealCertificates.keyKeyId,
+    })
+    .from(workspaceSealCertificates)
+    .where(eq(workspaceSealCertificates.workspaceId, workspaceId))
+    .limit(1)
+  return row ?? null
+}
+
+/** An administrator's certificate replaces whatever the workspace had. */
+export async function saveUploadedSealCertificate(
+  db: Queryable,
+  workspaceId: string,
+  certificate: Omit<StoredSealCertificate, 'source'>,
+): Promise<void> {
+  const values = { ...certificate, source: 'uploaded' as const, createdAt: new Date() }
+  await db
+    .insert(workspaceSealCertificates)
+    .values({ workspaceId, ...values })
+    .onConflictDoUpdate({ target: workspaceSealCertificates.workspaceId, set: values })
+}
+
+/** Forgets the workspace's certificate: the next seal makes a new demo one. */
+export async function deleteSealCertificate(db: Queryable, workspaceId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(workspaceSealCertificates)
+    .where(eq(workspaceSealCertificates.workspaceId, workspaceId))
+    .returning({ workspaceId: workspaceSealCertificates.workspaceId })
+  return deleted.length > 0
+}
+
+/** Stores a workspace's first certificate; a concurrent first use keeps whichever came first. */
+export async function insertSealCertificate(
+  db: Queryable,
+  workspaceId: string,
+  certificate: StoredSealCertificate,
+): Promise<void> {
+  await db
+    .insert(workspaceSealCertificates)
+    .values({ workspaceId, ...certificate })
+    .onConflictDoNothing({ target: workspaceSealCertificates.workspaceId })
+}
+
+export async function listSealCertificateKeys(
+  db: Queryable,
+): Promise<Array<{ workspaceId: string; keyCiphertext: string; keyKeyId: string }>> {
+  return db
+    .select({
+      workspaceId: workspaceSealCertificates.workspaceId,
+      keyCiphertext: workspaceSealCertificates.keyCiphertext,
+      keyKeyId: workspaceSealCertificates.keyKeyId,
+    })
+    .from(workspaceSealCertificates)
+}
+
+export async function replaceSealKeyCiphertext(
+  db: Queryable,
+  workspaceId: string,
+  encrypted: { keyCiphertext: string; keyKeyId: string },
+): Promise<void> {
+  await db
+    .update(workspaceSealCertificates)
+    .set(encrypted)
+    .where(eq(workspaceSealCertificates.workspaceId, workspaceId))
 }

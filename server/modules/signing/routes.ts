@@ -1,4 +1,7 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import multipart from '@fastify/multipart'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { AppError } from '../../errors.ts'
 import { originOf } from '../../http/request-origin.ts'
 import {
   memberSessionOf,
@@ -8,7 +11,7 @@ import {
   signerSessionOf,
 } from '../auth/session-guard.ts'
 import type { createAuditTrailService } from './audit-trail.ts'
-import type { SigningManagerService } from './manager-service.ts'
+import { type DocumentInput, MAX_DOCUMENT_BYTES, type SigningManagerService } from './manager-service.ts'
 import { sendInlinePdf, signerPdfPath } from './pdf-response.ts'
 import {
   AddDocumentBodySchema,
@@ -19,29 +22,39 @@ import {
   CreatePackageBodySchema,
   DOCUMENT_BODY_LIMIT_BYTES,
   DocumentParamsSchema,
+  FieldsBodySchema,
   LinkStartedBodySchema,
   OpenLinkBodySchema,
   OwnershipReviewBodySchema,
   PackageParamsSchema,
   PolicyBodySchema,
+  SealCertificateUploadBodySchema,
+  SIGN_BODY_LIMIT_BYTES,
   SignBodySchema,
   SignerDocumentParamsSchema,
   SignerParamsSchema,
 } from './schemas.ts'
+import type { SealCertificateService } from './seal-certificate.ts'
+import type { SealingService } from './sealing.ts'
 import type { SignerFlowService } from './signer-service.ts'
 
 export type SigningRoutesOptions = {
   manager: SigningManagerService
   signerFlow: SignerFlowService
   auditTrail: ReturnType<typeof createAuditTrailService>
+  sealing: SealingService
+  sealCertificates: SealCertificateService
   isSecureOrigin: boolean
 }
+
+/** Uploaded files by request: the body keeps the file name only, so schemas stay about strings. */
+const uploads = new WeakMap<FastifyRequest, { bytes: Buffer; filename: string; mimetype: string }>()
 
 const managers = requireRole('admin', 'manager')
 
 /** Managers' package API under /api/signings, the signer flow under /api/signer, link opening. */
 export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = async (app, options) => {
-  const { manager, signerFlow, auditTrail } = options
+  const { manager, signerFlow, auditTrail, sealing, sealCertificates } = options
 
   // ---------------------------------------------------------------- manager side
 
@@ -60,16 +73,35 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     async (request) => manager.view(memberSessionOf(request), request.params.id),
   )
 
-  app.post(
-    '/api/signings/:id/documents',
-    {
-      onRequest: managers,
-      bodyLimit: DOCUMENT_BODY_LIMIT_BYTES,
-      schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
-    },
-    async (request) =>
-      manager.addDocument(memberSessionOf(request), request.params.id, request.body, originOf(request)),
-  )
+  // multipart/form-data uploads (fields `title` and `file`) on this route only, in a scope of its
+  // own: no other route parses multipart bodies (a public one would buffer 25 MB for nothing). The
+  // file is read into memory up to the document limit, and the body becomes { title, file: <name> }.
+  await app.register(async (uploadScope) => {
+    await uploadScope.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 4, parts: 5, fieldSize: 64 * 1024 },
+      async onFile(part) {
+        const bytes = await part.toBuffer()
+        uploads.set(this, { bytes, filename: part.filename, mimetype: part.mimetype })
+        ;(part as unknown as { value: string }).value = part.filename || 'upload'
+      },
+    })
+    uploadScope.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/api/signings/:id/documents',
+      {
+        onRequest: managers,
+        bodyLimit: DOCUMENT_BODY_LIMIT_BYTES,
+        schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
+      },
+      async (request) =>
+        manager.addDocument(
+          memberSessionOf(request),
+          request.params.id,
+          documentInputOf(request, request.body),
+          originOf(request),
+        ),
+    )
+  })
 
   app.delete(
     '/api/signings/:id/documents/:documentId',
@@ -80,6 +112,29 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
         request.params.id,
         request.params.documentId,
         originOf(request),
+      ),
+  )
+
+  app.put(
+    '/api/signings/:id/documents/:documentId/fields',
+    { onRequest: managers, schema: { params: DocumentParamsSchema, body: FieldsBodySchema } },
+    async (request) =>
+      manager.setFields(
+        memberSessionOf(request),
+        request.params.id,
+        request.params.documentId,
+        request.body.fields,
+        originOf(request),
+      ),
+  )
+
+  app.get(
+    '/api/signings/:id/documents/:documentId/pdf',
+    { onRequest: managers, schema: { params: DocumentParamsSchema } },
+    async (request, reply) =>
+      sendInlinePdf(
+        reply,
+        await manager.documentPdf(memberSessionOf(request), request.params.id, request.params.documentId),
       ),
   )
 
@@ -164,6 +219,40 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     },
   )
 
+  app.get(
+    '/api/signings/:id/sealed.pdf',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request, reply) =>
+      sendInlinePdf(reply, await sealing.sealedPdf(memberSessionOf(request), request.params.id)),
+  )
+
+  app.get(
+    '/api/signings/:id/certificate.pdf',
+    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    async (request, reply) =>
+      sendInlinePdf(reply, await sealing.certificatePdf(memberSessionOf(request), request.params.id)),
+  )
+
+  app.get('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
+    sealCertificates.describe(memberSessionOf(request).workspace.id),
+  )
+
+  app.put(
+    '/api/admin/seal-certificate',
+    { onRequest: requireRole('admin'), schema: { body: SealCertificateUploadBodySchema } },
+    async (request) =>
+      sealCertificates.upload(
+        memberSessionOf(request),
+        Buffer.from(request.body.p12_base64, 'base64'),
+        request.body.password,
+        originOf(request),
+      ),
+  )
+
+  app.delete('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
+    sealCertificates.remove(memberSessionOf(request), originOf(request)),
+  )
+
   app.get('/api/signing-settings', { onRequest: managers }, async (request) =>
     manager.getPolicy(memberSessionOf(request)),
   )
@@ -233,6 +322,10 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     },
   )
 
+  app.get('/api/signer/signing/sealed.pdf', { onRequest: requireSession }, async (request, reply) =>
+    sendInlinePdf(reply, await sealing.signerSealedPdf(signerSessionOf(request))),
+  )
+
   app.post(
     '/api/signer/signing/bank/link-started',
     { onRequest: requireSession, schema: { body: LinkStartedBodySchema } },
@@ -255,7 +348,76 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.post(
     '/api/signer/signing/sign',
-    { onRequest: requireSession, schema: { body: SignBodySchema } },
+    { onRequest: requireSession, bodyLimit: SIGN_BODY_LIMIT_BYTES, schema: { body: SignBodySchema } },
     async (request) => signerFlow.sign(signerSessionOf(request), request.body, originOf(request)),
+  )
+}
+
+/** The JSON body as it is, or the multipart upload as a PDF or Markdown document. */
+function documentInputOf(
+  request: FastifyRequest,
+  body: { title: string } & (
+    | { kind: 'markdown'; markdown: string }
+    | { kind: 'pdf'; pdf_base64: string }
+    | { file: string }
+  ),
+): DocumentInput {
+  if (!('file' in body)) return body
+  const upload = uploads.get(request)
+  if (!upload) throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.')
+  if (upload.bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
+    return { title: body.title, kind: 'pdf', pdf: new Uint8Array(upload.bytes) }
+  }
+  const isMarkdown = /\.(md|markdown)$/i.test(upload.filename) || upload.mimetype === 'text/markdown'
+  if (isMarkdown) {
+    const markdown = upload.bytes.toString('utf8')
+    if (
+      !markdown.isWellFormed() ||
+      markdown.includes('\u0000') ||
+      markdown.includes('\uFFFD') ||
+      markdown.trim() === ''
+    ) {
+      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.')
+    }
+    return { title: body.title, kind: 'markdown', markdown }
+  }
+  throw new AppError(
+    'VALIDATION_FAILED',
+    'body.file is neither a PDF (starting with %PDF-) nor a Markdown file (.md).',
+  )
+}
+
+export type VerifyRoutesOptions = { sealing: SealingService }
+
+/** Largest file POST /api/verify accepts: the largest sealed package we could have made. */
+export const VERIFY_BODY_LIMIT_BYTES = 25 * 1024 * 1024
+
+/**
+ * POST /api/verify, public and rate limited, with its own parser for `application/pdf` (kept as
+ * bytes: the check is on exactly what was sent). Its own plugin so no other route accepts raw PDFs.
+ */
+export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRoutesOptions> = async (app, { sealing }) => {
+  app.addContentTypeParser(
+    'application/pdf',
+    { parseAs: 'buffer', bodyLimit: VERIFY_BODY_LIMIT_BYTES },
+    (_request, body, done) => done(null, body),
+  )
+  app.post(
+    '/api/verify',
+    {
+      bodyLimit: VERIFY_BODY_LIMIT_BYTES,
+      config: {
+        rateLimit: { max: 20, timeWindow: 60_000, keyGenerator: (request) => `verify:${request.ip}` },
+      },
+    },
+    async (request) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send the PDF itself with Content-Type: application/pdf.',
+        )
+      }
+      return sealing.verify(request.body)
+    },
   )
 }

@@ -1,6 +1,8 @@
 import Type from 'typebox'
+import { FIELD_TYPES } from '../../../db/schema.ts'
 import { Text } from '../../http/text.ts'
-import { MAX_DOCUMENT_BYTES } from './manager-service.ts'
+import { MAX_FIELD_LABEL_LENGTH, MAX_FIELDS_PER_DOCUMENT, MAX_TEXT_VALUE_LENGTH } from './fields.ts'
+import { MAX_JSON_DOCUMENT_BYTES } from './manager-service.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
@@ -18,6 +20,11 @@ export const CreatePackageBodySchema = Type.Object(
 )
 
 export const AddDocumentBodySchema = Type.Union([
+  // multipart/form-data: `title` and the `file` part (its bytes travel beside the body).
+  Type.Object(
+    { title: RequiredText(200), file: Text({ maxLength: 1000, description: 'A PDF or Markdown file part' }) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       title: RequiredText(200),
@@ -33,7 +40,7 @@ export const AddDocumentBodySchema = Type.Union([
       kind: Type.Literal('pdf'),
       pdf_base64: Text({
         minLength: 8,
-        maxLength: Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4,
+        maxLength: Math.ceil(MAX_JSON_DOCUMENT_BYTES / 3) * 4,
         pattern: '^[A-Za-z0-9+/]+={0,2}$',
       }),
     },
@@ -42,7 +49,7 @@ export const AddDocumentBodySchema = Type.Union([
 ])
 
 /** A JSON body carrying a base64 PDF of the maximum size, plus room for the other fields. */
-export const DOCUMENT_BODY_LIMIT_BYTES = Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4 + 64 * 1024
+export const DOCUMENT_BODY_LIMIT_BYTES = Math.ceil(MAX_JSON_DOCUMENT_BYTES / 3) * 4 + 64 * 1024
 
 export const AddSignerBodySchema = Type.Object(
   {
@@ -104,7 +111,73 @@ export const ChooseAccountBodySchema = Type.Object(
   { additionalProperties: false },
 )
 
+const Fraction = Type.Number({ minimum: 0, maximum: 1 })
+const Extent = Type.Number({ exclusiveMinimum: 0, maximum: 1 })
+
+export const FieldsBodySchema = Type.Object(
+  {
+    fields: Type.Array(
+      Type.Object(
+        {
+          type: Type.Union(FIELD_TYPES.map((type) => Type.Literal(type))),
+          signer_id: Uuid,
+          page: Type.Integer({ minimum: 1, maximum: 100_000 }),
+          x: Fraction,
+          y: Fraction,
+          width: Extent,
+          height: Extent,
+          required: Type.Boolean(),
+          label: Type.Optional(Nullable(Text({ maxLength: MAX_FIELD_LABEL_LENGTH }))),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_FIELDS_PER_DOCUMENT },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** A drawn signature's PNG may be at most this large (decoded). */
+export const MAX_SIGNATURE_PNG_BYTES = 200 * 1024
+
+const AdoptedSignature = Type.Union([
+  Type.Object({ kind: Type.Literal('typed') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('drawn'),
+      png_base64: Text({
+        minLength: 12,
+        maxLength: Math.ceil(MAX_SIGNATURE_PNG_BYTES / 3) * 4,
+        pattern: '^[A-Za-z0-9+/]+={0,2}$',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+])
+
 export const SignBodySchema = Type.Object(
-  { typed_name: RequiredText(200), consent: Type.Literal(true) },
+  {
+    typed_name: RequiredText(200),
+    consent: Type.Literal(true),
+    signature: Type.Optional(AdoptedSignature),
+    initials: Type.Optional(AdoptedSignature),
+    // Keys are field ids (checked against the signer's fields by the service).
+    values: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Text({ maxLength: MAX_TEXT_VALUE_LENGTH }), Type.Boolean()]), {
+        maxProperties: 1000,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** A signing body with two drawn PNGs at the limit, plus room for values. */
+export const SIGN_BODY_LIMIT_BYTES = 2 * Math.ceil(MAX_SIGNATURE_PNG_BYTES / 3) * 4 + 1024 * 1024
+
+export const SealCertificateUploadBodySchema = Type.Object(
+  {
+    p12_base64: Text({ minLength: 8, maxLength: 200_000, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+    password: Text({ maxLength: 500 }),
+  },
   { additionalProperties: false },
 )

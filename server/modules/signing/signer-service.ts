@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../db/client.ts'
+import { QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
 import { auditActorOf, type RequestOrigin, type SignerSession } from '../auth/service.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
@@ -6,6 +7,7 @@ import { hashLinkToken } from './links.ts'
 import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
 import * as repository from './repository.ts'
 import { currentStep, isBankStepComplete, isSameName, ownershipVerdict } from './rules.ts'
+import { adoptSignature, fillFieldValues, type SignInput } from './sign-input.ts'
 import { type SignerFlowView, signerFlowView } from './views.ts'
 
 export type SignerFlowService = ReturnType<typeof createSignerFlowService>
@@ -22,10 +24,12 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
     const signer = await repository.findSigner(queryable, session.signer.id, now())
     const pkg = signer && (await repository.findPackage(queryable, session.workspace.id, signer.packageId))
     if (!signer || !pkg) throw new AppError('NOT_FOUND', 'This signing package no longer exists.')
-    const [documents, viewed, policy] = await Promise.all([
+    const [documents, viewed, policy, fields, seal] = await Promise.all([
       repository.listDocuments(queryable, pkg.id),
       repository.listViewedDocumentIds(queryable, signer.id),
       ownershipPolicyOf(queryable, pkg.workspaceId),
+      repository.listPackageFields(queryable, pkg.id),
+      repository.findSeal(queryable, pkg.id),
     ])
     const step = currentStep({
       packageStatus: pkg.status,
@@ -42,7 +46,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
         : null,
       isMatchRequired: policy.isMatchRequired,
     })
-    return { signer, pkg, documents, viewed, policy, step }
+    return { signer, pkg, documents, viewed, policy, step, fields, seal }
   }
 
   function event(
@@ -259,11 +263,7 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
       return flow(session)
     },
 
-    async sign(
-      session: SignerSession,
-      input: { typed_name: string; consent: boolean },
-      origin: RequestOrigin,
-    ): Promise<SignerFlowView> {
+    async sign(session: SignerSession, input: SignInput, origin: RequestOrigin): Promise<SignerFlowView> {
       if (!input.consent) throw new AppError('VALIDATION_FAILED', 'body.consent must be true to sign.')
       await db.transaction(async (tx) => {
         // The package row lock orders concurrent signatures, so exactly one of them completes it.
@@ -280,6 +280,21 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
           )
         }
         const signedAt = now()
+        const myFields = loaded.fields.filter((field) => field.signerId === loaded.signer.id)
+        const filled = fillFieldValues(myFields, input.values ?? {}, {
+          legalName: loaded.signer.legalName,
+          signedAt,
+        })
+        const adopted = await Promise.all(
+          (['signature', 'initials'] as const).map((kind) =>
+            adoptSignature(kind, input[kind], myFields, loaded.signer.legalName),
+          ),
+        )
+        for (const [fieldId, value] of filled) await repository.saveFieldValue(tx, fieldId, value)
+        for (const signature of adopted) {
+          if (signature)
+            await repository.insertSignerSignature(tx, { signerId: loaded.signer.id, ...signature })
+        }
         await repository.markSignerSigned(tx, loaded.signer.id, {
           name: input.typed_name.trim(),
           ipAddress: origin.ipAddress,
@@ -291,6 +306,10 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
             typed_name: input.typed_name.trim(),
             consent: true,
             signed_at: signedAt.toISOString(),
+            // The adopted images' (or typed texts') SHA-256: the sealed PDF shows exactly these.
+            signature: adopted[0] ? { method: adopted[0].method, sha256: adopted[0].sha256 } : null,
+            initials: adopted[1] ? { method: adopted[1].method, sha256: adopted[1].sha256 } : null,
+            field_values: Object.fromEntries(filled),
             documents: loaded.documents.map((document) => ({ id: document.id, sha256: document.sha256 })),
             bank:
               loaded.signer.bank && loaded.signer.isBankRequired
@@ -318,6 +337,9 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
             },
             tx,
           )
+          // Sealing runs as a job that commits with the completion: it happens exactly when the
+          // package is complete, survives a restart and is retried when it fails.
+          if (deps.jobs) await deps.jobs.enqueue(tx, QUEUES.signingSeal, { packageId: loaded.pkg.id })
         }
       })
       return flow(session)

@@ -1,5 +1,6 @@
+import { fieldView, signerFieldView } from './fields.ts'
 import type * as repository from './repository.ts'
-import type { PackageRow, SignerRow } from './repository.ts'
+import type { FieldRow, PackageRow, SealSummary, SignerRow } from './repository.ts'
 import type { OwnershipPolicy, SignerStep } from './rules.ts'
 
 /** API shapes (snake_case JSON) built from repository rows; the only place they are assembled. */
@@ -12,7 +13,18 @@ export function documentView(document: repository.DocumentSummary) {
     kind: document.kind,
     byte_size: document.byteSize,
     sha256: document.sha256,
+    page_count: document.kind === 'pdf' ? document.pageCount : null,
   }
+}
+
+/** Where managers download a package's sealed PDF and its certificate of completion as PDF. */
+export function sealedPdfPath(packageId: string): string {
+  return `/api/signings/${encodeURIComponent(packageId)}/sealed.pdf`
+}
+export const SIGNER_SEALED_PDF_PATH = '/api/signer/signing/sealed.pdf'
+
+function managerPdfPath(packageId: string, documentId: string): string {
+  return `/api/signings/${encodeURIComponent(packageId)}/documents/${encodeURIComponent(documentId)}/pdf`
 }
 
 /** The account and its scores as both sides see them; the review differs (see below). */
@@ -99,6 +111,8 @@ export function packageView(
   documents: repository.DocumentSummary[],
   signers: SignerRow[],
   policy: OwnershipPolicy,
+  fields: FieldRow[] = [],
+  seal: SealSummary | null = null,
 ) {
   return {
     id: pkg.id,
@@ -110,9 +124,23 @@ export function packageView(
     activated_at: iso(pkg.activatedAt),
     completed_at: iso(pkg.completedAt),
     cancelled_at: iso(pkg.cancelledAt),
-    documents: documents.map(documentView),
+    documents: documents.map((document) => ({
+      ...documentView(document),
+      pdf_url: document.kind === 'pdf' ? managerPdfPath(pkg.id, document.id) : null,
+      fields: fields.filter((field) => field.documentId === document.id).map(fieldView),
+    })),
     signers: signers.map(managerSignerView),
     policy: policyView(policy),
+    seal: seal
+      ? {
+          sha256: seal.sha256,
+          size: seal.byteSize,
+          pages: seal.pageCount,
+          sealed_at: seal.sealedAt.toISOString(),
+          download_url: sealedPdfPath(pkg.id),
+        }
+      : null,
+    certificate_pdf_url: `/api/signings/${encodeURIComponent(pkg.id)}/certificate.pdf`,
   }
 }
 
@@ -126,6 +154,8 @@ export function signerFlowView(input: {
   viewed: Set<string>
   policy: OwnershipPolicy
   step: SignerStep
+  fields?: FieldRow[]
+  seal?: SealSummary | null
 }) {
   const { pkg, signer } = input
   return {
@@ -142,10 +172,21 @@ export function signerFlowView(input: {
     documents: input.documents.map((document) => ({
       ...documentView(document),
       viewed: input.viewed.has(document.id),
+      // Only this signer's fields: another signer's boxes are not theirs to see or fill.
+      fields: (input.fields ?? [])
+        .filter((field) => field.documentId === document.id && field.signerId === signer.id)
+        .map(signerFieldView),
     })),
     bank: signerBankView(signer.bank),
     match_required: input.policy.isMatchRequired,
     step: input.step,
+    seal: input.seal
+      ? {
+          sha256: input.seal.sha256,
+          sealed_at: input.seal.sealedAt.toISOString(),
+          download_url: SIGNER_SEALED_PDF_PATH,
+        }
+      : null,
   }
 }
 

@@ -1,4 +1,4 @@
-import { apiRequest } from './client.ts'
+import { ApiError, apiRequest } from './client.ts'
 
 export type PackageStatus = 'draft' | 'active' | 'complete' | 'cancelled'
 export type SignerStatus = 'invited' | 'opened' | 'bank_verified' | 'signed'
@@ -12,6 +12,29 @@ export type ItemStatus =
   | 'removed'
 export type SignerStep = 'review' | 'bank' | 'sign' | 'done' | 'closed'
 
+export type FieldType = 'signature' | 'initials' | 'name' | 'date_signed' | 'text' | 'checkbox'
+
+/** A field's box on a page: fractions (0..1) of the page's width and height, origin top-left. */
+export type FieldBox = { page: number; x: number; y: number; width: number; height: number }
+
+/** A field as the manager places it (`PUT …/fields` replaces a document's fields with a list of these). */
+export type FieldInput = FieldBox & {
+  type: FieldType
+  signer_id: string
+  required: boolean
+  label?: string | null
+}
+
+export type SigningField = FieldInput & { id: string }
+
+/** A signer's own field, as the signer's view lists it. */
+export type SignerField = FieldBox & {
+  id: string
+  type: FieldType
+  required: boolean
+  label: string | null
+}
+
 export type SigningDocument = {
   id: string
   position: number
@@ -19,6 +42,19 @@ export type SigningDocument = {
   kind: 'markdown' | 'pdf'
   byte_size: number
   sha256: string
+  /** Pages of a PDF document (null for Markdown, or when the server could not count them). */
+  page_count?: number | null
+  /** The document's fields (PDF documents only). */
+  fields?: SigningField[]
+}
+
+/** The sealed PDF of a completed package, once the sealing job has built it. */
+export type SealInfo = {
+  sha256: string
+  sealed_at: string | null
+  size?: number
+  pages?: number
+  download_url?: string
 }
 
 export type OwnershipReviewDecision = 'accept' | 'reject'
@@ -88,6 +124,9 @@ export type SigningPackage = {
   documents: SigningDocument[]
   signers: ManagedSigner[]
   policy: OwnershipPolicy
+  /** Null until the package is complete and its sealing job has run. */
+  seal?: SealInfo | null
+  certificate_pdf_url?: string | null
 }
 
 export type SigningSummary = {
@@ -151,6 +190,13 @@ export const signingsApi = {
   get: (id: string, signal?: AbortSignal) => apiRequest<SigningPackage>('GET', base(id), undefined, signal),
   addDocument: (id: string, input: DocumentInput) =>
     apiRequest<SigningPackage>('POST', `${base(id)}/documents`, input),
+  /** A file (PDF, or Markdown as .md) as multipart/form-data: up to 25 MB, no base64 overhead. */
+  uploadDocument: (id: string, title: string, file: File) => {
+    const form = new FormData()
+    form.append('title', title)
+    form.append('file', file, file.name)
+    return sendForm<SigningPackage>(`${base(id)}/documents`, form)
+  },
   removeDocument: (id: string, documentId: string) =>
     apiRequest<SigningPackage>('DELETE', `${base(id)}/documents/${encodeURIComponent(documentId)}`),
   addSigner: (id: string, input: SignerInput) =>
@@ -176,6 +222,17 @@ export const signingsApi = {
     apiRequest<AuditTrail>('GET', `${base(id)}/audit`, undefined, signal),
   auditDownloadUrl: (id: string) => `${base(id)}/audit?download=1`,
   certificateUrl: (id: string) => `${base(id)}/certificate`,
+  saveFields: (id: string, documentId: string, fields: FieldInput[]) =>
+    apiRequest<{ fields: SigningField[] }>(
+      'PUT',
+      `${base(id)}/documents/${encodeURIComponent(documentId)}/fields`,
+      { fields },
+    ),
+  /** The manager's preview of a PDF document's bytes. */
+  documentPdfUrl: (id: string, documentId: string) =>
+    `${base(id)}/documents/${encodeURIComponent(documentId)}/pdf`,
+  sealedPdfUrl: (id: string) => `${base(id)}/sealed.pdf`,
+  certificatePdfUrl: (id: string) => `${base(id)}/certificate.pdf`,
 }
 
 export type SignerFlow = {
@@ -189,10 +246,14 @@ export type SignerFlow = {
     bank_required: boolean
     signed_at: string | null
   }
-  documents: Array<SigningDocument & { viewed: boolean }>
+  documents: Array<
+    Omit<SigningDocument, 'fields'> & { viewed: boolean; fields?: SignerField[]; pdf_url?: string | null }
+  >
   bank: BankVerification | null
   match_required: boolean
   step: SignerStep
+  /** Null until the package is complete and sealed. */
+  seal?: SealInfo | null
 }
 
 export type SignerDocumentContent = {
@@ -221,8 +282,105 @@ export const signerApi = {
       account_id: accountId,
       link_session_id: linkSessionId,
     }),
-  sign: (typedName: string) =>
-    apiRequest<SignerFlow>('POST', '/api/signer/signing/sign', { typed_name: typedName, consent: true }),
+  sign: (input: SignInput) =>
+    apiRequest<SignerFlow>('POST', '/api/signer/signing/sign', { ...input, consent: true }),
+  /** The signer's copy of the sealed PDF (404/409 until the package is sealed). */
+  sealedPdfUrl: '/api/signer/signing/sealed.pdf',
+  /** A PDF document's bytes (the same route the review step frames). */
+  documentPdfUrl: (documentId: string) =>
+    `/api/signer/signing/documents/${encodeURIComponent(documentId)}/pdf`,
+}
+
+/** An adopted signature or initials: typed (stamped in the script font) or drawn (a PNG). */
+export type AdoptedMark = { kind: 'typed' } | { kind: 'drawn'; png_base64: string }
+
+export type SignInput = {
+  typed_name: string
+  signature?: AdoptedMark
+  initials?: AdoptedMark
+  values?: Record<string, string | boolean>
+}
+
+export type VerifyResult =
+  | {
+      valid: true
+      signing_id: string
+      sealed_at: string
+      sha256?: string
+      signers: Array<{ legal_name?: string; name?: string; email?: string; signed_at?: string | null }>
+    }
+  | { valid: false; reason: string }
+
+/** A multipart POST (the browser sets the boundary); non-2xx answers become an `ApiError`. */
+async function sendForm<T>(path: string, form: FormData): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+      body: form,
+    })
+  } catch {
+    throw new ApiError(
+      0,
+      'NETWORK_ERROR',
+      'Could not reach Safeclose. Check your connection and try again.',
+      null,
+    )
+  }
+  return readAnswer<T>(response)
+}
+
+async function readAnswer<T>(response: Response): Promise<T> {
+  const text = await response.text()
+  let body: unknown = null
+  try {
+    body = text === '' ? null : JSON.parse(text)
+  } catch {
+    body = text
+  }
+  if (response.ok) return body as T
+  const envelope = body as { error?: { code?: string; message?: string }; request_id?: string } | null
+  throw new ApiError(
+    response.status,
+    envelope?.error?.code ?? `HTTP_${response.status}`,
+    envelope?.error?.message ??
+      (response.status === 413
+        ? 'The file is too large.'
+        : `Safeclose answered with an unexpected error (HTTP ${response.status}).`),
+    typeof envelope?.request_id === 'string' ? envelope.request_id : null,
+  )
+}
+
+/** `POST /api/verify` with the file's bytes as `application/pdf` (public, no session needed). */
+export async function verifyPdf(file: Blob): Promise<VerifyResult> {
+  let response: Response
+  try {
+    response = await fetch('/api/verify', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/pdf' },
+      body: file,
+    })
+  } catch {
+    throw new ApiError(
+      0,
+      'NETWORK_ERROR',
+      'Could not reach Safeclose. Check your connection and try again.',
+      null,
+    )
+  }
+  return readAnswer<VerifyResult>(response)
+}
+
+export const FIELD_TYPE_LABELS: Record<FieldType, string> = {
+  signature: 'Signature',
+  initials: 'Initials',
+  name: 'Name',
+  date_signed: 'Date signed',
+  text: 'Text',
+  checkbox: 'Checkbox',
 }
 
 export const VERDICT_LABELS: Record<OwnershipVerdict, string> = {

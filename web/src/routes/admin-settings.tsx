@@ -20,6 +20,7 @@ import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
 import { formatDateTime } from '../format.ts'
 import { useSession } from './app-shell.tsx'
+import { SealCertificatePanel } from './seal-certificate-panel.tsx'
 
 type SettingsLoaderData =
   | { access: 'granted'; settings: PlaidSettings }
@@ -255,6 +256,7 @@ function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
       </Form>
 
       <EncryptionKeyPanel encryption={settings.encryption} />
+      <SealCertificatePanel />
     </div>
   )
 }

@@ -27,9 +27,16 @@ const DESTINATIONS: ReadonlyArray<Destination> = [
     reloadDocument: true,
   },
   {
+    to: '/verify',
+    title: 'Verify a signed PDF',
+    description: 'Check that a PDF is a package sealed by Safeclose and unchanged since (public page).',
+    roles: ['admin', 'manager', 'signer'],
+  },
+  {
     to: '/admin/settings',
     title: 'Workspace settings',
-    description: 'Choose the Plaid environment, manage API keys and check the encryption key.',
+    description:
+      'Choose the Plaid environment, manage API keys, check the encryption key and the sealing certificate.',
     roles: ['admin'],
   },
   {

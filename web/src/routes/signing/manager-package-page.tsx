@@ -1,3 +1,4 @@
+import { useCallback, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { signingsApi } from '../../api/signings.ts'
 import { Spinner } from '../../components/loading.tsx'
@@ -7,6 +8,7 @@ import { DocumentsSection } from './manager-package/documents-section.tsx'
 import { InvitationList } from './manager-package/invitation-list.tsx'
 import { PackageActions } from './manager-package/package-actions.tsx'
 import { PackageHeader } from './manager-package/package-header.tsx'
+import { SealSection } from './manager-package/seal-section.tsx'
 import { SignersSection } from './manager-package/signers-section.tsx'
 import { usePackageChanges } from './manager-package/use-package-changes.ts'
 import { MANAGER_SIGNINGS_PATH } from './manager-signings-page.tsx'
@@ -17,6 +19,17 @@ export function ManagerPackagePage() {
   const loaded = useAsync((signal) => signingsApi.get(id, signal), [id])
   const changes = usePackageChanges(id, loaded)
   const { state } = loaded
+  // Documents whose field editor has changes not saved yet: activating would send the old fields.
+  const [unsavedFields, setUnsavedFields] = useState<ReadonlySet<string>>(new Set())
+  const markFields = useCallback((documentId: string, isDirty: boolean) => {
+    setUnsavedFields((current) => {
+      if (current.has(documentId) === isDirty) return current
+      const next = new Set(current)
+      if (isDirty) next.add(documentId)
+      else next.delete(documentId)
+      return next
+    })
+  }, [])
 
   if (state.phase === 'loading') return <Spinner label="Loading package…" />
   if (state.phase === 'failed') {
@@ -47,11 +60,15 @@ export function ManagerPackagePage() {
       )}
 
       <DocumentsSection
+        signingId={signing.id}
+        signers={signing.signers}
         documents={signing.documents}
         editable={signing.status === 'draft'}
         busy={changes.busy}
         onAdd={changes.addDocument}
         onRemove={changes.removeDocument}
+        onFieldsSaved={changes.refresh}
+        onFieldsDirty={markFields}
       />
       <SignersSection
         signing={signing}
@@ -61,8 +78,12 @@ export function ManagerPackagePage() {
         onResend={changes.resend}
         onReview={changes.reviewOwnership}
       />
+      {signing.status === 'complete' && <SealSection signing={signing} onUpdate={loaded.replace} />}
       <PackageActions
         signing={signing}
+        unsavedFieldsIn={signing.documents
+          .filter((document) => unsavedFields.has(document.id))
+          .map((document) => document.title)}
         busy={changes.busy}
         onActivate={changes.activate}
         onRefresh={changes.refresh}

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, lazy, Suspense, useEffect, useState } from 'react'
 import {
   type SignerDocumentContent,
   type SignerFlow,
@@ -13,6 +13,12 @@ import { BankStep } from './bank-step.tsx'
 import { MarkdownView } from './markdown-view.tsx'
 import { SignerFrame } from './signer-frame.tsx'
 import { useAction, useAsync } from './use-async.ts'
+import { usePollUntilSealed } from './use-sealed-pdf.ts'
+
+// pdf.js and signature_pad load only for signers who have fields to fill.
+const FieldSignStep = lazy(async () => ({
+  default: (await import('./signer-field-step.tsx')).FieldSignStep,
+}))
 
 const STEPS: ReadonlyArray<{ step: SignerStep; label: string }> = [
   { step: 'review', label: 'Review documents' },
@@ -80,24 +86,55 @@ export function SignerFlowPage() {
 
       {flow.step === 'review' && <ReviewStep flow={flow} onReviewed={reload} />}
       {flow.step === 'bank' && <BankStep flow={flow} onVerified={replace} onChanged={reload} />}
-      {flow.step === 'sign' && <SignStep flow={flow} onSigned={replace} />}
-      {flow.step === 'done' && (
-        <section className="card" aria-labelledby="done-title">
-          <h2 id="done-title" className="card__title">
-            You have signed
-          </h2>
-          <p>
-            Signed {flow.signer.signed_at ? formatDateTime(flow.signer.signed_at) : ''}. The sender has been
-            notified through Safeclose; you can close this page.
-          </p>
-        </section>
-      )}
+      {flow.step === 'sign' &&
+        (flow.documents.some((document) => (document.fields?.length ?? 0) > 0) ? (
+          <Suspense fallback={<Spinner label="Loading your documents…" />}>
+            <FieldSignStep flow={flow} onSigned={replace} />
+          </Suspense>
+        ) : (
+          <SignStep flow={flow} onSigned={replace} />
+        ))}
+      {flow.step === 'done' && <DoneStep flow={flow} onUpdate={replace} />}
       {flow.step === 'closed' && (
         <Notice tone="warning" title="This package is closed">
           <p>It is no longer open for signing. Contact the sender if you think this is a mistake.</p>
         </Notice>
       )}
     </SignerFrame>
+  )
+}
+
+function DoneStep({ flow, onUpdate }: { flow: SignerFlow; onUpdate(flow: SignerFlow): void }) {
+  const isComplete = flow.signing.status === 'complete'
+  // Other signers may still be signing, then sealing runs as a job: the page follows both.
+  usePollUntilSealed(!flow.seal, (signal) => signerApi.flow(signal), onUpdate)
+  return (
+    <section className="card" aria-labelledby="done-title">
+      <h2 id="done-title" className="card__title">
+        You have signed
+      </h2>
+      <p>
+        Signed {flow.signer.signed_at ? formatDateTime(flow.signer.signed_at) : ''}. The sender has been
+        notified through Safeclose; you can close this page.
+      </p>
+      {flow.seal ? (
+        <p>
+          <a
+            className="button button--primary"
+            href={flow.seal.download_url ?? signerApi.sealedPdfUrl}
+            download={`${flow.signing.title} (signed).pdf`}
+          >
+            Download signed PDF
+          </a>
+        </p>
+      ) : isComplete ? (
+        <p>
+          <Spinner label="Sealing the signed PDF…" /> Sealing the signed PDF…
+        </p>
+      ) : (
+        <p className="muted">The signed PDF will be ready here once every signer has signed.</p>
+      )}
+    </section>
   )
 }
 
@@ -159,7 +196,7 @@ function SignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(flow: SignerF
 
   async function submit(event: FormEvent) {
     event.preventDefault()
-    const signed = await action.run(() => signerApi.sign(typedName))
+    const signed = await action.run(() => signerApi.sign({ typed_name: typedName }))
     if (signed) onSigned(signed)
   }
 

@@ -1,17 +1,29 @@
-import { useState } from 'react'
-import type { DocumentInput, SigningDocument } from '../../../api/signings.ts'
+import { lazy, Suspense, useState } from 'react'
+import type { DocumentInput, ManagedSigner, SigningDocument } from '../../../api/signings.ts'
 import { Card } from '../../../components/card.tsx'
 import { InputField, TextAreaField } from '../../../components/form-field.tsx'
+import { Spinner } from '../../../components/loading.tsx'
 import { RowButton, Subform } from './controls.tsx'
+
+// pdf.js is large: only a manager who opens a document's pages downloads it.
+const FieldEditor = lazy(() => import('./field-editor.tsx'))
 
 /** The package's documents; while the package is a draft (`editable`) they can be added and removed. */
 export function DocumentsSection({
+  signingId,
+  signers,
   documents,
   editable,
   busy,
   onAdd,
   onRemove,
+  onFieldsSaved,
+  onFieldsDirty,
 }: {
+  onFieldsSaved(): void
+  onFieldsDirty(documentId: string, isDirty: boolean): void
+  signingId: string
+  signers: ManagedSigner[]
   documents: SigningDocument[]
   editable: boolean
   busy: boolean
@@ -25,15 +37,32 @@ export function DocumentsSection({
       ) : (
         <ol className="signing-list">
           {documents.map((document) => (
-            <li key={document.id}>
+            <li key={document.id} className={document.kind === 'pdf' ? 'signing-list__pdf' : undefined}>
               <span>
                 {document.title}{' '}
                 <span className="muted">({document.kind === 'pdf' ? 'PDF' : 'Markdown'})</span>
+                {document.kind === 'pdf' && (
+                  <span className="muted">
+                    {' '}
+                    · {fieldCount(document)} field{fieldCount(document) === 1 ? '' : 's'}
+                    {document.page_count ? ` · ${document.page_count} page(s)` : ''}
+                  </span>
+                )}
               </span>
               {editable && (
                 <RowButton tone="ghost" busy={busy} onClick={() => onRemove(document.id)}>
                   Remove
                 </RowButton>
+              )}
+              {document.kind === 'pdf' && (
+                <DocumentPages
+                  signingId={signingId}
+                  document={document}
+                  signers={signers}
+                  editable={editable}
+                  onSaved={onFieldsSaved}
+                  onDirtyChange={(isDirty) => onFieldsDirty(document.id, isDirty)}
+                />
               )}
             </li>
           ))}
@@ -44,17 +73,62 @@ export function DocumentsSection({
   )
 }
 
-function AddDocumentForm({ busy, onAdd }: { busy: boolean; onAdd(input: DocumentInput): Promise<boolean> }) {
+const fieldCount = (document: SigningDocument) => document.fields?.length ?? 0
+
+/** A PDF's pages with its fields, opened on demand: the field editor in a draft, a preview after. */
+function DocumentPages({
+  signingId,
+  document,
+  signers,
+  editable,
+  onSaved,
+  onDirtyChange,
+}: {
+  signingId: string
+  document: SigningDocument
+  signers: ManagedSigner[]
+  editable: boolean
+  onSaved(): void
+  onDirtyChange(isDirty: boolean): void
+}) {
+  // Once opened the editor stays mounted (a closed <details> only hides it), so closing the panel
+  // keeps unsaved changes.
+  const [hasOpened, setOpened] = useState(false)
+  return (
+    <details className="document-pages" onToggle={(event) => event.currentTarget.open && setOpened(true)}>
+      <summary>
+        {editable ? 'Place fields' : 'Preview'}: {document.title}
+      </summary>
+      {hasOpened && (
+        <Suspense fallback={<Spinner label="Loading the PDF viewer…" />}>
+          <FieldEditor
+            signingId={signingId}
+            document={document}
+            signers={signers}
+            editable={editable}
+            onSaved={onSaved}
+            onDirtyChange={onDirtyChange}
+          />
+        </Suspense>
+      )}
+    </details>
+  )
+}
+
+function AddDocumentForm({
+  busy,
+  onAdd,
+}: {
+  busy: boolean
+  onAdd(input: DocumentInput | { title: string; file: File }): Promise<boolean>
+}) {
   const [title, setTitle] = useState('')
   const [markdown, setMarkdown] = useState('')
   const [file, setFile] = useState<File | null>(null)
 
   async function submit(form: HTMLFormElement) {
-    const isAdded = await onAdd(
-      file
-        ? { title, kind: 'pdf', pdf_base64: await fileToBase64(file) }
-        : { title, kind: 'markdown', markdown },
-    )
+    // A file goes as multipart/form-data (up to 25 MB); typed Markdown as JSON.
+    const isAdded = await onAdd(file ? { title, file } : { title, kind: 'markdown', markdown })
     if (!isAdded) return
     setTitle('')
     setMarkdown('')
@@ -90,20 +164,11 @@ function AddDocumentForm({ busy, onAdd }: { busy: boolean; onAdd(input: Document
       />
       <InputField
         id="document-pdf"
-        label="…or upload a PDF (up to 2 MiB)"
+        label="…or upload a PDF (up to 25 MB)"
         type="file"
         accept="application/pdf"
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
       />
     </Subform>
   )
-}
-
-function fileToBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader()
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
-    reader.onerror = () => reject(reader.error)
-    reader.readAsDataURL(file)
-  })
 }

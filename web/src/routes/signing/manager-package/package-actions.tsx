@@ -2,17 +2,21 @@ import { useState } from 'react'
 import type { SigningPackage } from '../../../api/signings.ts'
 import { Card } from '../../../components/card.tsx'
 import { InputField } from '../../../components/form-field.tsx'
+import { Notice } from '../../../components/notice.tsx'
 import { Subform } from './controls.tsx'
 
 /** The package's policy and what can be done with it as a whole: activate, refresh, cancel. */
 export function PackageActions({
   signing,
+  unsavedFieldsIn,
   busy,
   onActivate,
   onRefresh,
   onCancel,
 }: {
   signing: SigningPackage
+  /** Titles of documents whose fields have unsaved changes. */
+  unsavedFieldsIn: string[]
   busy: boolean
   onActivate(): void
   onRefresh(): void
@@ -26,9 +30,19 @@ export function PackageActions({
         {signing.policy.review_name_score}; a mismatch{' '}
         {signing.policy.match_required ? 'blocks' : 'does not block'} signing.
       </p>
+      {isDraft && unsavedFieldsIn.length > 0 && (
+        <Notice tone="warning" title="Fields not saved">
+          <p>Save the fields of {unsavedFieldsIn.join(', ')} before activating the package.</p>
+        </Notice>
+      )}
       <div className="toolbar">
         {isDraft && (
-          <button type="button" className="button button--primary" disabled={busy} onClick={onActivate}>
+          <button
+            type="button"
+            className="button button--primary"
+            disabled={busy || unsavedFieldsIn.length > 0}
+            onClick={onActivate}
+          >
             Activate and invite signers
           </button>
         )}

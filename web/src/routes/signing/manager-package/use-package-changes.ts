@@ -41,7 +41,12 @@ export function usePackageChanges(id: string, loaded: LoadedPackage) {
       loaded.reload()
       setAuditGeneration((value) => value + 1)
     },
-    addDocument: (input: DocumentInput) => update(() => signingsApi.addDocument(id, input)),
+    addDocument: (input: DocumentInput | { title: string; file: File }) =>
+      update(() =>
+        'file' in input
+          ? signingsApi.uploadDocument(id, input.title, input.file)
+          : signingsApi.addDocument(id, input),
+      ),
     removeDocument: (documentId: string) => update(() => signingsApi.removeDocument(id, documentId)),
     addSigner: (input: SignerInput) => update(() => signingsApi.addSigner(id, input)),
     removeSigner: (signerId: string) => update(() => signingsApi.removeSigner(id, signerId)),
