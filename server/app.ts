@@ -273,8 +273,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
   app.removeContentTypeParser('text/plain')
   await app.register(helmet, {
-    enableCSPNonces: true,
-    // API responses are never rendered; HTML pages replace this with their own nonce-based policy.
+    // API responses are never rendered: one fixed policy, built once, on every response. HTML pages
+    // replace it with their own, with a fresh nonce each (web-app.ts); only they pay for randomness.
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { PlaidEnvironment } from '../../db/schema.ts'
 
 const PLAID_CDN = 'https://cdn.plaid.com/'
@@ -80,4 +81,12 @@ export function buildContentSecurityPolicy(
 
 function unique(values: string[]): string[] {
   return [...new Set(values)]
+}
+
+/**
+ * A fresh nonce for one HTML response. Only HTML documents need one; JSON, PDFs and assets carry the
+ * fixed policy helmet builds once at boot, with no per-request randomness.
+ */
+export function newCspNonce(): string {
+  return randomBytes(16).toString('base64')
 }

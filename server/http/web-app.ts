@@ -4,7 +4,11 @@ import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isPagePath } from '../../web/src/page-paths.ts'
 import { AppError } from '../errors.ts'
-import { buildContentSecurityPolicy, type PlaidBrowserSources } from './content-security-policy.ts'
+import {
+  buildContentSecurityPolicy,
+  newCspNonce,
+  type PlaidBrowserSources,
+} from './content-security-policy.ts'
 
 /** The placeholder Vite writes into every script/style tag (web/vite.config.ts `html.cspNonce`). */
 const NONCE_PLACEHOLDER = 'SAFECLOSE_CSP_NONCE'
@@ -64,7 +68,7 @@ function sendPage(
   plaid: PlaidBrowserSources | null,
   frameSources: string[],
 ): FastifyReply {
-  const nonce = reply.cspNonce.script
+  const nonce = newCspNonce()
   let html = template.replaceAll(NONCE_PLACEHOLDER, nonce)
   if (plaid?.emulatorScriptUrl) {
     // A classic blocking script placed before the module bundle runs first, so react-plaid-link finds

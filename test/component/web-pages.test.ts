@@ -32,6 +32,21 @@ describe('HTML pages, security headers and health', () => {
     expect(nonceOf(String(second.headers['content-security-policy']))).not.toBe(firstNonce)
   })
 
+  it('gives JSON one fixed policy with no per-response nonce, and pages a fresh nonce each', async () => {
+    const [first, second] = await Promise.all([
+      t.app.inject({ method: 'GET', url: '/healthz' }),
+      t.app.inject({ method: 'GET', url: '/api/session' }),
+    ])
+    expect(first.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'")
+    expect(second.headers['content-security-policy']).toBe(first.headers['content-security-policy'])
+    const pages = await Promise.all([1, 2].map(() => t.app.inject({ method: 'GET', url: '/signin' })))
+    const [a, b] = pages.map(
+      (page) => /'nonce-([^']+)'/.exec(String(page.headers['content-security-policy']))?.[1],
+    )
+    expect(a).toMatch(/^[A-Za-z0-9+/]{22}==$/)
+    expect(a).not.toBe(b)
+  })
+
   it('answers an unknown page with the app (its not-found page) and a real 404', async () => {
     const unknown = await t.app.inject({ method: 'GET', url: '/no/such/page?x=1' })
     expect(unknown.statusCode).toBe(404)

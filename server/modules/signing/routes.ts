@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
+import { newCspNonce } from '../../http/content-security-policy.ts'
 import { originOf } from '../../http/request-origin.ts'
 import {
   memberSessionOf,
@@ -206,7 +207,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signings/:id/certificate',
     { onRequest: managers, schema: { params: PackageParamsSchema } },
     async (request, reply) => {
-      const nonce = reply.cspNonce.style
+      const nonce = newCspNonce()
       const html = await auditTrail.certificate(memberSessionOf(request), request.params.id, nonce)
       return reply
         .header(
