@@ -2,6 +2,7 @@ import { openDatabase } from '../db/client.ts'
 import { loadConfigOrExit } from '../server/config.ts'
 import { rotateStoredTotpSecrets } from '../server/modules/auth/two-factor.ts'
 import { rotateStoredAccessTokens } from '../server/modules/plaid/service.ts'
+import { rotateStoredPayoutNumbers } from '../server/modules/signing/payout-service.ts'
 import { rotateStoredPlaidSecrets } from '../server/modules/workspace/service.ts'
 import { loadOrCreateDemoKeyFile } from '../server/security/demo-key-file.ts'
 import { createKeyring } from '../server/security/keyring.ts'
@@ -26,9 +27,11 @@ try {
   const rotatedSecrets = await rotateStoredPlaidSecrets({ db: database.db, keyring })
   const rotatedTokens = await rotateStoredAccessTokens({ db: database.db, keyring })
   const rotatedTotp = await rotateStoredTotpSecrets({ db: database.db, keyring })
+  const rotatedPayout = await rotateStoredPayoutNumbers({ db: database.db, keyring })
   console.info(
     `Active key: ${keyring.status.activeKeyId}. Re-encrypted workspace Plaid secrets: ${rotatedSecrets}, ` +
-      `Plaid access tokens: ${rotatedTokens}, two-factor secrets: ${rotatedTotp}.`,
+      `Plaid access tokens: ${rotatedTokens}, two-factor secrets: ${rotatedTotp}, ` +
+      `payout account numbers: ${rotatedPayout}.`,
   )
 } finally {
   await database.close()

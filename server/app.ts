@@ -40,6 +40,8 @@ import { createBankLinkingService } from './modules/plaid/service.ts'
 import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
+import { payoutRoutes } from './modules/signing/payout-routes.ts'
+import { createPayoutService } from './modules/signing/payout-service.ts'
 import { SIGNER_DOCUMENTS_PATH } from './modules/signing/pdf-response.ts'
 import { signingRoutes } from './modules/signing/routes.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
@@ -151,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     jobs,
     logger: app.log,
+    onItemRetired: (change) => payout.onItemRetired(change),
   })
 
   const outbox = createOutbox({
@@ -188,7 +191,17 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     now: deps.now,
   }
   const signingManager = createSigningManagerService(signingDeps)
-  const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
+  const payout = createPayoutService({
+    db,
+    keyring: deps.keyring,
+    audit,
+    outbox,
+    bankLinking,
+    publicUrl: config.publicUrl,
+    logger: app.log,
+    now: deps.now,
+  })
+  const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking, payout })
   const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
 
   const itemState = createItemStateService({ db, keyring: deps.keyring })
@@ -220,7 +233,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     logger: app.log,
     now,
-    onItemStatusChanged: (change) => signingManager.recordItemStatusChange(change),
+    onItemStatusChanged: async (change) => {
+      await signingManager.recordItemStatusChange(change)
+      await payout.onItemStatusChanged(change)
+    },
+    onItemEventApplied: (event) => payout.onItemEventApplied(event),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
   app.addHook('onReady', async () => {
@@ -297,6 +314,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     auditTrail: signingAuditTrail,
     isSecureOrigin: config.isSecureOrigin,
   })
+  await app.register(payoutRoutes, { payout, manager: signingManager })
 
   if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
     const sandboxPlugin = deps.plaidSandboxPlugin

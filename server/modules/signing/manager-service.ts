@@ -8,6 +8,7 @@ import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.
 import type { Outbox } from '../email/outbox.ts'
 import { signingInvitationEmail } from '../email/templates.ts'
 import { newLinkToken, signingUrl } from './links.ts'
+import { payoutPackageView } from './payout-service.ts'
 import * as repository from './repository.ts'
 import {
   canTransition,
@@ -117,14 +118,24 @@ export function createSigningManagerService(deps: SigningDeps) {
     return pkg
   }
 
-  async function view(session: MemberSession, packageId: string): Promise<PackageView> {
+  async function view(
+    session: MemberSession,
+    packageId: string,
+  ): Promise<PackageView & Awaited<ReturnType<typeof payoutPackageView>>> {
     const pkg = await requirePackage(session, packageId)
     const [documents, signers, policy] = await Promise.all([
       repository.listDocuments(db, pkg.id),
       repository.listSigners(db, pkg.id, now()),
       ownershipPolicyOf(db, session.workspace.id),
     ])
-    return packageView(pkg, documents, signers, policy)
+    return {
+      ...packageView(pkg, documents, signers, policy),
+      ...(await payoutPackageView(
+        db,
+        pkg,
+        signers.map((signer) => signer.id),
+      )),
+    }
   }
 
   /** Issues a fresh link for each signer (revoking older ones) inside `tx`; returns tokens to deliver. */
