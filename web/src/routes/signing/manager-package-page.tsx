@@ -1,4 +1,5 @@
 import { Link, useParams } from 'react-router'
+import { payoutOf } from '../../api/payout.ts'
 import { signingsApi } from '../../api/signings.ts'
 import { Spinner } from '../../components/loading.tsx'
 import { Notice } from '../../components/notice.tsx'
@@ -7,6 +8,7 @@ import { DocumentsSection } from './manager-package/documents-section.tsx'
 import { InvitationList } from './manager-package/invitation-list.tsx'
 import { PackageActions } from './manager-package/package-actions.tsx'
 import { PackageHeader } from './manager-package/package-header.tsx'
+import { PayoutAlerts, PayoutInstructions } from './manager-package/payout-section.tsx'
 import { SignersSection } from './manager-package/signers-section.tsx'
 import { usePackageChanges } from './manager-package/use-package-changes.ts'
 import { MANAGER_SIGNINGS_PATH } from './manager-signings-page.tsx'
@@ -30,11 +32,13 @@ export function ManagerPackagePage() {
     )
   }
   const signing = state.data
+  const payout = payoutOf(signing)
 
   return (
     <>
       <title>{`${signing.title} · Signing packages · Safeclose`}</title>
       <PackageHeader signing={signing} />
+      <PayoutAlerts signing={signing} payout={payout} onChanged={changes.replace} />
 
       {changes.error && (
         <Notice tone="error" title="That did not work" live>
@@ -61,6 +65,7 @@ export function ManagerPackagePage() {
         onResend={changes.resend}
         onReview={changes.reviewOwnership}
       />
+      <PayoutInstructions signing={signing} payout={payout} />
       <PackageActions
         signing={signing}
         busy={changes.busy}

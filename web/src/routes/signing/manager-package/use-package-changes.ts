@@ -41,6 +41,11 @@ export function usePackageChanges(id: string, loaded: LoadedPackage) {
       loaded.reload()
       setAuditGeneration((value) => value + 1)
     },
+    /** A change made elsewhere on the page (payout alerts) that answered with the package. */
+    replace: (signing: SigningPackage) => {
+      loaded.replace(signing)
+      setAuditGeneration((value) => value + 1)
+    },
     addDocument: (input: DocumentInput) => update(() => signingsApi.addDocument(id, input)),
     removeDocument: (documentId: string) => update(() => signingsApi.removeDocument(id, documentId)),
     addSigner: (input: SignerInput) => update(() => signingsApi.addSigner(id, input)),
