@@ -238,6 +238,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       await payout.onItemStatusChanged(change)
     },
     onItemEventApplied: (event) => payout.onItemEventApplied(event),
+    onItemRechecked: (plaidItemId) => payout.onItemRechecked(plaidItemId),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
   app.addHook('onReady', async () => {

@@ -20,6 +20,7 @@ const OWNER = 'Alberta Charleson'
 const ACCOUNT = '1111222233330000'
 const ROUTING = '011401533'
 const CHANGED_ACCOUNT = '9999888877776666'
+const SECOND_CHANGED_ACCOUNT = '5555444433332222'
 const MINUTE = 60_000
 
 type Body = JsonBody
@@ -426,6 +427,19 @@ describe('payout numbers, reveal and alerts', () => {
       const alerts = await alertsOf(changed.id)
       expect(alerts).toEqual([expect.objectContaining({ reason: 'numbers_changed' })])
       expect(alerts[0].details).toMatchObject({ account_number_changed: true, routing_changed: false })
+
+      // The numbers change once more and Plaid sends the very same bytes again (same accounts): the
+      // repeat is not a new event, but the Item is re-checked, and this second change is one alert.
+      numbersOverride.set(changed.accessToken, SECOND_CHANGED_ACCOUNT)
+      await fire(changed.accessToken, 'DEFAULT_UPDATE', 'AUTH')
+      await processed(changed.itemId, 'DEFAULT_UPDATE', 4)
+      const twice = await eventually(async () => {
+        const current = await alertsOf(changed.id)
+        return current.length >= 2 ? current : undefined
+      }, 'the second numbers alert')
+      expect(twice.map((alert: Body) => alert.reason)).toEqual(['numbers_changed', 'numbers_changed'])
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(await alertsOf(changed.id)).toHaveLength(2)
     })
 
     it('fires Auth DEFAULT_UPDATE from the lab for an Auth Item (no SANDBOX_PRODUCT_NOT_ENABLED)', async () => {
@@ -545,7 +559,7 @@ describe('payout numbers, reveal and alerts', () => {
       expect(responses.length).toBeGreaterThan(50)
       expect(logs.length).toBeGreaterThan(1000)
       for (const [where, text] of Object.entries(haystacks)) {
-        for (const secret of [ACCOUNT, ROUTING, CHANGED_ACCOUNT]) {
+        for (const secret of [ACCOUNT, ROUTING, CHANGED_ACCOUNT, SECOND_CHANGED_ACCOUNT]) {
           expect(text.includes(secret), `${secret} in ${where}`).toBe(false)
         }
       }

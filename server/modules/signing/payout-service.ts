@@ -595,6 +595,11 @@ export function createPayoutService(deps: {
       return raised
     },
 
+    /** A targeted re-check of an Item (a repeated Auth DEFAULT_UPDATE): fetch the numbers again. */
+    async onItemRechecked(plaidItemId: string) {
+      return checkNumbers(plaidItemId, `recheck:${now().toISOString()}`)
+    },
+
     /** The signer's Item was removed or replaced by another one. */
     async onItemRetired(change: { plaidItemId: string; reason: 'removed' | 'replaced' }) {
       return raiseForItem(

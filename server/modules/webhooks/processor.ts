@@ -110,6 +110,11 @@ export function createWebhookProcessor(deps: {
   onItemStatusChanged?: (change: ItemStatusChange) => Promise<unknown>
   /** Told after commit of every known webhook applied to a live Item (payout checks). Logged on failure. */
   onItemEventApplied?: (event: AppliedItemEvent) => Promise<unknown>
+  /**
+   * Told after a targeted re-check of one Item (a repeated notice): payout checks fetch its Auth
+   * numbers again. A failure is logged, never retried.
+   */
+  onItemRechecked?: (plaidItemId: string) => Promise<unknown>
 }) {
   const { db, gateway, items } = deps
 
@@ -462,7 +467,16 @@ export function createWebhookProcessor(deps: {
     /** Re-checks one Item with Plaid (after a duplicate status notice); false when nothing changed. */
     async reconcileItem(environment: PlaidEnvironment, plaidItemId: string): Promise<boolean> {
       const item = await items.find(environment, plaidItemId)
-      return item && !INACTIVE.has(item.status) ? reconcileOne(item) : false
+      if (!item || INACTIVE.has(item.status)) return false
+      const isChanged = await reconcileOne(item)
+      if (deps.onItemRechecked) {
+        try {
+          await deps.onItemRechecked(plaidItemId)
+        } catch (error) {
+          deps.logger.error({ err: error, item_id: plaidItemId }, 'could not re-check an Item for payouts')
+        }
+      }
+      return isChanged
     },
   }
 }
