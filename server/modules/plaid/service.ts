@@ -240,7 +240,9 @@ export function createBankLinkingService(deps: {
     try {
       numbers = await gateway.getAuthNumbers(connection, accessToken, accountId)
     } catch (error) {
-      if (!(error instanceof PlaidRequestError) || error.errorCode === null) throw error
+      if (!(error instanceof PlaidRequestError)) throw error
+      // Plaid unreachable: the choice fails and the signer tries again, rather than going on without numbers.
+      if (error.errorCode === null) throw appErrorFromPlaid(error)
       errorCode = error.errorCode
       deps.logger.warn(
         { plaid_error_code: error.errorCode, plaid_request_id: error.requestId },

@@ -336,6 +336,8 @@ export function createSignerFlowService(
         )
         if ((await repository.countUnsignedSigners(tx, loaded.pkg.id)) === 0) {
           await repository.updatePackage(tx, loaded.pkg.id, { status: 'complete', completedAt: signedAt })
+          // The payout instructions are frozen as part of completing; `signing.completed` stays last.
+          await deps.payout?.lockInstructions(tx, loaded.pkg, signedAt)
           await audit.record(
             {
               chainKey: chainKeyOf(loaded.pkg.id),
@@ -348,7 +350,6 @@ export function createSignerFlowService(
             },
             tx,
           )
-          await deps.payout?.lockInstructions(tx, loaded.pkg, signedAt)
         }
       })
       return flow(session)
