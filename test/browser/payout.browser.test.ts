@@ -180,4 +180,24 @@ describe('payout verification on the package page', () => {
     )
     expect(offline.problems).toEqual([])
   })
+
+  it('lets an administrator require a second manager for resolutions', async () => {
+    const { context: adminContext, page, problems } = await newOfflineContext(browser)
+    try {
+      await page.goto(`${server.url}/signin?next=${encodeURIComponent('/admin/settings')}`)
+      await page.getByLabel('Email').fill(DEMO.admin)
+      await page.getByLabel('Password').fill(DEMO.password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL(`${server.url}/admin/settings`)
+      const panel = page.getByRole('region', { name: 'Payout alerts' })
+      await panel.getByLabel(/second, different manager/).check()
+      await panel.getByRole('button', { name: 'Save payout policy' }).click()
+      await panel.getByText('Payout policy saved.').waitFor()
+      const policy = (await api('GET', '/api/payout-settings', await server.signIn(DEMO.manager))).json()
+      expect(policy).toEqual({ require_second_manager: true })
+      expect(problems).toEqual([])
+    } finally {
+      await adminContext.close()
+    }
+  })
 })

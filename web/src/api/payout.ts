@@ -99,3 +99,10 @@ export const VERIFICATION_METHOD_LABELS: Record<string, string> = {
   same_day_micro_deposits: 'Same-day micro-deposits',
   database_match: 'Database match',
 }
+
+export type PayoutPolicy = { require_second_manager: boolean }
+
+export const payoutPolicyApi = {
+  get: (signal?: AbortSignal) => apiRequest<PayoutPolicy>('GET', '/api/payout-settings', undefined, signal),
+  update: (policy: PayoutPolicy) => apiRequest<PayoutPolicy>('PUT', '/api/payout-settings', policy),
+}
