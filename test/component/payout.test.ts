@@ -5,10 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggerOptions } from '../../server/logger.ts'
 import { insertMembership, insertUser } from '../../server/modules/auth/repository.ts'
 import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
-import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
+import {
+  OBSERVED_NUMBERS_PURPOSE,
+  PAYOUT_NUMBERS_PURPOSE,
+  rotateStoredPayoutNumbers,
+} from '../../server/modules/signing/payout-service.ts'
 import { insertWorkspace } from '../../server/modules/workspace/repository.ts'
+import { createKeyring, generateKeyEntry } from '../../server/security/keyring.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
-import { DEMO } from '../helpers/build-app.ts'
+import { DEMO, TEST_KEYRING } from '../helpers/build-app.ts'
 import { createRecordingGateway } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
@@ -540,6 +545,37 @@ describe('payout numbers, reveal and alerts', () => {
         expect(actions.filter((action) => action === 'payout.alert_resolved')).toHaveLength(1)
       } finally {
         await ok('PUT', '/api/payout-settings', admin, { require_second_manager: false })
+      }
+    })
+  })
+
+  describe('key rotation', () => {
+    it('re-encrypts stored and last-seen numbers under the active key (npm run keys:rotate)', async () => {
+      await completedPackage('rotation@example.test')
+      const rotated = createKeyring(`${generateKeyEntry('test3')},${TEST_KEYRING}`)
+      const count = await rotateStoredPayoutNumbers({ db: server.database.db, keyring: rotated })
+      expect(count).toBeGreaterThan(1)
+      expect(await rotateStoredPayoutNumbers({ db: server.database.db, keyring: rotated })).toBe(0)
+      const numbers = await server.database.executeSql(
+        'select signer_id, numbers_key_id, numbers_ciphertext from signer_payout_numbers',
+      )
+      for (const row of numbers.rows as Array<Record<string, string>>) {
+        expect(row.numbers_key_id).toBe('test3')
+        const clear = rotated.decrypt(
+          { keyId: row.numbers_key_id as string, ciphertext: row.numbers_ciphertext as string },
+          { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: row.signer_id as string },
+        )
+        expect(JSON.parse(clear).routing).toBe(ROUTING)
+      }
+      const observed = await server.database.executeSql(
+        'select signer_id, observed_key_id, observed_ciphertext from payout_instructions where observed_ciphertext is not null',
+      )
+      for (const row of observed.rows as Array<Record<string, string>>) {
+        expect(row.observed_key_id).toBe('test3')
+        rotated.decrypt(
+          { keyId: row.observed_key_id as string, ciphertext: row.observed_ciphertext as string },
+          { purpose: OBSERVED_NUMBERS_PURPOSE, rowId: row.signer_id as string },
+        )
       }
     })
   })
