@@ -6,6 +6,7 @@
 export * from './schema/email.ts'
 export * from './schema/foundation.ts'
 export * from './schema/members.ts'
+export * from './schema/payout.ts'
 export * from './schema/plaid.ts'
 export * from './schema/signing.ts'
 export * from './schema/two-factor.ts'

@@ -2,6 +2,7 @@ import { openDatabase } from '../db/client.ts'
 import { loadConfigOrExit } from '../server/config.ts'
 import { rotateStoredTotpSecrets } from '../server/modules/auth/two-factor.ts'
 import { rotateStoredAccessTokens } from '../server/modules/plaid/service.ts'
+import { rotateStoredPayoutNumbers } from '../server/modules/signing/payout-service.ts'
 import { rotateStoredSealKeys } from '../server/modules/signing/seal-certificate.ts'
 import { rotateStoredPlaidSecrets } from '../server/modules/workspace/service.ts'
 import { loadOrCreateDemoKeyFile } from '../server/security/demo-key-file.ts'
@@ -28,9 +29,11 @@ try {
   const rotatedTokens = await rotateStoredAccessTokens({ db: database.db, keyring })
   const rotatedTotp = await rotateStoredTotpSecrets({ db: database.db, keyring })
   const rotatedSealKeys = await rotateStoredSealKeys({ db: database.db, keyring })
+  const rotatedPayout = await rotateStoredPayoutNumbers({ db: database.db, keyring })
   console.info(
     `Active key: ${keyring.status.activeKeyId}. Re-encrypted workspace Plaid secrets: ${rotatedSecrets}, ` +
-      `Plaid access tokens: ${rotatedTokens}, two-factor secrets: ${rotatedTotp}, seal certificate keys: ${rotatedSealKeys}.`,
+      `Plaid access tokens: ${rotatedTokens}, two-factor secrets: ${rotatedTotp}, ` +
+      `seal certificate keys: ${rotatedSealKeys}, payout account numbers: ${rotatedPayout}.`,
   )
 } finally {
   await database.close()

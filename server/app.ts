@@ -40,6 +40,8 @@ import { createBankLinkingService } from './modules/plaid/service.ts'
 import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
+import { payoutRoutes } from './modules/signing/payout-routes.ts'
+import { createPayoutService } from './modules/signing/payout-service.ts'
 import { SIGNER_DOCUMENTS_PATH } from './modules/signing/pdf-response.ts'
 import { signingRoutes, verifyRoutes } from './modules/signing/routes.ts'
 import { createSealCertificateService } from './modules/signing/seal-certificate.ts'
@@ -156,6 +158,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     jobs,
     logger: app.log,
+    onItemRetired: (change) => payout.onItemRetired(change),
   })
 
   const outbox = createOutbox({
@@ -202,7 +205,17 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     sealCertificates,
   }
   const signingManager = createSigningManagerService(signingDeps)
-  const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking })
+  const payout = createPayoutService({
+    db,
+    keyring: deps.keyring,
+    audit,
+    outbox,
+    bankLinking,
+    publicUrl: config.publicUrl,
+    logger: app.log,
+    now: deps.now,
+  })
+  const signerFlow = createSignerFlowService({ ...signingDeps, bankLinking, payout })
   const signingAuditTrail = createAuditTrailService({ db, audit, manager: signingManager, now: deps.now })
   const sealing = createSealingService({
     db,
@@ -245,7 +258,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     logger: app.log,
     now,
-    onItemStatusChanged: (change) => signingManager.recordItemStatusChange(change),
+    onItemStatusChanged: async (change) => {
+      await signingManager.recordItemStatusChange(change)
+      await payout.onItemStatusChanged(change)
+    },
+    onItemEventApplied: (event) => payout.onItemEventApplied(event),
+    onItemRechecked: (plaidItemId) => payout.onItemRechecked(plaidItemId),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
   app.addHook('onReady', async () => {
@@ -326,6 +344,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     isSecureOrigin: config.isSecureOrigin,
   })
   await app.register(verifyRoutes, { sealing })
+  await app.register(payoutRoutes, { payout, manager: signingManager })
 
   if (config.plaid.isSandboxMounted && deps.plaidSandboxPlugin) {
     const sandboxPlugin = deps.plaidSandboxPlugin

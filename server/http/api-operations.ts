@@ -247,6 +247,27 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'manager',
     },
     'PUT /api/signing-settings': { summary: 'Change the ownership-match policy', access: 'admin' },
+    'POST /api/signings/:id/signers/:signerId/payout/reveal': {
+      summary: "Reveal a signer's payout account and routing numbers (logged in the package's chain)",
+      access: 'manager',
+      description:
+        'Needs a sign-in or re-authentication (POST /api/auth/reauth) within 5 minutes, else 403 REAUTH_REQUIRED. Records bank.numbers_revealed (who, when, IP, user agent; never the numbers). The only response that carries the numbers.',
+    },
+    'POST /api/signings/:id/payout-alerts/:alertId/resolve': {
+      summary: 'Resolve a payout alert with a note, after checking with the signer by phone',
+      access: 'manager',
+      description:
+        "Under the workspace's four-eyes policy this proposes the resolution; a second, different manager confirms it.",
+    },
+    'POST /api/signings/:id/payout-alerts/:alertId/confirm': {
+      summary: "Confirm another manager's proposed resolution of a payout alert (four eyes)",
+      access: 'manager',
+    },
+    'GET /api/payout-settings': {
+      summary: "The workspace's payout policy: whether a second manager must confirm alert resolutions",
+      access: 'manager',
+    },
+    'PUT /api/payout-settings': { summary: 'Change the payout policy', access: 'admin' },
     'POST /api/signing-links/open': {
       summary: "Trade a signing link's token for a signer session (sets the session cookie)",
       access: 'public',

@@ -38,6 +38,10 @@ const TABLE_OWNERS: Record<string, string> = {
   signerBankVerifications: 'signing',
   signingLinks: 'signing',
   workspaceSigningSettings: 'signing',
+  signerPayoutNumbers: 'signing',
+  payoutInstructions: 'signing',
+  payoutAlerts: 'signing',
+  workspacePayoutSettings: 'signing',
 }
 
 function moduleSources(): Array<{ module: string; file: string; source: string }> {

@@ -6,6 +6,7 @@ import {
   PlaidEnvironments,
   type Products,
   type SandboxItemFireWebhookRequestWebhookCodeEnum,
+  type WebhookType,
 } from 'plaid'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
@@ -76,6 +77,21 @@ export type AccountSummary = {
   mask: string | null
   type: string
   subtype: string | null
+  verificationStatus: string | null
+}
+
+/**
+ * One account's Auth numbers from /auth/get. Secret: these never go into a log, a view or the audit
+ * chain; the signing module encrypts them at once.
+ */
+export type AuthNumbers = {
+  accountId: string
+  account: string
+  routing: string
+  wireRouting: string | null
+  /** Plaid's is_tokenized_account_number; null when Plaid does not say. */
+  isTokenizedAccountNumber: boolean | null
+  mask: string | null
   verificationStatus: string | null
 }
 
@@ -176,6 +192,42 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       }))
     },
 
+    /** The ACH numbers of one account (null when Plaid has none for it, e.g. not yet verified). */
+    async getAuthNumbers(
+      connection: PlaidConnection,
+      accessToken: string,
+      accountId: string,
+    ): Promise<AuthNumbers | null> {
+      const data = await call(() =>
+        clientFor(connection).authGet({ access_token: accessToken, options: { account_ids: [accountId] } }),
+      )
+      const ach = data.numbers.ach.find((entry) => entry.account_id === accountId)
+      const account = data.accounts.find((entry) => entry.account_id === accountId)
+      if (!ach?.account || !ach.routing) return null
+      return {
+        accountId,
+        account: ach.account,
+        routing: ach.routing,
+        wireRouting: ach.wire_routing ?? null,
+        isTokenizedAccountNumber:
+          typeof ach.is_tokenized_account_number === 'boolean' ? ach.is_tokenized_account_number : null,
+        mask: account?.mask ?? null,
+        verificationStatus: account?.verification_status ? String(account.verification_status) : null,
+      }
+    },
+
+    /** The account holders' names Plaid has for one account (/identity/get); [] when it has none. */
+    async getHolderNames(connection: PlaidConnection, accessToken: string, accountId: string) {
+      const data = await call(() =>
+        clientFor(connection).identityGet({
+          access_token: accessToken,
+          options: { account_ids: [accountId] },
+        }),
+      )
+      const account = data.accounts.find((entry) => entry.account_id === accountId)
+      return [...new Set((account?.owners ?? []).flatMap((owner) => owner.names ?? []))]
+    },
+
     async getInstitutionName(connection: PlaidConnection, institutionId: string): Promise<string> {
       const data = await call(() =>
         clientFor(connection).institutionsGetById({
@@ -198,11 +250,13 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       connection: PlaidConnection,
       accessToken: string,
       webhookCode: string,
+      webhookType?: string,
     ): Promise<void> {
       await call(() =>
         clientFor(connection).sandboxItemFireWebhook({
           access_token: accessToken,
           webhook_code: webhookCode as SandboxItemFireWebhookRequestWebhookCodeEnum,
+          ...(webhookType ? { webhook_type: webhookType as WebhookType } : {}),
         }),
       )
     },

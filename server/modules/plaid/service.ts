@@ -9,7 +9,14 @@ import type { AuditService } from '../audit/service.ts'
 import { auditActorOf, principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
 import type { WorkspaceSettingsService } from '../workspace/service.ts'
 import type { PlaidConnectionResolver } from './connections.ts'
-import { appErrorFromPlaid, type PlaidConnection, type PlaidGateway, PlaidRequestError } from './gateway.ts'
+import {
+  type AuthNumbers,
+  appErrorFromPlaid,
+  type PlaidConnection,
+  type PlaidGateway,
+  PlaidRequestError,
+} from './gateway.ts'
+import * as itemStateRepository from './item-state-repository.ts'
 import { toAccountSnapshot } from './item-state-repository.ts'
 import * as repository from './repository.ts'
 
@@ -117,8 +124,22 @@ export function createBankLinkingService(deps: {
   jobs: JobQueue
   logger: FastifyBaseLogger
   now?: () => Date
+  /**
+   * Told after commit when a principal's Item stops being theirs: removed (unlinked) or replaced by
+   * a newly linked Item. Signing raises payout alerts from it. A failure is logged, never thrown.
+   */
+  onItemRetired?: (change: { plaidItemId: string; reason: 'removed' | 'replaced' }) => Promise<unknown>
 }) {
   const { db, gateway, keyring, audit, settings } = deps
+
+  async function announceRetired(change: { plaidItemId: string; reason: 'removed' | 'replaced' }) {
+    if (!deps.onItemRetired) return
+    try {
+      await deps.onItemRetired(change)
+    } catch (error) {
+      deps.logger.error({ err: error, item_id: change.plaidItemId }, 'could not record a retired Item')
+    }
+  }
   const now = deps.now ?? (() => new Date())
 
   /** The workspace's active environment with usable credentials, or 503 for the administrator to fix. */
@@ -213,6 +234,31 @@ export function createBankLinkingService(deps: {
     }
   }
 
+  async function payoutDetailsOf(connection: PlaidConnection, accessToken: string, accountId: string) {
+    let numbers: AuthNumbers | null = null
+    let errorCode: string | null = null
+    try {
+      numbers = await gateway.getAuthNumbers(connection, accessToken, accountId)
+    } catch (error) {
+      if (!(error instanceof PlaidRequestError)) throw error
+      // Plaid unreachable: the choice fails and the signer tries again, rather than going on without numbers.
+      if (error.errorCode === null) throw appErrorFromPlaid(error)
+      errorCode = error.errorCode
+      deps.logger.warn(
+        { plaid_error_code: error.errorCode, plaid_request_id: error.requestId },
+        'auth numbers unavailable',
+      )
+    }
+    const holderNames = await gateway.getHolderNames(connection, accessToken, accountId).catch((error) => {
+      deps.logger.warn(
+        { plaid_error_code: error instanceof PlaidRequestError ? error.errorCode : null },
+        'holder names unavailable',
+      )
+      return [] as string[]
+    })
+    return { numbers, holderNames, errorCode }
+  }
+
   /**
    * Removes a retired (replaced) Item at Plaid and then forgets its token. Safe to repeat and to run
    * concurrently: once the token is gone there is nothing left to do.
@@ -269,7 +315,7 @@ export function createBankLinkingService(deps: {
       : null
 
     const owner = principalOf(session)
-    await db.transaction(async (tx) => {
+    const replaced = await db.transaction(async (tx) => {
       await repository.lockPrincipalEnvironment(tx, owner, connection.environment)
       const previous = await repository.findLiveItem(tx, owner, connection.environment)
       const isSameItem = previous?.plaidItemId === exchanged.itemId
@@ -320,7 +366,9 @@ export function createBankLinkingService(deps: {
         }),
         tx,
       )
+      return replacedItemId
     })
+    if (replaced) await announceRetired({ plaidItemId: replaced, reason: 'replaced' })
 
     return {
       item_id: exchanged.itemId,
@@ -537,6 +585,37 @@ export function createBankLinkingService(deps: {
       }
     },
 
+    /**
+     * For the signing flow: the Auth numbers and holder names of an account on the signer's live Item
+     * (/auth/get, /identity/get). The caller encrypts the numbers at once; they are never logged.
+     * Null numbers when Plaid has none for the account (the payout step then goes on without them).
+     */
+    async fetchPayoutDetails(session: SessionContext, accountId: string) {
+      const connection = await connectionFor(session.workspace.id)
+      const item = await repository.findLiveItem(db, principalOf(session), connection.environment)
+      const accessToken = item ? decryptAccessToken(item) : null
+      if (!item || !accessToken) return { numbers: null, holderNames: [], errorCode: 'NO_ITEM' }
+      return payoutDetailsOf(connection, accessToken, accountId)
+    },
+
+    /**
+     * The Auth numbers of an account on an Item named by Plaid's item_id, for the payout checks that
+     * follow a webhook (no session). Null when the Item or its token is gone or Plaid has none.
+     */
+    async fetchAuthNumbersOfItem(plaidItemId: string, accountId: string): Promise<AuthNumbers | null> {
+      const owner = await itemStateRepository.findItemOwner(db, plaidItemId)
+      if (!owner) return null
+      const item = await itemStateRepository.findItem(db, owner.environment, plaidItemId)
+      if (!item?.accessTokenCiphertext || !item.accessTokenKeyId || !keyring.status.isConfigured) return null
+      const connection = await deps.connections(item.environment, item.workspaceId)
+      if (!connection) return null
+      const accessToken = keyring.decrypt(
+        { keyId: item.accessTokenKeyId, ciphertext: item.accessTokenCiphertext },
+        { purpose: ACCESS_TOKEN_PURPOSE, rowId: item.id },
+      )
+      return gateway.getAuthNumbers(connection, accessToken, accountId)
+    },
+
     /** Unlinks the user's Item in the active environment; calling it again is harmless. */
     removeRetiredItem,
 
@@ -564,6 +643,7 @@ export function createBankLinkingService(deps: {
           tx,
         )
       })
+      await announceRetired({ plaidItemId: item.plaidItemId, reason: 'removed' })
       return { removed: true }
     },
 
@@ -604,7 +684,14 @@ export function createBankLinkingService(deps: {
       await plaidCall(() =>
         simulation.kind === 'reset_login'
           ? gateway.resetLoginInSandbox(connection, accessToken)
-          : gateway.fireWebhookInSandbox(connection, accessToken, simulation.webhookCode),
+          : gateway.fireWebhookInSandbox(
+              connection,
+              accessToken,
+              simulation.webhookCode,
+              // Safeclose links Auth Items: their DEFAULT_UPDATE is Auth's (Plaid's default type is
+              // TRANSACTIONS, which an Auth Item refuses with SANDBOX_PRODUCT_NOT_ENABLED).
+              simulation.webhookCode === 'DEFAULT_UPDATE' ? 'AUTH' : undefined,
+            ),
       )
       await audit.record(
         auditEvent(session, origin, 'plaid.sandbox_simulation', {

@@ -10,6 +10,7 @@ import type { Outbox } from '../email/outbox.ts'
 import { signingCompletedEmail, signingInvitationEmail } from '../email/templates.ts'
 import { type FieldInput, fieldView, MAX_FIELDS_PER_DOCUMENT, validateFields } from './fields.ts'
 import { newLinkToken, signingUrl } from './links.ts'
+import { payoutPackageView } from './payout-service.ts'
 import { inspectPdf } from './pdf-inspect.ts'
 import * as repository from './repository.ts'
 import {
@@ -151,11 +152,14 @@ export function createSigningManagerService(deps: SigningDeps) {
     }
   }
 
-  async function view(session: MemberSession, packageId: string): Promise<PackageView> {
+  async function view(session: MemberSession, packageId: string) {
     return viewOf(await requirePackage(session, packageId))
   }
 
-  async function viewOf(pkg: repository.PackageRow): Promise<PackageView> {
+  /** The package as managers see it, with its payout instructions and alerts. */
+  async function viewOf(
+    pkg: repository.PackageRow,
+  ): Promise<PackageView & Awaited<ReturnType<typeof payoutPackageView>>> {
     const [documents, signers, policy, fields, seal] = await Promise.all([
       repository.listDocuments(db, pkg.id),
       repository.listSigners(db, pkg.id, now()),
@@ -163,7 +167,14 @@ export function createSigningManagerService(deps: SigningDeps) {
       repository.listPackageFields(db, pkg.id),
       repository.findSeal(db, pkg.id),
     ])
-    return packageView(pkg, documents, signers, policy, fields, seal)
+    return {
+      ...packageView(pkg, documents, signers, policy, fields, seal),
+      ...(await payoutPackageView(
+        db,
+        pkg,
+        signers.map((signer) => signer.id),
+      )),
+    }
   }
 
   /** Issues a fresh link for each signer (revoking older ones) inside `tx`; returns tokens to deliver. */

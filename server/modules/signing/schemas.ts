@@ -181,3 +181,26 @@ export const SealCertificateUploadBodySchema = Type.Object(
   },
   { additionalProperties: false },
 )
+
+export const PayoutAlertParamsSchema = Type.Object({ id: Uuid, alertId: Uuid })
+
+export const ResolvePayoutAlertBodySchema = Type.Object(
+  { note: RequiredText(1000) },
+  { additionalProperties: false },
+)
+
+export const PayoutPolicyBodySchema = Type.Object(
+  { require_second_manager: Type.Boolean() },
+  { additionalProperties: false },
+)
+
+export const RevealResponseSchema = Type.Object({
+  account: Type.String(),
+  routing: Type.String(),
+  wire_routing: Nullable(Type.String()),
+  mask: Nullable(Type.String()),
+  institution_name: Nullable(Type.String()),
+  holder_names: Type.Array(Type.String()),
+  verification_method: Type.String(),
+  is_tokenized_account_number: Nullable(Type.Boolean()),
+})

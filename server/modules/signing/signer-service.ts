@@ -5,6 +5,7 @@ import { auditActorOf, type RequestOrigin, type SignerSession } from '../auth/se
 import type { BankLinkingService } from '../plaid/service.ts'
 import { hashLinkToken } from './links.ts'
 import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
+import type { PayoutService } from './payout-service.ts'
 import * as repository from './repository.ts'
 import { currentStep, isBankStepComplete, isSameName, ownershipVerdict } from './rules.ts'
 import { adoptSignature, fillFieldValues, type SignInput } from './sign-input.ts'
@@ -16,7 +17,13 @@ export type SignerFlowService = ReturnType<typeof createSignerFlowService>
  * The signer's side: open a signing link, review the documents, prove the payout account, sign.
  * Every call acts on the signer record of the signer session; there is no signer id to tamper with.
  */
-export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankLinkingService }) {
+export function createSignerFlowService(
+  deps: SigningDeps & {
+    bankLinking: BankLinkingService
+    /** Payout numbers and frozen instructions (ADR 0017); absent, the flow works as before. */
+    payout?: PayoutService
+  },
+) {
   const { db, audit } = deps
   const now = deps.now ?? (() => new Date())
 
@@ -212,6 +219,10 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
         email: loaded.signer.email,
       })
       const verdict = ownershipVerdict(check.nameScore, loaded.policy)
+      const payoutDetails = deps.payout
+        ? await deps.payout.fetchForChoice(session, check.account.accountId)
+        : null
+      const verifiedAt = now()
       await db.transaction(async (tx) => {
         await repository.saveBankVerification(tx, {
           signerId: loaded.signer.id,
@@ -224,8 +235,19 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
           verdict,
           nameScore: check.nameScore,
           emailScore: check.emailScore,
-          verifiedAt: now(),
+          verifiedAt,
         })
+        const payout =
+          deps.payout && payoutDetails
+            ? await deps.payout.saveChoice(tx, {
+                signerId: loaded.signer.id,
+                plaidItemId: check.item.plaidItemId,
+                plaidAccountId: check.account.accountId,
+                accountMask: check.account.mask,
+                verifiedAt,
+                details: payoutDetails,
+              })
+            : null
         if (loaded.signer.isBankRequired) {
           const isComplete = isBankStepComplete({
             bank: { itemStatus: check.item.status, verdict, review: null },
@@ -242,6 +264,14 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
             account_mask: check.account.mask,
             item_status: check.item.status,
             link_session_id: input.link_session_id ?? null,
+            ...(payout
+              ? {
+                  auth_numbers_stored: payout.numbers_stored,
+                  verification_method: payout.verification_method,
+                  is_tokenized_account_number: payout.is_tokenized_account_number,
+                  auth_error_code: payoutDetails?.errorCode ?? null,
+                }
+              : {}),
           }),
           tx,
         )
@@ -325,6 +355,8 @@ export function createSignerFlowService(deps: SigningDeps & { bankLinking: BankL
         )
         if ((await repository.countUnsignedSigners(tx, loaded.pkg.id)) === 0) {
           await repository.updatePackage(tx, loaded.pkg.id, { status: 'complete', completedAt: signedAt })
+          // The payout instructions are frozen as part of completing; `signing.completed` stays last.
+          await deps.payout?.lockInstructions(tx, loaded.pkg, signedAt)
           await audit.record(
             {
               chainKey: chainKeyOf(loaded.pkg.id),

@@ -55,7 +55,25 @@ export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>
  * throw; the job queue retries them and the caller records the attempt.
  */
 /** An Item's status as our row now says it, and the webhook code that changed it (null: reconciliation). */
-export type ItemStatusChange = { plaidItemId: string; status: ItemStatus; webhookCode: string | null }
+export type ItemStatusChange = {
+  plaidItemId: string
+  status: ItemStatus
+  webhookCode: string | null
+  /** The webhook event that caused it; absent for a reconciliation. */
+  eventId?: string
+}
+
+/** A known webhook applied to a live Item (after commit), with what it changed beyond the status. */
+export type AppliedItemEvent = {
+  eventId: string
+  plaidItemId: string
+  webhookType: string
+  webhookCode: string
+  /** USER_ACCOUNT_REVOKED: the account that was newly marked revoked. */
+  revokedAccountId: string | null
+  /** NEW_ACCOUNTS_AVAILABLE: the Item's "new accounts" flag was newly set. */
+  isNewAccountsFlagged: boolean
+}
 
 /**
  * How long an event naming an Item we do not know is re-checked before it is declared orphaned. Plaid
@@ -90,6 +108,13 @@ export function createWebhookProcessor(deps: {
    * trail of every package that relies on the Item). A failure here is logged, never retried.
    */
   onItemStatusChanged?: (change: ItemStatusChange) => Promise<unknown>
+  /** Told after commit of every known webhook applied to a live Item (payout checks). Logged on failure. */
+  onItemEventApplied?: (event: AppliedItemEvent) => Promise<unknown>
+  /**
+   * Told after a targeted re-check of one Item (a repeated notice): payout checks fetch its Auth
+   * numbers again. A failure is logged, never retried.
+   */
+  onItemRechecked?: (plaidItemId: string) => Promise<unknown>
 }) {
   const { db, gateway, items } = deps
 
@@ -99,6 +124,18 @@ export function createWebhookProcessor(deps: {
       await deps.onItemStatusChanged(change)
     } catch (error) {
       deps.logger.error({ err: error, item_id: change.plaidItemId }, 'could not record an Item status change')
+    }
+  }
+
+  async function announceApplied(applied: AppliedItemEvent | null): Promise<void> {
+    if (!applied || !deps.onItemEventApplied) return
+    try {
+      await deps.onItemEventApplied(applied)
+    } catch (error) {
+      deps.logger.error(
+        { err: error, item_id: applied.plaidItemId },
+        'could not check an Item event for payouts',
+      )
     }
   }
 
@@ -221,14 +258,14 @@ export function createWebhookProcessor(deps: {
     event: repository.StoredWebhookEvent,
     item: TrackedItem,
     truth: PlaidTruth,
-  ): Promise<{ outcome: string; statusChange: ItemStatusChange | null }> {
+  ): Promise<{ outcome: string; statusChange: ItemStatusChange | null; applied: AppliedItemEvent | null }> {
     const payload = JSON.parse(event.rawBody) as Payload
     const { webhookType: type, webhookCode: code } = event
     const locked = await items.lock(tx, item.id)
-    if (!locked) return { outcome: 'item_deleted', statusChange: null }
+    if (!locked) return { outcome: 'item_deleted', statusChange: null, applied: null }
     if (INACTIVE.has(locked.status)) {
       await items.update(tx, locked.id, { lastWebhookCode: code }, deps.now())
-      return { outcome: `item_${locked.status}`, statusChange: null }
+      return { outcome: `item_${locked.status}`, statusChange: null, applied: null }
     }
     const planned = changesFor(type, code, payload, locked, truth)
     const changed = diff(locked, planned.changes)
@@ -265,9 +302,22 @@ export function createWebhookProcessor(deps: {
     }
     const statusChange =
       changed.status && planned.changes.status
-        ? { plaidItemId: locked.plaidItemId, status: planned.changes.status, webhookCode: code }
+        ? {
+            plaidItemId: locked.plaidItemId,
+            status: planned.changes.status,
+            webhookCode: code,
+            eventId: event.id,
+          }
         : null
-    return { outcome: planned.outcome, statusChange }
+    const applied: AppliedItemEvent = {
+      eventId: event.id,
+      plaidItemId: locked.plaidItemId,
+      webhookType: type,
+      webhookCode: code,
+      revokedAccountId: revokedAccount,
+      isNewAccountsFlagged: Boolean(changed.hasNewAccounts) && planned.changes.hasNewAccounts === true,
+    }
+    return { outcome: planned.outcome, statusChange, applied }
   }
 
   /** Applies Plaid's view of one Item's health; true when our row changed. */
@@ -361,6 +411,7 @@ export function createWebhookProcessor(deps: {
           : ({ kind: 'none' } as const)
 
       let statusChange: ItemStatusChange | null = null
+      let appliedEvent: AppliedItemEvent | null = null
       await db.transaction(async (tx) => {
         const locked = await repository.lockEvent(tx, eventId)
         if (!locked || isFinal(locked.state)) return
@@ -379,9 +430,11 @@ export function createWebhookProcessor(deps: {
         }
         const applied = await apply(tx, locked, item, truth)
         statusChange = applied.statusChange
+        appliedEvent = applied.applied
         await repository.finishEvent(tx, eventId, { state: 'processed', outcome: applied.outcome, at })
       })
       await announce(statusChange)
+      await announceApplied(appliedEvent)
     },
 
     /** Rejection counters older than the admin view's horizon are of no further use. */
@@ -421,7 +474,16 @@ export function createWebhookProcessor(deps: {
       webhookCode: string | null = null,
     ): Promise<boolean> {
       const item = await items.find(environment, plaidItemId)
-      return item && !INACTIVE.has(item.status) ? reconcileOne(item, { webhookCode }) : false
+      if (!item || INACTIVE.has(item.status)) return false
+      const isChanged = await reconcileOne(item, { webhookCode })
+      if (deps.onItemRechecked) {
+        try {
+          await deps.onItemRechecked(plaidItemId)
+        } catch (error) {
+          deps.logger.error({ err: error, item_id: plaidItemId }, 'could not re-check an Item for payouts')
+        }
+      }
+      return isChanged
     },
   }
 }

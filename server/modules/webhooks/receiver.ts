@@ -115,7 +115,13 @@ export function createWebhookReceiver(deps: {
             // Plaid's bodies carry no event time, so an Item that breaks (or recovers) twice within the
             // window sends the same bytes twice. The duplicate is not processed again, but the Item's
             // state is checked with Plaid once more, which is right for a retry and for a repeat alike.
-            if (payload.itemId && isStatusNotice(payload) && isSettled(earlier.state)) {
+            // The same goes for Auth's DEFAULT_UPDATE, whose bytes repeat whenever the same accounts'
+            // numbers change again: the re-check fetches the numbers once more (payout alerts, ADR 0017).
+            if (
+              payload.itemId &&
+              (isStatusNotice(payload) || isAuthUpdate(payload)) &&
+              isSettled(earlier.state)
+            ) {
               await deps.jobs.enqueue(tx, QUEUES.plaidReconcile, {
                 environment: context.environment,
                 plaidItemId: payload.itemId,
@@ -185,6 +191,10 @@ function isSettled(state: string): boolean {
 
 function isStatusNotice(payload: WebhookPayload): boolean {
   return payload.webhookType === 'ITEM' && ITEM_STATUS_CODES.has(payload.webhookCode)
+}
+
+function isAuthUpdate(payload: WebhookPayload): boolean {
+  return payload.webhookType === 'AUTH' && payload.webhookCode === 'DEFAULT_UPDATE'
 }
 
 function isShortText(value: unknown): value is string {

@@ -20,6 +20,7 @@ import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
 import { formatDateTime } from '../format.ts'
 import { useSession } from './app-shell.tsx'
+import { PayoutPolicyPanel } from './payout-policy-panel.tsx'
 import { SealCertificatePanel } from './seal-certificate-panel.tsx'
 
 type SettingsLoaderData =
@@ -92,7 +93,10 @@ export function AdminSettingsPage() {
         </p>
       </header>
       {data.access === 'granted' ? (
-        <PlaidSettingsForm settings={data.settings} />
+        <>
+          <PlaidSettingsForm settings={data.settings} />
+          <PayoutPolicyPanel />
+        </>
       ) : (
         <ForbiddenNotice message={data.message} />
       )}

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react'
 import { Link, useParams } from 'react-router'
+import { payoutOf } from '../../api/payout.ts'
 import { signingsApi } from '../../api/signings.ts'
 import { Spinner } from '../../components/loading.tsx'
 import { Notice } from '../../components/notice.tsx'
@@ -8,6 +9,7 @@ import { DocumentsSection } from './manager-package/documents-section.tsx'
 import { InvitationList } from './manager-package/invitation-list.tsx'
 import { PackageActions } from './manager-package/package-actions.tsx'
 import { PackageHeader } from './manager-package/package-header.tsx'
+import { PayoutAlerts, PayoutInstructions } from './manager-package/payout-section.tsx'
 import { SealSection } from './manager-package/seal-section.tsx'
 import { SignersSection } from './manager-package/signers-section.tsx'
 import { usePackageChanges } from './manager-package/use-package-changes.ts'
@@ -43,11 +45,13 @@ export function ManagerPackagePage() {
     )
   }
   const signing = state.data
+  const payout = payoutOf(signing)
 
   return (
     <>
       <title>{`${signing.title} · Signing packages · Safeclose`}</title>
       <PackageHeader signing={signing} />
+      <PayoutAlerts signing={signing} payout={payout} onChanged={changes.replace} />
 
       {changes.error && (
         <Notice tone="error" title="That did not work" live>
@@ -79,6 +83,7 @@ export function ManagerPackagePage() {
         onReview={changes.reviewOwnership}
       />
       {signing.status === 'complete' && <SealSection signing={signing} onUpdate={loaded.replace} />}
+      <PayoutInstructions signing={signing} payout={payout} />
       <PackageActions
         signing={signing}
         unsavedFieldsIn={signing.documents

@@ -41,6 +41,11 @@ export function usePackageChanges(id: string, loaded: LoadedPackage) {
       loaded.reload()
       setAuditGeneration((value) => value + 1)
     },
+    /** A change made elsewhere on the page (payout alerts) that answered with the package. */
+    replace: (signing: SigningPackage) => {
+      loaded.replace(signing)
+      setAuditGeneration((value) => value + 1)
+    },
     addDocument: (input: DocumentInput | { title: string; file: File }) =>
       update(() =>
         'file' in input
