@@ -222,27 +222,6 @@ describe('Plaid webhook processing', () => {
     expect((await status(signer)).item.accounts).toHaveLength(accountsBefore - 1)
   })
 
-  it('clears a pending disconnect when the login is repaired, even by a LOGIN_REPAIRED with the bytes of an earlier one', async () => {
-    const fire = (code: string) =>
-      call('POST', '/api/plaid/sandbox/fire-webhook', signer, { webhook_code: code })
-    await fire('PENDING_DISCONNECT')
-    await eventually(
-      async () => ((await status(signer)).item.status === 'pending_disconnect' ? true : undefined),
-      'pending disconnect',
-    )
-    // Plaid's LOGIN_REPAIRED body names no time: this one repeats the first one's bytes exactly, so it is
-    // not processed again but makes the Item be checked with Plaid, as a LOGIN_REPAIRED.
-    expect((await fire('LOGIN_REPAIRED')).statusCode).toBe(200)
-    await eventually(
-      async () => ((await status(signer)).item.status === 'good' ? true : undefined),
-      'the repaired Item',
-    )
-    expect(await status(signer)).toMatchObject({
-      item: { status: 'good', consent_expires_at: null },
-      action: null,
-    })
-  })
-
   it('records a new webhook URL from WEBHOOK_UPDATE_ACKNOWLEDGED', async () => {
     const moved = `${server.url}/api/webhooks/plaid?moved=1`
     await emulator.plaid.itemWebhookUpdate({ access_token: signerToken, webhook: moved })
@@ -459,5 +438,39 @@ describe('Plaid webhook processing', () => {
     }, 'the status change in the signing audit trail')
     expect(recorded.change.details).toMatchObject({ status: 'login_required', webhook_code: 'ERROR' })
     expect(recorded.trail.verification).toMatchObject({ is_valid: true })
+  })
+  it('clears a pending disconnect when the login is repaired, even by a LOGIN_REPAIRED with the bytes of an earlier one', async () => {
+    // A fresh Item of its own, so no earlier test's notices share its bytes.
+    const unlinked = await server.app.inject({
+      method: 'DELETE',
+      url: '/api/plaid/item',
+      headers: { cookie: signer },
+    })
+    expect(unlinked.statusCode).toBe(200)
+    const token = await call('POST', '/api/plaid/link-token', signer)
+    const publicToken = await drive(token.json().link_token, 'ins_109508', 'pass_good')
+    await call('POST', '/api/plaid/exchange', signer, { public_token: publicToken })
+    const fire = (code: string) =>
+      call('POST', '/api/plaid/sandbox/fire-webhook', signer, { webhook_code: code })
+    const lastCode = async () => (await itemRow(signer)).last_webhook_code
+
+    await fire('LOGIN_REPAIRED')
+    await eventually(async () => ((await lastCode()) === 'LOGIN_REPAIRED' ? true : undefined), 'first repair')
+    await fire('PENDING_DISCONNECT')
+    await eventually(
+      async () => ((await status(signer)).item.status === 'pending_disconnect' ? true : undefined),
+      'pending disconnect',
+    )
+    // Plaid's LOGIN_REPAIRED body names no time: this one repeats the first one's bytes exactly, so it is
+    // not processed again but makes the Item be checked with Plaid, as a LOGIN_REPAIRED after the notice.
+    expect((await fire('LOGIN_REPAIRED')).statusCode).toBe(200)
+    await eventually(
+      async () => ((await status(signer)).item.status === 'good' ? true : undefined),
+      'the repaired Item',
+    )
+    expect(await status(signer)).toMatchObject({
+      item: { status: 'good', consent_expires_at: null },
+      action: null,
+    })
   })
 })

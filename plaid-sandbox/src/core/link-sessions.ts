@@ -116,9 +116,15 @@ export function submitCredentials(
 
   const outcome = evaluateCredentials(institution, credentials.username, credentials.password)
   if (outcome.kind === 'error') throw outcome.error
-  // Automated Micro-deposits is off unless the link token enables it (Plaid's default).
+  // Automated Micro-deposits is off unless the link token enables it (Plaid's default). It decides how a
+  // new Item is verified; update mode only signs the user in again to an Item that exists already.
   const isAutomatedOff = !(token.authOptions ?? NO_AUTH_OPTIONS).automatedMicrodeposits
-  if (outcome.kind === 'linked' && outcome.authMethod === 'AUTOMATED_MICRODEPOSITS' && isAutomatedOff) {
+  if (
+    item === null &&
+    outcome.kind === 'linked' &&
+    outcome.authMethod === 'AUTOMATED_MICRODEPOSITS' &&
+    isAutomatedOff
+  ) {
     throw plaidError('NO_AUTH_ACCOUNTS')
   }
   session.institutionId = institution.institution_id

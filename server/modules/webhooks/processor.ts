@@ -471,8 +471,20 @@ export function createWebhookProcessor(deps: {
     async reconcileItem(
       environment: PlaidEnvironment,
       plaidItemId: string,
-      webhookCode: string | null = null,
+      notice: { webhookCode: string | null; receivedAt: Date | null } = {
+        webhookCode: null,
+        receivedAt: null,
+      },
     ): Promise<boolean> {
+      // A repeated LOGIN_REPAIRED speaks only of what came before it: a pending disconnect announced
+      // after it (the jobs may run in any order) is not resolved by it.
+      let { webhookCode } = notice
+      if (webhookCode === 'LOGIN_REPAIRED' && notice.receivedAt) {
+        const pendingAt = await repository.findLatestNoticeAt(db, { environment, plaidItemId }, [
+          'PENDING_DISCONNECT',
+        ])
+        if (pendingAt && pendingAt > notice.receivedAt) webhookCode = null
+      }
       const item = await items.find(environment, plaidItemId)
       if (!item || INACTIVE.has(item.status)) return false
       const isChanged = await reconcileOne(item, { webhookCode })

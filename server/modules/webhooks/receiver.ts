@@ -126,6 +126,7 @@ export function createWebhookReceiver(deps: {
                 environment: context.environment,
                 plaidItemId: payload.itemId,
                 webhookCode: payload.webhookCode,
+                receivedAt: receivedAt.toISOString(),
               })
             }
             return { event_id: earlier.id, duplicate: true }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { type WebhookEventState, webhookEvents, webhookRejections } from '../../../db/schema.ts'
 
@@ -199,4 +199,27 @@ export async function countEventsByState(
     .where(eq(webhookEvents.workspaceId, workspaceId))
     .groupBy(webhookEvents.state)
   return rows.map((row) => ({ state: row.state, count: Number(row.count) }))
+}
+
+/** When an Item last got one of these notices (by receipt), if ever. */
+export async function findLatestNoticeAt(
+  db: Queryable,
+  item: { environment: string; plaidItemId: string },
+  webhookCodes: string[],
+): Promise<Date | null> {
+  const [row] = await db
+    .select({
+      receivedAt: sql<Date | null>`max(${webhookEvents.receivedAt})`.mapWith((value) =>
+        value ? new Date(value) : null,
+      ),
+    })
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.environment, item.environment as StoredWebhookEvent['environment']),
+        eq(webhookEvents.plaidItemId, item.plaidItemId),
+        inArray(webhookEvents.webhookCode, webhookCodes),
+      ),
+    )
+  return row?.receivedAt ?? null
 }

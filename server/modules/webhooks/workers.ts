@@ -38,10 +38,14 @@ export async function startWebhookWorkers(
     environment?: PlaidEnvironment
     plaidItemId?: string
     webhookCode?: string
+    receivedAt?: string
     workspaceId?: string
   } | null>(QUEUES.plaidReconcile, async (job) => {
     if (job.data?.environment && job.data.plaidItemId) {
-      await processor.reconcileItem(job.data.environment, job.data.plaidItemId, job.data.webhookCode ?? null)
+      await processor.reconcileItem(job.data.environment, job.data.plaidItemId, {
+        webhookCode: job.data.webhookCode ?? null,
+        receivedAt: job.data.receivedAt ? new Date(job.data.receivedAt) : null,
+      })
       return
     }
     if (job.data?.workspaceId) {
