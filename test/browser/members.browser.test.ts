@@ -1,43 +1,24 @@
 // Real organisations in Chromium: an admin invites a colleague who joins and works as a manager at
 // once, and a forgotten password is reset through the outbox (no SMTP server in the demo).
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
-import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext, type OfflineContext } from '../helpers/browser.ts'
+import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const NEW_PASSWORD = 'granite otter lantern 42'
 
-let sandbox: PlaidSandbox
+let stack: BrowserStack
 let server: TestServer
-let browser: Browser
-const contexts: OfflineContext[] = []
 
 beforeAll(async () => {
-  // Mounted as in the embedded demo: signed-in pages load the emulator's Link script.
-  sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
-    launchBrowser(),
-  ])
+  stack = await startBrowserStack()
+  server = stack.server
 })
 
-afterAll(async () => {
-  for (const { context, problems } of contexts) {
-    await context.close()
-    expect(problems).toEqual([])
-  }
-  await browser?.close()
-  await server?.close()
-  await sandbox?.close()
-})
+afterAll(() => stack?.close())
 
 async function signedInAs(email: string, password = DEMO.password) {
-  const opened = await newOfflineContext(browser)
-  contexts.push(opened)
-  const { page } = opened
+  const { page } = await stack.newPage()
   await page.goto(`${server.url}/signin`)
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password', { exact: true }).fill(password)
@@ -59,9 +40,7 @@ describe('members', () => {
     expect(url).toMatch(new RegExp(`^${server.url}/invite/[A-Za-z0-9_-]{43}$`))
     await admin.getByText('ivy.invite@example.test · Manager').waitFor()
 
-    const invited = await newOfflineContext(browser)
-    contexts.push(invited)
-    const page = invited.page
+    const { page } = await stack.newPage()
     await page.goto(url)
     await page.getByRole('heading', { name: 'Join Demo Closings' }).waitFor()
     await page.getByLabel('Your name').fill('Ivy Invite')
@@ -83,16 +62,13 @@ describe('members', () => {
     await admin.getByText('Chain verified').waitFor()
     await admin.getByRole('cell', { name: 'member.joined' }).first().waitFor()
 
-    const again = await newOfflineContext(browser)
-    contexts.push(again)
+    const again = await stack.newPage()
     await again.page.goto(url)
     await again.page.getByRole('heading', { name: 'This invitation cannot be used' }).waitFor()
   })
 
   it('resets a forgotten password through the outbox', async () => {
-    const visitor = await newOfflineContext(browser)
-    contexts.push(visitor)
-    const page = visitor.page
+    const { page } = await stack.newPage()
     await page.goto(`${server.url}/signin`)
     await page.getByRole('link', { name: 'Forgot your password?' }).click()
     await page.getByLabel('Email').fill(DEMO.manager)

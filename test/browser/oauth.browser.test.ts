@@ -2,52 +2,32 @@
 // popup and Link carries on; on a phone the whole page goes to the bank, comes back to /oauth-return
 // and Link re-opens with the same token and `receivedRedirectUri`, in the Plaid lab and in the
 // signer's bank step. Every plaid.com request is refused.
-import type { Browser, FrameLocator, Page } from 'playwright-core'
+import type { FrameLocator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import {
   acceptConsent,
   chooseAccountAndContinue,
   finishOnSuccessPane,
   searchAndSelectInstitution,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
-import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
 import { apiClient } from '../helpers/api-client.ts'
-import { launchBrowser, newOfflineContext, type OfflineContext } from '../helpers/browser.ts'
+import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const OAUTH_BANK = 'Platypus OAuth Bank'
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
 
-let sandbox: PlaidSandbox
+let stack: BrowserStack
 let server: TestServer
-let browser: Browser
-const opened: OfflineContext[] = []
 
 beforeAll(async () => {
-  sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
-    launchBrowser(),
-  ])
+  stack = await startBrowserStack()
+  server = stack.server
 })
 
-afterAll(async () => {
-  for (const { context, problems } of opened) {
-    await context.close()
-    expect(problems).toEqual([])
-  }
-  await browser?.close()
-  await server?.close()
-  await sandbox?.close()
-})
+afterAll(() => stack?.close())
 
-async function newPage(options: { phone?: boolean } = {}): Promise<OfflineContext> {
-  const context = await newOfflineContext(browser, options.phone ? { contextOptions: PHONE } : {})
-  opened.push(context)
-  return context
-}
+const newPage = (options: { phone?: boolean } = {}) => stack.newPage(options)
 
 async function visibleLink(page: Page): Promise<FrameLocator> {
   const iframe = page.locator('iframe[id^="plaid-link-iframe-"]:visible')

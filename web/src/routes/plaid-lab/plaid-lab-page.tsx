@@ -88,7 +88,7 @@ export function PlaidLabPage() {
             </p>
           }
         >
-          {token?.receivedRedirectUri && lab.linkOutcome.kind === 'not-opened' && (
+          {token?.receivedRedirectUri && (
             <Notice tone="info" title="Back from your bank" live>
               <p>Plaid Link continues where you left it, with the same link token.</p>
             </Notice>
