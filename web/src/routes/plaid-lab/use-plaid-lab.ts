@@ -7,6 +7,7 @@ import type {
 } from 'react-plaid-link'
 import { ApiError, type ApiExchange, apiErrorFrom } from '../../api/client.ts'
 import {
+  type AuthMasks,
   type ExchangeResponse,
   type LinkMode,
   type LinkTokenResponse,
@@ -96,6 +97,7 @@ export function usePlaidLab() {
   const [connection, setConnection] = useState<PlaidConnectionStatus | null>(null)
   const unmounted = useRef(false)
   const [toolStep, setToolStep] = useState<StepState<unknown>>({ phase: 'idle' })
+  const [authStep, setAuthStep] = useState<StepState<AuthMasks>>({ phase: 'idle' })
   const [timeline, setTimeline] = useState<TimelineEntry[]>([])
   const reporter = useLinkEventReporter()
   // Link may call onExit (with no error) after onSuccess for the same session; that exit is not news.
@@ -185,6 +187,12 @@ export function usePlaidLab() {
         phase: 'skipped',
         reason: 'Update mode repairs the existing connection; nothing to exchange.',
       })
+      // A confirmed Same-Day deposit code sends no webhook: ask Plaid for the accounts again.
+      const refreshed = await runStep(setStatusStep, plaidApi.refreshAccounts)
+      if (refreshed) {
+        setConnection(refreshed)
+        return
+      }
     } else if (publicToken === null) {
       setExchangeStep({ phase: 'skipped', reason: 'Link finished without a public token.' })
     } else {
@@ -245,5 +253,11 @@ export function usePlaidLab() {
     removeItem: () => runTool(plaidApi.removeItem),
     simulateLoginRequired: () => runTool(plaidApi.simulateLoginRequired),
     simulateWebhook: (code: SimulatedWebhookCode) => runTool(() => plaidApi.simulateWebhook(code)),
+    authStep,
+    loadAuthMasks: () => runStep(setAuthStep, () => plaidApi.fetchAuthMasks()),
+    /** Same-Day: Link in update mode shows the deposit-code pane for the pending account. */
+    confirmDeposits: () => requestLinkToken('update', true),
+    setVerificationStatus: (accountId: string, status: 'automatically_verified' | 'verification_expired') =>
+      runTool(() => plaidApi.setVerificationStatus(accountId, status)),
   }
 }
