@@ -63,6 +63,13 @@ function sameConnection(a: PlaidConnectionStatus | null, b: PlaidConnectionStatu
   return a?.connected === b.connected && a.action === b.action && a.item?.updated_at === b.item?.updated_at
 }
 
+/** The accounts' verification states, to tell whether a refresh found a confirmed deposit code. */
+function verificationsOf(status: PlaidConnectionStatus | null): string {
+  return JSON.stringify(
+    (status?.item?.accounts ?? []).map((account) => [account.account_id, account.verification_status]),
+  )
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs one API call for a step, recording its exchange; resolves to the response data, or null. */
@@ -189,10 +196,8 @@ export function usePlaidLab() {
       })
       // A confirmed Same-Day deposit code sends no webhook: ask Plaid for the accounts again.
       const refreshed = await runStep(setStatusStep, plaidApi.refreshAccounts)
-      if (refreshed) {
-        setConnection(refreshed)
-        return
-      }
+      if (refreshed) setConnection(refreshed)
+      if (refreshed && verificationsOf(refreshed) !== verificationsOf(before)) return
     } else if (publicToken === null) {
       setExchangeStep({ phase: 'skipped', reason: 'Link finished without a public token.' })
     } else {

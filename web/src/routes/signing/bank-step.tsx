@@ -106,8 +106,12 @@ export function BankStep({
       setToken(null)
       if (mode === 'update') {
         // A confirmed deposit code sends no webhook: ask Plaid for the accounts' state now.
-        const status = await expectOk<PlaidConnectionStatus>(plaidApi.refreshAccounts())
-        const chosen = status.item?.accounts.find((account) =>
+        // Best effort: a repaired login is confirmed by Plaid's webhook whatever this answers.
+        const status = await plaidApi
+          .refreshAccounts()
+          .then((exchange) => (exchange.ok ? (exchange.responseBody as PlaidConnectionStatus) : null))
+          .catch(() => null)
+        const chosen = status?.item?.accounts.find((account) =>
           metadata.accounts.some((shared) => shared.id === account.account_id),
         )
         setNotice(
