@@ -5,7 +5,13 @@
 import type { Browser, FrameLocator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
-import { acceptConsent } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
+import {
+  acceptConsent,
+  chooseAccountAndContinue,
+  finishOnSuccessPane,
+  searchAndSelectInstitution,
+  submitCredentials,
+} from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
 import { apiClient } from '../helpers/api-client.ts'
 import { launchBrowser, newOfflineContext, type OfflineContext } from '../helpers/browser.ts'
@@ -145,5 +151,72 @@ describe('Same-Day micro-deposits in the signer bank step', () => {
     expect(view.payout_numbers).toEqual([
       expect.objectContaining({ account_mask: '0000', verification_method: 'same_day_micro_deposits' }),
     ])
+  })
+})
+
+describe('micro-deposits in the Plaid lab', () => {
+  it('runs the Automated and Same-Day paths with masked Auth numbers and the verification tools', async () => {
+    const page = await newPage()
+    await page.goto(`${server.url}/signin?next=%2Fsigning%2Fplaid-lab`)
+    await page.getByLabel('Email').fill(DEMO.manager)
+    await page.getByLabel('Password', { exact: true }).fill(DEMO.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Plaid lab', level: 1 }).waitFor()
+    await page
+      .getByRole('table', { name: /Micro-deposits/ })
+      .getByText('microdeposits_good')
+      .waitFor()
+    const step = (number: number) => page.getByRole('listitem').filter({ hasText: `Step ${number}:` })
+
+    // Automated: Houndstooth with microdeposits_good → pending until the tool resolves it.
+    await step(1).getByRole('button', { name: 'Request link token' }).click()
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    const link = await visibleLink(page)
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link, 'Houndstooth', 'Houndstooth Bank')
+    await submitCredentials(link, 'microdeposits_good')
+    await chooseAccountAndContinue(link, 'Plaid Checking')
+    await finishOnSuccessPane(link)
+    const row = step(4).getByRole('row', { name: /Plaid Checking/ })
+    await row.getByText('Automated: deposits being verified').waitFor()
+    await step(4)
+      .getByRole('button', { name: /Fetch Auth numbers/ })
+      .click()
+    await step(4).getByText('PRODUCT_NOT_READY').waitFor()
+    await row.getByRole('button', { name: 'Mark verified' }).click()
+    await row.getByText('Automated micro-deposits verified').waitFor()
+    await step(4)
+      .getByRole('button', { name: /Fetch Auth numbers/ })
+      .click()
+    await step(4).getByRole('cell', { name: 'automatically_verified' }).waitFor()
+    await step(4).getByRole('cell', { name: '•••• 0000' }).waitFor()
+    // The test-credentials panel names the sandbox number; the connection never shows it.
+    expect(await step(4).getByText(ACCOUNT).count()).toBe(0)
+
+    // Same-Day: numbers typed in Link, then "Confirm deposits" opens Link in update mode for the code.
+    await step(1)
+      .getByRole('button', { name: /Request (a new )?link token/ })
+      .click()
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    const numbers = await visibleLink(page)
+    await acceptConsent(numbers)
+    await numbers.getByRole('button', { name: 'Link with account numbers' }).click()
+    await numbers.locator('#numbers-routing-input').fill(ROUTING)
+    await numbers.locator('#numbers-account-input').fill(ACCOUNT)
+    await numbers.locator('#numbers-name-input').fill('Morgan Manager')
+    await numbers.getByRole('button', { name: 'Continue' }).click()
+    await numbers.getByRole('heading', { name: 'Deposit authorized' }).waitFor()
+    await numbers.getByRole('button', { name: 'Continue' }).click()
+    const sameDay = step(4).getByRole('row', { name: /Checking/ })
+    await sameDay.getByText('Same-Day: waiting for the deposit code').waitFor()
+    await sameDay.getByRole('button', { name: 'Confirm deposits' }).click()
+    const update = await visibleLink(page)
+    await update.getByRole('button', { name: 'Continue' }).click()
+    await update.getByLabel('Deposit code').fill('abc')
+    await update.getByRole('button', { name: 'Verify' }).click()
+    await finishOnSuccessPane(update)
+    await sameDay.getByText('Same-Day micro-deposits verified').waitFor()
+    // The test-credentials panel names the sandbox number; the connection never shows it.
+    expect(await step(4).getByText(ACCOUNT).count()).toBe(0)
   })
 })
