@@ -374,4 +374,23 @@ describe('micro-deposits', () => {
     })
     expect(noItem.statusCode).toBe(409)
   })
+
+  // Last: it switches the demo workspace to Plaid production.
+  it('refuses the verification tool in production', async () => {
+    const pkg = await activePackage('production@example.test')
+    const { account } = await linkAutomated(pkg.signer)
+    const admin = await server.signIn(DEMO.admin)
+    await ok('PUT', '/api/admin/plaid-settings', admin, {
+      environment: 'production',
+      client_id: 'client_live',
+      secret: 'live-secret-never-used-here',
+      webhook_base_url: server.url,
+    })
+    const refused = await call('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+      account_id: account.account_id,
+      verification_status: 'automatically_verified',
+    })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().error.code).toBe('FORBIDDEN')
+  })
 })
