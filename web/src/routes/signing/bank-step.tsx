@@ -200,8 +200,8 @@ export function BankStep({
         <Notice tone="info" title="Your account is being verified">
           <p>
             Plaid is confirming {accountLabel(bank)} with small deposits, usually within one to two business
-            days. Nothing is needed from you: this page moves on by itself once Plaid confirms it. You can
-            also connect another account instead.
+            days. Nothing is needed from you: come back to this link later (or select Check again), and you
+            can sign once Plaid has confirmed it. You can also connect another account instead.
           </p>
         </Notice>
       )}
