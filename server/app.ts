@@ -159,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     jobs,
     logger: app.log,
     onItemRetired: (change) => payout.onItemRetired(change),
+    onVerificationChanged: (change) => payout.onVerificationChanged(change),
   })
 
   const outbox = createOutbox({

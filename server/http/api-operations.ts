@@ -171,6 +171,22 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       summary: 'Have Plaid send one of the Item webhooks (emulator and Plaid Sandbox only)',
       access: 'session',
     },
+    'POST /api/plaid/sandbox/set-verification-status': {
+      summary:
+        'Resolve an Automated Micro-deposit account as verified or expired (emulator and Plaid Sandbox only)',
+      access: 'session',
+      description: 'Plaid then sends AUTH AUTOMATICALLY_VERIFIED or VERIFICATION_EXPIRED.',
+    },
+    'POST /api/plaid/accounts/refresh': {
+      summary:
+        "Ask Plaid for the Item's accounts again, e.g. after a Same-Day deposit code was confirmed in Link",
+      access: 'session',
+    },
+    'GET /api/plaid/auth-numbers': {
+      summary: "Each account's Auth numbers, masked to their last four digits (for the lab)",
+      access: 'session',
+      description: 'error_code is PRODUCT_NOT_READY while a micro-deposit is pending.',
+    },
   },
   webhooks: {
     'POST /api/webhooks/plaid': {

@@ -193,6 +193,8 @@ describe('bank linking', () => {
         mask: expect.stringMatching(/^\d{4}$/),
         type: expect.any(String),
         subtype: expect.anything(),
+        // Instant Auth: no micro-deposit verification state (ADR 0018).
+        verification_status: null,
       })
     }
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { ItemStatus, OwnershipReviewDecision, OwnershipVerdict } from '../../db/schema.ts'
 import {
+  accountVerificationOf,
   currentStep,
+  DEFAULT_OWNERSHIP_POLICY,
   isBankStepComplete,
   isOwnershipReviewable,
+  ownershipVerdict,
   type StepInput,
 } from '../../server/modules/signing/rules.ts'
 
@@ -77,5 +80,41 @@ describe('isOwnershipReviewable', () => {
     ['mismatch', true],
   ] as const)('%s → %s', (verdict, reviewable) => {
     expect(isOwnershipReviewable(verdict)).toBe(reviewable)
+  })
+})
+
+describe('micro-deposits (ADR 0018)', () => {
+  const policy = DEFAULT_OWNERSHIP_POLICY
+  const microBank = (verificationStatus: string | null, review: 'accept' | 'reject' | null = null) => ({
+    itemStatus: 'good' as const,
+    verdict: 'needs_review' as const,
+    review,
+    verificationStatus,
+    nameScore: null,
+  })
+
+  it('calls a micro-deposit account without identity data "needs review", not a mismatch', () => {
+    expect(ownershipVerdict(null, policy, { isMicroDeposit: true })).toBe('needs_review')
+    expect(ownershipVerdict(null, policy)).toBe('mismatch')
+  })
+
+  it('keeps the step open while pending or failed, and until a manager accepts', () => {
+    for (const status of [
+      'pending_manual_verification',
+      'pending_automatic_verification',
+      'verification_failed',
+      'verification_expired',
+    ]) {
+      expect(isBankStepComplete({ bank: microBank(status, 'accept'), isMatchRequired: false })).toBe(false)
+    }
+    expect(isBankStepComplete({ bank: microBank('manually_verified'), isMatchRequired: false })).toBe(false)
+    expect(
+      isBankStepComplete({ bank: microBank('manually_verified', 'accept'), isMatchRequired: false }),
+    ).toBe(true)
+    expect(
+      isBankStepComplete({ bank: microBank('automatically_verified', 'accept'), isMatchRequired: false }),
+    ).toBe(true)
+    expect(accountVerificationOf('pending_manual_verification')).toBe('pending_manual')
+    expect(accountVerificationOf(null)).toBe('verified')
   })
 })

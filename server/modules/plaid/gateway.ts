@@ -6,6 +6,7 @@ import {
   PlaidEnvironments,
   type Products,
   type SandboxItemFireWebhookRequestWebhookCodeEnum,
+  type SandboxItemSetVerificationStatusRequestVerificationStatusEnum,
   type WebhookType,
 } from 'plaid'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
@@ -155,6 +156,9 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
                 products: ['auth' as Products],
                 // Identity is fetched for ownership checks when the Item exists; it must not block linking.
                 optional_products: ['identity' as Products],
+                // Banks without an instant login (ADR 0018): the signer types the numbers and confirms a
+                // deposit code later (Same-Day), or Plaid verifies the deposits itself (Automated).
+                auth: { same_day_microdeposits_enabled: true, automated_microdeposits_enabled: true },
               }),
         }),
       )
@@ -216,6 +220,27 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       }
     },
 
+    /** Every account's ACH numbers of an Item (the lab masks them at once). */
+    async getAllAuthNumbers(connection: PlaidConnection, accessToken: string): Promise<AuthNumbers[]> {
+      const data = await call(() => clientFor(connection).authGet({ access_token: accessToken }))
+      return data.numbers.ach.flatMap((ach) => {
+        const account = data.accounts.find((entry) => entry.account_id === ach.account_id)
+        if (!ach.account || !ach.routing) return []
+        return [
+          {
+            accountId: ach.account_id,
+            account: ach.account,
+            routing: ach.routing,
+            wireRouting: ach.wire_routing ?? null,
+            isTokenizedAccountNumber:
+              typeof ach.is_tokenized_account_number === 'boolean' ? ach.is_tokenized_account_number : null,
+            mask: account?.mask ?? null,
+            verificationStatus: account?.verification_status ? String(account.verification_status) : null,
+          },
+        ]
+      })
+    },
+
     /** The account holders' names Plaid has for one account (/identity/get); [] when it has none. */
     async getHolderNames(connection: PlaidConnection, accessToken: string, accountId: string) {
       const data = await call(() =>
@@ -240,6 +265,22 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
 
     async removeItem(connection: PlaidConnection, accessToken: string): Promise<void> {
       await call(() => clientFor(connection).itemRemove({ access_token: accessToken }))
+    },
+
+    /** Sandbox only: resolves an Automated Micro-deposit account (Plaid then sends the AUTH webhook). */
+    async setVerificationStatusInSandbox(
+      connection: PlaidConnection,
+      accessToken: string,
+      accountId: string,
+      status: 'automatically_verified' | 'verification_expired',
+    ): Promise<void> {
+      await call(() =>
+        clientFor(connection).sandboxItemSetVerificationStatus({
+          access_token: accessToken,
+          account_id: accountId,
+          verification_status: status as SandboxItemSetVerificationStatusRequestVerificationStatusEnum,
+        }),
+      )
     },
 
     async resetLoginInSandbox(connection: PlaidConnection, accessToken: string): Promise<void> {

@@ -34,6 +34,8 @@ export type StatusAccount = {
   mask: string | null
   type: string
   subtype: string | null
+  /** Plaid's verification_status: null for instant Auth; micro-deposit states otherwise (ADR 0018). */
+  verification_status: string | null
 }
 
 export type StatusRow = {
@@ -171,7 +173,8 @@ function prepareStatusLookup(db: Database, kind: PrincipalRef['kind']) {
           'accounts', coalesce((
             select json_agg(json_build_object(
               'account_id', account.plaid_account_id, 'name', account.name, 'mask', account.mask,
-              'type', account.type, 'subtype', account.subtype) order by account.name, account.plaid_account_id)
+              'type', account.type, 'subtype', account.subtype,
+              'verification_status', account.verification_status) order by account.name, account.plaid_account_id)
             from plaid_accounts account
             where account.item_id = item.id and not account.is_revoked), '[]'::json))
         from plaid_items item

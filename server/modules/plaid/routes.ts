@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { originOf } from '../../http/request-origin.ts'
 import { requireSession, sessionOf } from '../auth/session-guard.ts'
 import {
+  AuthMasksResponseSchema,
   ExchangeBodySchema,
   ExchangeResponseSchema,
   FireWebhookBodySchema,
@@ -9,6 +10,7 @@ import {
   LinkTokenBodySchema,
   LinkTokenResponseSchema,
   OAuthResumeResponseSchema,
+  SetVerificationStatusBodySchema,
   StatusResponseSchema,
 } from './schemas.ts'
 import type { BankLinkingService } from './service.ts'
@@ -54,6 +56,21 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
     bankLinking.getStatus(sessionOf(request)),
   )
 
+  app.post(
+    '/api/plaid/accounts/refresh',
+    { schema: { response: { 200: StatusResponseSchema } } },
+    async (request) => bankLinking.refreshAccounts(sessionOf(request), originOf(request)),
+  )
+
+  app.get(
+    '/api/plaid/auth-numbers',
+    { schema: { response: { 200: AuthMasksResponseSchema } } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return bankLinking.getAuthMasks(sessionOf(request))
+    },
+  )
+
   app.get(
     '/api/plaid/oauth-resume',
     { schema: { response: { 200: OAuthResumeResponseSchema } } },
@@ -83,6 +100,23 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
       await bankLinking.simulate(
         sessionOf(request),
         { kind: 'fire_webhook', webhookCode: request.body.webhook_code },
+        originOf(request),
+      )
+      return { ok: true }
+    },
+  )
+
+  app.post(
+    '/api/plaid/sandbox/set-verification-status',
+    { schema: { body: SetVerificationStatusBodySchema } },
+    async (request) => {
+      await bankLinking.simulate(
+        sessionOf(request),
+        {
+          kind: 'set_verification_status',
+          accountId: request.body.account_id,
+          status: request.body.verification_status,
+        },
         originOf(request),
       )
       return { ok: true }

@@ -48,6 +48,7 @@ const AccountSchema = Type.Object({
   mask: Nullable(Type.String()),
   type: Type.String(),
   subtype: Nullable(Type.String()),
+  verification_status: Nullable(Type.String()),
 })
 
 export const StatusResponseSchema = Type.Object({
@@ -109,3 +110,29 @@ export const FireWebhookBodySchema = Type.Object(
   { webhook_code: Type.Union(SIMULATED_WEBHOOK_CODES.map((code) => Type.Literal(code))) },
   { additionalProperties: false },
 )
+
+export const SetVerificationStatusBodySchema = Type.Object(
+  {
+    account_id: Text({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    verification_status: Type.Union([
+      Type.Literal('automatically_verified'),
+      Type.Literal('verification_expired'),
+    ]),
+  },
+  { additionalProperties: false },
+)
+
+export const AuthMasksResponseSchema = Type.Object({
+  accounts: Type.Array(
+    Type.Object({
+      account_id: Type.String(),
+      account_mask: Type.String(),
+      routing_mask: Type.String(),
+      wire_routing_mask: Nullable(Type.String()),
+      is_tokenized_account_number: Nullable(Type.Boolean()),
+      verification_status: Nullable(Type.String()),
+    }),
+  ),
+  /** Plaid's answer when it has no numbers yet: PRODUCT_NOT_READY while a micro-deposit is pending. */
+  error_code: Nullable(Type.String()),
+})

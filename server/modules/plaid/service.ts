@@ -102,12 +102,28 @@ export type OwnershipCheck = {
     institutionName: string | null
     status: ItemStatus
   }
-  account: { accountId: string; name: string; mask: string | null }
+  account: { accountId: string; name: string; mask: string | null; verificationStatus: string | null }
   /** Plaid's /identity/match legal-name and e-mail scores; null when Plaid had no identity data. */
   nameScore: number | null
   emailScore: number | null
   /** Why there are no scores, when Plaid refused the match (e.g. PRODUCTS_NOT_SUPPORTED). */
   identityErrorCode: string | null
+}
+
+/** Accounts of one Item whose Plaid verification_status changed (micro-deposits, ADR 0018). */
+export type VerificationChange = {
+  plaidItemId: string
+  changes: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
+}
+
+/** What the lab shows of an account's Auth numbers: the last four digits only, never a number. */
+export type AuthMask = {
+  account_id: string
+  account_mask: string
+  routing_mask: string
+  wire_routing_mask: string | null
+  is_tokenized_account_number: boolean | null
+  verification_status: string | null
 }
 
 export type BankLinkingService = ReturnType<typeof createBankLinkingService>
@@ -129,6 +145,11 @@ export function createBankLinkingService(deps: {
    * a newly linked Item. Signing raises payout alerts from it. A failure is logged, never thrown.
    */
   onItemRetired?: (change: { plaidItemId: string; reason: 'removed' | 'replaced' }) => Promise<unknown>
+  /**
+   * Told after commit when a principal's refresh found accounts whose verification_status changed
+   * (a Same-Day code confirmed in Link). Signing fetches numbers then. Logged on failure, never thrown.
+   */
+  onVerificationChanged?: (change: VerificationChange) => Promise<unknown>
 }) {
   const { db, gateway, keyring, audit, settings } = deps
 
@@ -578,7 +599,12 @@ export function createBankLinkingService(deps: {
           institutionName: item.institutionName,
           status: item.status,
         },
-        account: { accountId: account.account_id, name: account.name, mask: account.mask },
+        account: {
+          accountId: account.account_id,
+          name: account.name,
+          mask: account.mask,
+          verificationStatus: account.verification_status,
+        },
         nameScore: scores?.nameScore ?? null,
         emailScore: scores?.emailScore ?? null,
         identityErrorCode,
@@ -668,10 +694,86 @@ export function createBankLinkingService(deps: {
       )
     },
 
+    /**
+     * Asks Plaid for the principal's accounts again and stores their verification status: after a
+     * Same-Day deposit code was confirmed in Link (update mode), which sends no webhook. Returns the
+     * status; signing hears about changed accounts (onVerificationChanged) after commit.
+     */
+    async refreshAccounts(session: SessionContext, origin: RequestOrigin): Promise<StatusResult> {
+      const connection = await connectionFor(session.workspace.id)
+      const item = await repository.findLiveItem(db, principalOf(session), connection.environment)
+      const accessToken = item && item.status !== 'revoked' ? decryptAccessToken(item) : null
+      if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
+      const accounts = await plaidCall(() => gateway.getAccounts(connection, accessToken))
+      const changes = await db.transaction(async (tx) => {
+        const changed = await itemStateRepository.syncAccounts(tx, item.id, accounts.map(toAccountSnapshot))
+        if (changed.length > 0) {
+          await audit.record(
+            auditEvent(session, origin, 'plaid.accounts_refreshed', {
+              item_id: item.plaidItemId,
+              verification_changes: changed,
+            }),
+            tx,
+          )
+        }
+        return changed
+      })
+      if (changes.length > 0 && deps.onVerificationChanged) {
+        try {
+          await deps.onVerificationChanged({ plaidItemId: item.plaidItemId, changes })
+        } catch (error) {
+          deps.logger.error(
+            { err: error, item_id: item.plaidItemId },
+            'could not apply a verification change',
+          )
+        }
+      }
+      return this.getStatus(session)
+    },
+
+    /**
+     * For the lab: each account's Auth numbers as masks (last four digits), or Plaid's error code
+     * (PRODUCT_NOT_READY while a micro-deposit is pending). The numbers never leave this function.
+     */
+    async getAuthMasks(
+      session: SessionContext,
+    ): Promise<{ accounts: AuthMask[]; error_code: string | null }> {
+      const connection = await connectionFor(session.workspace.id)
+      const item = await repository.findLiveItem(db, principalOf(session), connection.environment)
+      const accessToken = item && item.status !== 'revoked' ? decryptAccessToken(item) : null
+      if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
+      try {
+        const all = await gateway.getAllAuthNumbers(connection, accessToken)
+        return {
+          accounts: all.map((numbers) => ({
+            account_id: numbers.accountId,
+            account_mask: numbers.account.slice(-4),
+            routing_mask: numbers.routing.slice(-4),
+            wire_routing_mask: numbers.wireRouting ? numbers.wireRouting.slice(-4) : null,
+            is_tokenized_account_number: numbers.isTokenizedAccountNumber,
+            verification_status: numbers.verificationStatus,
+          })),
+          error_code: null,
+        }
+      } catch (error) {
+        if (!(error instanceof PlaidRequestError) || error.errorCode === null) {
+          throw error instanceof PlaidRequestError ? appErrorFromPlaid(error) : error
+        }
+        return { accounts: [], error_code: error.errorCode }
+      }
+    },
+
     /** Sandbox-only simulations for the lab: make Plaid put the user's Item into a state. */
     async simulate(
       session: SessionContext,
-      simulation: { kind: 'reset_login' } | { kind: 'fire_webhook'; webhookCode: string },
+      simulation:
+        | { kind: 'reset_login' }
+        | { kind: 'fire_webhook'; webhookCode: string }
+        | {
+            kind: 'set_verification_status'
+            accountId: string
+            status: 'automatically_verified' | 'verification_expired'
+          },
       origin: RequestOrigin,
     ): Promise<void> {
       const connection = await connectionFor(session.workspace.id)
@@ -684,20 +786,30 @@ export function createBankLinkingService(deps: {
       await plaidCall(() =>
         simulation.kind === 'reset_login'
           ? gateway.resetLoginInSandbox(connection, accessToken)
-          : gateway.fireWebhookInSandbox(
-              connection,
-              accessToken,
-              simulation.webhookCode,
-              // Safeclose links Auth Items: their DEFAULT_UPDATE is Auth's (Plaid's default type is
-              // TRANSACTIONS, which an Auth Item refuses with SANDBOX_PRODUCT_NOT_ENABLED).
-              simulation.webhookCode === 'DEFAULT_UPDATE' ? 'AUTH' : undefined,
-            ),
+          : simulation.kind === 'set_verification_status'
+            ? gateway.setVerificationStatusInSandbox(
+                connection,
+                accessToken,
+                simulation.accountId,
+                simulation.status,
+              )
+            : gateway.fireWebhookInSandbox(
+                connection,
+                accessToken,
+                simulation.webhookCode,
+                // Safeclose links Auth Items: their DEFAULT_UPDATE is Auth's (Plaid's default type is
+                // TRANSACTIONS, which an Auth Item refuses with SANDBOX_PRODUCT_NOT_ENABLED).
+                simulation.webhookCode === 'DEFAULT_UPDATE' ? 'AUTH' : undefined,
+              ),
       )
       await audit.record(
         auditEvent(session, origin, 'plaid.sandbox_simulation', {
           item_id: item.plaidItemId,
           simulation: simulation.kind,
           webhook_code: simulation.kind === 'fire_webhook' ? simulation.webhookCode : null,
+          ...(simulation.kind === 'set_verification_status'
+            ? { account_id: simulation.accountId, verification_status: simulation.status }
+            : {}),
         }),
       )
     },

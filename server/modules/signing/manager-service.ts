@@ -571,7 +571,13 @@ export function createSigningManagerService(deps: SigningDeps) {
         if (signer.isBankRequired) {
           // The review decides the bank step whatever the workspace policy (see isBankStepComplete).
           const isComplete = isBankStepComplete({
-            bank: { itemStatus: bank.itemStatus, verdict: bank.verdict, review: input.decision },
+            bank: {
+              itemStatus: bank.itemStatus,
+              verdict: bank.verdict,
+              review: input.decision,
+              verificationStatus: bank.accountVerificationStatus,
+              nameScore: bank.nameScore,
+            },
             isMatchRequired: true,
           })
           await repository.setBankStepStatus(tx, signerId, isComplete)

@@ -9,9 +9,10 @@ import { escapeHtml } from '../email/html.ts'
 import type { Outbox } from '../email/outbox.ts'
 import type { AuthNumbers } from '../plaid/gateway.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
-import { chainKeyOf } from './manager-service.ts'
+import { chainKeyOf, ownershipPolicyOf } from './manager-service.ts'
 import * as payoutRepository from './payout-repository.ts'
 import * as repository from './repository.ts'
+import { accountVerificationOf, isBankStepComplete } from './rules.ts'
 
 /**
  * Payout-grade verification (ADR 0017): the chosen account's Auth numbers, encrypted at rest and
@@ -564,6 +565,8 @@ export function createPayoutService(deps: {
       })
     },
 
+    onVerificationChanged,
+
     /** A webhook applied to an Item: revoked account, new accounts, Auth numbers updated. */
     async onItemEventApplied(event: {
       eventId: string
@@ -572,7 +575,12 @@ export function createPayoutService(deps: {
       webhookCode: string
       revokedAccountId: string | null
       isNewAccountsFlagged: boolean
+      verificationChanges?: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
     }) {
+      // AUTOMATICALLY_VERIFIED / VERIFICATION_EXPIRED: the bank step moves on or back (ADR 0018).
+      if (event.webhookType === 'AUTH' && event.verificationChanges && event.verificationChanges.length > 0) {
+        await onVerificationChanged({ plaidItemId: event.plaidItemId, changes: event.verificationChanges })
+      }
       let raised = 0
       const key = `event:${event.eventId}`
       if (event.revokedAccountId) {
@@ -608,6 +616,99 @@ export function createPayoutService(deps: {
         `retired:${change.reason}`,
       )
     },
+  }
+
+  /**
+   * A micro-deposit account changed its verification_status (ADR 0018): for each signer of an active
+   * package whose chosen payout account it is, record what happened in the package's chain, keep the
+   * signer's status in line with the bank step, and, once the account is verified, fetch and store
+   * its Auth numbers (Plaid answers PRODUCT_NOT_READY before). Repeating it changes nothing twice:
+   * numbers are fetched only while none are on file for that account.
+   */
+  async function onVerificationChanged(change: {
+    plaidItemId: string
+    changes: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
+  }): Promise<number> {
+    let applied = 0
+    for (const affected of await repository.findActiveSignersByPlaidItem(db, change.plaidItemId)) {
+      const signer = await repository.findSigner(db, affected.signerId, now())
+      const bank = signer?.bank
+      if (!signer || !bank || bank.plaidItemId !== change.plaidItemId) continue
+      const accountChange = change.changes.find((entry) => entry.plaidAccountId === bank.plaidAccountId)
+      if (!accountChange) continue
+      const verification = accountVerificationOf(accountChange.to)
+      const existing = await payoutRepository.findNumbers(db, signer.id)
+      const needsNumbers = verification === 'verified' && existing?.plaidAccountId !== bank.plaidAccountId
+      const fetched = needsNumbers
+        ? await deps.bankLinking
+            .fetchAuthNumbersOfItem(change.plaidItemId, bank.plaidAccountId)
+            .catch((error: unknown) => {
+              deps.logger.warn({ err: error, item_id: change.plaidItemId }, 'auth numbers unavailable')
+              return null
+            })
+        : null
+      const policy = await ownershipPolicyOf(db, affected.workspaceId)
+      await db.transaction(async (tx) => {
+        await repository.lockBankVerification(tx, signer.id)
+        if (fetched) {
+          const encrypted = keyring.encrypt(JSON.stringify(toNumbers(fetched)), {
+            purpose: PAYOUT_NUMBERS_PURPOSE,
+            rowId: signer.id,
+          })
+          await payoutRepository.saveNumbers(tx, {
+            signerId: signer.id,
+            plaidItemId: change.plaidItemId,
+            plaidAccountId: bank.plaidAccountId,
+            numbersCiphertext: encrypted.ciphertext,
+            numbersKeyId: encrypted.keyId,
+            isTokenizedAccountNumber: fetched.isTokenizedAccountNumber,
+            accountMask: fetched.mask ?? bank.accountMask,
+            routingMask: lastFour(fetched.routing),
+            holderNames: [],
+            verificationMethod: verificationMethodOf(accountChange.to),
+            fetchedAt: now(),
+          })
+        }
+        if (signer.isBankRequired) {
+          await repository.setBankStepStatus(
+            tx,
+            signer.id,
+            isBankStepComplete({
+              bank: {
+                itemStatus: bank.itemStatus,
+                verdict: bank.verdict,
+                review: bank.review?.decision ?? null,
+                verificationStatus: accountChange.to,
+                nameScore: bank.nameScore,
+              },
+              isMatchRequired: policy.isMatchRequired,
+            }),
+          )
+        }
+        await audit.record(
+          {
+            chainKey: chainKeyOf(affected.packageId),
+            workspaceId: affected.workspaceId,
+            actorUserId: null,
+            action: verification === 'verified' ? 'bank.account_verified' : 'bank.verification_changed',
+            subjectType: 'signer',
+            subjectId: signer.id,
+            details: {
+              item_id: change.plaidItemId,
+              account_mask: bank.accountMask,
+              verification_status_from: accountChange.from,
+              verification_status: accountChange.to,
+              verification_method: verificationMethodOf(accountChange.to),
+              auth_numbers_stored:
+                fetched !== null || (existing?.plaidAccountId ?? null) === bank.plaidAccountId,
+            },
+          },
+          tx,
+        )
+      })
+      applied += 1
+    }
+    return applied
   }
 
   /**

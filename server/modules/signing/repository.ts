@@ -54,6 +54,8 @@ export type BankVerification = {
   plaidItemId: string
   plaidAccountId: string
   itemStatus: ItemStatus | null
+  /** Plaid's verification_status of the chosen account (null: instant Auth); micro-deposits (ADR 0018). */
+  accountVerificationStatus: string | null
   institutionName: string | null
   accountName: string
   accountMask: string | null
@@ -386,6 +388,9 @@ const bankColumns = {
   bankPlaidAccountId: signerBankVerifications.plaidAccountId,
   bankItemRowId: signerBankVerifications.itemId,
   bankItemStatus: plaidItems.status,
+  bankAccountVerificationStatus: sql<string | null>`(select pa.verification_status from plaid_accounts pa
+    where pa.item_id = ${signerBankVerifications.itemId}
+      and pa.plaid_account_id = ${signerBankVerifications.plaidAccountId})`,
   bankInstitutionName: signerBankVerifications.institutionName,
   bankAccountName: signerBankVerifications.accountName,
   bankAccountMask: signerBankVerifications.accountMask,
@@ -406,6 +411,7 @@ type WithBankColumns = {
   bankPlaidAccountId: string | null
   bankItemRowId: string | null
   bankItemStatus: ItemStatus | null
+  bankAccountVerificationStatus: string | null
   bankInstitutionName: string | null
   bankAccountName: string | null
   bankAccountMask: string | null
@@ -429,6 +435,7 @@ function withBank<T extends WithBankColumns>(
     bankPlaidAccountId,
     bankItemRowId: _itemRowId,
     bankItemStatus,
+    bankAccountVerificationStatus,
     bankInstitutionName,
     bankAccountName,
     bankAccountMask,
@@ -463,6 +470,7 @@ function withBank<T extends WithBankColumns>(
           plaidAccountId: bankPlaidAccountId,
           // The Item row is gone (deleted with its user): as unusable as a removed one.
           itemStatus: bankItemStatus ?? 'removed',
+          accountVerificationStatus: bankAccountVerificationStatus,
           institutionName: bankInstitutionName,
           accountName: bankAccountName,
           accountMask: bankAccountMask,

@@ -26,8 +26,16 @@ export const DEFAULT_OWNERSHIP_POLICY: OwnershipPolicy = {
   isMatchRequired: false,
 }
 
-export function ownershipVerdict(nameScore: number | null, policy: OwnershipPolicy): OwnershipVerdict {
-  if (nameScore === null) return 'mismatch'
+/**
+ * `isMicroDeposit`: the account came through Plaid's micro-deposit flows (ADR 0018). Plaid has no
+ * identity data for such an account, so a missing score means "a person must look", not "wrong owner".
+ */
+export function ownershipVerdict(
+  nameScore: number | null,
+  policy: OwnershipPolicy,
+  options: { isMicroDeposit?: boolean } = {},
+): OwnershipVerdict {
+  if (nameScore === null) return options.isMicroDeposit ? 'needs_review' : 'mismatch'
   if (nameScore >= policy.verifiedNameScore) return 'verified'
   if (nameScore >= policy.reviewNameScore) return 'needs_review'
   return 'mismatch'
@@ -54,6 +62,41 @@ export function isItemUsable(status: ItemStatus | null): boolean {
   return status !== null && !UNUSABLE_ITEM_STATUSES.has(status)
 }
 
+/** Plaid's verification_status values of the micro-deposit flows (Auth coverage docs). */
+const MICRO_DEPOSIT_STATUSES: ReadonlySet<string> = new Set([
+  'pending_manual_verification',
+  'pending_automatic_verification',
+  'manually_verified',
+  'automatically_verified',
+  'verification_failed',
+  'verification_expired',
+])
+
+export function isMicroDepositStatus(verificationStatus: string | null | undefined): boolean {
+  return typeof verificationStatus === 'string' && MICRO_DEPOSIT_STATUSES.has(verificationStatus)
+}
+
+/**
+ * Where an account's verification stands: `verified` (instant Auth or a confirmed micro-deposit),
+ * `pending_manual` (Same-Day: the signer confirms the deposit code in Link), `pending_automatic`
+ * (Automated: Plaid confirms it, AUTOMATICALLY_VERIFIED), `failed` (wrong code three times, or expired).
+ */
+export type AccountVerification = 'verified' | 'pending_manual' | 'pending_automatic' | 'failed'
+
+export function accountVerificationOf(verificationStatus: string | null | undefined): AccountVerification {
+  switch (verificationStatus) {
+    case 'pending_manual_verification':
+      return 'pending_manual'
+    case 'pending_automatic_verification':
+      return 'pending_automatic'
+    case 'verification_failed':
+    case 'verification_expired':
+      return 'failed'
+    default:
+      return 'verified'
+  }
+}
+
 export type SignerStep = 'review' | 'bank' | 'sign' | 'done' | 'closed'
 
 export type StepInput = {
@@ -67,6 +110,10 @@ export type StepInput = {
     itemStatus: ItemStatus | null
     verdict: OwnershipVerdict
     review: OwnershipReviewDecision | null
+    /** The account's Plaid verification_status (ADR 0018); absent or null: instant Auth. */
+    verificationStatus?: string | null
+    /** Null: Plaid had no identity data (micro-deposits), so a manager must accept the account. */
+    nameScore?: number | null
   }
   isMatchRequired: boolean
 }
@@ -87,9 +134,23 @@ export function currentStep(input: StepInput): SignerStep {
  */
 export function isBankStepComplete(input: Pick<StepInput, 'bank' | 'isMatchRequired'>): boolean {
   if (!input.bank || !isItemUsable(input.bank.itemStatus)) return false
+  // A micro-deposit still pending (or failed) proves nothing yet, whatever a manager decided.
+  if (accountVerificationOf(input.bank.verificationStatus) !== 'verified') return false
   if (input.bank.review === 'reject') return false
   if (input.bank.review === 'accept') return true
+  if (isAcceptanceRequired(input.bank)) return false
   return !(input.isMatchRequired && input.bank.verdict === 'mismatch')
+}
+
+/**
+ * A micro-deposit account with no identity data: nothing ties it to the signer's name, so only a
+ * manager's acceptance completes the bank step (ADR 0018).
+ */
+export function isAcceptanceRequired(bank: {
+  verificationStatus?: string | null
+  nameScore?: number | null
+}): boolean {
+  return isMicroDepositStatus(bank.verificationStatus) && bank.nameScore === null
 }
 
 /** Only a verdict short of "verified" is a manager's to review, once per verification. */

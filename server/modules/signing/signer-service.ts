@@ -7,7 +7,14 @@ import { hashLinkToken } from './links.ts'
 import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
 import type { PayoutService } from './payout-service.ts'
 import * as repository from './repository.ts'
-import { currentStep, isBankStepComplete, isSameName, ownershipVerdict } from './rules.ts'
+import {
+  accountVerificationOf,
+  currentStep,
+  isBankStepComplete,
+  isMicroDepositStatus,
+  isSameName,
+  ownershipVerdict,
+} from './rules.ts'
 import { adoptSignature, fillFieldValues, type SignInput } from './sign-input.ts'
 import { type SignerFlowView, signerFlowView } from './views.ts'
 
@@ -49,6 +56,8 @@ export function createSignerFlowService(
             itemStatus: signer.bank.itemStatus,
             verdict: signer.bank.verdict,
             review: signer.bank.review?.decision ?? null,
+            verificationStatus: signer.bank.accountVerificationStatus,
+            nameScore: signer.bank.nameScore,
           }
         : null,
       isMatchRequired: policy.isMatchRequired,
@@ -218,9 +227,22 @@ export function createSignerFlowService(
         legalName: loaded.signer.legalName,
         email: loaded.signer.email,
       })
-      const verdict = ownershipVerdict(check.nameScore, loaded.policy)
+      const verificationStatus = check.account.verificationStatus
+      const isMicroDeposit = isMicroDepositStatus(verificationStatus)
+      if (accountVerificationOf(verificationStatus) === 'failed') {
+        throw new AppError(
+          'CONFLICT',
+          'The small deposits to this account could not be confirmed. Link your account again, or another one.',
+        )
+      }
+      const verdict = ownershipVerdict(check.nameScore, loaded.policy, { isMicroDeposit })
+      // A pending micro-deposit has no numbers yet (Plaid answers PRODUCT_NOT_READY): they are fetched
+      // when the account is verified (ADR 0018).
+      const isPending = accountVerificationOf(verificationStatus) !== 'verified'
       const payoutDetails = deps.payout
-        ? await deps.payout.fetchForChoice(session, check.account.accountId)
+        ? isPending
+          ? { numbers: null, holderNames: [] as string[], errorCode: 'VERIFICATION_PENDING' }
+          : await deps.payout.fetchForChoice(session, check.account.accountId)
         : null
       const verifiedAt = now()
       await db.transaction(async (tx) => {
@@ -250,7 +272,13 @@ export function createSignerFlowService(
             : null
         if (loaded.signer.isBankRequired) {
           const isComplete = isBankStepComplete({
-            bank: { itemStatus: check.item.status, verdict, review: null },
+            bank: {
+              itemStatus: check.item.status,
+              verdict,
+              review: null,
+              verificationStatus,
+              nameScore: check.nameScore,
+            },
             isMatchRequired: loaded.policy.isMatchRequired,
           })
           await repository.setBankStepStatus(tx, loaded.signer.id, isComplete)
@@ -263,6 +291,7 @@ export function createSignerFlowService(
             account_name: check.account.name,
             account_mask: check.account.mask,
             item_status: check.item.status,
+            verification_status: verificationStatus,
             link_session_id: input.link_session_id ?? null,
             ...(payout
               ? {
@@ -283,6 +312,7 @@ export function createSignerFlowService(
             name_score: check.nameScore,
             email_score: check.emailScore,
             identity_error_code: check.identityErrorCode,
+            verdict_reason: isMicroDeposit && check.nameScore === null ? 'micro_deposits_no_identity' : null,
             verified_name_score: loaded.policy.verifiedNameScore,
             review_name_score: loaded.policy.reviewNameScore,
             match_required: loaded.policy.isMatchRequired,

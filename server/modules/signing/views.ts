@@ -1,7 +1,17 @@
 import { fieldView, signerFieldView } from './fields.ts'
 import type * as repository from './repository.ts'
 import type { FieldRow, PackageRow, SealSummary, SignerRow } from './repository.ts'
-import type { OwnershipPolicy, SignerStep } from './rules.ts'
+import {
+  accountVerificationOf,
+  isAcceptanceRequired,
+  type OwnershipPolicy,
+  type SignerStep,
+} from './rules.ts'
+
+/** Why a micro-deposit account is "needs review" without a score (ADR 0018). */
+export const MICRO_DEPOSIT_REVIEW_REASON =
+  'Verified with micro-deposits: Plaid has no account-holder data for this account, so nothing ties it ' +
+  "to the signer's name. A manager must accept it (after checking with the signer) before it is used."
 
 /** API shapes (snake_case JSON) built from repository rows; the only place they are assembled. */
 
@@ -27,11 +37,21 @@ function managerPdfPath(packageId: string, documentId: string): string {
   return `/api/signings/${encodeURIComponent(packageId)}/documents/${encodeURIComponent(documentId)}/pdf`
 }
 
+function acceptanceInput(bank: repository.BankVerification) {
+  return { verificationStatus: bank.accountVerificationStatus, nameScore: bank.nameScore }
+}
+
 /** The account and its scores as both sides see them; the review differs (see below). */
 function bankBaseView(bank: repository.BankVerification) {
   return {
     item_id: bank.plaidItemId,
     item_status: bank.itemStatus,
+    /** Plaid's verification_status of the account (null: instant Auth). */
+    account_verification_status: bank.accountVerificationStatus,
+    /** verified, pending_manual (Same-Day: confirm the code in Link), pending_automatic, failed. */
+    verification: accountVerificationOf(bank.accountVerificationStatus),
+    acceptance_required: isAcceptanceRequired(acceptanceInput(bank)),
+    verdict_reason: isAcceptanceRequired(acceptanceInput(bank)) ? MICRO_DEPOSIT_REVIEW_REASON : null,
     institution_name: bank.institutionName,
     account_name: bank.accountName,
     account_mask: bank.accountMask,

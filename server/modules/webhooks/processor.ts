@@ -73,6 +73,8 @@ export type AppliedItemEvent = {
   revokedAccountId: string | null
   /** NEW_ACCOUNTS_AVAILABLE: the Item's "new accounts" flag was newly set. */
   isNewAccountsFlagged: boolean
+  /** AUTH codes: accounts whose verification_status changed (micro-deposits, ADR 0018). */
+  verificationChanges: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
 }
 
 /**
@@ -316,6 +318,7 @@ export function createWebhookProcessor(deps: {
       webhookCode: code,
       revokedAccountId: revokedAccount,
       isNewAccountsFlagged: Boolean(changed.hasNewAccounts) && planned.changes.hasNewAccounts === true,
+      verificationChanges: verification,
     }
     return { outcome: planned.outcome, statusChange, applied }
   }

@@ -27,7 +27,21 @@ export type LinkedAccount = {
   mask: string | null
   type: string
   subtype: string | null
+  /** Plaid's verification_status: null for instant Auth; micro-deposit states otherwise. */
+  verification_status: string | null
 }
+
+/** An account's Auth numbers as the lab sees them: last four digits only. */
+export type AuthMask = {
+  account_id: string
+  account_mask: string
+  routing_mask: string
+  wire_routing_mask: string | null
+  is_tokenized_account_number: boolean | null
+  verification_status: string | null
+}
+
+export type AuthMasks = { accounts: AuthMask[]; error_code: string | null }
 
 export type PlaidConnectionStatus = {
   connected: boolean
@@ -94,6 +108,17 @@ export const plaidApi = {
     sendApiRequest('POST', '/api/plaid/link-events', { events }),
   simulateLoginRequired: (): Promise<ApiExchange> =>
     sendApiRequest('POST', '/api/plaid/sandbox/reset-login', {}),
+  refreshAccounts: (): Promise<ApiExchange> => sendApiRequest('POST', '/api/plaid/accounts/refresh', {}),
+  fetchAuthMasks: (signal?: AbortSignal): Promise<ApiExchange> =>
+    sendApiRequest('GET', '/api/plaid/auth-numbers', undefined, signal),
+  setVerificationStatus: (
+    accountId: string,
+    status: 'automatically_verified' | 'verification_expired',
+  ): Promise<ApiExchange> =>
+    sendApiRequest('POST', '/api/plaid/sandbox/set-verification-status', {
+      account_id: accountId,
+      verification_status: status,
+    }),
   simulateWebhook: (webhookCode: SimulatedWebhookCode): Promise<ApiExchange> =>
     sendApiRequest('POST', '/api/plaid/sandbox/fire-webhook', { webhook_code: webhookCode }),
 }

@@ -62,6 +62,13 @@ export type OwnershipReviewDecision = 'accept' | 'reject'
 export type BankVerification = {
   item_id: string
   item_status: ItemStatus
+  /** Plaid's verification_status of the account (null: instant Auth). */
+  account_verification_status: string | null
+  /** Micro-deposits (ADR 0018): pending_manual = confirm the deposit code in Link. */
+  verification: 'verified' | 'pending_manual' | 'pending_automatic' | 'failed'
+  /** A micro-deposit account without identity data: only a manager's acceptance completes the step. */
+  acceptance_required: boolean
+  verdict_reason: string | null
   institution_name: string | null
   account_name: string
   account_mask: string | null

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import {
+  type AuthMasks,
   type ItemStatus,
   type PlaidConnectionStatus,
   SIMULATED_WEBHOOK_CODES,
@@ -28,6 +29,20 @@ type ConnectionStatusProps = {
   onRemove(): void
   onSimulateLoginRequired(): void
   onSimulateWebhook(code: SimulatedWebhookCode): void
+  authStep: StepState<AuthMasks>
+  onLoadAuthMasks(): void
+  onConfirmDeposits(): void
+  onSetVerificationStatus(accountId: string, status: 'automatically_verified' | 'verification_expired'): void
+}
+
+/** Plaid's verification_status values, as the lab names them (ADR 0018). */
+const VERIFICATION_LABELS: Record<string, { tone: BadgeTone; label: string }> = {
+  pending_manual_verification: { tone: 'warning', label: 'Same-Day: waiting for the deposit code' },
+  pending_automatic_verification: { tone: 'warning', label: 'Automated: deposits being verified' },
+  manually_verified: { tone: 'success', label: 'Same-Day micro-deposits verified' },
+  automatically_verified: { tone: 'success', label: 'Automated micro-deposits verified' },
+  verification_failed: { tone: 'danger', label: 'Micro-deposits failed' },
+  verification_expired: { tone: 'danger', label: 'Micro-deposits expired' },
 }
 
 export function ConnectionStatus(props: ConnectionStatusProps) {
@@ -50,7 +65,14 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
               {ITEM_STATUS_BADGES[item.status].label}
             </StatusBadge>
           </div>
-          <AccountsTable accounts={item.accounts} />
+          <AccountsTable
+            accounts={item.accounts}
+            busy={busy}
+            isSandbox={status.environment !== 'production'}
+            onConfirmDeposits={props.onConfirmDeposits}
+            onSetVerificationStatus={props.onSetVerificationStatus}
+          />
+          <AuthNumbers step={props.authStep} busy={busy} onLoad={props.onLoadAuthMasks} />
         </>
       ) : (
         <p className="empty-state">No bank account is linked yet. Start with step 1.</p>
@@ -107,7 +129,77 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
   )
 }
 
-function AccountsTable({ accounts }: { accounts: NonNullable<PlaidConnectionStatus['item']>['accounts'] }) {
+function AuthNumbers({ step, busy, onLoad }: { step: StepState<AuthMasks>; busy: boolean; onLoad(): void }) {
+  return (
+    <section className="auth-numbers" aria-labelledby="auth-numbers-title">
+      <h3 id="auth-numbers-title">Auth numbers</h3>
+      <p className="muted">
+        What <code>/auth/get</code> returns, masked to the last four digits: full numbers never reach this
+        page.
+      </p>
+      <div className="toolbar">
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={onLoad}
+          disabled={busy}
+        >
+          {step.phase === 'done' ? 'Fetch Auth numbers again' : 'Fetch Auth numbers (masked)'}
+        </button>
+      </div>
+      {step.phase === 'done' && step.data.error_code && (
+        <p role="status">
+          Plaid has no numbers yet: <code>{step.data.error_code}</code>
+          {step.data.error_code === 'PRODUCT_NOT_READY' ? ' (the micro-deposit is not verified yet).' : '.'}
+        </p>
+      )}
+      {step.phase === 'done' && step.data.accounts.length > 0 && (
+        <div className="table-scroll">
+          <table className="data-table data-table--compact">
+            <caption className="visually-hidden">Auth numbers, masked</caption>
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col">Account number</th>
+                <th scope="col">Routing</th>
+                <th scope="col">Wire routing</th>
+                <th scope="col">Verification</th>
+              </tr>
+            </thead>
+            <tbody>
+              {step.data.accounts.map((account) => (
+                <tr key={account.account_id}>
+                  <th scope="row">
+                    <code>{account.account_id.slice(0, 8)}…</code>
+                  </th>
+                  <td>•••• {account.account_mask}</td>
+                  <td>•••• {account.routing_mask}</td>
+                  <td>{account.wire_routing_mask ? `•••• ${account.wire_routing_mask}` : '—'}</td>
+                  <td>{account.verification_status ?? 'instant_auth'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {step.phase === 'failed' && <StepExchange step={step} />}
+    </section>
+  )
+}
+
+function AccountsTable({
+  accounts,
+  busy,
+  isSandbox,
+  onConfirmDeposits,
+  onSetVerificationStatus,
+}: {
+  accounts: NonNullable<PlaidConnectionStatus['item']>['accounts']
+  busy: boolean
+  isSandbox: boolean
+  onConfirmDeposits(): void
+  onSetVerificationStatus(accountId: string, status: 'automatically_verified' | 'verification_expired'): void
+}) {
   if (accounts.length === 0) return <p className="muted">No accounts were shared.</p>
   return (
     <div className="table-scroll">
@@ -118,6 +210,7 @@ function AccountsTable({ accounts }: { accounts: NonNullable<PlaidConnectionStat
             <th scope="col">Account</th>
             <th scope="col">Type</th>
             <th scope="col">Number</th>
+            <th scope="col">Verification</th>
           </tr>
         </thead>
         <tbody>
@@ -134,6 +227,47 @@ function AccountsTable({ accounts }: { accounts: NonNullable<PlaidConnectionStat
                   </span>
                 ) : (
                   '—'
+                )}
+              </td>
+              <td>
+                {account.verification_status ? (
+                  <StatusBadge tone={VERIFICATION_LABELS[account.verification_status]?.tone ?? 'neutral'}>
+                    {VERIFICATION_LABELS[account.verification_status]?.label ?? account.verification_status}
+                  </StatusBadge>
+                ) : (
+                  'Instant Auth'
+                )}
+                {account.verification_status === 'pending_manual_verification' && (
+                  <div className="toolbar">
+                    <button
+                      type="button"
+                      className="button button--primary button--small"
+                      onClick={onConfirmDeposits}
+                      disabled={busy}
+                    >
+                      Confirm deposits
+                    </button>
+                  </div>
+                )}
+                {account.verification_status === 'pending_automatic_verification' && isSandbox && (
+                  <div className="toolbar">
+                    <button
+                      type="button"
+                      className="button button--secondary button--small"
+                      onClick={() => onSetVerificationStatus(account.account_id, 'automatically_verified')}
+                      disabled={busy}
+                    >
+                      Mark verified
+                    </button>
+                    <button
+                      type="button"
+                      className="button button--secondary button--small"
+                      onClick={() => onSetVerificationStatus(account.account_id, 'verification_expired')}
+                      disabled={busy}
+                    >
+                      Mark expired
+                    </button>
+                  </div>
                 )}
               </td>
             </tr>

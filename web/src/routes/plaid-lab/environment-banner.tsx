@@ -33,6 +33,25 @@ export const TEST_CREDENTIALS = [
 ] as const
 
 /**
+ * Plaid's micro-deposit paths for accounts without an instant login (ADR 0018); Safeclose's link tokens
+ * enable both. A unit test checks each row against the emulator.
+ */
+export const MICRO_DEPOSIT_PATHS = [
+  {
+    scenario: 'Same-Day micro-deposits',
+    where: 'Search pane → "Link with account numbers"',
+    enter: 'Routing 110000000, account 1111222233330000, any name',
+    next: 'Pending; "Confirm deposits" opens Link in update mode: code ABC',
+  },
+  {
+    scenario: 'Automated micro-deposits',
+    where: 'Houndstooth Bank (ins_109512)',
+    enter: 'user_good / microdeposits_good',
+    next: 'Pending; "Mark verified" or "Mark expired" (Plaid sends the AUTH webhook)',
+  },
+] as const
+
+/**
  * Banks that sign in with OAuth: Link hands the user to the bank's own page (a popup on a desktop, the
  * whole page on a phone, which comes back through /oauth-return) and back.
  */
@@ -75,6 +94,31 @@ export function EnvironmentBanner({ environment }: { environment: PlaidEnvironme
                     <code>{credential.password}</code>
                   </td>
                   <td>{credential.note ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {environment !== 'production' && (
+        <div className="table-scroll">
+          <table className="data-table data-table--compact">
+            <caption>Micro-deposits (banks without an instant login)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Scenario</th>
+                <th scope="col">Where in Link</th>
+                <th scope="col">Enter</th>
+                <th scope="col">Then</th>
+              </tr>
+            </thead>
+            <tbody>
+              {MICRO_DEPOSIT_PATHS.map((path) => (
+                <tr key={path.scenario}>
+                  <th scope="row">{path.scenario}</th>
+                  <td>{path.where}</td>
+                  <td>{path.enter}</td>
+                  <td>{path.next}</td>
                 </tr>
               ))}
             </tbody>

@@ -182,6 +182,10 @@ export function PlaidLabPage() {
               onRemove={lab.removeItem}
               onSimulateLoginRequired={lab.simulateLoginRequired}
               onSimulateWebhook={lab.simulateWebhook}
+              authStep={lab.authStep}
+              onLoadAuthMasks={lab.loadAuthMasks}
+              onConfirmDeposits={lab.confirmDeposits}
+              onSetVerificationStatus={lab.setVerificationStatus}
             />
           )}
           {lab.statusStep.phase === 'failed' && (

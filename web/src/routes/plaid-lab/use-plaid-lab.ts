@@ -7,6 +7,7 @@ import type {
 } from 'react-plaid-link'
 import { ApiError, type ApiExchange, apiErrorFrom } from '../../api/client.ts'
 import {
+  type AuthMasks,
   type ExchangeResponse,
   type LinkMode,
   type LinkTokenResponse,
@@ -62,6 +63,13 @@ function sameConnection(a: PlaidConnectionStatus | null, b: PlaidConnectionStatu
   return a?.connected === b.connected && a.action === b.action && a.item?.updated_at === b.item?.updated_at
 }
 
+/** The accounts' verification states, to tell whether a refresh found a confirmed deposit code. */
+function verificationsOf(status: PlaidConnectionStatus | null): string {
+  return JSON.stringify(
+    (status?.item?.accounts ?? []).map((account) => [account.account_id, account.verification_status]),
+  )
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs one API call for a step, recording its exchange; resolves to the response data, or null. */
@@ -96,6 +104,7 @@ export function usePlaidLab() {
   const [connection, setConnection] = useState<PlaidConnectionStatus | null>(null)
   const unmounted = useRef(false)
   const [toolStep, setToolStep] = useState<StepState<unknown>>({ phase: 'idle' })
+  const [authStep, setAuthStep] = useState<StepState<AuthMasks>>({ phase: 'idle' })
   const [timeline, setTimeline] = useState<TimelineEntry[]>([])
   const reporter = useLinkEventReporter()
   // Link may call onExit (with no error) after onSuccess for the same session; that exit is not news.
@@ -185,6 +194,10 @@ export function usePlaidLab() {
         phase: 'skipped',
         reason: 'Update mode repairs the existing connection; nothing to exchange.',
       })
+      // A confirmed Same-Day deposit code sends no webhook: ask Plaid for the accounts again.
+      const refreshed = await runStep(setStatusStep, plaidApi.refreshAccounts)
+      if (refreshed) setConnection(refreshed)
+      if (refreshed && verificationsOf(refreshed) !== verificationsOf(before)) return
     } else if (publicToken === null) {
       setExchangeStep({ phase: 'skipped', reason: 'Link finished without a public token.' })
     } else {
@@ -245,5 +258,11 @@ export function usePlaidLab() {
     removeItem: () => runTool(plaidApi.removeItem),
     simulateLoginRequired: () => runTool(plaidApi.simulateLoginRequired),
     simulateWebhook: (code: SimulatedWebhookCode) => runTool(() => plaidApi.simulateWebhook(code)),
+    authStep,
+    loadAuthMasks: () => runStep(setAuthStep, () => plaidApi.fetchAuthMasks()),
+    /** Same-Day: Link in update mode shows the deposit-code pane for the pending account. */
+    confirmDeposits: () => requestLinkToken('update', true),
+    setVerificationStatus: (accountId: string, status: 'automatically_verified' | 'verification_expired') =>
+      runTool(() => plaidApi.setVerificationStatus(accountId, status)),
   }
 }

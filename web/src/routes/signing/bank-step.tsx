@@ -46,6 +46,17 @@ export function BankStep({
   // A mismatch the sender accepted no longer blocks (this step may still show for a reconnect).
   const isBlockedMismatch =
     bank !== null && flow.match_required && bank.verdict === 'mismatch' && bank.review === null
+  // Micro-deposits (ADR 0018): Same-Day waits for the signer's code, Automated for Plaid.
+  const verification = bank?.verification ?? 'verified'
+  const isPendingCode = bank !== null && verification === 'pending_manual' && !isRejected
+  const isAwaitingAcceptance =
+    bank !== null &&
+    verification === 'verified' &&
+    bank.acceptance_required &&
+    bank.review === null &&
+    bank.item_status !== 'revoked' &&
+    bank.item_status !== 'removed'
+  const isUpdateWanted = needsReconnect || isPendingCode
 
   // Back from a bank's OAuth page (through /oauth-return): re-open Link with the same token.
   useEffect(() => {
@@ -61,8 +72,22 @@ export function BankStep({
     action.run(async () => {
       setNotice(null)
       setToken(
-        await expectOk<LinkTokenResponse>(plaidApi.createLinkToken(needsReconnect ? 'update' : 'create')),
+        await expectOk<LinkTokenResponse>(plaidApi.createLinkToken(isUpdateWanted ? 'update' : 'create')),
       )
+    })
+
+  /** A new account instead (another bank, or after a failed or pending micro-deposit). */
+  const requestNewAccountToken = () =>
+    action.run(async () => {
+      setNotice(null)
+      setToken(await expectOk<LinkTokenResponse>(plaidApi.createLinkToken('create')))
+    })
+
+  const checkAgain = () =>
+    action.run(async () => {
+      setNotice(null)
+      await expectOk(plaidApi.refreshAccounts())
+      onChanged()
     })
 
   const choose = useCallback(
@@ -80,8 +105,19 @@ export function BankStep({
       const mode = token?.mode ?? 'create'
       setToken(null)
       if (mode === 'update') {
+        // A confirmed deposit code sends no webhook: ask Plaid for the accounts' state now.
+        // Best effort: a repaired login is confirmed by Plaid's webhook whatever this answers.
+        const status = await plaidApi
+          .refreshAccounts()
+          .then((exchange) => (exchange.ok ? (exchange.responseBody as PlaidConnectionStatus) : null))
+          .catch(() => null)
+        const chosen = status?.item?.accounts.find((account) =>
+          metadata.accounts.some((shared) => shared.id === account.account_id),
+        )
         setNotice(
-          'Your bank connection was repaired. Safeclose updates its status as soon as Plaid confirms it.',
+          chosen?.verification_status === 'manually_verified'
+            ? 'Your account is verified: the deposit code was correct.'
+            : 'Your bank connection was repaired. Safeclose updates its status as soon as Plaid confirms it.',
         )
         onChanged()
         return
@@ -150,6 +186,41 @@ export function BankStep({
           </p>
         </Notice>
       )}
+      {isPendingCode && bank && (
+        <Notice tone="info" title="Confirm the small deposit to finish">
+          <p>
+            You linked {accountLabel(bank)} with its account and routing numbers. Within one to two business
+            days a small deposit from Plaid arrives in that account; its description holds a three-letter
+            code. Come back to this page and enter the code to verify the account. You can sign once it is
+            verified and the sender has accepted the account.
+          </p>
+        </Notice>
+      )}
+      {bank && verification === 'pending_automatic' && !isRejected && (
+        <Notice tone="info" title="Your account is being verified">
+          <p>
+            Plaid is confirming {accountLabel(bank)} with small deposits, usually within one to two business
+            days. Nothing is needed from you: come back to this link later (or select Check again), and you
+            can sign once Plaid has confirmed it. You can also connect another account instead.
+          </p>
+        </Notice>
+      )}
+      {bank && verification === 'failed' && (
+        <Notice tone="warning" title="We could not verify this account">
+          <p>
+            The small deposits to {accountLabel(bank)} could not be confirmed (the code was not accepted, or
+            the time to confirm them ran out). Connect your account again, or another one.
+          </p>
+        </Notice>
+      )}
+      {isAwaitingAcceptance && bank && (
+        <Notice tone="info" title="Waiting for the sender to accept this account">
+          <p>
+            {accountLabel(bank)} is verified. Because it was verified with deposits rather than a bank
+            sign-in, the sender confirms with you that it is yours before you sign. Check back later.
+          </p>
+        </Notice>
+      )}
       {action.error && (
         <Notice tone="error" title="Bank verification did not finish" live>
           <p>{action.error}</p>
@@ -194,7 +265,13 @@ export function BankStep({
         <LinkLauncher
           key={token.link_token}
           token={token.link_token}
-          label={token.mode === 'update' ? 'Reconnect your bank' : 'Open Plaid'}
+          label={
+            token.mode === 'update'
+              ? isPendingCode
+                ? 'Confirm the deposit code'
+                : 'Reconnect your bank'
+              : 'Open Plaid'
+          }
           openOnReady
           {...(token.receivedRedirectUri ? { receivedRedirectUri: token.receivedRedirectUri } : {})}
           onOpen={() => undefined}
@@ -213,8 +290,34 @@ export function BankStep({
             disabled={action.busy}
             onClick={requestToken}
           >
-            {needsReconnect ? 'Reconnect your bank' : 'Connect your bank account'}
+            {needsReconnect
+              ? 'Reconnect your bank'
+              : isPendingCode
+                ? 'Confirm the deposit code'
+                : bank && verification === 'failed'
+                  ? 'Connect an account again'
+                  : 'Connect your bank account'}
           </button>
+          {isPendingCode && (
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={action.busy}
+              onClick={requestNewAccountToken}
+            >
+              Connect a different account
+            </button>
+          )}
+          {bank && (verification === 'pending_automatic' || isAwaitingAcceptance) && (
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={action.busy}
+              onClick={checkAgain}
+            >
+              Check again
+            </button>
+          )}
         </div>
       )}
     </section>

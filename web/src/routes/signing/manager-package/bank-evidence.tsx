@@ -1,7 +1,16 @@
 import type { ReactNode } from 'react'
 import type { ManagedBankVerification } from '../../../api/signings.ts'
+import { StatusBadge } from '../../../components/status-badge.tsx'
 import { formatDateTime } from '../../../format.ts'
 import { accountLabel, ItemStatusBadge, VerdictBadge } from '../badges.tsx'
+
+const VERIFICATION_LABELS: Record<ManagedBankVerification['verification'], string> = {
+  verified: 'Account verified',
+  pending_manual: 'Waiting for the deposit code',
+  pending_automatic: 'Deposits being verified',
+  failed: 'Deposits not verified',
+}
+
 import { OwnershipReviewSummary } from './ownership-review.tsx'
 
 /**
@@ -17,7 +26,26 @@ export function BankEvidence({ bank, children }: { bank: ManagedBankVerification
       <p className="toolbar">
         <VerdictBadge verdict={bank.verdict} />
         <ItemStatusBadge status={bank.item_status} />
+        {bank.account_verification_status !== null && (
+          <StatusBadge
+            tone={
+              bank.verification === 'verified'
+                ? 'success'
+                : bank.verification === 'failed'
+                  ? 'danger'
+                  : 'warning'
+            }
+          >
+            {VERIFICATION_LABELS[bank.verification]}
+          </StatusBadge>
+        )}
       </p>
+      {bank.verdict_reason && <p>{bank.verdict_reason}</p>}
+      {bank.account_verification_status !== null && (
+        <p className="muted">
+          Plaid verification status <code>{bank.account_verification_status}</code>
+        </p>
+      )}
       <p className="muted">
         Name score {bank.name_score ?? '—'} · e-mail score {bank.email_score ?? '—'} · verified{' '}
         {formatDateTime(bank.verified_at)} · Item <code>{bank.item_id}</code>

@@ -1,0 +1,222 @@
+// Same-Day micro-deposits in Chromium through the embedded emulator (ADR 0018): a signer without an
+// instant bank login types the account and routing numbers in Link, sees the account pending, comes
+// back to confirm the deposit code in Link's update mode, and the manager, who sees "needs review"
+// and why, accepts the account; then the signer may sign. Every plaid.com request is refused.
+import type { Browser, FrameLocator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
+import {
+  acceptConsent,
+  chooseAccountAndContinue,
+  finishOnSuccessPane,
+  searchAndSelectInstitution,
+  submitCredentials,
+} from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
+import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
+import { apiClient } from '../helpers/api-client.ts'
+import { launchBrowser, newOfflineContext, type OfflineContext } from '../helpers/browser.ts'
+import { DEMO } from '../helpers/build-app.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+const OWNER = 'Alberta Charleson'
+// Plaid's Same-Day sandbox numbers and deposit code (plaid-sandbox/README.md, "Micro-deposits").
+const ROUTING = '110000000'
+const ACCOUNT = '1111222233330000'
+
+let sandbox: PlaidSandbox
+let server: TestServer
+let browser: Browser
+const opened: OfflineContext[] = []
+
+beforeAll(async () => {
+  sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
+  ;[server, browser] = await Promise.all([
+    startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
+    launchBrowser(),
+  ])
+})
+
+afterAll(async () => {
+  for (const { context, problems } of opened) {
+    await context.close()
+    expect(problems).toEqual([])
+  }
+  await browser?.close()
+  await server?.close()
+  await sandbox?.close()
+})
+
+async function newPage(): Promise<Page> {
+  const context = await newOfflineContext(browser)
+  opened.push(context)
+  return context.page
+}
+
+async function visibleLink(page: Page): Promise<FrameLocator> {
+  const iframe = page.locator('iframe[id^="plaid-link-iframe-"]:visible')
+  await iframe.waitFor()
+  return page.frameLocator(`#${await iframe.getAttribute('id')}`)
+}
+
+/** A package with one signer, activated through the API; returns its id and the signer's link. */
+async function activePackage() {
+  const { ok } = apiClient(() => server.app)
+  const manager = await server.signIn(DEMO.manager)
+  const created = await ok('POST', '/api/signings', manager, { title: 'Closing at 4 Deposit Row' })
+  await ok('POST', `/api/signings/${created.id}/documents`, manager, {
+    title: 'Purchase agreement',
+    kind: 'markdown',
+    markdown: 'The buyer pays at closing.',
+  })
+  await ok('POST', `/api/signings/${created.id}/signers`, manager, {
+    legal_name: OWNER,
+    email: 'alberta.deposits@example.test',
+  })
+  const activated = await ok('POST', `/api/signings/${created.id}/activate`, manager)
+  return { id: created.id as string, link: activated.invitations[0].url as string }
+}
+
+describe('Same-Day micro-deposits in the signer bank step', () => {
+  it('links by numbers, stays pending, confirms the code in update mode, and the manager accepts', async () => {
+    const pkg = await activePackage()
+    const page = await newPage()
+    await page.goto(pkg.link)
+    await page.waitForURL(`${server.url}/signing/sign`)
+    await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
+    await page.getByRole('button', { name: 'Connect your bank account' }).click()
+
+    // No instant login: "Link with account numbers", the numbers, and the deposit is authorized.
+    const link = await visibleLink(page)
+    await acceptConsent(link)
+    await link.getByRole('button', { name: 'Link with account numbers' }).click()
+    await link.getByRole('heading', { name: 'Enter your account details' }).waitFor()
+    await link.locator('#numbers-routing-input').fill(ROUTING)
+    await link.locator('#numbers-account-input').fill(ACCOUNT)
+    await link.locator('#numbers-name-input').fill(OWNER)
+    await link.getByRole('button', { name: 'Continue' }).click()
+    await link.getByRole('heading', { name: 'Deposit authorized' }).waitFor()
+    await link.getByRole('button', { name: 'Continue' }).click()
+
+    // Pending is not verified: the bank step stays, and says what happens next.
+    await page.getByText('Confirm the small deposit to finish').waitFor()
+    await page.getByText(/three-letter\s+code/).waitFor()
+    expect(await page.getByRole('heading', { name: 'Sign', exact: true }).count()).toBe(0)
+
+    // Back to confirm the code: Link in update mode shows the deposit-code pane.
+    await page.getByRole('button', { name: 'Confirm the deposit code' }).click()
+    const update = await visibleLink(page)
+    await update.getByRole('heading', { name: 'Verify your account with Safeclose' }).waitFor()
+    await update.getByRole('button', { name: 'Continue' }).click()
+    await update.getByRole('heading', { name: 'Enter the code from your deposit' }).waitFor()
+    await update.getByLabel('Deposit code').fill('XYZ')
+    await update.getByRole('button', { name: 'Verify' }).click()
+    await update.getByRole('alert').getByText('2 attempts remaining').waitFor()
+    await update.getByLabel('Deposit code').fill('ABC')
+    await update.getByRole('button', { name: 'Verify' }).click()
+    await update.getByRole('heading', { name: 'Success' }).waitFor()
+    await update.getByRole('button', { name: 'Continue' }).click()
+
+    await page.getByText('Your account is verified: the deposit code was correct.').waitFor()
+    await page.getByText('Waiting for the sender to accept this account').waitFor()
+    expect(await page.getByText(ACCOUNT).count()).toBe(0)
+
+    // The manager sees "needs review", why, and accepts after checking with the signer.
+    const manager = await newPage()
+    const packagePath = `/signing/manager/signings/${pkg.id}`
+    await manager.goto(`${server.url}/signin?next=${encodeURIComponent(packagePath)}`)
+    await manager.getByLabel('Email').fill(DEMO.manager)
+    await manager.getByLabel('Password').fill(DEMO.password)
+    await manager.getByRole('button', { name: 'Sign in' }).click()
+    await manager.waitForURL(`${server.url}${packagePath}`)
+    const card = manager.getByRole('listitem', { name: `Signer ${OWNER}` })
+    await card.getByText('Needs review').first().waitFor()
+    await card.getByText(/Verified with micro-deposits: Plaid has no account-holder data/).waitFor()
+    await card.getByText('Account verified').waitFor()
+    const form = card.getByRole('form', { name: `Review the account of ${OWNER}` })
+    await form.getByLabel('Review note').fill('Called Alberta on the number on file; the account is hers.')
+    await form.getByRole('button', { name: 'Accept account' }).click()
+    await card.getByText('Accepted by Morgan Manager on').waitFor()
+
+    // The signer checks again and may sign.
+    await page.getByRole('button', { name: 'Check again' }).click()
+    await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
+
+    const { ok } = apiClient(() => server.app)
+    const trail = await ok('GET', `/api/signings/${pkg.id}/audit`, await server.signIn(DEMO.manager))
+    const actions = trail.events.map((event: { action: string }) => event.action)
+    expect(actions).toEqual(
+      expect.arrayContaining(['bank.linked', 'bank.account_verified', 'bank.ownership_reviewed']),
+    )
+    const view = await ok('GET', `/api/signings/${pkg.id}`, await server.signIn(DEMO.manager))
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({ account_mask: '0000', verification_method: 'same_day_micro_deposits' }),
+    ])
+  })
+})
+
+describe('micro-deposits in the Plaid lab', () => {
+  it('runs the Automated and Same-Day paths with masked Auth numbers and the verification tools', async () => {
+    const page = await newPage()
+    await page.goto(`${server.url}/signin?next=%2Fsigning%2Fplaid-lab`)
+    await page.getByLabel('Email').fill(DEMO.manager)
+    await page.getByLabel('Password', { exact: true }).fill(DEMO.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Plaid lab', level: 1 }).waitFor()
+    await page
+      .getByRole('table', { name: /Micro-deposits/ })
+      .getByText('microdeposits_good')
+      .waitFor()
+    const step = (number: number) => page.getByRole('listitem').filter({ hasText: `Step ${number}:` })
+
+    // Automated: Houndstooth with microdeposits_good → pending until the tool resolves it.
+    await step(1).getByRole('button', { name: 'Request link token' }).click()
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    const link = await visibleLink(page)
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link, 'Houndstooth', 'Houndstooth Bank')
+    await submitCredentials(link, 'microdeposits_good')
+    await chooseAccountAndContinue(link, 'Plaid Checking')
+    await finishOnSuccessPane(link)
+    const row = step(4).getByRole('row', { name: /Plaid Checking/ })
+    await row.getByText('Automated: deposits being verified').waitFor()
+    await step(4)
+      .getByRole('button', { name: /Fetch Auth numbers/ })
+      .click()
+    await step(4).getByText('PRODUCT_NOT_READY').waitFor()
+    await row.getByRole('button', { name: 'Mark verified' }).click()
+    await row.getByText('Automated micro-deposits verified').waitFor()
+    await step(4)
+      .getByRole('button', { name: /Fetch Auth numbers/ })
+      .click()
+    await step(4).getByRole('cell', { name: 'automatically_verified' }).waitFor()
+    await step(4).getByRole('cell', { name: '•••• 0000' }).waitFor()
+    // The test-credentials panel names the sandbox number; the connection never shows it.
+    expect(await step(4).getByText(ACCOUNT).count()).toBe(0)
+
+    // Same-Day: numbers typed in Link, then "Confirm deposits" opens Link in update mode for the code.
+    await step(1)
+      .getByRole('button', { name: /Request (a new )?link token/ })
+      .click()
+    await step(2).getByRole('button', { name: 'Open Link' }).click()
+    const numbers = await visibleLink(page)
+    await acceptConsent(numbers)
+    await numbers.getByRole('button', { name: 'Link with account numbers' }).click()
+    await numbers.locator('#numbers-routing-input').fill(ROUTING)
+    await numbers.locator('#numbers-account-input').fill(ACCOUNT)
+    await numbers.locator('#numbers-name-input').fill('Morgan Manager')
+    await numbers.getByRole('button', { name: 'Continue' }).click()
+    await numbers.getByRole('heading', { name: 'Deposit authorized' }).waitFor()
+    await numbers.getByRole('button', { name: 'Continue' }).click()
+    const sameDay = step(4).getByRole('row', { name: /Checking/ })
+    await sameDay.getByText('Same-Day: waiting for the deposit code').waitFor()
+    await sameDay.getByRole('button', { name: 'Confirm deposits' }).click()
+    const update = await visibleLink(page)
+    await update.getByRole('button', { name: 'Continue' }).click()
+    await update.getByLabel('Deposit code').fill('abc')
+    await update.getByRole('button', { name: 'Verify' }).click()
+    await finishOnSuccessPane(update)
+    await sameDay.getByText('Same-Day micro-deposits verified').waitFor()
+    // The test-credentials panel names the sandbox number; the connection never shows it.
+    expect(await step(4).getByText(ACCOUNT).count()).toBe(0)
+  })
+})

@@ -1,0 +1,396 @@
+import type { Products } from 'plaid'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
+import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
+import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
+import { DEMO } from '../helpers/build-app.ts'
+import { createRecordingGateway } from '../helpers/plaid.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
+import { eventually } from '../system/webhook-harness.ts'
+
+// Plaid's Same-Day sandbox numbers (plaid-sandbox/README.md, "Micro-deposits") and deposit code.
+const SAME_DAY_ROUTING = '110000000'
+const SAME_DAY_ACCOUNT = '1111222233330000'
+const OWNER = 'Alberta Charleson'
+
+type Body = JsonBody
+
+/**
+ * Micro-deposits in Safeclose (ADR 0018), through a listening server and the offline sandbox with
+ * its signed webhooks: link tokens enable both fallbacks, a pending account keeps the signer on the
+ * bank step, Same-Day is confirmed through update mode, AUTOMATICALLY_VERIFIED moves the step on and
+ * VERIFICATION_EXPIRED back, the verdict is "needs review", and numbers are fetched only once verified.
+ */
+describe('micro-deposits', () => {
+  let sandbox: SandboxWithSigningKey
+  let server: TestServer
+  let recorded: ReturnType<typeof createRecordingGateway>
+  let manager: string
+  /** Account ids whose Auth numbers the server asked Plaid for (/auth/get). */
+  const authRequests: string[] = []
+
+  beforeAll(async () => {
+    sandbox = await startSandboxWithSigningKey()
+    recorded = createRecordingGateway(sandbox.url)
+    const real = recorded.gateway
+    const gateway: PlaidGateway = {
+      ...real,
+      async getAuthNumbers(connection, accessToken, accountId) {
+        authRequests.push(accountId)
+        return real.getAuthNumbers(connection, accessToken, accountId)
+      },
+    }
+    server = await startTestServer({
+      env: {
+        PLAID_EMULATOR_URL: sandbox.url,
+        JOB_POLLING_INTERVAL_SECONDS: '0.5',
+        PLAID_RECONCILE_CRON: 'off',
+        WEBHOOK_RETRY_DELAY_SECONDS: '0',
+      },
+      plaidGateway: gateway,
+    })
+    manager = await server.signIn(DEMO.manager)
+  })
+  afterAll(async () => {
+    await server?.close()
+    await sandbox?.close()
+  })
+
+  async function call(method: HttpMethod, url: string, cookie: string | null, payload?: unknown) {
+    return server.app.inject({
+      method,
+      url,
+      headers: cookie ? { cookie } : {},
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
+  }
+  async function ok(method: HttpMethod, url: string, cookie: string, payload?: unknown): Promise<Body> {
+    const response = await call(method, url, cookie, payload)
+    if (response.statusCode >= 300)
+      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
+    return response.json()
+  }
+
+  /** The emulated Link's private API, as the Link frame calls it. */
+  async function linkUi(path: string, body: Record<string, unknown>) {
+    const response = await fetch(`${sandbox.url}/link/v2/stable/api/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    return { status: response.status, body: (await response.json()) as Body }
+  }
+
+  /** An active package with one signer who has reviewed the documents; the signer's session cookie. */
+  async function activePackage(email: string) {
+    const created = await ok('POST', '/api/signings', manager, { title: `Closing for ${email}` })
+    await ok('POST', `/api/signings/${created.id}/documents`, manager, {
+      title: 'Purchase agreement',
+      kind: 'markdown',
+      markdown: '# Purchase agreement\n\nThe buyer pays **$1**.',
+    })
+    await ok('POST', `/api/signings/${created.id}/signers`, manager, { legal_name: OWNER, email })
+    const activated = await ok('POST', `/api/signings/${created.id}/activate`, manager)
+    const token = new URL(activated.invitations[0].url).pathname.split('/').at(-1)
+    const opened = await call('POST', '/api/signing-links/open', null, { token })
+    const cookie = opened.cookies.find((entry) => entry.name === 'safeclose_session')
+    if (!cookie) throw new Error(`open failed: ${opened.body}`)
+    const signer = `${cookie.name}=${cookie.value}`
+    const flow = await ok('GET', '/api/signer/signing', signer)
+    for (const document of flow.documents)
+      await ok('GET', `/api/signer/signing/documents/${document.id}`, signer)
+    return { id: created.id as string, signerId: flow.signer.id as string, signer }
+  }
+
+  /** Same-Day through Safeclose's own link token: the signer types the numbers in Link. */
+  async function linkSameDay(cookie: string) {
+    const token = await ok('POST', '/api/plaid/link-token', cookie, {})
+    const started = await linkUi('session/start', { link_token: token.link_token })
+    expect(started.body.manual_entry).not.toBeNull()
+    const linked = await linkUi('numbers/submit', {
+      link_token: token.link_token,
+      link_session_id: started.body.link_session_id,
+      routing_number: SAME_DAY_ROUTING,
+      account_number: SAME_DAY_ACCOUNT,
+      name: OWNER,
+      account_subtype: 'checking',
+    })
+    expect(linked.status).toBe(200)
+    await ok('POST', '/api/plaid/exchange', cookie, { public_token: linked.body.public_token })
+    const status = await ok('GET', '/api/plaid/status', cookie)
+    return status.item.accounts[0] as Body
+  }
+
+  /** Automated micro-deposits at Houndstooth, with webhooks to this server. */
+  async function linkAutomated(cookie: string) {
+    const created = await sandbox.plaid.sandboxPublicTokenCreate({
+      institution_id: 'ins_109512',
+      initial_products: ['auth' as Products],
+      options: {
+        webhook: `${server.url}/api/webhooks/plaid`,
+        override_username: 'user_good',
+        override_password: 'microdeposits_good',
+      },
+    })
+    await ok('POST', '/api/plaid/exchange', cookie, { public_token: created.data.public_token })
+    const status = await ok('GET', '/api/plaid/status', cookie)
+    return { itemId: status.item.item_id as string, account: status.item.accounts[0] as Body }
+  }
+
+  async function trail(id: string) {
+    return (await ok('GET', `/api/signings/${id}/audit`, manager)).events as Array<{
+      action: string
+      details: Record<string, unknown>
+    }>
+  }
+
+  async function processed(itemId: string, code: string) {
+    await sandbox.sandbox.control.flushWebhooks()
+    await eventually(async () => {
+      const { rows } = await server.database.executeSql(
+        'select state from webhook_events where plaid_item_id = $1 and webhook_code = $2',
+        [itemId, code],
+      )
+      const events = rows as Array<{ state: string }>
+      return events.length > 0 && events.every((event) => event.state === 'processed') ? true : undefined
+    }, `${code} processed`)
+    // The signing checks run right after the event's commit.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
+
+  it('link tokens enable Same-Day and Automated micro-deposits in Link', async () => {
+    const pkg = await activePackage('options@example.test')
+    const token = await ok('POST', '/api/plaid/link-token', pkg.signer, {})
+    const started = await linkUi('session/start', { link_token: token.link_token })
+    // Same-Day: Link offers "Link with account numbers" (asking the name: no legal_name is sent).
+    expect(started.body.manual_entry).toEqual({ asks_name: true })
+    // Automated: Houndstooth's micro-deposit account is offered instead of NO_AUTH_ACCOUNTS.
+    const submitted = await linkUi('credentials/submit', {
+      link_token: token.link_token,
+      link_session_id: started.body.link_session_id,
+      institution_id: 'ins_109512',
+      username: 'user_good',
+      password: 'microdeposits_good',
+    })
+    expect(submitted.status).toBe(200)
+    expect(submitted.body.next).toBe('accounts')
+    // Update mode for an existing Item carries no products (and so no micro-deposit entry point).
+    await linkSameDay(pkg.signer)
+    const update = await ok('POST', '/api/plaid/link-token', pkg.signer, { mode: 'update' })
+    expect(update.mode).toBe('update')
+    const updateSession = await linkUi('session/start', { link_token: update.link_token })
+    expect(updateSession.body.mode).toBe('update')
+    expect(updateSession.body.manual_entry).toBeNull()
+  })
+
+  it('Same-Day: pending until the code is confirmed in update mode; numbers only then; a manager must accept', async () => {
+    const pkg = await activePackage('same-day@example.test')
+    const account = await linkSameDay(pkg.signer)
+    expect(account.verification_status).toBe('pending_manual_verification')
+
+    const before = authRequests.length
+    const chosen = await ok('POST', '/api/signer/signing/bank/account', pkg.signer, {
+      account_id: account.account_id,
+    })
+    // Pending is not verified: the signer stays on the bank step, and Plaid is not asked for numbers.
+    expect(chosen.step).toBe('bank')
+    expect(chosen.bank).toMatchObject({
+      verification: 'pending_manual',
+      account_verification_status: 'pending_manual_verification',
+      verdict: 'needs_review',
+      acceptance_required: true,
+      name_score: null,
+    })
+    expect(chosen.bank.verdict_reason).toMatch(/micro-deposits/)
+    expect(authRequests.length).toBe(before)
+    expect((await ok('GET', `/api/signings/${pkg.id}`, manager)).payout_numbers).toEqual([])
+    const linked = (await trail(pkg.id)).find((event) => event.action === 'bank.linked')
+    expect(linked?.details).toMatchObject({
+      verification_status: 'pending_manual_verification',
+      auth_numbers_stored: false,
+    })
+    const checked = (await trail(pkg.id)).find((event) => event.action === 'bank.ownership_checked')
+    expect(checked?.details).toMatchObject({
+      verdict: 'needs_review',
+      verdict_reason: 'micro_deposits_no_identity',
+    })
+
+    // Back to confirm the deposit code: an update-mode token for the Same-Day Item.
+    const update = await ok('POST', '/api/plaid/link-token', pkg.signer, { mode: 'update' })
+    expect(update.mode).toBe('update')
+    const session = await linkUi('session/start', { link_token: update.link_token })
+    expect(session.body.update.microdeposit).toMatchObject({ attempts_remaining: 3 })
+    const verified = await linkUi('microdeposits/verify', {
+      link_token: update.link_token,
+      link_session_id: session.body.link_session_id,
+      code: 'ABC',
+    })
+    expect(verified.body.verified).toBe(true)
+
+    // Link's onSuccess → the page asks for the accounts again: verified, numbers fetched and stored.
+    const refreshed = await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    expect(refreshed.item.accounts[0].verification_status).toBe('manually_verified')
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+    const flow = await ok('GET', '/api/signer/signing', pkg.signer)
+    expect(flow.bank).toMatchObject({ verification: 'verified', acceptance_required: true })
+    // Still the bank step: nothing ties the typed numbers to the signer until a manager accepts.
+    expect(flow.step).toBe('bank')
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({
+        signer_id: pkg.signerId,
+        account_mask: '0000',
+        routing_mask: '0000',
+        verification_method: 'same_day_micro_deposits',
+      }),
+    ])
+    const { rows } = await server.database.executeSql(
+      'select numbers_ciphertext, numbers_key_id from signer_payout_numbers where signer_id = $1',
+      [pkg.signerId],
+    )
+    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string }
+    expect(
+      JSON.parse(
+        server.keyring.decrypt(
+          { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
+          { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: pkg.signerId },
+        ),
+      ),
+    ).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: SAME_DAY_ROUTING })
+    const events = await trail(pkg.id)
+    expect(events.find((event) => event.action === 'bank.account_verified')?.details).toMatchObject({
+      verification_status_from: 'pending_manual_verification',
+      verification_status: 'manually_verified',
+      auth_numbers_stored: true,
+    })
+    expect(JSON.stringify(events)).not.toContain(SAME_DAY_ACCOUNT)
+    // A second refresh changes nothing and asks for no numbers again.
+    await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+
+    // The manager sees "needs review" and accepts: the signer may sign.
+    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
+    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
+    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
+      decision: 'accept',
+      note: 'Called the signer on the number on file; the account is theirs.',
+    })
+    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
+  })
+
+  it('Automated: AUTOMATICALLY_VERIFIED moves the step on and fetches the numbers then', async () => {
+    const pkg = await activePackage('automated@example.test')
+    const { itemId, account } = await linkAutomated(pkg.signer)
+    expect(account.verification_status).toBe('pending_automatic_verification')
+    const before = authRequests.length
+    const chosen = await ok('POST', '/api/signer/signing/bank/account', pkg.signer, {
+      account_id: account.account_id,
+    })
+    expect(chosen.step).toBe('bank')
+    expect(chosen.bank.verification).toBe('pending_automatic')
+    expect(authRequests.length).toBe(before)
+    // The lab's masks: Plaid has no numbers yet.
+    expect(await ok('GET', '/api/plaid/auth-numbers', pkg.signer)).toEqual({
+      accounts: [],
+      error_code: 'PRODUCT_NOT_READY',
+    })
+
+    await ok('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+      account_id: account.account_id,
+      verification_status: 'automatically_verified',
+    })
+    await processed(itemId, 'AUTOMATICALLY_VERIFIED')
+    const flow = await ok('GET', '/api/signer/signing', pkg.signer)
+    expect(flow.bank.verification).toBe('verified')
+    expect(flow.bank.account_verification_status).toBe('automatically_verified')
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+    if (!flow.bank.acceptance_required) expect(flow.step).toBe('sign')
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({
+        signer_id: pkg.signerId,
+        verification_method: 'automated_micro_deposits',
+      }),
+    ])
+    const masks = await ok('GET', '/api/plaid/auth-numbers', pkg.signer)
+    expect(masks.error_code).toBeNull()
+    expect(masks.accounts).toEqual([
+      expect.objectContaining({
+        account_id: account.account_id,
+        account_mask: expect.stringMatching(/^\d{4}$/),
+        routing_mask: expect.stringMatching(/^\d{4}$/),
+        verification_status: 'automatically_verified',
+      }),
+    ])
+    expect(
+      (await trail(pkg.id)).find((event) => event.action === 'bank.account_verified')?.details,
+    ).toMatchObject({ verification_status: 'automatically_verified', auth_numbers_stored: true })
+  })
+
+  it('Automated: VERIFICATION_EXPIRED moves the step back and a failed account cannot be chosen', async () => {
+    const pkg = await activePackage('expired@example.test')
+    const { itemId, account } = await linkAutomated(pkg.signer)
+    await ok('POST', '/api/signer/signing/bank/account', pkg.signer, { account_id: account.account_id })
+    await ok('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+      account_id: account.account_id,
+      verification_status: 'verification_expired',
+    })
+    await processed(itemId, 'VERIFICATION_EXPIRED')
+    const flow = await ok('GET', '/api/signer/signing', pkg.signer)
+    expect(flow.step).toBe('bank')
+    expect(flow.bank).toMatchObject({
+      verification: 'failed',
+      account_verification_status: 'verification_expired',
+    })
+    expect((await ok('GET', `/api/signings/${pkg.id}`, manager)).payout_numbers).toEqual([])
+    expect(
+      (await trail(pkg.id)).find((event) => event.action === 'bank.verification_changed')?.details,
+    ).toMatchObject({ verification_status: 'verification_expired', auth_numbers_stored: false })
+    const again = await call('POST', '/api/signer/signing/bank/account', pkg.signer, {
+      account_id: account.account_id,
+    })
+    expect(again.statusCode).toBe(409)
+  })
+
+  it('refuses the verification tool for unknown fields and without a session', async () => {
+    const pkg = await activePackage('tool@example.test')
+    expect(
+      (
+        await call('POST', '/api/plaid/sandbox/set-verification-status', null, {
+          account_id: 'a',
+          verification_status: 'automatically_verified',
+        })
+      ).statusCode,
+    ).toBe(401)
+    const bad = await call('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+      account_id: 'a',
+      verification_status: 'manually_verified',
+    })
+    expect(bad.statusCode).toBe(400)
+    const noItem = await call('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+      account_id: 'a',
+      verification_status: 'automatically_verified',
+    })
+    expect(noItem.statusCode).toBe(409)
+  })
+
+  // Last: it switches the demo workspace to Plaid production.
+  it('refuses the verification tool in production', async () => {
+    const pkg = await activePackage('production@example.test')
+    const { account } = await linkAutomated(pkg.signer)
+    const admin = await server.signIn(DEMO.admin)
+    await ok('PUT', '/api/admin/plaid-settings', admin, {
+      environment: 'production',
+      client_id: 'client_live',
+      secret: 'live-secret-never-used-here',
+      webhook_base_url: server.url,
+    })
+    const refused = await call('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+      account_id: account.account_id,
+      verification_status: 'automatically_verified',
+    })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().error.code).toBe('FORBIDDEN')
+  })
+})
