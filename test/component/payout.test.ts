@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import type { Products } from 'plaid'
@@ -341,6 +345,26 @@ describe('payout numbers, reveal and alerts', () => {
       ])
       expect(view.payout_alerts).toEqual([])
     })
+
+    it('prints the frozen instructions on a "Verified payout instructions" page of the sealed PDF', async () => {
+      const pkg = await completedPackage('printed@example.test')
+      const sealed = await eventually(async () => {
+        const response = await call('GET', `/api/signings/${pkg.id}/sealed.pdf`, manager)
+        return response.statusCode === 200 ? response.rawPayload : undefined
+      }, 'the sealed PDF')
+      const dir = mkdtempSync(path.join(tmpdir(), 'safeclose-payout-pdf-'))
+      try {
+        const file = path.join(dir, 'sealed.pdf')
+        writeFileSync(file, sealed)
+        const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' })
+        expect(text).toContain('Verified payout instructions')
+        expect(text).toContain('••0000')
+        expect(text).toContain('routing ••1533')
+        expect(text).not.toContain(ACCOUNT)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }, 60_000)
 
     it.each([
       ['USER_PERMISSION_REVOKED', 'permission_revoked'],

@@ -355,6 +355,7 @@ export function certificateLines(
       })
     }
   }
+  lines.push(...payoutInstructionLines(trail))
   lines.push({ space: 10 }, { text: 'Audit trail', style: 'heading' })
   for (const event of trail.events) {
     const actor = event.actor ? (event.actor.email ?? event.actor.user_id ?? event.actor.signer_id) : 'system'
@@ -371,6 +372,48 @@ export function certificateLines(
       style: 'small',
       indent: 12,
     })
+  }
+  return lines
+}
+
+/**
+ * "Verified payout instructions": each signer's payout instruction as frozen in the chain when the
+ * package completed (`payout.instruction_locked`): what the closing team may rely on when it sends
+ * funds, and the reference a payout alert is measured against. Masks only, never a number.
+ */
+export function payoutInstructionLines(trail: AuditTrail): CertificateLine[] {
+  const locked = trail.events.filter((event) => event.action === 'payout.instruction_locked')
+  if (locked.length === 0) return []
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : '—')
+  const lines: CertificateLine[] = [{ space: 10 }, { text: 'Verified payout instructions', style: 'heading' }]
+  lines.push({
+    text: 'Frozen when the package completed. Any later change to these accounts raises a payout alert on the package.',
+    style: 'small',
+  })
+  for (const event of locked) {
+    const details = event.details as Record<string, unknown>
+    const holders = Array.isArray(details.holder_names)
+      ? (details.holder_names as unknown[]).map(text).join(', ')
+      : ''
+    const account = `${text(details.institution_name)} · ${text(details.account_name)} ••${text(details.account_mask)}`
+    const routing = details.routing_mask ? ` · routing ••${text(details.routing_mask)}` : ''
+    lines.push({ space: 4 }, { text: `${text(details.signer_name)}: ${account}${routing}` })
+    lines.push({
+      text: `Holders: ${holders || '—'} · verified ${text(details.verified_at)} by ${text(details.verification_method)} · ownership ${VERDICT_LABELS[String(details.verdict)] ?? text(details.verdict)}`,
+      style: 'small',
+      indent: 12,
+    })
+    const review = details.review as
+      | { decision?: string; note?: string; reviewed_at?: string }
+      | null
+      | undefined
+    if (review?.decision) {
+      lines.push({
+        text: `Manager review: ${review.decision === 'accept' ? 'Accepted' : 'Rejected'} at ${text(review.reviewed_at)}: "${text(review.note)}"`,
+        style: 'small',
+        indent: 12,
+      })
+    }
   }
   return lines
 }
