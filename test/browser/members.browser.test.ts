@@ -96,4 +96,19 @@ describe('members', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.waitForURL(`${server.url}/signing`)
   })
+
+  it('lets a member of two workspaces switch between them', async () => {
+    const { rows } = await server.database.executeSql(
+      "insert into workspaces (name) values ('Harbor Escrow') returning id",
+    )
+    await server.database.executeSql(
+      "insert into memberships (user_id, workspace_id, role) select id, $1, 'manager' from users where email = $2",
+      [(rows[0] as { id: string }).id, DEMO.admin],
+    )
+    const page = await signedInAs(DEMO.admin)
+    await page.getByText('Administrator · Demo Closings').waitFor()
+    await page.getByLabel('Workspace').selectOption({ label: 'Harbor Escrow (Manager)' })
+    await page.getByText('Manager · Harbor Escrow').waitFor()
+    expect(await page.getByRole('link', { name: 'Members' }).count()).toBe(0)
+  })
 })

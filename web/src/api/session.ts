@@ -48,3 +48,15 @@ export const ROLE_LABELS: Record<Role, string> = {
   manager: 'Manager',
   signer: 'Signer',
 }
+
+export type WorkspaceChoice = { id: string; name: string; role: Role }
+
+/** The workspaces the signed-in member belongs to, and the session's current one. */
+export function fetchWorkspaces(): Promise<{ current: string; workspaces: WorkspaceChoice[] }> {
+  return apiRequest('GET', '/api/session/workspaces')
+}
+
+/** Replaces the session with one in another workspace of the same member. */
+export function switchWorkspace(workspaceId: string): Promise<MemberSession> {
+  return apiRequest<MemberSession>('POST', '/api/session/workspace', { workspace_id: workspaceId })
+}

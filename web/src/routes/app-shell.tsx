@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react'
 import {
   Form,
   Link,
@@ -8,7 +9,15 @@ import {
   type ShouldRevalidateFunctionArgs,
   useRouteLoaderData,
 } from 'react-router'
-import { fetchSession, type MemberSession, ROLE_LABELS, signOut } from '../api/session.ts'
+import {
+  fetchSession,
+  fetchWorkspaces,
+  type MemberSession,
+  ROLE_LABELS,
+  signOut,
+  switchWorkspace,
+  type WorkspaceChoice,
+} from '../api/session.ts'
 import { ACCOUNT_SECURITY_PATH, fetchTwoFactorStatus } from '../api/two-factor.ts'
 import { HOME_PATH, PLAID_LAB_PATH, SIGN_IN_PATH, SIGNER_FLOW_PATH, signInPathFor } from '../navigation.ts'
 
@@ -104,6 +113,7 @@ function UserMenu({ session }: { session: MemberSession }) {
           {ROLE_LABELS[session.role]} · {session.workspace.name}
         </span>
       </span>
+      <WorkspaceSwitcher current={session.workspace.id} />
       <Link to={ACCOUNT_SECURITY_PATH} className="button button--ghost button--small">
         Account security
       </Link>
@@ -122,4 +132,42 @@ function initialsOf(name: string): string {
     .slice(0, 2)
     .map((word) => word.charAt(0).toUpperCase())
     .join('')
+}
+
+/**
+ * For a member of several workspaces: a session acts in one; choosing another opens a session there
+ * and reloads the app as a new document (each workspace has its own Plaid script and policy).
+ */
+function WorkspaceSwitcher({ current }: { current: string }) {
+  const [choices, setChoices] = useState<WorkspaceChoice[]>([])
+  const [problem, setProblem] = useState<string | null>(null)
+  useEffect(() => {
+    fetchWorkspaces().then(
+      (answer) => setChoices(answer.workspaces),
+      () => setChoices([]),
+    )
+  }, [])
+  if (choices.length < 2) return null
+  return (
+    <label className="workspace-switcher">
+      <span className="visually-hidden">Workspace</span>
+      <select
+        value={current}
+        aria-label="Workspace"
+        onChange={(event) => {
+          switchWorkspace(event.target.value).then(
+            () => window.location.assign(HOME_PATH),
+            (error: unknown) => setProblem(error instanceof Error ? error.message : String(error)),
+          )
+        }}
+      >
+        {choices.map((choice) => (
+          <option key={choice.id} value={choice.id}>
+            {choice.name} ({ROLE_LABELS[choice.role]})
+          </option>
+        ))}
+      </select>
+      {problem && <span role="alert">{problem}</span>}
+    </label>
+  )
 }
