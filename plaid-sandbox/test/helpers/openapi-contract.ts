@@ -6,16 +6,14 @@ import { parse } from 'yaml'
 import { mapValues } from './openapi-schema.ts'
 
 /**
- * Validates sandbox responses against Plaid's official OpenAPI spec (../shared, read by tests only).
- * The 3 MB YAML is parsed once per test file; validators are compiled on first use per schema.
+ * Validates sandbox responses against Plaid's official OpenAPI spec (version 2020-09-14), kept in the
+ * repo (plaid-sandbox/contract/) so tests never read outside it. Parsed once per test file;
+ * validators are compiled on first use per schema. A missing spec is a failure, never a skip.
  */
-const SPEC_PATH = fileURLToPath(
-  new URL('../../../../shared/plaid/plaid-openapi-2020-09-14.yml', import.meta.url),
-)
+const SPEC_PATH = fileURLToPath(new URL('../../contract/plaid-openapi-2020-09-14.yml', import.meta.url))
 
-export const isSpecAvailable = existsSync(SPEC_PATH)
-if (!isSpecAvailable) {
-  console.warn(`\n!!! Plaid OpenAPI spec not found at ${SPEC_PATH}: contract validation is SKIPPED !!!\n`)
+if (!existsSync(SPEC_PATH)) {
+  throw new Error(`Plaid's OpenAPI spec is missing at ${SPEC_PATH}: the contract tests cannot run without it`)
 }
 
 type JsonNode = Record<string, unknown>
@@ -62,9 +60,8 @@ export function successSchemaName(path: string): string {
   return ref.replace('#/components/schemas/', '')
 }
 
-/** Returns a readable list of violations, empty when the body conforms (or the spec is absent). */
+/** Returns a readable list of violations, empty when the body conforms. */
 export function contractViolations(schemaName: string, body: unknown): string[] {
-  if (!isSpecAvailable) return []
   const validate = validatorFor(schemaName)
   if (validate(body)) return []
   return (validate.errors ?? []).map((error) => `${schemaName}${error.instancePath} ${error.message}`)
