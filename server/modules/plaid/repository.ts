@@ -77,11 +77,11 @@ function ownerColumns(owner: PrincipalRef): { userId: string | null; signerId: s
     : { userId: null, signerId: owner.signerId }
 }
 
-/** Items of this principal: always inside its workspace, then its own column. */
-function isOwnedBy(owner: PrincipalRef) {
+/** Rows of this principal (Items, link tokens in flight): always inside its workspace, then its own column. */
+function isOwnedBy(owner: PrincipalRef, table: typeof plaidItems | typeof plaidLinkResumes = plaidItems) {
   return and(
-    eq(plaidItems.workspaceId, owner.workspaceId),
-    owner.kind === 'member' ? eq(plaidItems.userId, owner.userId) : eq(plaidItems.signerId, owner.signerId),
+    eq(table.workspaceId, owner.workspaceId),
+    owner.kind === 'member' ? eq(table.userId, owner.userId) : eq(table.signerId, owner.signerId),
   )
 }
 
@@ -348,7 +348,7 @@ export type LinkResume = {
 /** Remembers the principal's link token in flight, replacing any earlier one. */
 export async function saveLinkResume(db: Queryable, owner: PrincipalRef, resume: LinkResume): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.delete(plaidLinkResumes).where(isResumeOf(owner))
+    await tx.delete(plaidLinkResumes).where(isOwnedBy(owner, plaidLinkResumes))
     await tx
       .insert(plaidLinkResumes)
       .values({ ...resume, workspaceId: owner.workspaceId, ...ownerColumns(owner) })
@@ -371,13 +371,13 @@ export async function findLinkResume(
       expiresAt: plaidLinkResumes.expiresAt,
     })
     .from(plaidLinkResumes)
-    .where(and(isResumeOf(owner), gt(plaidLinkResumes.expiresAt, now)))
+    .where(and(isOwnedBy(owner, plaidLinkResumes), gt(plaidLinkResumes.expiresAt, now)))
     .limit(1)
   return row ?? null
 }
 
 export async function deleteLinkResume(db: Queryable, owner: PrincipalRef): Promise<void> {
-  await db.delete(plaidLinkResumes).where(isResumeOf(owner))
+  await db.delete(plaidLinkResumes).where(isOwnedBy(owner, plaidLinkResumes))
 }
 
 export async function deleteExpiredLinkResumes(db: Queryable, now: Date): Promise<number> {
@@ -386,15 +386,6 @@ export async function deleteExpiredLinkResumes(db: Queryable, now: Date): Promis
     .where(lt(plaidLinkResumes.expiresAt, now))
     .returning({ id: plaidLinkResumes.id })
   return deleted.length
-}
-
-function isResumeOf(owner: PrincipalRef) {
-  return and(
-    eq(plaidLinkResumes.workspaceId, owner.workspaceId),
-    owner.kind === 'member'
-      ? eq(plaidLinkResumes.userId, owner.userId)
-      : eq(plaidLinkResumes.signerId, owner.signerId),
-  )
 }
 
 // node-postgres parses json columns; PGlite may hand back text for json built in a query.
