@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
@@ -11,6 +12,10 @@ import pg from 'pg'
 import * as schema from './schema.ts'
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
+const PGLITE_PACKAGE_JSON = fileURLToPath(
+  new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url),
+)
+const PGLITE_TEMPLATES = fileURLToPath(new URL('../node_modules/.cache/safeclose/pglite', import.meta.url))
 // Any constant works; it only has to be the same for every instance migrating one database.
 const MIGRATION_LOCK_ID = 7_240_531
 
@@ -49,6 +54,7 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
   // The embedded database is one process's files: a second opener would corrupt it.
   const release = await lockDataDir(`${dataDir}.lock`)
   try {
+    await copyTemplateIntoEmptyDir(dataDir)
     const handle = wrapPglite(await PGlite.create(dataDir))
     return {
       ...handle,
@@ -61,6 +67,55 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
     await release()
     throw error
   }
+}
+
+/**
+ * A new embedded database starts as a copy of a migrated, empty cluster made at install time
+ * (`npm ci` runs scripts/prepare.ts), which skips PGlite's initdb and the first migration run, the
+ * slowest part of a first start. The template is what PGlite and the migrator would produce, cleanly
+ * shut down, kept per PGlite version and set of migrations; without a matching one (or for a
+ * directory that already holds anything) PGlite initialises the directory as before.
+ */
+async function copyTemplateIntoEmptyDir(dataDir: string): Promise<void> {
+  if ((await readdir(dataDir)).length > 0) return
+  const template = await pgliteTemplateDir()
+  if (await hasCluster(template)) await cp(template, dataDir, { recursive: true })
+}
+
+function hasCluster(directory: string): Promise<boolean> {
+  return readFile(path.join(directory, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  )
+}
+
+async function pgliteTemplateDir(): Promise<string> {
+  const { version } = JSON.parse(await readFile(PGLITE_PACKAGE_JSON, 'utf8')) as { version: string }
+  const migrations = createHash('sha256')
+  for (const name of (await readdir(MIGRATIONS_FOLDER, { recursive: true })).sort()) {
+    const file = path.join(MIGRATIONS_FOLDER, name)
+    const content = await readFile(file).catch(() => null)
+    if (content) migrations.update(name).update(content)
+  }
+  return path.join(PGLITE_TEMPLATES, `${version}-${migrations.digest('hex').slice(0, 16)}`)
+}
+
+/** Creates the migrated empty-cluster template for this PGlite version and these migrations unless it exists; returns its path. */
+export async function preparePgliteTemplate(): Promise<{ path: string; isCreated: boolean }> {
+  const template = await pgliteTemplateDir()
+  if (await hasCluster(template)) return { path: template, isCreated: false }
+  const building = `${template}.${process.pid}.tmp`
+  await rm(building, { recursive: true, force: true })
+  await mkdir(building, { recursive: true })
+  const client = await PGlite.create(building)
+  await wrapPglite(client).migrate()
+  await client.close()
+  // Renamed into place only once complete: a half-written template is never copied.
+  await rename(building, template).catch(async (error: NodeJS.ErrnoException) => {
+    await rm(building, { recursive: true, force: true })
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
+  })
+  return { path: template, isCreated: true }
 }
 
 /** The embedded database is in use by another process (a running server, another script). */

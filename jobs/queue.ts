@@ -99,12 +99,18 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
         boss = newBoss()
         await boss.start()
       }
+      // One read of every queue; a restart with unchanged settings writes nothing (each write and
+      // each lookup is a round trip, which on PGlite made up most of the queue's start-up time).
+      const existing = new Map((await boss.getQueues()).map((queue) => [queue.name, queue]))
       for (const name of Object.values(QUEUES)) {
-        if (await boss.getQueue(name)) await boss.updateQueue(name, queueOptions)
+        const queue = existing.get(name)
+        if (queue && hasOptions(queue, queueOptions)) continue
+        if (queue) await boss.updateQueue(name, queueOptions)
         else await boss.createQueue(name, queueOptions)
-        // pg-boss caches queue metadata at start, before these queues may have existed. A send() that
-        // misses the cache looks the queue up on its own connection, which on single-connection PGlite
-        // waits for the caller's open transaction forever. Reading through the cache now fills it.
+        // pg-boss caches queue metadata at start, before these queues may have existed or changed. A
+        // send() that misses the cache looks the queue up on its own connection, which on
+        // single-connection PGlite waits for the caller's open transaction forever. Reading through
+        // the cache now fills it (queues left unchanged were cached by start()).
         await boss.previewRedrive(name)
       }
       isStarted = true
@@ -163,4 +169,10 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
       await boss.schedule(queue, cron, null, { tz: 'UTC' })
     },
   }
+}
+
+/** True when the stored queue already has every option Safeclose sets (pg-boss row field names). */
+function hasOptions(queue: object, options: Record<string, unknown>): boolean {
+  const stored = queue as Record<string, unknown>
+  return Object.entries(options).every(([key, value]) => stored[key] === value)
 }

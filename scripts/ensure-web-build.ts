@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
 
 /**
  * Builds the web app when web/dist is missing or older than any source file, so `npm start` works
- * on a fresh clone and after a pull without a separate build step.
+ * on a fresh clone and after a pull without a separate build step. `npm ci` already runs it (the
+ * `prepare` script), so the first start normally finds the build fresh.
  */
 const webDir = fileURLToPath(new URL('../web', import.meta.url))
 const builtIndex = path.join(webDir, 'dist', 'index.html')
@@ -23,5 +23,7 @@ function newestSourceTime(directory: string): number {
 const isStale = !existsSync(builtIndex) || statSync(builtIndex).mtimeMs < newestSourceTime(webDir)
 if (isStale) {
   console.info('Building the web app (web/dist)…')
+  // Loaded only when needed: importing Vite costs more than the whole freshness check.
+  const { build } = await import('vite')
   await build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' })
 }

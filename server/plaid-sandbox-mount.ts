@@ -9,7 +9,7 @@ import type { Config } from './config.ts'
  * The offline Plaid sandbox as the embedded demo mounts it: it accepts the emulator credentials the
  * server uses and keeps its state next to the embedded database, so a restart keeps stored access
  * tokens valid. Its `/__admin` control API stays off, and it delivers webhooks only to the origins of
- * PLAID_SANDBOX_WEBHOOK_ALLOWLIST (default: PUBLIC_URL's). Only main.ts calls this, and only when
+ * PLAID_SANDBOX_WEBHOOK_ALLOWLIST (default: PUBLIC_URL's). Only serve.ts calls this, and only when
  * PLAID_SANDBOX_ENABLED resolves to true.
  */
 export async function mountablePlaidSandbox(

@@ -4,7 +4,7 @@ import { generateKeyEntry } from './keyring.ts'
 
 /**
  * The embedded demo's keyring: a key file under the data directory, created on first start, so
- * `npm start` can store access tokens out of the box. Only main.ts calls this, and only for the
+ * `npm start` can store access tokens out of the box. Only serve.ts calls this, and only for the
  * embedded database; a start against a PostgreSQL server never invents a key.
  */
 export async function loadOrCreateDemoKeyFile(
