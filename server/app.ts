@@ -88,7 +88,7 @@ export type AppDependencies = {
 }
 
 /**
- * Composes the whole HTTP application. It opens nothing and listens on nothing: main.ts owns the
+ * Composes the whole HTTP application. It opens nothing and listens on nothing: serve.ts owns the
  * process, tests call this with their own database and inject requests.
  */
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {

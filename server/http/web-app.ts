@@ -9,6 +9,7 @@ import {
   newCspNonce,
   type PlaidBrowserSources,
 } from './content-security-policy.ts'
+import { escapeHtml } from './html.ts'
 
 /** The placeholder Vite writes into every script/style tag (web/vite.config.ts `html.cspNonce`). */
 const NONCE_PLACEHOLDER = 'SAFECLOSE_CSP_NONCE'
@@ -73,7 +74,7 @@ function sendPage(
   if (plaid?.emulatorScriptUrl) {
     // A classic blocking script placed before the module bundle runs first, so react-plaid-link finds
     // window.Plaid (and the emulator's marker tag) and never reaches for Plaid's CDN.
-    const tag = `<script nonce="${nonce}" src="${escapeAttribute(plaid.emulatorScriptUrl)}"></script>`
+    const tag = `<script nonce="${nonce}" src="${escapeHtml(plaid.emulatorScriptUrl)}"></script>`
     html = html.replace('</title>', `</title>\n    ${tag}`)
   }
   return reply
@@ -93,8 +94,4 @@ function ownFrameSources(request: FastifyRequest, paths: string[]): string[] {
   if (paths.length === 0) return []
   if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i.test(request.host)) return ["'self'"]
   return paths.map((framePath) => `${request.protocol}://${request.host}${framePath}`)
-}
-
-function escapeAttribute(value: string): string {
-  return value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;')
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../db/client.ts'
+import { AUDIT_ACTIONS } from '../../server/modules/audit/actions.ts'
 import { createAuditService } from '../../server/modules/audit/service.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 
@@ -15,7 +16,7 @@ describe('hash-chained audit log', () => {
       chainKey,
       workspaceId: null,
       actorUserId: null,
-      action: `test.event_${index}`,
+      action: AUDIT_ACTIONS[index % AUDIT_ACTIONS.length] ?? 'auth.signed_in',
       details: { index, nested: { b: 2, a: 1 } },
       ipAddress: '127.0.0.1',
     })

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto'
 import type { Database, Queryable } from '../../../db/client.ts'
+import type { AuditAction } from './actions.ts'
 import * as repository from './repository.ts'
 
 /**
  * The append-only audit log. Every event is hash-chained to the previous event of its chain
  * (`workspace:<id>`, `signing:<id>`), so a changed, removed or reordered row breaks verification.
- * Callers must never put secrets or tokens into `details`.
+ * Callers must never put secrets or tokens into `details`. Events are built with `auditEvent`
+ * (events.ts), their actions listed in actions.ts.
  */
 export type AuditEventInput = {
   chainKey: string
@@ -13,7 +15,7 @@ export type AuditEventInput = {
   actorUserId: string | null
   /** The signer who acted through their signing link (then `actorUserId` is null). */
   actorSignerId?: string | null
-  action: string
+  action: AuditAction
   subjectType?: string | null
   subjectId?: string | null
   details?: Record<string, unknown>

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
+import type { AuditAction } from '../audit/actions.ts'
+import { auditEvent, userActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { Outbox } from '../email/outbox.ts'
 import { passwordResetEmail } from '../email/templates.ts'
@@ -34,23 +36,17 @@ export function createPasswordService(deps: {
   async function recordForUser(
     tx: Parameters<Parameters<Database['transaction']>[0]>[0],
     userId: string,
-    action: string,
+    action: AuditAction,
     origin: RequestOrigin,
     details: Record<string, unknown> = {},
   ) {
     for (const workspace of await repository.listUserWorkspaces(tx, userId)) {
       await audit.record(
-        {
-          chainKey: `workspace:${workspace.workspaceId}`,
-          workspaceId: workspace.workspaceId,
-          actorUserId: userId,
-          action,
-          subjectType: 'user',
-          subjectId: userId,
-          details,
-          ipAddress: origin.ipAddress,
-          userAgent: origin.userAgent,
-        },
+        auditEvent(userActor(userId, origin), action, {
+          chain: workspaceChain(workspace.workspaceId),
+          subject: { type: 'user', id: userId },
+          details: details,
+        }),
         tx,
       )
     }

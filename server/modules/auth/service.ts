@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import { auditEvent, userActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts'
 import { assertPasswordAllowed } from './password-policy.ts'
@@ -103,17 +104,11 @@ export function createAuthService(deps: {
       authenticatedAt: now(),
     })
     await deps.audit.record(
-      {
-        chainKey: `workspace:${input.workspaceId}`,
-        workspaceId: input.workspaceId,
-        actorUserId: input.userId,
-        action: 'auth.signed_in',
-        subjectType: 'user',
-        subjectId: input.userId,
-        ...(input.secondFactor ? { details: { second_factor: input.secondFactor } } : {}),
-        ipAddress: input.ipAddress,
-        userAgent: input.userAgent,
-      },
+      auditEvent(userActor(input.userId, input), 'auth.signed_in', {
+        chain: workspaceChain(input.workspaceId),
+        subject: { type: 'user', id: input.userId },
+        details: input.secondFactor ? { second_factor: input.secondFactor } : {},
+      }),
       tx,
     )
     // Read back inside `tx`: the row is not visible to the shared session lookup before the commit.

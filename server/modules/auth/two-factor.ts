@@ -3,6 +3,8 @@ import { generateSecret, generateURI, verify } from 'otplib'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, KeyringError, rotateStoredValues } from '../../security/keyring.ts'
+import type { AuditAction } from '../audit/actions.ts'
+import { auditEvent, requestActor, userActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import { verifyPassword } from './password.ts'
 import type { AuthService, MemberSession, MemberSignIn, RequestOrigin, SecondFactorGate } from './service.ts'
@@ -94,22 +96,18 @@ export function createTwoFactorService(deps: {
   }
 
   async function audit(
-    action: string,
+    action: AuditAction,
     who: { userId: string; workspaceId: string },
     origin: RequestOrigin,
     details?: Record<string, unknown>,
   ) {
-    await deps.audit.record({
-      chainKey: `workspace:${who.workspaceId}`,
-      workspaceId: who.workspaceId,
-      actorUserId: who.userId,
-      action,
-      subjectType: 'user',
-      subjectId: who.userId,
-      ...(details ? { details } : {}),
-      ipAddress: origin.ipAddress,
-      userAgent: origin.userAgent,
-    })
+    await deps.audit.record(
+      auditEvent(userActor(who.userId, origin), action, {
+        chain: workspaceChain(who.workspaceId),
+        subject: { type: 'user', id: who.userId },
+        details: details ?? {},
+      }),
+    )
   }
 
   /**
@@ -206,17 +204,11 @@ export function createTwoFactorService(deps: {
         }
         await repository.replaceRecoveryCodes(tx, userId, codes.map(hashRecoveryCode))
         await deps.audit.record(
-          {
-            chainKey: `workspace:${session.workspace.id}`,
-            workspaceId: session.workspace.id,
-            actorUserId: userId,
-            action: 'auth.two_factor_enabled',
-            subjectType: 'user',
-            subjectId: userId,
+          auditEvent(userActor(userId, origin), 'auth.two_factor_enabled', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'user', id: userId },
             details: { method: 'totp', recovery_codes: RECOVERY_CODE_COUNT },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })
@@ -230,17 +222,11 @@ export function createTwoFactorService(deps: {
       await deps.db.transaction(async (tx) => {
         await repository.deleteTotp(tx, who.userId)
         await deps.audit.record(
-          {
-            chainKey: `workspace:${who.workspaceId}`,
-            workspaceId: who.workspaceId,
-            actorUserId: who.userId,
-            action: 'auth.two_factor_disabled',
-            subjectType: 'user',
-            subjectId: who.userId,
+          auditEvent(userActor(who.userId, origin), 'auth.two_factor_disabled', {
+            chain: workspaceChain(who.workspaceId),
+            subject: { type: 'user', id: who.userId },
             details: { method: 'totp', proved_with: method },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })
@@ -352,17 +338,11 @@ export function createTwoFactorService(deps: {
           updatedAt: now(),
         })
         await deps.audit.record(
-          {
-            chainKey: `workspace:${session.workspace.id}`,
-            workspaceId: session.workspace.id,
-            actorUserId: session.user.id,
-            action: 'workspace.security_policy_updated',
-            subjectType: 'workspace',
-            subjectId: session.workspace.id,
+          auditEvent(requestActor(session, origin), 'workspace.security_policy_updated', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'workspace', id: session.workspace.id },
             details: { require_two_factor: update.require_two_factor },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })

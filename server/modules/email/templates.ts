@@ -1,4 +1,4 @@
-import { escapeHtml } from './html.ts'
+import { escapeHtml } from '../../http/html.ts'
 import type { OutgoingEmail } from './mailer.ts'
 
 export function signingInvitationEmail(input: {

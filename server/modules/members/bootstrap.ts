@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
+import { auditEvent, userActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, RequestOrigin } from '../auth/service.ts'
 import { countWorkspaces, createWorkspace } from '../workspace/service.ts'
@@ -47,19 +48,15 @@ export function createBootstrap(deps: {
           expiresAt,
         })
         await audit.record(
-          {
-            chainKey: `workspace:${created.id}`,
-            workspaceId: created.id,
-            actorUserId: null,
-            action: 'workspace.created',
-            subjectType: 'workspace',
-            subjectId: created.id,
+          auditEvent('system', 'workspace.created', {
+            chain: workspaceChain(created.id),
+            subject: { type: 'workspace', id: created.id },
             details: {
               name: input.workspaceName.trim(),
               first_admin: input.email.trim(),
               invitation_id: invitation.id,
             },
-          },
+          }),
           tx,
         )
         return created
@@ -105,21 +102,15 @@ export function createBootstrap(deps: {
         )
         await auth.addMembership(tx, { userId: user.id, workspaceId: workspace.id, role: 'admin' })
         await audit.record(
-          {
-            chainKey: `workspace:${workspace.id}`,
-            workspaceId: workspace.id,
-            actorUserId: user.id,
-            action: 'workspace.created',
-            subjectType: 'workspace',
-            subjectId: workspace.id,
+          auditEvent(userActor(user.id, origin), 'workspace.created', {
+            chain: workspaceChain(workspace.id),
+            subject: { type: 'workspace', id: workspace.id },
             details: {
               name: input.workspace_name.trim(),
               first_admin: input.email.trim(),
               through: 'setup_link',
             },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
         return auth.openMemberSession({ userId: user.id, workspaceId: workspace.id, ...origin }, tx)

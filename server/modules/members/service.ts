@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Database } from '../../../db/client.ts'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import { auditEvent, requestActor, userActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { Outbox } from '../email/outbox.ts'
@@ -32,26 +33,6 @@ export function createMembersService(deps: {
 }) {
   const { db, auth, audit } = deps
   const now = deps.now ?? (() => new Date())
-
-  function event(
-    session: MemberSession,
-    origin: RequestOrigin,
-    action: string,
-    subject: { type: string; id: string },
-    details: Record<string, unknown>,
-  ) {
-    return {
-      chainKey: `workspace:${session.workspace.id}`,
-      workspaceId: session.workspace.id,
-      actorUserId: session.user.id,
-      action,
-      subjectType: subject.type,
-      subjectId: subject.id,
-      details,
-      ipAddress: origin.ipAddress,
-      userAgent: origin.userAgent,
-    }
-  }
 
   function invitationView(row: repository.InvitationRow) {
     return { id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString() }
@@ -116,13 +97,11 @@ export function createMembersService(deps: {
           expiresAt,
         })
         await audit.record(
-          event(
-            session,
-            origin,
-            'member.invited',
-            { type: 'invitation', id: inserted.id },
-            { email, role: input.role },
-          ),
+          auditEvent(requestActor(session, origin), 'member.invited', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'invitation', id: inserted.id },
+            details: { email, role: input.role },
+          }),
           tx,
         )
         return inserted
@@ -154,16 +133,14 @@ export function createMembersService(deps: {
         const revoked = await repository.revokeInvitation(tx, session.workspace.id, invitationId, now())
         if (!revoked) throw new AppError('NOT_FOUND', 'No open invitation with this id.')
         await audit.record(
-          event(
-            session,
-            origin,
-            'member.invitation_revoked',
-            { type: 'invitation', id: invitationId },
-            {
+          auditEvent(requestActor(session, origin), 'member.invitation_revoked', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'invitation', id: invitationId },
+            details: {
               email: revoked.email,
               role: revoked.role,
             },
-          ),
+          }),
           tx,
         )
       })
@@ -226,22 +203,16 @@ export function createMembersService(deps: {
         }
         await auth.addMembership(tx, { userId, workspaceId: invitation.workspaceId, role: invitation.role })
         await audit.record(
-          {
-            chainKey: `workspace:${invitation.workspaceId}`,
-            workspaceId: invitation.workspaceId,
-            actorUserId: userId,
-            action: 'member.joined',
-            subjectType: 'user',
-            subjectId: userId,
+          auditEvent(userActor(userId, origin), 'member.joined', {
+            chain: workspaceChain(invitation.workspaceId),
+            subject: { type: 'user', id: userId },
             details: {
               email: invitation.email,
               role: invitation.role,
               invitation_id: invitation.id,
               new_account: !existing,
             },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
         return auth.openMemberSession({ userId, workspaceId: invitation.workspaceId, ...origin }, tx)
@@ -252,7 +223,11 @@ export function createMembersService(deps: {
       await db.transaction(async (tx) => {
         const change = await auth.changeRole(tx, { userId, workspaceId: session.workspace.id, role })
         await audit.record(
-          event(session, origin, 'member.role_changed', { type: 'user', id: userId }, change),
+          auditEvent(requestActor(session, origin), 'member.role_changed', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'user', id: userId },
+            details: change,
+          }),
           tx,
         )
       })
@@ -263,7 +238,11 @@ export function createMembersService(deps: {
       await db.transaction(async (tx) => {
         const removed = await auth.removeMembership(tx, { userId, workspaceId: session.workspace.id })
         await audit.record(
-          event(session, origin, 'member.removed', { type: 'user', id: userId }, removed),
+          auditEvent(requestActor(session, origin), 'member.removed', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'user', id: userId },
+            details: removed,
+          }),
           tx,
         )
       })

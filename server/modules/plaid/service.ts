@@ -4,9 +4,11 @@ import type { Database } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import { WEBHOOK_PATH } from '../../http/paths.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
+import { auditEvent, requestActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
-import { auditActorOf, principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
+import { principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
 import type { WorkspaceSettingsService } from '../workspace/service.ts'
 import type { PlaidConnectionResolver } from './connections.ts'
 import {
@@ -27,7 +29,6 @@ const LINK_RESUME_TTL_MS = 30 * 60_000
 
 /** Where each principal links banks, and so where an OAuth return continues. */
 export const LINK_HOME = { member: '/signing/plaid-lab', signer: '/signing/sign' } as const
-export const WEBHOOK_PATH = '/api/webhooks/plaid'
 
 export const PERSIST_HINT =
   'Your bank connection could not be saved, so it has been disconnected again. ' +
@@ -236,25 +237,6 @@ export function createBankLinkingService(deps: {
     }
   }
 
-  function auditEvent(
-    session: SessionContext,
-    origin: RequestOrigin,
-    action: string,
-    details: Record<string, unknown>,
-  ) {
-    return {
-      chainKey: `workspace:${session.workspace.id}`,
-      workspaceId: session.workspace.id,
-      ...auditActorOf(session),
-      action,
-      subjectType: 'plaid_item',
-      subjectId: typeof details.item_id === 'string' ? details.item_id : null,
-      details,
-      ipAddress: origin.ipAddress,
-      userAgent: origin.userAgent,
-    }
-  }
-
   async function payoutDetailsOf(connection: PlaidConnection, accessToken: string, accountId: string) {
     let numbers: AuthNumbers | null = null
     let errorCode: string | null = null
@@ -315,13 +297,17 @@ export function createBankLinkingService(deps: {
       // billable connection stays behind at Plaid.
       const isRemoved = await removeAtPlaid(connection, exchanged.accessToken)
       await audit.record(
-        auditEvent(session, origin, 'plaid.item_not_persisted', {
-          item_id: exchanged.itemId,
-          institution_id: plaidItem.institutionId,
-          environment: connection.environment,
-          removed_at_plaid: isRemoved,
-          reason: 'encryption_key_missing',
-        }),
+        auditEvent(
+          requestActor(session, origin),
+          'plaid.item_not_persisted',
+          itemEventTarget(session, {
+            item_id: exchanged.itemId,
+            institution_id: plaidItem.institutionId,
+            environment: connection.environment,
+            removed_at_plaid: isRemoved,
+            reason: 'encryption_key_missing',
+          }),
+        ),
       )
       return {
         item_id: exchanged.itemId,
@@ -377,14 +363,18 @@ export function createBankLinkingService(deps: {
       }
       await repository.replaceAccounts(tx, rowId, accounts.map(toAccountSnapshot))
       await audit.record(
-        auditEvent(session, origin, isSameItem ? 'plaid.item_relinked' : 'plaid.item_linked', {
-          item_id: exchanged.itemId,
-          institution_id: plaidItem.institutionId,
-          institution_name: institutionName,
-          environment: connection.environment,
-          account_masks: accounts.map((account) => account.mask),
-          replaced_item_id: replacedItemId,
-        }),
+        auditEvent(
+          requestActor(session, origin),
+          isSameItem ? 'plaid.item_relinked' : 'plaid.item_linked',
+          itemEventTarget(session, {
+            item_id: exchanged.itemId,
+            institution_id: plaidItem.institutionId,
+            institution_name: institutionName,
+            environment: connection.environment,
+            account_masks: accounts.map((account) => account.mask),
+            replaced_item_id: replacedItemId,
+          }),
+        ),
         tx,
       )
       return replacedItemId
@@ -661,11 +651,15 @@ export function createBankLinkingService(deps: {
       await db.transaction(async (tx) => {
         await repository.markItemRemoved(tx, owner, item.id)
         await audit.record(
-          auditEvent(session, origin, 'plaid.item_removed', {
-            item_id: item.plaidItemId,
-            institution_id: item.institutionId,
-            environment: item.environment,
-          }),
+          auditEvent(
+            requestActor(session, origin),
+            'plaid.item_removed',
+            itemEventTarget(session, {
+              item_id: item.plaidItemId,
+              institution_id: item.institutionId,
+              environment: item.environment,
+            }),
+          ),
           tx,
         )
       })
@@ -709,10 +703,14 @@ export function createBankLinkingService(deps: {
         const changed = await itemStateRepository.syncAccounts(tx, item.id, accounts.map(toAccountSnapshot))
         if (changed.length > 0) {
           await audit.record(
-            auditEvent(session, origin, 'plaid.accounts_refreshed', {
-              item_id: item.plaidItemId,
-              verification_changes: changed,
-            }),
+            auditEvent(
+              requestActor(session, origin),
+              'plaid.accounts_refreshed',
+              itemEventTarget(session, {
+                item_id: item.plaidItemId,
+                verification_changes: changed,
+              }),
+            ),
             tx,
           )
         }
@@ -803,14 +801,18 @@ export function createBankLinkingService(deps: {
               ),
       )
       await audit.record(
-        auditEvent(session, origin, 'plaid.sandbox_simulation', {
-          item_id: item.plaidItemId,
-          simulation: simulation.kind,
-          webhook_code: simulation.kind === 'fire_webhook' ? simulation.webhookCode : null,
-          ...(simulation.kind === 'set_verification_status'
-            ? { account_id: simulation.accountId, verification_status: simulation.status }
-            : {}),
-        }),
+        auditEvent(
+          requestActor(session, origin),
+          'plaid.sandbox_simulation',
+          itemEventTarget(session, {
+            item_id: item.plaidItemId,
+            simulation: simulation.kind,
+            webhook_code: simulation.kind === 'fire_webhook' ? simulation.webhookCode : null,
+            ...(simulation.kind === 'set_verification_status'
+              ? { account_id: simulation.accountId, verification_status: simulation.status }
+              : {}),
+          }),
+        ),
       )
     },
   }
@@ -828,4 +830,13 @@ export async function rotateStoredAccessTokens(deps: { db: Database; keyring: Ke
       accessTokenKeyId: encrypted.keyId,
     }),
   )
+}
+
+/** Events about a bank Item join the workspace's chain with the Item (Plaid's `item_id`) as subject. */
+function itemEventTarget(session: SessionContext, details: Record<string, unknown>) {
+  return {
+    chain: workspaceChain(session.workspace.id),
+    subject: { type: 'plaid_item', id: typeof details.item_id === 'string' ? details.item_id : null },
+    details,
+  }
 }

@@ -1,8 +1,9 @@
 import type { Database } from '../../../db/client.ts'
+import { signingChainKey } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession } from '../auth/service.ts'
 import { renderCompletionCertificate } from './certificate.ts'
-import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
+import type { SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
 import type { PackageView } from './views.ts'
 
@@ -24,7 +25,7 @@ export function createAuditTrailService(deps: {
 
   /** The trail of a package whose view the caller already holds (the sealing job has no session). */
   async function trailOf(signing: PackageView) {
-    const chainKey = chainKeyOf(signing.id)
+    const chainKey = signingChainKey(signing.id)
     const [events, verification] = await Promise.all([
       deps.audit.listChain(chainKey),
       deps.audit.verifyChain(chainKey),

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../email/html.ts'
+import { escapeHtml } from '../../http/html.ts'
 import type { AuditTrail } from './audit-trail.ts'
 import type { PackageView } from './views.ts'
 

@@ -2,15 +2,16 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PayoutAlertReason } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import { escapeHtml } from '../../http/html.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
+import { auditEvent, requestActor, signingChain, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin, SignerSession } from '../auth/service.ts'
-import { escapeHtml } from '../email/html.ts'
 import type { Outbox } from '../email/outbox.ts'
 import type { AuthNumbers } from '../plaid/gateway.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
-import { chainKeyOf, ownershipPolicyOf } from './manager-service.ts'
 import * as payoutRepository from './payout-repository.ts'
+import { ownershipPolicyOf } from './policy-service.ts'
 import * as repository from './repository.ts'
 import { accountVerificationOf, isBankStepComplete } from './rules.ts'
 
@@ -173,15 +174,11 @@ export function createPayoutService(deps: {
     })
     if (!alert) return null
     await audit.record(
-      {
-        chainKey: chainKeyOf(instruction.packageId),
-        workspaceId: instruction.workspaceId,
-        actorUserId: null,
-        action: 'payout.alert_raised',
-        subjectType: 'signer',
-        subjectId: instruction.signerId,
+      auditEvent('system', 'payout.alert_raised', {
+        chain: signingChain({ id: instruction.packageId, workspaceId: instruction.workspaceId }),
+        subject: { type: 'signer', id: instruction.signerId },
         details: { alert_id: alert.id, reason, ...alert.details },
-      },
+      }),
       tx,
     )
     const pkg = await repository.findPackage(tx, instruction.workspaceId, instruction.packageId)
@@ -335,15 +332,11 @@ export function createPayoutService(deps: {
         })
         if (!isNew) continue
         await audit.record(
-          {
-            chainKey: chainKeyOf(pkg.id),
-            workspaceId: pkg.workspaceId,
-            actorUserId: null,
-            action: 'payout.instruction_locked',
-            subjectType: 'signer',
-            subjectId: signer.id,
+          auditEvent('system', 'payout.instruction_locked', {
+            chain: signingChain({ id: pkg.id, workspaceId: pkg.workspaceId }),
+            subject: { type: 'signer', id: signer.id },
             details: instruction,
-          },
+          }),
           tx,
         )
       }
@@ -366,21 +359,17 @@ export function createPayoutService(deps: {
         )
       }
       const numbers = decryptNumbers(row)
-      await audit.record({
-        chainKey: chainKeyOf(pkg.id),
-        workspaceId: pkg.workspaceId,
-        actorUserId: session.user.id,
-        action: 'bank.numbers_revealed',
-        subjectType: 'signer',
-        subjectId: signer.id,
-        details: {
-          account_mask: row.accountMask,
-          institution_name: signer.bank?.institutionName ?? null,
-          revealed_at: now().toISOString(),
-        },
-        ipAddress: origin.ipAddress,
-        userAgent: origin.userAgent,
-      })
+      await audit.record(
+        auditEvent(requestActor(session, origin), 'bank.numbers_revealed', {
+          chain: signingChain({ id: pkg.id, workspaceId: pkg.workspaceId }),
+          subject: { type: 'signer', id: signer.id },
+          details: {
+            account_mask: row.accountMask,
+            institution_name: signer.bank?.institutionName ?? null,
+            revealed_at: now().toISOString(),
+          },
+        }),
+      )
       return {
         account: numbers.account,
         routing: numbers.routing,
@@ -414,15 +403,8 @@ export function createPayoutService(deps: {
           throw new AppError('CONFLICT', 'A resolution is waiting for a second manager to confirm it.')
         }
         const policy = await payoutRepository.findPayoutPolicy(tx, pkg.workspaceId)
-        const base = {
-          chainKey: chainKeyOf(pkg.id),
-          workspaceId: pkg.workspaceId,
-          actorUserId: session.user.id,
-          subjectType: 'signer',
-          subjectId: alert.signerId,
-          ipAddress: origin.ipAddress,
-          userAgent: origin.userAgent,
-        }
+        const actor = requestActor(session, origin)
+        const target = { chain: signingChain(pkg), subject: { type: 'signer', id: alert.signerId } }
         if (policy.requireSecondManager) {
           await payoutRepository.proposeResolution(tx, alert.id, {
             by: session.user.id,
@@ -430,11 +412,10 @@ export function createPayoutService(deps: {
             at: now(),
           })
           await audit.record(
-            {
-              ...base,
-              action: 'payout.alert_resolution_proposed',
+            auditEvent(actor, 'payout.alert_resolution_proposed', {
+              ...target,
               details: { alert_id: alert.id, reason: alert.reason, note: trimmed },
-            },
+            }),
             tx,
           )
           return
@@ -446,9 +427,8 @@ export function createPayoutService(deps: {
           at: now(),
         })
         await audit.record(
-          {
-            ...base,
-            action: 'payout.alert_resolved',
+          auditEvent(actor, 'payout.alert_resolved', {
+            ...target,
             details: {
               alert_id: alert.id,
               reason: alert.reason,
@@ -456,7 +436,7 @@ export function createPayoutService(deps: {
               resolved_by: session.user.id,
               confirmed_by: null,
             },
-          },
+          }),
           tx,
         )
       })
@@ -488,13 +468,9 @@ export function createPayoutService(deps: {
           at: now(),
         })
         await audit.record(
-          {
-            chainKey: chainKeyOf(pkg.id),
-            workspaceId: pkg.workspaceId,
-            actorUserId: session.user.id,
-            action: 'payout.alert_resolved',
-            subjectType: 'signer',
-            subjectId: alert.signerId,
+          auditEvent(requestActor(session, origin), 'payout.alert_resolved', {
+            chain: signingChain({ id: pkg.id, workspaceId: pkg.workspaceId }),
+            subject: { type: 'signer', id: alert.signerId },
             details: {
               alert_id: alert.id,
               reason: alert.reason,
@@ -502,9 +478,7 @@ export function createPayoutService(deps: {
               resolved_by: alert.proposedBy,
               confirmed_by: session.user.id,
             },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })
@@ -528,17 +502,11 @@ export function createPayoutService(deps: {
           now(),
         )
         await audit.record(
-          {
-            chainKey: `workspace:${session.workspace.id}`,
-            workspaceId: session.workspace.id,
-            actorUserId: session.user.id,
-            action: 'workspace.payout_policy_updated',
-            subjectType: 'workspace',
-            subjectId: session.workspace.id,
+          auditEvent(requestActor(session, origin), 'workspace.payout_policy_updated', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'workspace', id: session.workspace.id },
             details: { require_second_manager: input.require_second_manager },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })
@@ -686,23 +654,23 @@ export function createPayoutService(deps: {
           )
         }
         await audit.record(
-          {
-            chainKey: chainKeyOf(affected.packageId),
-            workspaceId: affected.workspaceId,
-            actorUserId: null,
-            action: verification === 'verified' ? 'bank.account_verified' : 'bank.verification_changed',
-            subjectType: 'signer',
-            subjectId: signer.id,
-            details: {
-              item_id: change.plaidItemId,
-              account_mask: bank.accountMask,
-              verification_status_from: accountChange.from,
-              verification_status: accountChange.to,
-              verification_method: verificationMethodOf(accountChange.to),
-              auth_numbers_stored:
-                fetched !== null || (existing?.plaidAccountId ?? null) === bank.plaidAccountId,
+          auditEvent(
+            'system',
+            verification === 'verified' ? 'bank.account_verified' : 'bank.verification_changed',
+            {
+              chain: signingChain({ id: affected.packageId, workspaceId: affected.workspaceId }),
+              subject: { type: 'signer', id: signer.id },
+              details: {
+                item_id: change.plaidItemId,
+                account_mask: bank.accountMask,
+                verification_status_from: accountChange.from,
+                verification_status: accountChange.to,
+                verification_method: verificationMethodOf(accountChange.to),
+                auth_numbers_stored:
+                  fetched !== null || (existing?.plaidAccountId ?? null) === bank.plaidAccountId,
+              },
             },
-          },
+          ),
           tx,
         )
       })

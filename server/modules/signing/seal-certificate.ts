@@ -11,6 +11,7 @@ import forge from 'node-forge'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
+import { auditEvent, requestActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { CmsSigningKey } from './cms.ts'
@@ -138,25 +139,6 @@ export function createSealCertificateService(deps: {
     }
   }
 
-  function auditEvent(
-    session: MemberSession,
-    origin: RequestOrigin,
-    action: string,
-    details: Record<string, unknown>,
-  ) {
-    return {
-      chainKey: `workspace:${session.workspace.id}`,
-      workspaceId: session.workspace.id,
-      actorUserId: session.user.id,
-      action,
-      subjectType: 'workspace',
-      subjectId: session.workspace.id,
-      details,
-      ipAddress: origin.ipAddress,
-      userAgent: origin.userAgent,
-    }
-  }
-
   return {
     signingKey,
     describe,
@@ -192,10 +174,14 @@ export function createSealCertificateService(deps: {
           keyKeyId: encrypted.keyId,
         })
         await deps.audit.record(
-          auditEvent(session, origin, 'workspace.seal_certificate_uploaded', {
-            subject: certificate.subject.replaceAll('\n', ', '),
-            not_after: new Date(certificate.validTo).toISOString(),
-            sha256_fingerprint: createHash('sha256').update(certificate.raw).digest('hex'),
+          auditEvent(requestActor(session, origin), 'workspace.seal_certificate_uploaded', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'workspace', id: session.workspace.id },
+            details: {
+              subject: certificate.subject.replaceAll('\n', ', '),
+              not_after: new Date(certificate.validTo).toISOString(),
+              sha256_fingerprint: createHash('sha256').update(certificate.raw).digest('hex'),
+            },
           }),
           tx,
         )
@@ -207,7 +193,14 @@ export function createSealCertificateService(deps: {
     async remove(session: MemberSession, origin: RequestOrigin) {
       await deps.db.transaction(async (tx) => {
         if (await repository.deleteSealCertificate(tx, session.workspace.id)) {
-          await deps.audit.record(auditEvent(session, origin, 'workspace.seal_certificate_removed', {}), tx)
+          await deps.audit.record(
+            auditEvent(requestActor(session, origin), 'workspace.seal_certificate_removed', {
+              chain: workspaceChain(session.workspace.id),
+              subject: { type: 'workspace', id: session.workspace.id },
+              details: {},
+            }),
+            tx,
+          )
         }
       })
       return describe(session.workspace.id)

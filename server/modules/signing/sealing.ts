@@ -3,11 +3,12 @@ import type { FastifyBaseLogger } from 'fastify'
 import { PDFDocument } from 'pdf-lib'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
+import { auditEvent, signingChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, SignerSession } from '../auth/service.ts'
 import type { AuditTrail, createAuditTrailService } from './audit-trail.ts'
 import { timestampRequest, timestampTokenOf, verifyDetachedCms } from './cms.ts'
-import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
+import type { SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
 import type { SealCertificateService } from './seal-certificate.ts'
 import { buildSealPdf, type CertificateLine, signSealPdf } from './seal-pdf.ts'
@@ -125,13 +126,9 @@ export function createSealingService(deps: {
         details: { document_pages: built.documentPageCount, certificate_source: key.source },
       })
       await deps.audit.record(
-        {
-          chainKey: chainKeyOf(packageId),
-          workspaceId: pkg.workspaceId,
-          actorUserId: null,
-          action: 'signing.sealed',
-          subjectType: 'signing',
-          subjectId: packageId,
+        auditEvent('system', 'signing.sealed', {
+          chain: signingChain({ id: packageId, workspaceId: pkg.workspaceId }),
+          subject: { type: 'signing', id: packageId },
           details: {
             sha256,
             size: pdf.length,
@@ -142,7 +139,7 @@ export function createSealingService(deps: {
             sub_filter: 'ETSI.CAdES.detached',
             timestamped: Boolean(deps.tsaUrl),
           },
-        },
+        }),
         tx,
       )
       await deps.beforeCommit?.(packageId)

@@ -1,11 +1,13 @@
 import type { Queryable } from '../../../db/client.ts'
 import { QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
-import { auditActorOf, type RequestOrigin, type SignerSession } from '../auth/service.ts'
+import { auditEvent, requestActor, signerActor, signingChain } from '../audit/events.ts'
+import type { RequestOrigin, SignerSession } from '../auth/service.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
 import { hashLinkToken } from './links.ts'
-import { chainKeyOf, ownershipPolicyOf, type SigningDeps } from './manager-service.ts'
+import type { SigningDeps } from './manager-service.ts'
 import type { PayoutService } from './payout-service.ts'
+import { ownershipPolicyOf } from './policy-service.ts'
 import * as repository from './repository.ts'
 import {
   accountVerificationOf,
@@ -65,26 +67,6 @@ export function createSignerFlowService(
     return { signer, pkg, documents, viewed, policy, step, fields, seal }
   }
 
-  function event(
-    session: SignerSession,
-    origin: RequestOrigin,
-    loaded: { signer: { id: string }; pkg: { id: string; workspaceId: string } },
-    action: string,
-    details: Record<string, unknown>,
-  ) {
-    return {
-      chainKey: chainKeyOf(loaded.pkg.id),
-      workspaceId: loaded.pkg.workspaceId,
-      ...auditActorOf(session),
-      action,
-      subjectType: 'signer',
-      subjectId: loaded.signer.id,
-      details,
-      ipAddress: origin.ipAddress,
-      userAgent: origin.userAgent,
-    }
-  }
-
   async function flow(session: SignerSession): Promise<SignerFlowView> {
     const loaded = await load(session)
     return signerFlowView({
@@ -135,18 +117,11 @@ export function createSignerFlowService(
         )
         await repository.markSignerOpened(tx, link.signerId, now())
         await audit.record(
-          {
-            chainKey: chainKeyOf(link.packageId),
-            workspaceId: link.workspaceId,
-            actorUserId: null,
-            actorSignerId: link.signerId,
-            action: 'signer.invitation_opened',
-            subjectType: 'signer',
-            subjectId: link.signerId,
+          auditEvent(signerActor(link.signerId, origin), 'signer.invitation_opened', {
+            chain: signingChain({ id: link.packageId, workspaceId: link.workspaceId }),
+            subject: { type: 'signer', id: link.signerId },
             details: { email: link.email },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
         return { token: opened.token, expiresAt: opened.expiresAt, signingId: link.packageId }
@@ -180,10 +155,14 @@ export function createSignerFlowService(
           })
           if (isFirstView) {
             await audit.record(
-              event(session, origin, loaded, 'document.viewed', {
-                document_id: document.id,
-                title: document.title,
-                sha256: document.sha256,
+              auditEvent(requestActor(session, origin), 'document.viewed', {
+                chain: signingChain(loaded.pkg),
+                subject: { type: 'signer', id: loaded.signer.id },
+                details: {
+                  document_id: document.id,
+                  title: document.title,
+                  sha256: document.sha256,
+                },
               }),
               tx,
             )
@@ -198,7 +177,11 @@ export function createSignerFlowService(
       const loaded = await load(session)
       requireStep(loaded, 'bank', 'sign')
       await audit.record(
-        event(session, origin, loaded, 'bank.link_started', { link_session_id: linkSessionId }),
+        auditEvent(requestActor(session, origin), 'bank.link_started', {
+          chain: signingChain(loaded.pkg),
+          subject: { type: 'signer', id: loaded.signer.id },
+          details: { link_session_id: linkSessionId },
+        }),
       )
     },
 
@@ -284,38 +267,47 @@ export function createSignerFlowService(
           await repository.setBankStepStatus(tx, loaded.signer.id, isComplete)
         }
         await audit.record(
-          event(session, origin, loaded, 'bank.linked', {
-            item_id: check.item.plaidItemId,
-            institution_id: check.item.institutionId,
-            institution_name: check.item.institutionName,
-            account_name: check.account.name,
-            account_mask: check.account.mask,
-            item_status: check.item.status,
-            verification_status: verificationStatus,
-            link_session_id: input.link_session_id ?? null,
-            ...(payout
-              ? {
-                  auth_numbers_stored: payout.numbers_stored,
-                  verification_method: payout.verification_method,
-                  is_tokenized_account_number: payout.is_tokenized_account_number,
-                  auth_error_code: payoutDetails?.errorCode ?? null,
-                }
-              : {}),
+          auditEvent(requestActor(session, origin), 'bank.linked', {
+            chain: signingChain(loaded.pkg),
+            subject: { type: 'signer', id: loaded.signer.id },
+            details: {
+              item_id: check.item.plaidItemId,
+              institution_id: check.item.institutionId,
+              institution_name: check.item.institutionName,
+              account_name: check.account.name,
+              account_mask: check.account.mask,
+              item_status: check.item.status,
+              verification_status: verificationStatus,
+              link_session_id: input.link_session_id ?? null,
+              ...(payout
+                ? {
+                    auth_numbers_stored: payout.numbers_stored,
+                    verification_method: payout.verification_method,
+                    is_tokenized_account_number: payout.is_tokenized_account_number,
+                    auth_error_code: payoutDetails?.errorCode ?? null,
+                  }
+                : {}),
+            },
           }),
           tx,
         )
         await audit.record(
-          event(session, origin, loaded, 'bank.ownership_checked', {
-            item_id: check.item.plaidItemId,
-            account_mask: check.account.mask,
-            verdict,
-            name_score: check.nameScore,
-            email_score: check.emailScore,
-            identity_error_code: check.identityErrorCode,
-            verdict_reason: isMicroDeposit && check.nameScore === null ? 'micro_deposits_no_identity' : null,
-            verified_name_score: loaded.policy.verifiedNameScore,
-            review_name_score: loaded.policy.reviewNameScore,
-            match_required: loaded.policy.isMatchRequired,
+          auditEvent(requestActor(session, origin), 'bank.ownership_checked', {
+            chain: signingChain(loaded.pkg),
+            subject: { type: 'signer', id: loaded.signer.id },
+            details: {
+              item_id: check.item.plaidItemId,
+              account_mask: check.account.mask,
+              verdict,
+              name_score: check.nameScore,
+              email_score: check.emailScore,
+              identity_error_code: check.identityErrorCode,
+              verdict_reason:
+                isMicroDeposit && check.nameScore === null ? 'micro_deposits_no_identity' : null,
+              verified_name_score: loaded.policy.verifiedNameScore,
+              review_name_score: loaded.policy.reviewNameScore,
+              match_required: loaded.policy.isMatchRequired,
+            },
           }),
           tx,
         )
@@ -362,24 +354,28 @@ export function createSignerFlowService(
           signedAt,
         })
         await audit.record(
-          event(session, origin, loaded, 'signer.signed', {
-            typed_name: input.typed_name.trim(),
-            consent: true,
-            signed_at: signedAt.toISOString(),
-            // The adopted images' (or typed texts') SHA-256: the sealed PDF shows exactly these.
-            signature: adopted[0] ? { method: adopted[0].method, sha256: adopted[0].sha256 } : null,
-            initials: adopted[1] ? { method: adopted[1].method, sha256: adopted[1].sha256 } : null,
-            field_values: Object.fromEntries(filled),
-            documents: loaded.documents.map((document) => ({ id: document.id, sha256: document.sha256 })),
-            bank:
-              loaded.signer.bank && loaded.signer.isBankRequired
-                ? {
-                    item_id: loaded.signer.bank.plaidItemId,
-                    account_mask: loaded.signer.bank.accountMask,
-                    verdict: loaded.signer.bank.verdict,
-                    review_decision: loaded.signer.bank.review?.decision ?? null,
-                  }
-                : null,
+          auditEvent(requestActor(session, origin), 'signer.signed', {
+            chain: signingChain(loaded.pkg),
+            subject: { type: 'signer', id: loaded.signer.id },
+            details: {
+              typed_name: input.typed_name.trim(),
+              consent: true,
+              signed_at: signedAt.toISOString(),
+              // The adopted images' (or typed texts') SHA-256: the sealed PDF shows exactly these.
+              signature: adopted[0] ? { method: adopted[0].method, sha256: adopted[0].sha256 } : null,
+              initials: adopted[1] ? { method: adopted[1].method, sha256: adopted[1].sha256 } : null,
+              field_values: Object.fromEntries(filled),
+              documents: loaded.documents.map((document) => ({ id: document.id, sha256: document.sha256 })),
+              bank:
+                loaded.signer.bank && loaded.signer.isBankRequired
+                  ? {
+                      item_id: loaded.signer.bank.plaidItemId,
+                      account_mask: loaded.signer.bank.accountMask,
+                      verdict: loaded.signer.bank.verdict,
+                      review_decision: loaded.signer.bank.review?.decision ?? null,
+                    }
+                  : null,
+            },
           }),
           tx,
         )
@@ -388,15 +384,11 @@ export function createSignerFlowService(
           // The payout instructions are frozen as part of completing; `signing.completed` stays last.
           await deps.payout?.lockInstructions(tx, loaded.pkg, signedAt)
           await audit.record(
-            {
-              chainKey: chainKeyOf(loaded.pkg.id),
-              workspaceId: loaded.pkg.workspaceId,
-              actorUserId: null,
-              action: 'signing.completed',
-              subjectType: 'signing',
-              subjectId: loaded.pkg.id,
+            auditEvent('system', 'signing.completed', {
+              chain: signingChain(loaded.pkg),
+              subject: { type: 'signing', id: loaded.pkg.id },
               details: { signer_count: (await repository.listSigners(tx, loaded.pkg.id, signedAt)).length },
-            },
+            }),
             tx,
           )
           // Sealing runs as a job that commits with the completion: it happens exactly when the

@@ -2,6 +2,7 @@ import type { Database } from '../../../db/client.ts'
 import type { WebhookEventState } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import { auditEvent, requestActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import * as repository from './repository.ts'
@@ -70,13 +71,9 @@ export function createWebhookAdminService(deps: {
         }
         await deps.jobs.enqueue(tx, QUEUES.plaidWebhook, { eventId })
         await deps.audit.record(
-          {
-            chainKey: `workspace:${session.workspace.id}`,
-            workspaceId: session.workspace.id,
-            actorUserId: session.user.id,
-            action: 'plaid.webhook_redriven',
-            subjectType: 'webhook_event',
-            subjectId: eventId,
+          auditEvent(requestActor(session, origin), 'plaid.webhook_redriven', {
+            chain: workspaceChain(session.workspace.id),
+            subject: { type: 'webhook_event', id: eventId },
             details: {
               webhook_event_id: eventId,
               webhook_type: event.webhookType,
@@ -84,9 +81,7 @@ export function createWebhookAdminService(deps: {
               item_id: event.plaidItemId,
               attempts: event.attempts,
             },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })

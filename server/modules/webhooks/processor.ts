@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
 import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { safeErrorMessage } from '../../logger.ts'
+import { auditEvent, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type ItemSummary, type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
@@ -282,13 +283,9 @@ export function createWebhookProcessor(deps: {
     await items.update(tx, locked.id, { ...planned.changes, lastWebhookCode: code }, deps.now())
     if (Object.keys(changed).length > 0 || revokedAccount || verification.length > 0) {
       await deps.audit.record(
-        {
-          chainKey: `workspace:${locked.workspaceId}`,
-          workspaceId: locked.workspaceId,
-          actorUserId: null,
-          action: 'plaid.item_updated_by_webhook',
-          subjectType: 'plaid_item',
-          subjectId: locked.plaidItemId,
+        auditEvent('system', 'plaid.item_updated_by_webhook', {
+          chain: workspaceChain(locked.workspaceId),
+          subject: { type: 'plaid_item', id: locked.plaidItemId },
           details: {
             item_id: locked.plaidItemId,
             webhook_event_id: event.id,
@@ -298,7 +295,7 @@ export function createWebhookProcessor(deps: {
             revoked_account_id: revokedAccount,
             verification_changes: verification,
           },
-        },
+        }),
         tx,
       )
     }
@@ -344,15 +341,11 @@ export function createWebhookProcessor(deps: {
         await items.update(tx, locked.id, changes, deps.now())
         if (Object.keys(changed).length === 0) return false
         await deps.audit.record(
-          {
-            chainKey: `workspace:${locked.workspaceId}`,
-            workspaceId: locked.workspaceId,
-            actorUserId: null,
-            action: 'plaid.item_reconciled',
-            subjectType: 'plaid_item',
-            subjectId: locked.plaidItemId,
+          auditEvent('system', 'plaid.item_reconciled', {
+            chain: workspaceChain(locked.workspaceId),
+            subject: { type: 'plaid_item', id: locked.plaidItemId },
             details: { item_id: locked.plaidItemId, changes: changed },
-          },
+          }),
           tx,
         )
         if (changed.status && changes.status) {

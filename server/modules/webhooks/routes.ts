@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { WEBHOOK_PATH } from '../../http/paths.ts'
 import { originOf } from '../../http/request-origin.ts'
 import { memberSessionOf, requireRole } from '../auth/session-guard.ts'
-import { WEBHOOK_PATH } from '../plaid/service.ts'
 import type { WebhookAdminService } from './admin-service.ts'
 import type { WebhookReceiver } from './receiver.ts'
 import {

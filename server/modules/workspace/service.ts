@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../../db/client.ts'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
+import { auditEvent, requestActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin } from '../auth/service.ts'
 import * as repository from './repository.ts'
@@ -118,13 +119,9 @@ export function createWorkspaceSettingsService(deps: {
         }
         await repository.savePlaidSettings(tx, next)
         await deps.audit.record(
-          {
-            chainKey: `workspace:${workspaceId}`,
-            workspaceId,
-            actorUserId: session.user.id,
-            action: 'workspace.plaid_settings_updated',
-            subjectType: 'workspace',
-            subjectId: workspaceId,
+          auditEvent(requestActor(session, origin), 'workspace.plaid_settings_updated', {
+            chain: workspaceChain(workspaceId),
+            subject: { type: 'workspace', id: workspaceId },
             // What changed, never the secret itself.
             details: {
               environment: { from: current?.environment ?? defaults.environment, to: next.environment },
@@ -135,9 +132,7 @@ export function createWorkspaceSettingsService(deps: {
               webhook_base_url: next.webhookBaseUrl,
               oauth_redirect_uri: next.oauthRedirectUri,
             },
-            ipAddress: origin.ipAddress,
-            userAgent: origin.userAgent,
-          },
+          }),
           tx,
         )
       })

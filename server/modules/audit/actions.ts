@@ -1,0 +1,68 @@
+/**
+ * Every action the audit log records, by chain. An event's `action` must be one of these: a typo or
+ * a new action without an entry here fails the typecheck, and the audit pages can rely on the list.
+ * Renaming one breaks the verification of nothing (the stored string is hashed as written) but
+ * leaves older events under the old name: add, don't rename.
+ */
+export const AUDIT_ACTIONS = [
+  // Workspace chain (`workspace:<id>`): members, sign-in, settings, bank Items.
+  'workspace.created',
+  'workspace.plaid_settings_updated',
+  'workspace.security_policy_updated',
+  'workspace.signing_policy_updated',
+  'workspace.payout_policy_updated',
+  'workspace.seal_certificate_uploaded',
+  'workspace.seal_certificate_removed',
+  'auth.signed_in',
+  'auth.password_changed',
+  'auth.password_reset',
+  'auth.password_reset_requested',
+  'auth.recovery_code_used',
+  'auth.two_factor_enabled',
+  'auth.two_factor_disabled',
+  'member.invited',
+  'member.invitation_revoked',
+  'member.joined',
+  'member.removed',
+  'member.role_changed',
+  'plaid.item_linked',
+  'plaid.item_relinked',
+  'plaid.item_removed',
+  'plaid.item_not_persisted',
+  'plaid.accounts_refreshed',
+  'plaid.sandbox_simulation',
+  'plaid.item_updated_by_webhook',
+  'plaid.item_reconciled',
+  'plaid.webhook_redriven',
+  // Signing chain (`signing:<package id>`): a package, its signers, documents and payout.
+  'signing.created',
+  'signing.document_added',
+  'signing.document_removed',
+  'signing.fields_set',
+  'signing.signer_added',
+  'signing.signer_removed',
+  'signing.activated',
+  'signing.cancelled',
+  'signing.completed',
+  'signing.sealed',
+  'signer.invitation_sent',
+  'signer.invitation_resent',
+  'signer.invitation_opened',
+  'signer.signed',
+  'signer.completion_sent',
+  'document.viewed',
+  'bank.link_started',
+  'bank.linked',
+  'bank.ownership_checked',
+  'bank.ownership_reviewed',
+  'bank.item_status_changed',
+  'bank.account_verified',
+  'bank.verification_changed',
+  'bank.numbers_revealed',
+  'payout.instruction_locked',
+  'payout.alert_raised',
+  'payout.alert_resolution_proposed',
+  'payout.alert_resolved',
+] as const
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
