@@ -200,4 +200,31 @@ describe('payout verification on the package page', () => {
       await adminContext.close()
     }
   })
+
+  it('lets an administrator set the ownership policy in workspace settings', async () => {
+    const { context: adminContext, page, problems } = await newOfflineContext(browser)
+    try {
+      await page.goto(`${server.url}/signin?next=${encodeURIComponent('/admin/settings')}`)
+      await page.getByLabel('Email').fill(DEMO.admin)
+      await page.getByLabel('Password').fill(DEMO.password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL(`${server.url}/admin/settings`)
+      const panel = page.getByRole('region', { name: 'Account ownership' })
+      const verified = panel.getByLabel('Verified from name score')
+      await expect.poll(() => verified.inputValue()).toBe('85')
+      // Thresholds the wrong way round are refused before anything is sent.
+      await panel.getByLabel('Needs review from name score').fill('95')
+      await panel.getByRole('button', { name: 'Save ownership policy' }).click()
+      await panel.getByText('cannot be above the verified threshold').waitFor()
+      await verified.fill('96')
+      await panel.getByLabel(/name mismatch until a manager accepts/).check()
+      await panel.getByRole('button', { name: 'Save ownership policy' }).click()
+      await panel.getByText('Ownership policy saved.').waitFor()
+      const policy = (await api('GET', '/api/signing-settings', await server.signIn(DEMO.manager))).json()
+      expect(policy).toEqual({ verified_name_score: 96, review_name_score: 95, match_required: true })
+      expect(problems).toEqual([])
+    } finally {
+      await adminContext.close()
+    }
+  })
 })

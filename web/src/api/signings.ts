@@ -409,3 +409,10 @@ export const PACKAGE_STATUS_LABELS: Record<PackageStatus, string> = {
   complete: 'Complete',
   cancelled: 'Cancelled',
 }
+
+/** The workspace's ownership policy: read by managers, changed by administrators. */
+export const ownershipPolicyApi = {
+  get: (signal?: AbortSignal) =>
+    apiRequest<OwnershipPolicy>('GET', '/api/signing-settings', undefined, signal),
+  update: (policy: OwnershipPolicy) => apiRequest<OwnershipPolicy>('PUT', '/api/signing-settings', policy),
+}

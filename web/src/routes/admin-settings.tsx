@@ -20,6 +20,7 @@ import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
 import { formatDateTime } from '../format.ts'
 import { useSession } from './app-shell.tsx'
+import { OwnershipPolicyPanel } from './ownership-policy-panel.tsx'
 import { PayoutPolicyPanel } from './payout-policy-panel.tsx'
 import { SealCertificatePanel } from './seal-certificate-panel.tsx'
 
@@ -95,6 +96,7 @@ export function AdminSettingsPage() {
       {data.access === 'granted' ? (
         <>
           <PlaidSettingsForm settings={data.settings} />
+          <OwnershipPolicyPanel />
           <PayoutPolicyPanel />
         </>
       ) : (
