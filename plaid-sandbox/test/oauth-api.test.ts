@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CountryCode, Products } from 'plaid'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { LINK_TOKEN_SCHEMAS, linkTokenViolations } from './helpers/link-token-contract.ts'
+import { linkTokenViolations } from './helpers/link-token-contract.ts'
+import { contract } from './helpers/openapi-contract.ts'
 import { plaidErrorOf } from './helpers/plaid-client.ts'
 import { startTestSandbox } from './helpers/sandbox-harness.ts'
 
@@ -112,7 +113,7 @@ describe('redirect_uri on /link/token/create and /link/token/get', () => {
   })
 
   it('create/get requests and responses with redirect_uri validate against Plaid OpenAPI schemas', async () => {
-    expect(LINK_TOKEN_SCHEMAS.source).toBe('plaid-openapi-2020-09-14.yml')
+    expect(contract().info.version).toMatch(/^2020-09-14/)
     const sandbox = await startTestSandbox()
     const request = linkTokenRequest({ redirect_uri: REDIRECT_URI })
     const created = await sandbox.plaid.linkTokenCreate(request)
