@@ -14,6 +14,14 @@ import { RequestSchemas } from '../src/schemas/plaid-requests.ts'
 /** Bodies the emulator sends to webhook URLs (webhooks/dispatcher.ts and /sandbox/item/fire_webhook). */
 export const WEBHOOK_SCHEMAS = [
   'AuthDefaultUpdateWebhook',
+  'DefaultUpdateWebhook',
+  'SyncUpdatesAvailableWebhook',
+  'RecurringTransactionsUpdateWebhook',
+  'HoldingsDefaultUpdateWebhook',
+  'InvestmentsDefaultUpdateWebhook',
+  'LiabilitiesDefaultUpdateWebhook',
+  'ItemProductReadyWebhook',
+  'AssetsProductReadyWebhook',
   'AutomaticallyVerifiedWebhook',
   'VerificationExpiredWebhook',
   'WebhookUpdateAcknowledgedWebhook',
