@@ -11,7 +11,7 @@ import { timestampRequest, timestampTokenOf, verifyDetachedCms } from './cms.ts'
 import type { SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
 import type { SealCertificateService } from './seal-certificate.ts'
-import { buildSealPdf, type CertificateLine, signSealPdf } from './seal-pdf.ts'
+import type { CertificateLine } from './seal-pdf.ts'
 import type { PackageView } from './views.ts'
 
 export type SealingService = ReturnType<typeof createSealingService>
@@ -68,6 +68,7 @@ export function createSealingService(deps: {
       repository.listPackageSignatures(db, signing.id),
       certificateOf(signing),
     ])
+    const { buildSealPdf } = await sealPdf()
     return buildSealPdf({
       packageId: signing.id,
       title: signing.title,
@@ -101,6 +102,7 @@ export function createSealingService(deps: {
     const key = await deps.certificates.signingKey(pkg.workspaceId)
     const sealedAt = now()
     const built = await build(signing, { certificateOnly: false })
+    const { signSealPdf } = await sealPdf()
     const pdf = await signSealPdf(built.document, key, {
       reason: `Sealed by Safeclose: ${signing.title}`.slice(0, 200),
       location: 'Safeclose',
@@ -413,4 +415,12 @@ export function payoutInstructionLines(trail: AuditTrail): CertificateLine[] {
     }
   }
   return lines
+}
+
+/**
+ * The PDF builder and signer, loaded on first use: fontkit and the signing libraries are a good part
+ * of the server's start-up (ADR 0024), and only the sealing job and certificate downloads need them.
+ */
+function sealPdf(): Promise<typeof import('./seal-pdf.ts')> {
+  return import('./seal-pdf.ts')
 }
