@@ -15,6 +15,7 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url)
 const PGLITE_PACKAGE_JSON = fileURLToPath(
   new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url),
 )
+const PG_BOSS_PACKAGE_JSON = fileURLToPath(new URL('../node_modules/pg-boss/package.json', import.meta.url))
 const PGLITE_TEMPLATES = fileURLToPath(new URL('../node_modules/.cache/safeclose/pglite', import.meta.url))
 // Any constant works; it only has to be the same for every instance migrating one database.
 const MIGRATION_LOCK_ID = 7_240_531
@@ -71,9 +72,10 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
 
 /**
  * A new embedded database starts as a copy of a migrated, empty cluster made at install time
- * (`npm ci` runs scripts/prepare.ts), which skips PGlite's initdb and the first migration run, the
- * slowest part of a first start. The template is what PGlite and the migrator would produce, cleanly
- * shut down, kept per PGlite version and set of migrations; without a matching one (or for a
+ * (`npm ci` runs scripts/prepare.ts), which skips PGlite's initdb, the first migration run and the
+ * installation of pg-boss's schema, the slowest part of a first start. The template is what PGlite,
+ * the migrator and pg-boss would produce, cleanly shut down, kept per PGlite version, pg-boss version
+ * and set of migrations; without a matching one (or for a
  * directory that already holds anything) PGlite initialises the directory as before.
  */
 async function copyTemplateIntoEmptyDir(dataDir: string): Promise<void> {
@@ -91,7 +93,8 @@ function hasCluster(directory: string): Promise<boolean> {
 
 async function pgliteTemplateDir(): Promise<string> {
   const { version } = JSON.parse(await readFile(PGLITE_PACKAGE_JSON, 'utf8')) as { version: string }
-  const migrations = createHash('sha256')
+  // pg-boss's own schema is part of the template too: its version is part of the key.
+  const migrations = createHash('sha256').update(await readFile(PG_BOSS_PACKAGE_JSON))
   for (const name of (await readdir(MIGRATIONS_FOLDER, { recursive: true })).sort()) {
     const file = path.join(MIGRATIONS_FOLDER, name)
     const content = await readFile(file).catch(() => null)
@@ -109,12 +112,22 @@ export async function preparePgliteTemplate(): Promise<{ path: string; isCreated
   await mkdir(building, { recursive: true })
   const client = await PGlite.create(building)
   await wrapPglite(client).migrate()
+  // The job queue's schema, which pg-boss installs on its first start (jobs/queue.ts).
+  const { PgBoss, fromPglite } = await import('pg-boss')
+  const boss = new PgBoss({ db: fromPglite(client), backend: 'pglite', supervise: false, schedule: false })
+  await boss.start()
+  await boss.stop({ graceful: false, close: false })
   await client.close()
   // Renamed into place only once complete: a half-written template is never copied.
   await rename(building, template).catch(async (error: NodeJS.ErrnoException) => {
     await rm(building, { recursive: true, force: true })
     if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
   })
+  // Templates of other versions or migrations are never used again.
+  for (const entry of await readdir(PGLITE_TEMPLATES)) {
+    const stale = path.join(PGLITE_TEMPLATES, entry)
+    if (stale !== template && !entry.endsWith('.tmp')) await rm(stale, { recursive: true, force: true })
+  }
   return { path: template, isCreated: true }
 }
 

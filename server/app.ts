@@ -59,6 +59,13 @@ import { workspaceRoutes } from './modules/workspace/routes.ts'
 import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
 import type { Keyring } from './security/keyring.ts'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Settles once the in-process job workers are attached (rejects when they could not be). */
+    workersStarted(): Promise<void>
+  }
+}
+
 export const WEB_DIST_DIR = fileURLToPath(new URL('../web/dist', import.meta.url))
 export const PLAID_SANDBOX_PREFIX = '/plaid-sandbox'
 export const EMULATOR_CREDENTIALS = { clientId: 'safeclose-demo', secret: 'sandbox-secret-demo' }
@@ -83,6 +90,11 @@ export type AppDependencies = {
   jobs?: JobQueue
   /** Run the job workers in this process; defaults to WEBHOOK_WORKERS_IN_PROCESS. */
   runWorkers?: boolean
+  /**
+   * Attach the workers after `ready` instead of before (serve.ts: the server listens sooner and then
+   * awaits `app.workersStarted()`). Tests leave it off, so their workers run once the app is ready.
+   */
+  attachWorkersAfterReady?: boolean
   /** Test hook of the sealing job: runs before its transaction commits (crash tests throw here). */
   sealingBeforeCommit?: (packageId: string) => Promise<void>
 }
@@ -267,26 +279,37 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     onItemRechecked: (plaidItemId) => payout.onItemRechecked(plaidItemId),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
+  async function startWorkers() {
+    await startWebhookWorkers(jobs, webhookProcessor, {
+      concurrency: config.jobs.concurrency,
+      reconcileCron: config.jobs.reconcileCron,
+      reconcileBatchSize: config.jobs.reconcileBatchSize,
+    })
+    await startBankLinkingWorkers(jobs, bankLinking, app.log)
+    await startSigningWorkers(jobs, sealing, app.log)
+    await startHousekeepingWorker(jobs, {
+      deleteExpiredSessions: () => auth.deleteExpiredSessions(),
+      deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
+      deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
+    })
+  }
+  let workersStarted: Promise<void> = Promise.resolve()
+  app.decorate('workersStarted', () => workersStarted)
   app.addHook('onReady', async () => {
+    // The queue starts before the server answers: a request may enqueue a job at once.
     if (!deps.jobs) await jobs.start()
-    if (deps.runWorkers ?? config.jobs.workersInProcess) {
-      await startWebhookWorkers(jobs, webhookProcessor, {
-        concurrency: config.jobs.concurrency,
-        reconcileCron: config.jobs.reconcileCron,
-        reconcileBatchSize: config.jobs.reconcileBatchSize,
-      })
-      await startBankLinkingWorkers(jobs, bankLinking, app.log)
-      await startSigningWorkers(jobs, sealing, app.log)
-      await startHousekeepingWorker(jobs, {
-        deleteExpiredSessions: () => auth.deleteExpiredSessions(),
-        deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
-        deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
-      })
-    }
+    if (!(deps.runWorkers ?? config.jobs.workersInProcess)) return
+    workersStarted = startWorkers()
+    // Workers only consume jobs: the server may listen while they attach (serve.ts waits for them
+    // after listen and stops the process if they fail). Otherwise they are attached before ready.
+    if (!deps.attachWorkersAfterReady) await workersStarted
   })
   // Runs after the server stopped accepting requests and in-flight ones finished: workers finish
   // their current job, then the queue lets go of the database.
-  if (!deps.jobs) app.addHook('onClose', async () => jobs.stop())
+  app.addHook('onClose', async () => {
+    await workersStarted.catch(() => {})
+    if (!deps.jobs) await jobs.stop()
+  })
 
   registerErrorHandling(app)
   // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
