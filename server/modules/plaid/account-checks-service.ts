@@ -3,7 +3,6 @@ import { principalOf, type SessionContext } from '../auth/service.ts'
 import { type AuthNumbers, appErrorFromPlaid, PlaidRequestError } from './gateway.ts'
 import type { BankLinkingDeps, ItemAccess } from './item-access.ts'
 import { ACCESS_TOKEN_PURPOSE } from './item-access.ts'
-import * as itemStateRepository from './item-state-repository.ts'
 import * as repository from './repository.ts'
 import type { AuthMask, OwnershipCheck } from './service.ts'
 
@@ -98,9 +97,9 @@ export function createAccountChecksService(deps: BankLinkingDeps, access: ItemAc
      * follow a webhook (no session). Null when the Item or its token is gone or Plaid has none.
      */
     async fetchAuthNumbersOfItem(plaidItemId: string, accountId: string): Promise<AuthNumbers | null> {
-      const owner = await itemStateRepository.findItemOwner(db, plaidItemId)
+      const owner = await repository.findItemOwner(db, plaidItemId)
       if (!owner) return null
-      const item = await itemStateRepository.findItem(db, owner.environment, plaidItemId)
+      const item = await repository.findItem(db, owner.environment, plaidItemId)
       if (!item?.accessTokenCiphertext || !item.accessTokenKeyId || !keyring.status.isConfigured) return null
       const connection = await deps.connections(item.environment, item.workspaceId)
       if (!connection) return null

@@ -18,8 +18,8 @@ import {
   type PlaidGateway,
   PlaidRequestError,
 } from './gateway.ts'
-import { toAccountSnapshot } from './item-state-repository.ts'
 import * as repository from './repository.ts'
+import { toAccountSnapshot } from './repository.ts'
 
 import type { ExchangeResult, VerificationChange } from './service.ts'
 

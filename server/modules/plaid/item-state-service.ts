@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import type { Keyring } from '../../security/keyring.ts'
-import * as repository from './item-state-repository.ts'
+import * as repository from './repository.ts'
 import { ACCESS_TOKEN_PURPOSE } from './service.ts'
 
 export {
@@ -9,7 +9,7 @@ export {
   type ItemChanges,
   type TrackedItem,
   toAccountSnapshot,
-} from './item-state-repository.ts'
+} from './repository.ts'
 
 export type ItemStateService = ReturnType<typeof createItemStateService>
 

@@ -4,9 +4,8 @@ import { auditEvent, requestActor } from '../audit/events.ts'
 import { principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
 import type { BankLinkingDeps, ItemAccess } from './item-access.ts'
 import { itemEventTarget, NEEDS_UPDATE } from './item-access.ts'
-import * as itemStateRepository from './item-state-repository.ts'
-import { toAccountSnapshot } from './item-state-repository.ts'
 import * as repository from './repository.ts'
+import { toAccountSnapshot } from './repository.ts'
 import type { StatusResult } from './service.ts'
 
 /** A principal's linked Item: its status, unlinking it, refreshing its accounts, and the sandbox simulations the lab offers. */
@@ -93,7 +92,7 @@ export function createItemsService(deps: BankLinkingDeps, access: ItemAccess) {
       if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
       const accounts = await plaidCall(() => gateway.getAccounts(connection, accessToken))
       const changes = await db.transaction(async (tx) => {
-        const changed = await itemStateRepository.syncAccounts(tx, item.id, accounts.map(toAccountSnapshot))
+        const changed = await repository.syncAccounts(tx, item.id, accounts.map(toAccountSnapshot))
         if (changed.length > 0) {
           await audit.record(
             auditEvent(
