@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { SERVER_NODE_FLAGS } from '../server/node-flags.ts'
 import { generateKeyEntry } from '../server/security/keyring.ts'
 import { type BenchProcess, findFreePort, onInterrupt, startNodeProcess } from './processes.ts'
 
@@ -54,7 +55,7 @@ export async function startSafecloseServer(options: {
     const url = `http://127.0.0.1:${port}`
     const server = await startNodeProcess({
       name: `Safeclose on ${database.description}`,
-      args: [fromRepository('server/main.ts')],
+      args: [...SERVER_NODE_FLAGS, fromRepository('server/main.ts')],
       env: {
         ...database.env,
         HOST: '127.0.0.1',
