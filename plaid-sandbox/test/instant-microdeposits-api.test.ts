@@ -97,7 +97,10 @@ describe('Instant Micro-deposits: link token and institution', () => {
     }
     const notUs = await failure(
       '/link/token/create',
-      sandbox.plaid.linkTokenCreate({ ...linkTokenRequest(), country_codes: [CountryCode.Us, CountryCode.Ca] }),
+      sandbox.plaid.linkTokenCreate({
+        ...linkTokenRequest(),
+        country_codes: [CountryCode.Us, CountryCode.Ca],
+      }),
     )
     expect(notUs).toMatchObject({ status: 400, body: { error_code: 'INVALID_FIELD' } })
 
@@ -262,9 +265,9 @@ describe('Instant Micro-deposits: the flow', () => {
     expect((await call('numbers/submit', { ...ids, ...numbers('110000000') })).body).toMatchObject({
       flow: 'not_eligible',
     })
-    expect(
-      (await call('numbers/submit', { ...ids, ...numbers('333333333') })).body,
-    ).toMatchObject({ error_code: 'INVALID_FIELD' })
+    expect((await call('numbers/submit', { ...ids, ...numbers('333333333') })).body).toMatchObject({
+      error_code: 'INVALID_FIELD',
+    })
     expect(
       (await call('numbers/submit', { ...ids, ...numbers(INSTANT_ROUTING, { account_number: '12' }) })).body,
     ).toMatchObject({ error_code: 'INVALID_FIELD' })
