@@ -215,7 +215,7 @@ describe('micro-deposits in the Plaid lab', () => {
     await update.getByLabel('Deposit code').fill('abc')
     await update.getByRole('button', { name: 'Verify' }).click()
     await finishOnSuccessPane(update)
-    await sameDay.getByText('Same-Day micro-deposits verified').waitFor()
+    await sameDay.getByText('Micro-deposit code confirmed').waitFor()
     // The test-credentials panel names the sandbox number; the connection never shows it.
     expect(await step(4).getByText(ACCOUNT).count()).toBe(0)
   })
