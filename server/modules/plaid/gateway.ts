@@ -94,6 +94,8 @@ export type AuthNumbers = {
   isTokenizedAccountNumber: boolean | null
   mask: string | null
   verificationStatus: string | null
+  /** The Item's auth_method (INSTANT_AUTH, SAME_DAY_MICRODEPOSITS, INSTANT_MICRODEPOSITS, …); null when Plaid does not say. */
+  authMethod: string | null
 }
 
 export type PlaidGateway = ReturnType<typeof createPlaidGateway>
@@ -157,8 +159,14 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
                 // Identity is fetched for ownership checks when the Item exists; it must not block linking.
                 optional_products: ['identity' as Products],
                 // Banks without an instant login (ADR 0018): the signer types the numbers and confirms a
-                // deposit code later (Same-Day), or Plaid verifies the deposits itself (Automated).
-                auth: { same_day_microdeposits_enabled: true, automated_microdeposits_enabled: true },
+                // deposit code later (Same-Day), or Plaid verifies the deposits itself (Automated). A bank
+                // reached by real-time payments gets the deposit at once and the code is entered in the
+                // same Link session (Instant, ADR 0025).
+                auth: {
+                  same_day_microdeposits_enabled: true,
+                  automated_microdeposits_enabled: true,
+                  instant_microdeposits_enabled: true,
+                },
               }),
         }),
       )
@@ -217,6 +225,7 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
           typeof ach.is_tokenized_account_number === 'boolean' ? ach.is_tokenized_account_number : null,
         mask: account?.mask ?? null,
         verificationStatus: account?.verification_status ? String(account.verification_status) : null,
+        authMethod: data.item.auth_method ? String(data.item.auth_method) : null,
       }
     },
 
@@ -236,6 +245,7 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
               typeof ach.is_tokenized_account_number === 'boolean' ? ach.is_tokenized_account_number : null,
             mask: account?.mask ?? null,
             verificationStatus: account?.verification_status ? String(account.verification_status) : null,
+            authMethod: data.item.auth_method ? String(data.item.auth_method) : null,
           },
         ]
       })
