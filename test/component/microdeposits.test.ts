@@ -4,6 +4,7 @@ import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
 import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO } from '../helpers/build-app.ts'
+import { jobsSettled } from '../helpers/jobs.ts'
 import { createRecordingGateway } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
@@ -155,8 +156,8 @@ describe('micro-deposits', () => {
       const events = rows as Array<{ state: string }>
       return events.length > 0 && events.every((event) => event.state === 'processed') ? true : undefined
     }, `${code} processed`)
-    // The signing checks run right after the event's commit.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The signing checks are jobs queued with the event's effect.
+    await jobsSettled(server.database)
   }
 
   it('link tokens enable Same-Day and Automated micro-deposits in Link', async () => {
@@ -231,6 +232,8 @@ describe('micro-deposits', () => {
     // Link's onSuccess → the page asks for the accounts again: verified, numbers fetched and stored.
     const refreshed = await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
     expect(refreshed.item.accounts[0].verification_status).toBe('manually_verified')
+    // Signing applies the change in a job queued with it.
+    await jobsSettled(server.database)
     expect(authRequests.slice(before)).toEqual([account.account_id])
     const flow = await ok('GET', '/api/signer/signing', pkg.signer)
     expect(flow.bank).toMatchObject({ verification: 'verified', acceptance_required: true })
@@ -267,6 +270,7 @@ describe('micro-deposits', () => {
     expect(JSON.stringify(events)).not.toContain(SAME_DAY_ACCOUNT)
     // A second refresh changes nothing and asks for no numbers again.
     await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    await jobsSettled(server.database)
     expect(authRequests.slice(before)).toEqual([account.account_id])
 
     // The manager sees "needs review" and accepts: the signer may sign.
