@@ -1,6 +1,7 @@
 import type { Products } from 'plaid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
+import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
+import { type PlaidGateway, PlaidRequestError } from '../../server/modules/plaid/gateway.ts'
 import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO } from '../helpers/build-app.ts'
@@ -30,6 +31,10 @@ describe('micro-deposits', () => {
   let manager: string
   /** Account ids whose Auth numbers the server asked Plaid for (/auth/get). */
   const authRequests: string[] = []
+  /** /auth/get calls still to fail with a 500 (a Plaid outage). */
+  let authOutages = 0
+  /** Faults injected around job attempts (a worker dying after the job's work). */
+  const jobFaults: JobAttemptHooks = {}
 
   beforeAll(async () => {
     sandbox = await startSandboxWithSigningKey()
@@ -39,6 +44,17 @@ describe('micro-deposits', () => {
       ...real,
       async getAuthNumbers(connection, accessToken, accountId) {
         authRequests.push(accountId)
+        if (authOutages > 0) {
+          authOutages -= 1
+          throw new PlaidRequestError({
+            httpStatus: 500,
+            errorType: 'API_ERROR',
+            errorCode: 'INTERNAL_SERVER_ERROR',
+            requestId: null,
+            displayMessage: null,
+            message: 'simulated Plaid outage',
+          })
+        }
         return real.getAuthNumbers(connection, accessToken, accountId)
       },
     }
@@ -50,6 +66,7 @@ describe('micro-deposits', () => {
         WEBHOOK_RETRY_DELAY_SECONDS: '0',
       },
       plaidGateway: gateway,
+      jobAttemptHooks: { afterAttempt: async (queue, job) => jobFaults.afterAttempt?.(queue, job) },
     })
     manager = await server.signIn(DEMO.manager)
   })
@@ -330,6 +347,48 @@ describe('micro-deposits', () => {
     expect(
       (await trail(pkg.id)).find((event) => event.action === 'bank.account_verified')?.details,
     ).toMatchObject({ verification_status: 'automatically_verified', auth_numbers_stored: true })
+  })
+
+  it('Automated: fetches the numbers after a Plaid outage and a worker crash, once (a durable job)', async () => {
+    const pkg = await activePackage('automated-durable@example.test')
+    const { itemId, account } = await linkAutomated(pkg.signer)
+    await ok('POST', '/api/signer/signing/bank/account', pkg.signer, { account_id: account.account_id })
+    const before = authRequests.length
+    // Attempt 1: Plaid is down while the numbers are fetched. Attempt 2 stores them and commits, and
+    // the worker dies before the job is marked done. Attempt 3 must change nothing.
+    authOutages = 1
+    let crashes = 0
+    jobFaults.afterAttempt = async (queue, job) => {
+      if (queue === 'plaid-item-event-applied' && job.retryCount === 1) {
+        crashes += 1
+        throw new Error('simulated crash before the job was marked done')
+      }
+    }
+    try {
+      await ok('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+        account_id: account.account_id,
+        verification_status: 'automatically_verified',
+      })
+      await processed(itemId, 'AUTOMATICALLY_VERIFIED')
+    } finally {
+      authOutages = 0
+      jobFaults.afterAttempt = undefined
+    }
+    expect(crashes).toBe(1)
+    const { rows } = await server.database.executeSql(
+      "select state, retry_count from pgboss.job where name = 'plaid-item-event-applied' and data->>'plaidItemId' = $1",
+      [itemId],
+    )
+    expect(rows).toEqual([{ state: 'completed', retry_count: 2 }])
+    // One failed fetch, one that stored the numbers, none on the third attempt.
+    expect(authRequests.slice(before)).toEqual([account.account_id, account.account_id])
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({ signer_id: pkg.signerId, verification_method: 'automated_micro_deposits' }),
+    ])
+    const verified = (await trail(pkg.id)).filter((event) => event.action === 'bank.account_verified')
+    expect(verified).toHaveLength(1)
+    expect(verified[0]?.details).toMatchObject({ auth_numbers_stored: true })
   })
 
   it('Automated: VERIFICATION_EXPIRED moves the step back and a failed account cannot be chosen', async () => {
