@@ -5,8 +5,6 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { DatabaseHandle } from '../db/client.ts'
-import { startHousekeepingWorker } from '../jobs/housekeeping.ts'
-import { createJobQueue, type JobQueue } from '../jobs/queue.ts'
 import type { Config } from './config.ts'
 import { registerApiDocs } from './http/api-docs.ts'
 import { plaidBrowserSources } from './http/content-security-policy.ts'
@@ -15,6 +13,8 @@ import { registerOriginCheck } from './http/origin-check.ts'
 import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts'
 import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
+import { housekeepingJob } from './jobs/housekeeping.ts'
+import { createJobQueue, type JobAttemptHooks, type JobQueue, startJobWorkers } from './jobs/queue.ts'
 import { loggerOptions } from './logger.ts'
 import { auditRoutes } from './modules/audit/routes.ts'
 import { createAuditService } from './modules/audit/service.ts'
@@ -37,7 +37,7 @@ import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.t
 import { createItemStateService } from './modules/plaid/item-state-service.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
 import { createBankLinkingService } from './modules/plaid/service.ts'
-import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
+import { bankLinkingJobs } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
 import { payoutRoutes } from './modules/signing/payout-routes.ts'
@@ -47,14 +47,14 @@ import { signingRoutes, verifyRoutes } from './modules/signing/routes.ts'
 import { createSealCertificateService } from './modules/signing/seal-certificate.ts'
 import { createSealingService } from './modules/signing/sealing.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
-import { startSigningWorkers } from './modules/signing/workers.ts'
+import { signingJobs } from './modules/signing/workers.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
 import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
 import { createKeyFetchBudget } from './modules/webhooks/key-fetch-budget.ts'
 import { createWebhookProcessor } from './modules/webhooks/processor.ts'
 import { createWebhookReceiver } from './modules/webhooks/receiver.ts'
 import { plaidWebhookRoute, webhookAdminRoutes } from './modules/webhooks/routes.ts'
-import { startWebhookWorkers } from './modules/webhooks/workers.ts'
+import { webhookJobs } from './modules/webhooks/workers.ts'
 import { workspaceRoutes } from './modules/workspace/routes.ts'
 import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
 import type { Keyring } from './security/keyring.ts'
@@ -81,8 +81,10 @@ export type AppDependencies = {
    * stops it on close; a queue passed in is started and stopped by whoever passed it.
    */
   jobs?: JobQueue
-  /** Run the job workers in this process; defaults to WEBHOOK_WORKERS_IN_PROCESS. */
+  /** Run the job workers in this process; defaults to JOB_WORKERS_IN_PROCESS. */
   runWorkers?: boolean
+  /** Test hooks around every job attempt (crash tests throw there; see JobAttemptHooks). */
+  jobAttemptHooks?: JobAttemptHooks
   /** Test hook of the sealing job: runs before its transaction commits (crash tests throw here). */
   sealingBeforeCommit?: (packageId: string) => Promise<void>
 }
@@ -141,6 +143,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     createJobQueue(deps.database, {
       ...config.jobs,
       onError: (error) => app.log.error({ err: error }, 'job queue error'),
+      onInvalidPayload: (problem) =>
+        app.log.error(
+          { queue: problem.queue, job_id: problem.jobId, error: problem.message },
+          'job failed for good: its payload does not match its queue',
+        ),
     })
   const plaidConnections = createPlaidConnectionResolver({
     settings,
@@ -158,8 +165,6 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     jobs,
     logger: app.log,
-    onItemRetired: (change) => payout.onItemRetired(change),
-    onVerificationChanged: (change) => payout.onVerificationChanged(change),
   })
 
   const outbox = createOutbox({
@@ -212,6 +217,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     audit,
     outbox,
     bankLinking,
+    jobs,
     publicUrl: config.publicUrl,
     logger: app.log,
     now: deps.now,
@@ -259,29 +265,31 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     logger: app.log,
     now,
-    onItemStatusChanged: async (change) => {
-      await signingManager.recordItemStatusChange(change)
-      await payout.onItemStatusChanged(change)
-    },
-    onItemEventApplied: (event) => payout.onItemEventApplied(event),
-    onItemRechecked: (plaidItemId) => payout.onItemRechecked(plaidItemId),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
   app.addHook('onReady', async () => {
     if (!deps.jobs) await jobs.start()
     if (deps.runWorkers ?? config.jobs.workersInProcess) {
-      await startWebhookWorkers(jobs, webhookProcessor, {
-        concurrency: config.jobs.concurrency,
-        reconcileCron: config.jobs.reconcileCron,
-        reconcileBatchSize: config.jobs.reconcileBatchSize,
-      })
-      await startBankLinkingWorkers(jobs, bankLinking, app.log)
-      await startSigningWorkers(jobs, sealing, app.log)
-      await startHousekeepingWorker(jobs, {
-        deleteExpiredSessions: () => auth.deleteExpiredSessions(),
-        deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
-        deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
-      })
+      // Every queue of the registry (server/jobs/registry.ts) gets its handler here; one left out
+      // does not compile.
+      await startJobWorkers(
+        jobs,
+        {
+          ...webhookJobs(webhookProcessor, {
+            concurrency: config.jobs.concurrency,
+            reconcileCron: config.jobs.reconcileCron,
+            reconcileBatchSize: config.jobs.reconcileBatchSize,
+          }),
+          ...bankLinkingJobs(bankLinking, app.log),
+          ...signingJobs({ sealing, manager: signingManager, payout, logger: app.log }),
+          housekeeping: housekeepingJob({
+            deleteExpiredSessions: () => auth.deleteExpiredSessions(),
+            deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
+            deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
+          }),
+        },
+        deps.jobAttemptHooks,
+      )
     }
   })
   // Runs after the server stopped accepting requests and in-flight ones finished: workers finish

@@ -1,9 +1,11 @@
 import type { Products } from 'plaid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
+import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
+import { type PlaidGateway, PlaidRequestError } from '../../server/modules/plaid/gateway.ts'
 import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO } from '../helpers/build-app.ts'
+import { jobsSettled } from '../helpers/jobs.ts'
 import { createRecordingGateway } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
@@ -31,6 +33,10 @@ describe('micro-deposits', () => {
   let manager: string
   /** Account ids whose Auth numbers the server asked Plaid for (/auth/get). */
   const authRequests: string[] = []
+  /** /auth/get calls still to fail with a 500 (a Plaid outage). */
+  let authOutages = 0
+  /** Faults injected around job attempts (a worker dying after the job's work). */
+  const jobFaults: JobAttemptHooks = {}
 
   beforeAll(async () => {
     sandbox = await startSandboxWithSigningKey()
@@ -40,6 +46,17 @@ describe('micro-deposits', () => {
       ...real,
       async getAuthNumbers(connection, accessToken, accountId) {
         authRequests.push(accountId)
+        if (authOutages > 0) {
+          authOutages -= 1
+          throw new PlaidRequestError({
+            httpStatus: 500,
+            errorType: 'API_ERROR',
+            errorCode: 'INTERNAL_SERVER_ERROR',
+            requestId: null,
+            displayMessage: null,
+            message: 'simulated Plaid outage',
+          })
+        }
         return real.getAuthNumbers(connection, accessToken, accountId)
       },
     }
@@ -51,6 +68,7 @@ describe('micro-deposits', () => {
         WEBHOOK_RETRY_DELAY_SECONDS: '0',
       },
       plaidGateway: gateway,
+      jobAttemptHooks: { afterAttempt: async (queue, job) => jobFaults.afterAttempt?.(queue, job) },
     })
     manager = await server.signIn(DEMO.manager)
   })
@@ -157,8 +175,8 @@ describe('micro-deposits', () => {
       const events = rows as Array<{ state: string }>
       return events.length > 0 && events.every((event) => event.state === 'processed') ? true : undefined
     }, `${code} processed`)
-    // The signing checks run right after the event's commit.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The signing checks are jobs queued with the event's effect.
+    await jobsSettled(server.database)
   }
 
   it('link tokens enable Same-Day, Automated and Instant micro-deposits in Link', async () => {
@@ -329,6 +347,8 @@ describe('micro-deposits', () => {
     // Link's onSuccess → the page asks for the accounts again: verified, numbers fetched and stored.
     const refreshed = await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
     expect(refreshed.item.accounts[0].verification_status).toBe('manually_verified')
+    // Signing applies the change in a job queued with it.
+    await jobsSettled(server.database)
     expect(authRequests.slice(before)).toEqual([account.account_id])
     const flow = await ok('GET', '/api/signer/signing', pkg.signer)
     expect(flow.bank).toMatchObject({ verification: 'verified', acceptance_required: true })
@@ -365,6 +385,7 @@ describe('micro-deposits', () => {
     expect(JSON.stringify(events)).not.toContain(SAME_DAY_ACCOUNT)
     // A second refresh changes nothing and asks for no numbers again.
     await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    await jobsSettled(server.database)
     expect(authRequests.slice(before)).toEqual([account.account_id])
 
     // The manager sees "needs review" and accepts: the signer may sign.
@@ -424,6 +445,48 @@ describe('micro-deposits', () => {
     expect(
       (await trail(pkg.id)).find((event) => event.action === 'bank.account_verified')?.details,
     ).toMatchObject({ verification_status: 'automatically_verified', auth_numbers_stored: true })
+  })
+
+  it('Automated: fetches the numbers after a Plaid outage and a worker crash, once (a durable job)', async () => {
+    const pkg = await activePackage('automated-durable@example.test')
+    const { itemId, account } = await linkAutomated(pkg.signer)
+    await ok('POST', '/api/signer/signing/bank/account', pkg.signer, { account_id: account.account_id })
+    const before = authRequests.length
+    // Attempt 1: Plaid is down while the numbers are fetched. Attempt 2 stores them and commits, and
+    // the worker dies before the job is marked done. Attempt 3 must change nothing.
+    authOutages = 1
+    let crashes = 0
+    jobFaults.afterAttempt = async (queue, job) => {
+      if (queue === 'plaid-item-event-applied' && job.retryCount === 1) {
+        crashes += 1
+        throw new Error('simulated crash before the job was marked done')
+      }
+    }
+    try {
+      await ok('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+        account_id: account.account_id,
+        verification_status: 'automatically_verified',
+      })
+      await processed(itemId, 'AUTOMATICALLY_VERIFIED')
+    } finally {
+      authOutages = 0
+      jobFaults.afterAttempt = undefined
+    }
+    expect(crashes).toBe(1)
+    const { rows } = await server.database.executeSql(
+      "select state, retry_count from pgboss.job where name = 'plaid-item-event-applied' and data->>'plaidItemId' = $1",
+      [itemId],
+    )
+    expect(rows).toEqual([{ state: 'completed', retry_count: 2 }])
+    // One failed fetch, one that stored the numbers, none on the third attempt.
+    expect(authRequests.slice(before)).toEqual([account.account_id, account.account_id])
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({ signer_id: pkg.signerId, verification_method: 'automated_micro_deposits' }),
+    ])
+    const verified = (await trail(pkg.id)).filter((event) => event.action === 'bank.account_verified')
+    expect(verified).toHaveLength(1)
+    expect(verified[0]?.details).toMatchObject({ auth_numbers_stored: true })
   })
 
   it('Automated: VERIFICATION_EXPIRED moves the step back and a failed account cannot be chosen', async () => {

@@ -862,13 +862,19 @@ describe('signing packages', () => {
         linkTtlHours: 1,
         logger: t.app.log,
       })
-      const recorded = await signing.recordItemStatusChange({
+      const change = {
         plaidItemId: flow.bank.item_id,
-        status: 'login_required',
+        status: 'login_required' as const,
         webhookCode: 'ERROR',
-      })
-      expect(recorded).toEqual({ recorded: 1 })
+        changeKey: 'event:test-status-change',
+      }
+      expect(await signing.recordItemStatusChange(change)).toEqual({ recorded: 1 })
       expect((await auditActions(id)).at(-1)).toBe('bank.item_status_changed')
+      // A retried job (same change) appends nothing more.
+      expect(await signing.recordItemStatusChange(change)).toEqual({ recorded: 0 })
+      expect((await auditActions(id)).filter((action) => action === 'bank.item_status_changed')).toHaveLength(
+        1,
+      )
 
       const download = await call('GET', `/api/signings/${id}/audit?download=1`, managerCookie)
       expect(download.headers['content-disposition']).toContain('attachment')

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
-import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
 import type { AuditService } from '../audit/service.ts'
 import { auditActorOf, principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
@@ -110,12 +110,6 @@ export type OwnershipCheck = {
   identityErrorCode: string | null
 }
 
-/** Accounts of one Item whose Plaid verification_status changed (micro-deposits, ADR 0018). */
-export type VerificationChange = {
-  plaidItemId: string
-  changes: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
-}
-
 /** What the lab shows of an account's Auth numbers: the last four digits only, never a number. */
 export type AuthMask = {
   account_id: string
@@ -137,30 +131,18 @@ export function createBankLinkingService(deps: {
   defaultEnvironment: PlaidEnvironment
   /** Credentials for an Item's own environment, which may no longer be the workspace's active one. */
   connections: PlaidConnectionResolver
+  /**
+   * Item removal at Plaid, and the jobs through which signing hears, durably, that a principal's
+   * Item stopped being theirs (`plaid-item-retired`: unlinked or replaced; payout alerts) or that a
+   * refresh changed an account's verification_status (`plaid-accounts-verification-changed`).
+   * Each is queued in the transaction that stores the change.
+   */
   jobs: JobQueue
   logger: FastifyBaseLogger
   now?: () => Date
-  /**
-   * Told after commit when a principal's Item stops being theirs: removed (unlinked) or replaced by
-   * a newly linked Item. Signing raises payout alerts from it. A failure is logged, never thrown.
-   */
-  onItemRetired?: (change: { plaidItemId: string; reason: 'removed' | 'replaced' }) => Promise<unknown>
-  /**
-   * Told after commit when a principal's refresh found accounts whose verification_status changed
-   * (a Same-Day code confirmed in Link). Signing fetches numbers then. Logged on failure, never thrown.
-   */
-  onVerificationChanged?: (change: VerificationChange) => Promise<unknown>
 }) {
   const { db, gateway, keyring, audit, settings } = deps
 
-  async function announceRetired(change: { plaidItemId: string; reason: 'removed' | 'replaced' }) {
-    if (!deps.onItemRetired) return
-    try {
-      await deps.onItemRetired(change)
-    } catch (error) {
-      deps.logger.error({ err: error, item_id: change.plaidItemId }, 'could not record a retired Item')
-    }
-  }
   const now = deps.now ?? (() => new Date())
 
   /** The workspace's active environment with usable credentials, or 503 for the administrator to fix. */
@@ -336,7 +318,7 @@ export function createBankLinkingService(deps: {
       : null
 
     const owner = principalOf(session)
-    const replaced = await db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       await repository.lockPrincipalEnvironment(tx, owner, connection.environment)
       const previous = await repository.findLiveItem(tx, owner, connection.environment)
       const isSameItem = previous?.plaidItemId === exchanged.itemId
@@ -356,6 +338,10 @@ export function createBankLinkingService(deps: {
         if (previous) {
           replacedItemId = previous.plaidItemId
           await repository.markItemReplaced(tx, owner, previous.id)
+          await deps.jobs.enqueue(tx, QUEUES.plaidItemRetired, {
+            plaidItemId: previous.plaidItemId,
+            reason: 'replaced',
+          })
           // Removing it at Plaid is a job committed with the replacement, so it survives a failed
           // call or a crash right after this transaction, is retried with backoff, and keeps the
           // call out of the user's wait.
@@ -387,9 +373,7 @@ export function createBankLinkingService(deps: {
         }),
         tx,
       )
-      return replacedItemId
     })
-    if (replaced) await announceRetired({ plaidItemId: replaced, reason: 'replaced' })
 
     return {
       item_id: exchanged.itemId,
@@ -660,6 +644,10 @@ export function createBankLinkingService(deps: {
       }
       await db.transaction(async (tx) => {
         await repository.markItemRemoved(tx, owner, item.id)
+        await deps.jobs.enqueue(tx, QUEUES.plaidItemRetired, {
+          plaidItemId: item.plaidItemId,
+          reason: 'removed',
+        })
         await audit.record(
           auditEvent(session, origin, 'plaid.item_removed', {
             item_id: item.plaidItemId,
@@ -669,7 +657,6 @@ export function createBankLinkingService(deps: {
           tx,
         )
       })
-      await announceRetired({ plaidItemId: item.plaidItemId, reason: 'removed' })
       return { removed: true }
     },
 
@@ -697,7 +684,7 @@ export function createBankLinkingService(deps: {
     /**
      * Asks Plaid for the principal's accounts again and stores their verification status: after a
      * Same-Day deposit code was confirmed in Link (update mode), which sends no webhook. Returns the
-     * status; signing hears about changed accounts (onVerificationChanged) after commit.
+     * status; signing hears about changed accounts through a job queued with them.
      */
     async refreshAccounts(session: SessionContext, origin: RequestOrigin): Promise<StatusResult> {
       const connection = await connectionFor(session.workspace.id)
@@ -705,7 +692,7 @@ export function createBankLinkingService(deps: {
       const accessToken = item && item.status !== 'revoked' ? decryptAccessToken(item) : null
       if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
       const accounts = await plaidCall(() => gateway.getAccounts(connection, accessToken))
-      const changes = await db.transaction(async (tx) => {
+      await db.transaction(async (tx) => {
         const changed = await itemStateRepository.syncAccounts(tx, item.id, accounts.map(toAccountSnapshot))
         if (changed.length > 0) {
           await audit.record(
@@ -715,19 +702,13 @@ export function createBankLinkingService(deps: {
             }),
             tx,
           )
+          await deps.jobs.enqueue(tx, QUEUES.plaidAccountsVerificationChanged, {
+            plaidItemId: item.plaidItemId,
+            changes: changed,
+            changeKey: `refresh:${randomUUID()}`,
+          })
         }
-        return changed
       })
-      if (changes.length > 0 && deps.onVerificationChanged) {
-        try {
-          await deps.onVerificationChanged({ plaidItemId: item.plaidItemId, changes })
-        } catch (error) {
-          deps.logger.error(
-            { err: error, item_id: item.plaidItemId },
-            'could not apply a verification change',
-          )
-        }
-      }
       return this.getStatus(session)
     },
 

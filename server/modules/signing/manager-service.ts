@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, OwnershipReviewDecision, PackageStatus } from '../../../db/schema.ts'
-import type { JobQueue } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import type { JobQueue } from '../../jobs/queue.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService, MemberSession, RequestOrigin } from '../auth/service.ts'
 import type { Outbox } from '../email/outbox.ts'
@@ -735,24 +735,44 @@ export function createSigningManagerService(deps: SigningDeps) {
      * stored (the package page reads the live status from plaid_items). `plaidItemId` is Plaid's
      * `item_id`; the actor is Plaid, so there is no user, IP or user agent.
      */
+    /**
+     * The package trails' side of the `plaid-item-status-changed` job: one `bank.item_status_changed`
+     * per signer relying on the Item, appended once per change (`changeKey`) however often it runs.
+     */
     async recordItemStatusChange(input: {
       plaidItemId: string
       status: ItemStatus
       webhookCode: string | null
+      changeKey: string
     }) {
       const affected = await repository.findActiveSignersByPlaidItem(db, input.plaidItemId)
-      for (const signer of affected) {
-        await audit.record({
-          chainKey: chainKeyOf(signer.packageId),
-          workspaceId: signer.workspaceId,
-          actorUserId: null,
-          action: 'bank.item_status_changed',
-          subjectType: 'signer',
-          subjectId: signer.signerId,
-          details: { item_id: input.plaidItemId, status: input.status, webhook_code: input.webhookCode },
-        })
-      }
-      return { recorded: affected.length }
+      const recorded = await db.transaction(async (tx) => {
+        let count = 0
+        for (const signer of affected) {
+          const chainKey = chainKeyOf(signer.packageId)
+          if (await audit.hasChangeEvent(chainKey, signer.signerId, input.changeKey, tx)) continue
+          count += 1
+          await audit.record(
+            {
+              chainKey,
+              workspaceId: signer.workspaceId,
+              actorUserId: null,
+              action: 'bank.item_status_changed',
+              subjectType: 'signer',
+              subjectId: signer.signerId,
+              details: {
+                item_id: input.plaidItemId,
+                status: input.status,
+                webhook_code: input.webhookCode,
+                change_key: input.changeKey,
+              },
+            },
+            tx,
+          )
+        }
+        return count
+      })
+      return { recorded }
     },
   }
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../../db/client.ts'
-import { QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import { QUEUES } from '../../jobs/queue.ts'
 import { auditActorOf, type RequestOrigin, type SignerSession } from '../auth/service.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
 import { hashLinkToken } from './links.ts'
