@@ -15,7 +15,7 @@ import { registerOriginCheck } from './http/origin-check.ts'
 import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts'
 import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
-import { loggerOptions } from './logger.ts'
+import { lazyRequestLoggerFactory, loggerOptions } from './logger.ts'
 import { auditRoutes } from './modules/audit/routes.ts'
 import { createAuditService } from './modules/audit/service.ts'
 import { passwordRoutes } from './modules/auth/password-routes.ts'
@@ -99,6 +99,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       : { logger: deps.logger ?? loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyRequestLoggerFactory,
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
