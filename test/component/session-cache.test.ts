@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { hashSessionToken } from '../../server/modules/auth/service.ts'
+import { createAuditService } from '../../server/modules/audit/service.ts'
+import { createAuthService, hashSessionToken } from '../../server/modules/auth/service.ts'
+import { createSessionCache } from '../../server/modules/auth/session-cache.ts'
 import { apiClient, type JsonBody } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { shareTestDatabase } from '../helpers/database.ts'
@@ -297,6 +299,87 @@ describe('session cache: one instance', () => {
     expect((await client.call('GET', '/api/session', signer)).statusCode).toBe(401)
     await client.call('POST', '/api/auth/sign-out', manager)
     expect((await client.call('GET', '/api/session', manager)).statusCode).toBe(401)
+  })
+})
+
+// The revoking instance must not wait for its own commit's notification, which can arrive after its
+// response. Here the cache hears no notification at all: only the service's own invalidation works.
+describe('session cache: the instance that changes a session forgets it itself', () => {
+  let t: TestApp
+  let auth: ReturnType<typeof createAuthService>
+  let workspaceId: string
+
+  beforeEach(async () => {
+    t = await buildTestApp()
+    workspaceId = t.workspaceId
+    const cache = createSessionCache({ maxEntries: 100, ttlMs: 30_000, now: () => new Date() })
+    cache.setListening(true)
+    const db = t.database.db
+    auth = createAuthService({
+      db,
+      audit: createAuditService({ db }),
+      sessionTtlHours: 1,
+      sessionCache: cache,
+    })
+  })
+  afterEach(async () => {
+    await t?.close()
+  })
+
+  async function cachedSessionOf(email: string) {
+    const { rows } = await t.database.executeSql('select id from users where email = $1', [email])
+    const userId = (rows[0] as { id: string }).id
+    const opened = await auth.openMemberSession({ userId, workspaceId, ipAddress: null, userAgent: null })
+    expect(await auth.resolveSession(opened.token)).not.toBeNull()
+    return { userId, token: opened.token }
+  }
+
+  it('on sign-out', async () => {
+    const { token } = await cachedSessionOf(DEMO.manager)
+    await auth.signOut(token)
+    expect(await auth.resolveSession(token)).toBeNull()
+  })
+
+  it('on a role change and a removal', async () => {
+    const manager = await cachedSessionOf(DEMO.manager)
+    const signer = await cachedSessionOf(DEMO.signer)
+    await t.database.db.transaction((tx) =>
+      auth.changeRole(tx, { userId: manager.userId, workspaceId, role: 'signer' }),
+    )
+    expect(await auth.resolveSession(manager.token)).toMatchObject({ role: 'signer' })
+    await t.database.db.transaction((tx) => auth.removeMembership(tx, { userId: signer.userId, workspaceId }))
+    expect(await auth.resolveSession(signer.token)).toBeNull()
+  })
+
+  it('on a password change, keeping the caller’s session', async () => {
+    const kept = await cachedSessionOf(DEMO.manager)
+    const other = await cachedSessionOf(DEMO.manager)
+    await t.database.db.transaction((tx) =>
+      auth.setPassword(tx, {
+        userId: kept.userId,
+        email: DEMO.manager,
+        password: STRONG,
+        keepToken: kept.token,
+      }),
+    )
+    expect(await auth.resolveSession(other.token)).toBeNull()
+    expect(await auth.resolveSession(kept.token)).not.toBeNull()
+  })
+
+  it('on a workspace switch', async () => {
+    const admin = await cachedSessionOf(DEMO.admin)
+    const { rows } = await t.database.executeSql(
+      "insert into workspaces (name) values ('Second') returning id",
+    )
+    const otherId = (rows[0] as { id: string }).id
+    await t.database.executeSql(
+      "insert into memberships (user_id, workspace_id, role) values ($1, $2, 'manager')",
+      [admin.userId, otherId],
+    )
+    const session = await auth.resolveSession(admin.token)
+    if (session?.principal !== 'member') throw new Error('expected a member session')
+    await auth.switchWorkspace(admin.token, session, otherId, { ipAddress: null, userAgent: null })
+    expect(await auth.resolveSession(admin.token)).toBeNull()
   })
 })
 
