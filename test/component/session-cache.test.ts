@@ -82,7 +82,8 @@ describe('session cache: revocation across two instances', () => {
   beforeEach(async () => {
     a = await buildTestApp()
     b = await buildTestApp({ database: await shareTestDatabase(a.database), seedDemo: false })
-  })
+    // Two apps, and the first time a migrated template too: slow on a loaded machine.
+  }, 120_000)
   afterEach(async () => {
     await b?.close()
     await a?.close()
