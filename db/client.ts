@@ -32,7 +32,18 @@ export type DatabaseHandle = {
   migrate(): Promise<void>
   /** True when every migration shipped with this build has been applied. */
   isMigrated(): Promise<boolean>
+  /**
+   * Follows NOTIFY messages on `channel`. `onListening(false)` when messages may have been lost (the
+   * listening connection dropped; it reconnects by itself), `onListening(true)` once listening again.
+   * Resolves to a function that stops listening.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>
   close(): Promise<void>
+}
+
+export type NotificationHandlers = {
+  onMessage(payload: string): void
+  onListening(isListening: boolean): void
 }
 
 export type OpenDatabaseOptions =
@@ -117,6 +128,12 @@ export function wrapPglite(client: PGlite): DatabaseHandle {
     // PGlite is single-connection and in-process: no other instance can race the migration.
     migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     isMigrated: () => isMigrated((text) => client.query(text)),
+    // In-process: a notification reaches the callback when its transaction commits, nothing is lost.
+    async listen(channel, handlers) {
+      const unsubscribe = await client.listen(channel, handlers.onMessage)
+      handlers.onListening(true)
+      return unsubscribe
+    },
     close: () => client.close(),
   }
 }
@@ -142,7 +159,74 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
       }
     },
     isMigrated: () => isMigrated((text) => pool.query(text)),
+    listen: (channel, handlers) => listenPostgres(url, channel, handlers),
     close: () => pool.end(),
+  }
+}
+
+const LISTEN_RETRY_MS = 1_000
+
+/**
+ * A dedicated connection (outside the pool) that LISTENs on `channel`. When it drops, the handlers
+ * hear `onListening(false)` at once and it reconnects every second until it is listening again.
+ */
+async function listenPostgres(
+  url: string,
+  channel: string,
+  handlers: NotificationHandlers,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null
+  let isStopped = false
+  let retry: NodeJS.Timeout | undefined
+
+  async function connect(): Promise<void> {
+    const candidate = new pg.Client({
+      connectionString: url,
+      application_name: `safeclose-listen-${channel}`,
+    })
+    const lost = () => {
+      if (client !== candidate) return
+      client = null
+      handlers.onListening(false)
+      scheduleRetry()
+    }
+    candidate.on('error', lost)
+    candidate.on('end', lost)
+    candidate.on('notification', (message) => {
+      if (message.channel === channel) handlers.onMessage(message.payload ?? '')
+    })
+    try {
+      await candidate.connect()
+      await candidate.query(`listen ${candidate.escapeIdentifier(channel)}`)
+    } catch {
+      await candidate.end().catch(() => {})
+      scheduleRetry()
+      return
+    }
+    if (isStopped) {
+      await candidate.end().catch(() => {})
+      return
+    }
+    client = candidate
+    handlers.onListening(true)
+  }
+
+  function scheduleRetry(): void {
+    if (isStopped || retry) return
+    retry = setTimeout(() => {
+      retry = undefined
+      void connect()
+    }, LISTEN_RETRY_MS)
+    retry.unref()
+  }
+
+  await connect()
+  return async () => {
+    isStopped = true
+    clearTimeout(retry)
+    const current = client
+    client = null
+    await current?.end().catch(() => {})
   }
 }
 

@@ -15,13 +15,14 @@ import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
 import { housekeepingJob } from './jobs/housekeeping.ts'
 import { createJobQueue, type JobAttemptHooks, type JobQueue, startJobWorkers } from './jobs/queue.ts'
-import { loggerOptions } from './logger.ts'
+import { lazyRequestLoggerFactory, loggerOptions } from './logger.ts'
 import { auditRoutes } from './modules/audit/routes.ts'
 import { createAuditService } from './modules/audit/service.ts'
 import { passwordRoutes } from './modules/auth/password-routes.ts'
 import { createPasswordService } from './modules/auth/password-service.ts'
 import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
+import { createSessionCache, followSessionChanges } from './modules/auth/session-cache.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
 import { createSecondFactorGate, createTwoFactorService } from './modules/auth/two-factor.ts'
 import { twoFactorRoutes } from './modules/auth/two-factor-routes.ts'
@@ -100,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       : { logger: deps.logger ?? loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyRequestLoggerFactory,
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
@@ -115,12 +117,29 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 
   const db = deps.database.db
   const audit = createAuditService({ db, now: deps.now })
+  const sessionCache = createSessionCache({
+    maxEntries: config.sessionCache.maxEntries,
+    ttlMs: config.sessionCache.ttlSeconds * 1000,
+    now: deps.now ?? (() => new Date()),
+  })
   const auth = createAuthService({
     db,
     audit,
     sessionTtlHours: config.sessionTtlHours,
     secondFactor: createSecondFactorGate({ db, now: deps.now }),
+    sessionCache,
     now: deps.now,
+  })
+  // The cache stores nothing until it hears the database's revocations (ADR 0019).
+  let stopFollowingSessions: (() => Promise<void>) | undefined
+  app.addHook('onReady', async () => {
+    if (config.sessionCache.maxEntries > 0) {
+      stopFollowingSessions = await followSessionChanges(deps.database, sessionCache)
+    }
+  })
+  app.addHook('onClose', async () => {
+    await stopFollowingSessions?.()
+    sessionCache.setListening(false)
   })
   const twoFactor = createTwoFactorService({ db, keyring: deps.keyring, audit, auth, now: deps.now })
   const settings = createWorkspaceSettingsService({

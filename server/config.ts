@@ -63,6 +63,17 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   SESSION_TTL_HOURS: Type.Integer({ default: 168, minimum: 1, maximum: 8760 }),
+  SESSION_CACHE_MAX_ENTRIES: Type.Integer({
+    default: 5000,
+    minimum: 0,
+    description: 'Validated sessions kept in memory per instance; 0 turns the cache off',
+  }),
+  SESSION_CACHE_TTL_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 60,
+    description: 'Longest time a cached session is used before it is read again',
+  }),
   SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per IP and e-mail' }),
   SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE: Type.Integer({
     default: 30,
@@ -209,6 +220,7 @@ export type Config = {
   }
   logLevel: string
   sessionTtlHours: number
+  sessionCache: { maxEntries: number; ttlSeconds: number }
   signInAttemptsPerMinute: number
   signInAttemptsPerIpPerMinute: number
   passwordHashing: { concurrency: number; maxWaiting: number }
@@ -284,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: raw.LOG_LEVEL,
     sessionTtlHours: raw.SESSION_TTL_HOURS,
+    sessionCache: { maxEntries: raw.SESSION_CACHE_MAX_ENTRIES, ttlSeconds: raw.SESSION_CACHE_TTL_SECONDS },
     signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
     signInAttemptsPerIpPerMinute: raw.SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE,
     passwordHashing: {

@@ -14,6 +14,20 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     : createPgliteDatabase()
 }
 
+const postgresUrls = new WeakMap<DatabaseHandle, string>()
+
+/**
+ * Another handle on the database of `handle`, as a second app instance would open it: its own
+ * connections on PostgreSQL; the very same embedded database on PGlite (one process owns it).
+ * Closing it leaves the database alone: close the original for that.
+ */
+export async function shareTestDatabase(handle: DatabaseHandle): Promise<DatabaseHandle> {
+  if (handle.kind === 'pglite') return { ...handle, close: async () => {} }
+  const url = postgresUrls.get(handle)
+  if (!url) throw new Error('shareTestDatabase needs a database made by createTestDatabase')
+  return openDatabase({ kind: 'postgres', url })
+}
+
 let pgliteTemplate: Promise<PGlite> | undefined
 
 async function createPgliteDatabase(): Promise<DatabaseHandle> {
@@ -35,7 +49,7 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
   url.pathname = `/${name}`
   const handle = await openDatabase({ kind: 'postgres', url: url.toString() })
   await handle.migrate()
-  return {
+  const shared: DatabaseHandle = {
     ...handle,
     async close() {
       await handle.close()
@@ -44,6 +58,8 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
       )
     },
   }
+  postgresUrls.set(shared, url.toString())
+  return shared
 }
 
 async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
