@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres'
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
@@ -54,13 +54,23 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return options.kind === 'pglite' ? openPglite(options.dataDir) : openPostgres(options.url)
 }
 
+/**
+ * PGlite runs PostgreSQL inside the process's WebAssembly memory, so its buffer cache is our resident
+ * memory. PostgreSQL's default (128 MB) is sized for a database server; a Safeclose workspace's
+ * tables fit in a fraction of 16 MB, and pages not in the cache are one in-memory file read away.
+ * ADR 0026 has the measurements.
+ */
+export const PGLITE_OPTIONS: PGliteOptions = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+}
+
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
-  if (!dataDir) return wrapPglite(await PGlite.create())
+  if (!dataDir) return wrapPglite(await PGlite.create(PGLITE_OPTIONS))
   await mkdir(dataDir, { recursive: true })
   // The embedded database is one process's files: a second opener would corrupt it.
   const release = await lockDataDir(`${dataDir}.lock`)
   try {
-    const handle = wrapPglite(await PGlite.create(dataDir))
+    const handle = wrapPglite(await PGlite.create(dataDir, PGLITE_OPTIONS))
     return {
       ...handle,
       async close() {

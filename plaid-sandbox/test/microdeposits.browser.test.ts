@@ -272,4 +272,108 @@ describe('micro-deposits in the emulated Link', () => {
     const { data: accounts } = await plaid.accountsGet({ access_token: data.access_token })
     expect(accounts.accounts[0]?.verification_status).toBe('verification_failed')
   })
+
+  it('Instant: Windowpane Bank, numbers typed in, a wrong code and then ABC in the same session give a verified account', async () => {
+    await openLinkFromApp(page, pageUrl(), await linkToken({ auth: { instant_microdeposits_enabled: true } }))
+    const link = linkFrame(page)
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link, 'Windowpane', 'Windowpane Bank')
+    await link.getByRole('heading', { name: 'Enter your account details' }).waitFor()
+    // Only Instant is on: a bank without instant payments is refused on the pane.
+    await link.getByLabel('Routing number').fill('110000000')
+    await link.getByLabel('Account number').fill('1111222233330000')
+    await link.getByLabel('Full name').fill('Alberta Charleson')
+    await link.getByRole('button', { name: 'Continue' }).click()
+    await expect
+      .poll(() => link.getByRole('alert').textContent())
+      .toBe('This bank can’t receive an instant deposit. Check the routing number, or use another account.')
+    await link.getByLabel('Routing number').fill('333333334')
+    await link.getByRole('button', { name: 'Continue' }).click()
+    await link.getByRole('heading', { name: 'Deposit sent' }).waitFor()
+    await link.getByLabel('Deposit code').fill('XYZ')
+    await link.getByRole('button', { name: 'Verify' }).click()
+    await expect
+      .poll(() => link.getByRole('alert').textContent())
+      .toBe('That code is not correct. 2 attempts remaining.')
+    await link.getByLabel('Deposit code').fill('abc')
+    await link.getByRole('button', { name: 'Verify' }).click()
+    await finishOnSuccessPane(link)
+
+    const callbacks = await waitForCallback(page, 'onSuccess')
+    const success = only(callbacks, 'onSuccess')
+    expect(success.metadata.institution).toBeNull()
+    expect(success.metadata.accounts).toEqual([
+      {
+        id: expect.any(String),
+        name: 'Checking',
+        mask: '0000',
+        type: 'depository',
+        subtype: 'checking',
+        verification_status: 'manually_verified',
+        class_type: null,
+      },
+    ])
+    expect(eventTrail(callbacks)).toEqual([
+      'OPEN',
+      'TRANSITION_VIEW SELECT_INSTITUTION',
+      'SEARCH_INSTITUTION',
+      'SELECT_INSTITUTION',
+      'TRANSITION_VIEW NUMBERS',
+      'SUBMIT_ROUTING_NUMBER',
+      'SUBMIT_ACCOUNT_NUMBER',
+      'TRANSITION_VIEW LOADING',
+      'SUBMIT_ROUTING_NUMBER',
+      'SUBMIT_ACCOUNT_NUMBER',
+      'TRANSITION_VIEW LOADING',
+      'TRANSITION_VIEW INSTANT_MICRODEPOSIT_AUTHORIZED',
+      'TRANSITION_VIEW LOADING',
+      'TRANSITION_VIEW LOADING',
+      'TRANSITION_VIEW CONNECTED',
+      'HANDOFF',
+    ])
+    const plaid = client()
+    const { data } = await plaid.itemPublicTokenExchange({ public_token: success.publicToken as string })
+    const { data: auth } = await plaid.authGet({ access_token: data.access_token })
+    expect(authContractViolations('AuthGetResponse', auth)).toEqual([])
+    expect(auth.item.auth_method).toBe('INSTANT_MICRODEPOSITS')
+    expect(auth.numbers.ach).toEqual([
+      {
+        account_id: success.metadata.accounts[0]?.id,
+        account: '1111222233330000',
+        routing: '333333334',
+        wire_routing: null,
+      },
+    ])
+  })
+
+  it('Instant: a third wrong code ends the verification; Exit reports requires_code and no Item exists', async () => {
+    const link_token = await linkToken({
+      auth: { instant_microdeposits_enabled: true, same_day_microdeposits_enabled: true },
+    })
+    await openLinkFromApp(page, pageUrl(), link_token)
+    const link = linkFrame(page)
+    await acceptConsent(link)
+    await link.getByRole('button', { name: 'Link with account numbers' }).click()
+    await link.getByLabel('Routing number').fill('333333334')
+    await link.getByLabel('Account number').fill('1111222233330000')
+    await link.getByLabel('Full name').fill('Alberta Charleson')
+    await link.getByRole('button', { name: 'Continue' }).click()
+    for (const [code, notice] of [
+      ['AAA', 'That code is not correct. 2 attempts remaining.'],
+      ['BBB', 'That code is not correct. 1 attempt remaining.'],
+    ] as const) {
+      await link.getByLabel('Deposit code').fill(code)
+      await link.getByRole('button', { name: 'Verify' }).click()
+      await expect.poll(() => link.getByRole('alert').textContent()).toBe(notice)
+    }
+    await link.getByLabel('Deposit code').fill('CCC')
+    await link.getByRole('button', { name: 'Verify' }).click()
+    await link.getByRole('heading', { name: 'We could not verify your account' }).waitFor()
+    await link.getByRole('button', { name: 'Exit' }).click()
+    const exit = only(await waitForCallback(page, 'onExit'), 'onExit')
+    expect(exit.error).toBeNull()
+    expect(exit.metadata).toMatchObject({ status: 'requires_code', institution: null })
+    const { data } = await client().linkTokenGet({ link_token })
+    expect(data.link_sessions?.[0]?.results?.item_add_results ?? []).toEqual([])
+  })
 })

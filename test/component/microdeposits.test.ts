@@ -12,6 +12,8 @@ import { eventually } from '../system/webhook-harness.ts'
 // Plaid's Same-Day sandbox numbers (plaid-sandbox/README.md, "Micro-deposits") and deposit code.
 const SAME_DAY_ROUTING = '110000000'
 const SAME_DAY_ACCOUNT = '1111222233330000'
+// Instant Micro-deposits (ADR 0025): Windowpane Bank's routing number in Plaid's testing guide.
+const INSTANT_ROUTING = '333333334'
 const OWNER = 'Alberta Charleson'
 
 type Body = JsonBody
@@ -159,12 +161,14 @@ describe('micro-deposits', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
   }
 
-  it('link tokens enable Same-Day and Automated micro-deposits in Link', async () => {
+  it('link tokens enable Same-Day, Automated and Instant micro-deposits in Link', async () => {
     const pkg = await activePackage('options@example.test')
     const token = await ok('POST', '/api/plaid/link-token', pkg.signer, {})
     const started = await linkUi('session/start', { link_token: token.link_token })
     // Same-Day: Link offers "Link with account numbers" (asking the name: no legal_name is sent).
     expect(started.body.manual_entry).toEqual({ asks_name: true })
+    // Instant: Windowpane Bank (and an instant routing number typed in) gets the deposit at once.
+    expect(started.body.instant_microdeposits).toEqual({ asks_name: true, institution_ids: ['ins_135858'] })
     // Automated: Houndstooth's micro-deposit account is offered instead of NO_AUTH_ACCOUNTS.
     const submitted = await linkUi('credentials/submit', {
       link_token: token.link_token,
@@ -182,6 +186,100 @@ describe('micro-deposits', () => {
     const updateSession = await linkUi('session/start', { link_token: update.link_token })
     expect(updateSession.body.mode).toBe('update')
     expect(updateSession.body.manual_entry).toBeNull()
+    expect(updateSession.body.instant_microdeposits).toBeNull()
+  })
+
+  it('Instant: the code entered in the same Link session verifies at once; numbers fetched then; a manager must accept', async () => {
+    const pkg = await activePackage('instant@example.test')
+    const token = await ok('POST', '/api/plaid/link-token', pkg.signer, {})
+    const started = await linkUi('session/start', { link_token: token.link_token })
+    const ids = { link_token: token.link_token, link_session_id: started.body.link_session_id }
+    const sent = await linkUi('numbers/submit', {
+      ...ids,
+      routing_number: INSTANT_ROUTING,
+      account_number: SAME_DAY_ACCOUNT,
+      name: OWNER,
+      account_subtype: 'checking',
+    })
+    expect(sent.body).toMatchObject({ flow: 'instant', deposit: { mask: '0000', attempts_remaining: 3 } })
+    expect((await linkUi('instant-microdeposits/verify', { ...ids, code: 'XYZ' })).body).toMatchObject({
+      verified: false,
+      deposit: { attempts_remaining: 2 },
+    })
+    const verified = await linkUi('instant-microdeposits/verify', { ...ids, code: 'ABC' })
+    expect(verified.body).toMatchObject({
+      verified: true,
+      institution: null,
+      accounts: [{ verification_status: 'manually_verified' }],
+    })
+
+    // Link's onSuccess → the page exchanges the token: the account is verified already.
+    await ok('POST', '/api/plaid/exchange', pkg.signer, { public_token: verified.body.public_token })
+    const status = await ok('GET', '/api/plaid/status', pkg.signer)
+    const account = status.item.accounts[0] as Body
+    expect(account).toMatchObject({ mask: '0000', verification_status: 'manually_verified' })
+    expect(status.item.institution_id).toBeNull()
+
+    const before = authRequests.length
+    const chosen = await ok('POST', '/api/signer/signing/bank/account', pkg.signer, {
+      account_id: account.account_id,
+    })
+    // Verified, so the numbers are fetched with the choice; but no identity data: a manager must accept.
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+    expect(chosen.step).toBe('bank')
+    expect(chosen.bank).toMatchObject({
+      verification: 'verified',
+      account_verification_status: 'manually_verified',
+      verdict: 'needs_review',
+      acceptance_required: true,
+      name_score: null,
+    })
+    expect(chosen.bank.verdict_reason).toMatch(/micro-deposits/)
+    const events = await trail(pkg.id)
+    expect(events.find((event) => event.action === 'bank.linked')?.details).toMatchObject({
+      verification_status: 'manually_verified',
+      auth_numbers_stored: true,
+    })
+    expect(events.find((event) => event.action === 'bank.ownership_checked')?.details).toMatchObject({
+      verdict: 'needs_review',
+      verdict_reason: 'micro_deposits_no_identity',
+    })
+    expect(JSON.stringify(events)).not.toContain(SAME_DAY_ACCOUNT)
+
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({
+        signer_id: pkg.signerId,
+        account_mask: '0000',
+        routing_mask: '3334',
+        verification_method: 'instant_micro_deposits',
+      }),
+    ])
+    const { rows } = await server.database.executeSql(
+      'select numbers_ciphertext, numbers_key_id, holder_names from signer_payout_numbers where signer_id = $1',
+      [pkg.signerId],
+    )
+    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string; holder_names: unknown }
+    expect(row.holder_names).toEqual([])
+    expect(
+      JSON.parse(
+        server.keyring.decrypt(
+          { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
+          { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: pkg.signerId },
+        ),
+      ),
+    ).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: INSTANT_ROUTING })
+    // A refresh finds nothing to change and asks for no numbers again.
+    await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+
+    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
+    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
+    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
+      decision: 'accept',
+      note: 'Called the signer on the number on file; the account is theirs.',
+    })
+    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
   })
 
   it('Same-Day: pending until the code is confirmed in update mode; numbers only then; a manager must accept', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { type DatabaseHandle, openDatabase, wrapPglite } from '../../db/client.ts'
+import { type DatabaseHandle, openDatabase, PGLITE_OPTIONS, wrapPglite } from '../../db/client.ts'
 
 /**
  * A fresh, migrated database per call. PGlite (default): a migrated template is built once per test
@@ -32,7 +32,7 @@ let pgliteTemplate: Promise<PGlite> | undefined
 
 async function createPgliteDatabase(): Promise<DatabaseHandle> {
   pgliteTemplate ??= (async () => {
-    const template = await PGlite.create()
+    const template = await PGlite.create(PGLITE_OPTIONS)
     await wrapPglite(template).migrate()
     return template
   })()

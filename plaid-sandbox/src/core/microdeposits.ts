@@ -73,6 +73,53 @@ export interface ManualNumbers {
 }
 
 /**
+ * The numbers typed on Link's NUMBERS pane, checked as Link checks them (ABA routing checksum, 4–17
+ * digit account, a holder name unless the link token carried `user.legal_name`).
+ */
+export function checkedManualNumbers(
+  token: LinkTokenRecord,
+  numbers: ManualNumbers,
+): ManualNumbers & { name: string } {
+  const routing = numbers.routing.trim()
+  const accountNumber = numbers.account.trim()
+  if (!isValidRoutingNumber(routing)) {
+    throw plaidError('INVALID_FIELD', 'the routing number is not a valid ABA routing number')
+  }
+  if (!/^\d{4,17}$/.test(accountNumber)) {
+    throw plaidError('INVALID_FIELD', 'the account number must have 4 to 17 digits')
+  }
+  const name = (token.legalName ?? numbers.name ?? '').trim()
+  if (name === '') throw plaidError('MISSING_FIELDS', 'the following required fields are missing: name')
+  return { routing, account: accountNumber, name, subtype: numbers.subtype }
+}
+
+/** A depository account created from typed-in numbers (the manual-entry flows). */
+export function manualEntryAccount(
+  numbers: ManualNumbers & { name: string },
+  verificationStatus: 'pending_manual_verification' | 'manually_verified',
+): AccountRecord {
+  return {
+    account_id: newObjectId(),
+    name: numbers.subtype === 'checking' ? 'Checking' : 'Savings',
+    official_name: null,
+    mask: numbers.account.slice(-4),
+    type: 'depository',
+    subtype: numbers.subtype,
+    balances: {
+      available: null,
+      current: null,
+      limit: null,
+      iso_currency_code: 'USD',
+      unofficial_currency_code: null,
+    },
+    ach: { account: numbers.account, routing: numbers.routing, wire_routing: null },
+    verification_status: verificationStatus,
+    verification_name: numbers.name,
+    verification_attempts: 0,
+  }
+}
+
+/**
  * The user typed their numbers in Link: the Item has no institution and one account awaiting the
  * code of the Same-Day micro-deposit (`pending_manual_verification`).
  */
@@ -86,36 +133,7 @@ export function submitManualNumbers(
   if (!offersManualEntry(token)) {
     throw plaidError('INVALID_FIELD', 'this link token does not enable Same-Day Micro-deposits')
   }
-  const routing = numbers.routing.trim()
-  const accountNumber = numbers.account.trim()
-  if (!isValidRoutingNumber(routing)) {
-    throw plaidError('INVALID_FIELD', 'the routing number is not a valid ABA routing number')
-  }
-  if (!/^\d{4,17}$/.test(accountNumber)) {
-    throw plaidError('INVALID_FIELD', 'the account number must have 4 to 17 digits')
-  }
-  const name = (token.legalName ?? numbers.name ?? '').trim()
-  if (name === '') throw plaidError('MISSING_FIELDS', 'the following required fields are missing: name')
-
-  const account: AccountRecord = {
-    account_id: newObjectId(),
-    name: numbers.subtype === 'checking' ? 'Checking' : 'Savings',
-    official_name: null,
-    mask: accountNumber.slice(-4),
-    type: 'depository',
-    subtype: numbers.subtype,
-    balances: {
-      available: null,
-      current: null,
-      limit: null,
-      iso_currency_code: 'USD',
-      unofficial_currency_code: null,
-    },
-    ach: { account: accountNumber, routing, wire_routing: null },
-    verification_status: 'pending_manual_verification',
-    verification_name: name,
-    verification_attempts: 0,
-  }
+  const account = manualEntryAccount(checkedManualNumbers(token, numbers), 'pending_manual_verification')
   const { item, publicToken } = createItem(ctx, {
     clientId: token.clientId,
     institutionId: null,

@@ -48,8 +48,13 @@ const STATUS_REASONS: Partial<Record<ItemStatus, PayoutAlertReason>> = {
   login_required: 'login_required',
 }
 
-/** How the account was verified, named after Plaid's Auth flows, from its verification_status. */
-export function verificationMethodOf(verificationStatus: string | null): string {
+/**
+ * How the account was verified, named after Plaid's Auth flows, from its verification_status and, when
+ * known, the Item's auth_method: `manually_verified` is the end of both Same-Day and Instant
+ * Micro-deposits, and only auth_method tells them apart (ADR 0025).
+ */
+export function verificationMethodOf(verificationStatus: string | null, authMethod?: string | null): string {
+  if (authMethod === 'INSTANT_MICRODEPOSITS') return 'instant_micro_deposits'
   switch (verificationStatus) {
     case null:
       return 'instant_auth'
@@ -258,7 +263,7 @@ export function createPayoutService(deps: {
           accountMask: numbers.mask ?? input.accountMask,
           routingMask: lastFour(numbers.routing),
           holderNames,
-          verificationMethod: verificationMethodOf(numbers.verificationStatus),
+          verificationMethod: verificationMethodOf(numbers.verificationStatus, numbers.authMethod),
           fetchedAt: now(),
         })
       }
@@ -276,7 +281,9 @@ export function createPayoutService(deps: {
       }
       return {
         numbers_stored: numbers !== null,
-        verification_method: numbers ? verificationMethodOf(numbers.verificationStatus) : null,
+        verification_method: numbers
+          ? verificationMethodOf(numbers.verificationStatus, numbers.authMethod)
+          : null,
         is_tokenized_account_number: numbers?.isTokenizedAccountNumber ?? null,
       }
     },
@@ -665,7 +672,7 @@ export function createPayoutService(deps: {
             accountMask: fetched.mask ?? bank.accountMask,
             routingMask: lastFour(fetched.routing),
             holderNames: [],
-            verificationMethod: verificationMethodOf(accountChange.to),
+            verificationMethod: verificationMethodOf(accountChange.to, fetched.authMethod),
             fetchedAt: now(),
           })
         }
@@ -698,7 +705,7 @@ export function createPayoutService(deps: {
               account_mask: bank.accountMask,
               verification_status_from: accountChange.from,
               verification_status: accountChange.to,
-              verification_method: verificationMethodOf(accountChange.to),
+              verification_method: verificationMethodOf(accountChange.to, fetched?.authMethod),
               auth_numbers_stored:
                 fetched !== null || (existing?.plaidAccountId ?? null) === bank.plaidAccountId,
             },

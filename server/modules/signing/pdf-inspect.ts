@@ -1,4 +1,4 @@
-import { EncryptedPDFError, PDFDocument } from 'pdf-lib'
+import type { PDFDocument } from 'pdf-lib'
 import { AppError } from '../../errors.ts'
 
 /**
@@ -9,6 +9,8 @@ export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<{ p
   if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') {
     throw new AppError('VALIDATION_FAILED', `${field} is not a PDF file (it does not start with %PDF-).`)
   }
+  // Loaded on first use, like the rest of the PDF stack: a server that handles no PDFs never pays for it.
+  const { EncryptedPDFError, PDFDocument } = await import('pdf-lib')
   let document: PDFDocument
   try {
     document = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true })

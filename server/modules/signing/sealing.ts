@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { PDFDocument } from 'pdf-lib'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import type { AuditService } from '../audit/service.ts'
@@ -10,8 +9,14 @@ import { timestampRequest, timestampTokenOf, verifyDetachedCms } from './cms.ts'
 import { chainKeyOf, type SigningManagerService } from './manager-service.ts'
 import * as repository from './repository.ts'
 import type { SealCertificateService } from './seal-certificate.ts'
-import { buildSealPdf, type CertificateLine, signSealPdf } from './seal-pdf.ts'
+import type { CertificateLine } from './seal-pdf.ts'
 import type { PackageView } from './views.ts'
+
+/**
+ * The PDF stack (pdf-lib, fontkit with its fonts, @signpdf) is about 60 MB resident: it is loaded
+ * when the first package is sealed or its certificate drawn, not when the server starts.
+ */
+const loadSealPdf = () => import('./seal-pdf.ts')
 
 export type SealingService = ReturnType<typeof createSealingService>
 
@@ -67,6 +72,7 @@ export function createSealingService(deps: {
       repository.listPackageSignatures(db, signing.id),
       certificateOf(signing),
     ])
+    const { buildSealPdf } = await loadSealPdf()
     return buildSealPdf({
       packageId: signing.id,
       title: signing.title,
@@ -100,6 +106,7 @@ export function createSealingService(deps: {
     const key = await deps.certificates.signingKey(pkg.workspaceId)
     const sealedAt = now()
     const built = await build(signing, { certificateOnly: false })
+    const { signSealPdf } = await loadSealPdf()
     const pdf = await signSealPdf(built.document, key, {
       reason: `Sealed by Safeclose: ${signing.title}`.slice(0, 200),
       location: 'Safeclose',
@@ -188,6 +195,7 @@ export function createSealingService(deps: {
     async certificatePdf(session: MemberSession, packageId: string) {
       const signing = await deps.manager.view(session, packageId)
       const seal = await repository.findSeal(db, signing.id)
+      const { PDFDocument } = await import('pdf-lib')
       const out = await PDFDocument.create()
       if (seal) {
         const sealed = await PDFDocument.load(await sealedPdfOf(signing.id), { updateMetadata: false })

@@ -97,6 +97,7 @@ export const VERIFICATION_METHOD_LABELS: Record<string, string> = {
   instant_auth: 'Instant Auth (bank login)',
   automated_micro_deposits: 'Automated micro-deposits',
   same_day_micro_deposits: 'Same-day micro-deposits',
+  instant_micro_deposits: 'Instant micro-deposits',
   database_match: 'Database match',
 }
 
