@@ -37,7 +37,8 @@ import { createPlaidConnectionResolver } from './modules/plaid/connections.ts'
 import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
 import { createItemStateService } from './modules/plaid/item-state-service.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
-import { createBankLinkingService } from './modules/plaid/service.ts'
+import { createBankLinkingService, type StatusResult } from './modules/plaid/service.ts'
+import { createStatusCache, followStatusChanges } from './modules/plaid/status-cache.ts'
 import { bankLinkingJobs } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
@@ -140,6 +141,29 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   app.addHook('onClose', async () => {
     await stopFollowingSessions?.()
     sessionCache.setListening(false)
+  })
+  // Bank-linking status per principal, revoked the same way (ADR 0027), within the same bounds.
+  const statusCache = createStatusCache<StatusResult>({
+    maxEntries: config.sessionCache.maxEntries,
+    ttlMs: config.sessionCache.ttlSeconds * 1000,
+    now: deps.now ?? (() => new Date()),
+  })
+  let stopFollowingStatus: (() => Promise<void>) | undefined
+  app.addHook('onReady', async () => {
+    if (config.sessionCache.maxEntries > 0) {
+      stopFollowingStatus = await followStatusChanges(deps.database, statusCache)
+    }
+  })
+  app.addHook('onClose', async () => {
+    await stopFollowingStatus?.()
+    statusCache.setListening(false)
+  })
+  // A request that may have written has committed by now: its workspace's cached statuses go before
+  // the answer does, so the caller's next read is fresh without waiting for the notification.
+  app.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.session) {
+      statusCache.invalidateWorkspace(request.session.workspace.id)
+    }
   })
   const twoFactor = createTwoFactorService({ db, keyring: deps.keyring, audit, auth, now: deps.now })
   const settings = createWorkspaceSettingsService({
@@ -351,7 +375,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     attemptsPerMinute: config.signInAttemptsPerMinute,
   })
   await app.register(workspaceRoutes, { settings })
-  await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })
+  await app.register(plaidRoutes, {
+    bankLinking,
+    statusCache,
+    linkTokensPerMinute: config.linkTokensPerMinute,
+  })
   await app.register(plaidWebhookRoute, { receiver: webhookReceiver })
   await app.register(webhookAdminRoutes, { admin: webhookAdmin })
   await app.register(outboxRoutes, { outbox })

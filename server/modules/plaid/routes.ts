@@ -13,12 +13,17 @@ import {
   SetVerificationStatusBodySchema,
   StatusResponseSchema,
 } from './schemas.ts'
-import type { BankLinkingService } from './service.ts'
+import type { BankLinkingService, StatusResult } from './service.ts'
+import type { StatusCache } from './status-cache.ts'
 
-export type PlaidRoutesOptions = { bankLinking: BankLinkingService; linkTokensPerMinute: number }
+export type PlaidRoutesOptions = {
+  bankLinking: BankLinkingService
+  statusCache: StatusCache<StatusResult>
+  linkTokensPerMinute: number
+}
 
 export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async (app, options) => {
-  const { bankLinking } = options
+  const { bankLinking, statusCache } = options
   // Every /api/plaid route needs a session, checked before the body is even parsed.
   app.addHook('onRequest', requireSession)
 
@@ -52,9 +57,10 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
       bankLinking.exchangePublicToken(sessionOf(request), request.body.public_token, originOf(request)),
   )
 
-  app.get('/api/plaid/status', { schema: { response: { 200: StatusResponseSchema } } }, async (request) =>
-    bankLinking.getStatus(sessionOf(request)),
-  )
+  app.get('/api/plaid/status', { schema: { response: { 200: StatusResponseSchema } } }, async (request) => {
+    const session = sessionOf(request)
+    return statusCache.read(session, () => bankLinking.getStatus(session))
+  })
 
   app.post(
     '/api/plaid/accounts/refresh',
