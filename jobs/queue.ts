@@ -42,6 +42,8 @@ export type JobQueue = {
    * `startAfterSeconds` defers it (fractions allowed).
    */
   enqueue(tx: Queryable, queue: QueueName, data: object, options?: EnqueueOptions): Promise<string>
+  /** Several jobs of one queue in one statement, inside the caller's transaction (as `enqueue`). */
+  enqueueMany(tx: Queryable, queue: QueueName, data: object[]): Promise<void>
   work<T>(
     queue: QueueName,
     handler: (job: JobAttempt<T>) => Promise<void>,
@@ -122,6 +124,18 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
       const id = await boss.send(queue, data, { db, ...(delay && delay > 0 ? { startAfter: delay } : {}) })
       if (!id) throw new Error(`pg-boss did not create a job in ${queue}`)
       return id
+    },
+
+    async enqueueMany(tx, queue, data) {
+      if (data.length === 0) return
+      const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql)
+      const ids = await boss.insert(
+        queue,
+        data.map((item) => ({ data: item })),
+        { db, returnId: true },
+      )
+      if (ids?.length !== data.length)
+        throw new Error(`pg-boss created ${ids?.length ?? 0} of ${data.length} jobs in ${queue}`)
     },
 
     async work(queue, handler, concurrency = 1) {
