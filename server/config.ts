@@ -165,9 +165,9 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_GROUP_COMMIT_WINDOW_MS: Type.Integer({
     default: 5,
     minimum: 0,
-    maximum: 1000,
+    maximum: 10_000,
     description:
-      'Longest a verified delivery waits for a commit in flight before its own batch starts beside it',
+      'Longest a verified delivery waits for others being verified, or for a commit in flight, before its batch starts',
   }),
   WEBHOOK_ITEM_WAIT_SECONDS: Type.Integer({
     default: 600,

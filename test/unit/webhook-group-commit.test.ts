@@ -101,6 +101,36 @@ describe('group commit', () => {
     expect(committer.stats()).toMatchObject({ fallbacks: 1, items: 3 })
   })
 
+  it('waits for callers announced as on their way, and commits them together', async () => {
+    const db = fakeDatabase()
+    const committer = createGroupCommitter(db.commitBatch, options)
+    const late = committer.arrival()
+    const withdrawn = committer.arrival()
+    const early = committer.arrival().submit('a')
+    await settle()
+    // Two more are announced: nothing starts yet.
+    expect(db.started).toEqual([])
+    const second = late.submit('b')
+    await settle()
+    expect(db.started).toEqual([])
+    // The last one withdraws (its delivery was refused): the others go at once, together.
+    withdrawn.withdraw()
+    withdrawn.withdraw()
+    expect(await Promise.all([early, second])).toEqual(['stored:a', 'stored:b'])
+    expect(db.commits).toEqual([['a', 'b']])
+    await expect(late.submit('again')).rejects.toThrow('already used')
+  })
+
+  it('waits no longer than the window for an announced caller that does not come', async () => {
+    const db = fakeDatabase()
+    const committer = createGroupCommitter(db.commitBatch, { ...options, windowMs: 20 })
+    const slow = committer.arrival()
+    const started = performance.now()
+    await expect(committer.submit('a')).resolves.toBe('stored:a')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15)
+    slow.withdraw()
+  })
+
   it('fails a lone item whose commit fails, and keeps committing later ones', async () => {
     const db = fakeDatabase({ failOn: (item) => item === 'bad' })
     const committer = createGroupCommitter(db.commitBatch, options)

@@ -2,11 +2,14 @@
  * Group commit: callers submit one item each and wait for it to be durable; items that arrive while
  * another commit is in flight are written together, in one transaction, by the next one.
  *
- * - With nothing in flight, an item is committed at once, alone: a lone caller never waits for a window.
- * - While a commit is in flight, items queue. When it finishes, the queue (up to `maxBatch`) is the
- *   next batch. A batch also starts beside the running ones when the queue reaches `maxBatch`, or when
- *   its oldest item has waited `windowMs` (a slow commit does not hold the others back for longer),
- *   as long as fewer than `maxInFlight` commits run.
+ * - Callers announce themselves early (`arrival()`, before their own slow work such as verifying a
+ *   signature) and submit when ready. With nothing in flight and nobody else announced, an item is
+ *   committed at once, alone: a lone caller never waits for a window.
+ * - While a commit is in flight, or while other announced callers are still on their way, items
+ *   queue. The queue (up to `maxBatch`) becomes a batch when the commit in flight has finished and the
+ *   announced callers have all submitted or withdrawn, or when it reaches `maxBatch`, or when `windowMs`
+ *   has passed since the oldest queued item came (a slow commit or a slow caller holds the others back
+ *   no longer), in each case as long as fewer than `maxInFlight` commits run.
  * - If a batch's transaction fails, nothing of it was written (or, when the commit's outcome is
  *   unknown, all of it was): each item is then committed again in a transaction of its own, so one bad
  *   item fails only its own caller. `commitBatch` must therefore be safe to run again for an item that
@@ -34,8 +37,17 @@ export type GroupCommitStats = {
 }
 
 export type GroupCommitter<I, R> = {
+  /** A caller on its way: its item will be worth waiting for (up to the window), or it withdraws. */
+  arrival(): Arrival<I, R>
+  /** An item from a caller that did not announce itself. */
   submit(item: I): Promise<R>
   stats(): GroupCommitStats
+}
+
+export type Arrival<I, R> = {
+  submit(item: I): Promise<R>
+  /** The caller has nothing to commit after all (e.g. its delivery was refused); idempotent. */
+  withdraw(): void
 }
 
 type Waiter<I, R> = { item: I; resolve: (result: R) => void; reject: (error: unknown) => void }
@@ -51,6 +63,8 @@ export function createGroupCommitter<I, R>(
 ): GroupCommitter<I, R> {
   const queue: Array<Waiter<I, R>> = []
   let inFlight = 0
+  /** Announced callers that have not submitted or withdrawn yet. */
+  let arriving = 0
   let timer: NodeJS.Timeout | null = null
   const stats: GroupCommitStats = { commits: 0, items: 0, largestBatch: 0, fallbacks: 0 }
 
@@ -58,7 +72,7 @@ export function createGroupCommitter<I, R>(
     while (
       queue.length > 0 &&
       inFlight < options.maxInFlight &&
-      (inFlight === 0 || queue.length >= options.maxBatch)
+      (queue.length >= options.maxBatch || (inFlight === 0 && arriving === 0))
     ) {
       void run(queue.splice(0, options.maxBatch))
     }
@@ -119,13 +133,34 @@ export function createGroupCommitter<I, R>(
     stats.largestBatch = Math.max(stats.largestBatch, size)
   }
 
+  function submit(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject })
+      pump()
+    })
+  }
+
   return {
-    submit(item) {
-      return new Promise<R>((resolve, reject) => {
-        queue.push({ item, resolve, reject })
-        pump()
-      })
+    arrival() {
+      arriving += 1
+      let isPending = true
+      const leave = () => {
+        if (!isPending) return false
+        isPending = false
+        arriving -= 1
+        return true
+      }
+      return {
+        submit(item) {
+          if (!leave()) return Promise.reject(new Error('this arrival was already used'))
+          return submit(item)
+        },
+        withdraw() {
+          if (leave()) pump()
+        },
+      }
     },
+    submit,
     stats: () => ({ ...stats }),
   }
 }

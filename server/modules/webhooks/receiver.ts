@@ -207,6 +207,8 @@ export function createWebhookReceiver(deps: {
     commitStats: () => committer.stats(),
 
     async receive(input: { rawBody: Buffer; signature: string | undefined }): Promise<ReceiptResult> {
+      // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
+      const arrival = committer.arrival()
       try {
         const context = await verificationContext(input.rawBody)
         const signature = await verifyPlaidSignature({
@@ -219,7 +221,7 @@ export function createWebhookReceiver(deps: {
           nowMs: deps.now().getTime(),
         })
         const payload = parsePayload(input.rawBody)
-        return await committer.submit({
+        return await arrival.submit({
           dedupeKey: signature.bodySha256,
           payload,
           environment: context.environment,
@@ -230,6 +232,7 @@ export function createWebhookReceiver(deps: {
           receivedAt: deps.now(),
         })
       } catch (error) {
+        arrival.withdraw()
         if (error instanceof WebhookRejection) return reject(error)
         throw error
       }
