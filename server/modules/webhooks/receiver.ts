@@ -7,7 +7,12 @@ import { AppError } from '../../errors.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
 import type { ItemStateService } from '../plaid/item-state-service.ts'
-import { createGroupCommitter, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './group-commit.ts'
+import {
+  type Arrival,
+  createGroupCommitter,
+  DEFAULT_GROUP_COMMIT,
+  type GroupCommitOptions,
+} from './group-commit.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
 import type { KeyFetchBudget } from './key-fetch-budget.ts'
 import { ITEM_STATUS_CODES } from './processor.ts'
@@ -203,14 +208,13 @@ export function createWebhookReceiver(deps: {
 
   return {
     countRejection,
-    /** How the group commit has gone so far (tests and operators). */
-    commitStats: () => committer.stats(),
 
     async receive(input: { rawBody: Buffer; signature: string | undefined }): Promise<ReceiptResult> {
-      // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
-      const arrival = committer.arrival()
+      let arrival: Arrival<PendingReceipt, ReceiptResult> | null = null
       try {
         const context = await verificationContext(input.rawBody)
+        // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
+        arrival = committer.arrival()
         const signature = await verifyPlaidSignature({
           rawBody: input.rawBody,
           signature: input.signature,
@@ -232,7 +236,7 @@ export function createWebhookReceiver(deps: {
           receivedAt: deps.now(),
         })
       } catch (error) {
-        arrival.withdraw()
+        arrival?.withdraw()
         if (error instanceof WebhookRejection) return reject(error)
         throw error
       }
