@@ -60,7 +60,15 @@ type IngestResult = {
   errors: number
   serverCpuPercent: number | null
   /** The same server at a fixed offered load of FIXED_RATE deliveries per second. */
-  fixed: { achieved: number; latency: RecordableHistogram; non2xx: number; errors: number }
+  fixed: {
+    achieved: number
+    latency: RecordableHistogram
+    non2xx: number
+    errors: number
+    deliveriesPerTransaction: number
+  }
+  /** Deliveries stored per transaction at saturation (group commit, ADR 0020). */
+  deliveriesPerTransaction: number
   /** 1-minute load average right after the ingest phases. */
   loadAverage: number
   drainPerSecond: number
@@ -197,14 +205,28 @@ async function benchDatabase(target: DatabaseTarget, keys: KeyServer): Promise<I
       WEBHOOK_ITEM_WAIT_SECONDS: '0',
     }
     const ingest = await measureIngest(database.description, env, keys)
+    // Before anything else writes to the events: each row's xmin is the transaction that stored it.
+    const grouping = await queryDatabase<{ phase: string; events: number; transactions: number }>(
+      env,
+      'select left(plaid_item_id, 1) as phase, count(*)::int as events, count(distinct xmin::text)::int as transactions from webhook_events group by 1',
+    )
+    const perTransaction = (phase: string) => {
+      const row = grouping.find((entry) => entry.phase === phase)
+      return row ? row.events / row.transactions : 0
+    }
     // The admin view counts only events of the admin's workspace; these name no Item of ours, so they
     // are attributed to the demo workspace (server stopped) for the drain to be observable.
     await queryDatabase(
       env,
       'update webhook_events set workspace_id = (select id from workspaces order by created_at limit 1)',
     )
-    const drain = await measureDrain(env, WARMUP_DELIVERIES + DELIVERIES)
-    return { ...ingest, ...drain }
+    const drain = await measureDrain(env, WARMUP_DELIVERIES + DELIVERIES + FIXED_RATE * FIXED_RATE_SECONDS)
+    return {
+      ...ingest,
+      ...drain,
+      deliveriesPerTransaction: perTransaction('m'),
+      fixed: { ...ingest.fixed, deliveriesPerTransaction: perTransaction('f') },
+    }
   } finally {
     await database.dispose()
   }
@@ -272,7 +294,8 @@ async function signMany(keys: KeyServer, count: number, phase: string): Promise<
   const signed: Signed[] = []
   for (let index = 0; index < count; index += 1) {
     signed.push(
-      await keys.sign(`bench${run}${phase}${String(index).padStart(12, '0')}`.padEnd(37, 'x').slice(0, 37)),
+      // The phase comes first in the Item id, so the stored events can be told apart by phase.
+      await keys.sign(`${phase}bench${run}${String(index).padStart(12, '0')}`.padEnd(37, 'x').slice(0, 37)),
     )
   }
   return signed
@@ -392,6 +415,9 @@ type RunSummary = {
     database: string
     requestsPerSecond: number
     p99Ms: number
+    /** Absent in runs saved before these were measured. */
+    cpuMsPerDelivery?: number | null
+    deliveriesPerTransaction?: number
     fixedAchieved: number
     fixedP50Ms: number
     fixedP99Ms: number
@@ -412,6 +438,11 @@ function summarize(run: {
       database: result.database,
       requestsPerSecond: result.requestsPerSecond,
       p99Ms: result.latency.percentile(99) / 1000,
+      cpuMsPerDelivery:
+        result.serverCpuPercent === null
+          ? null
+          : (result.serverCpuPercent / 100 / result.requestsPerSecond) * 1000,
+      deliveriesPerTransaction: result.deliveriesPerTransaction,
       fixedAchieved: result.fixed.achieved,
       fixedP50Ms: result.fixed.latency.percentile(50) / 1000,
       fixedP99Ms: result.fixed.latency.percentile(99) / 1000,
@@ -439,17 +470,17 @@ function render(run: {
     '',
     `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}; 1-minute load average ${os.loadavg()[0]?.toFixed(1)} at the end (other work shares this machine).`,
     '',
-    `Method: one server process (\`node server/main.ts\`, \`LOG_LEVEL=warn\`) per database, the key endpoint in the bench process. Ingest: ${number(DELIVERIES)} distinct deliveries (plus ${WARMUP_DELIVERIES} warm-up), each body signed with the sandbox's key ring and signing code moments before the run (fresh \`iat\`), sent once each by autocannon with ${CONNECTIONS} connections, workers off (\`WEBHOOK_WORKERS_IN_PROCESS=false\`) so the figure is the acknowledgement path alone: verify, store the event and its pg-boss job (concurrent deliveries share one group-committed transaction, ADR 0020), 200. Fixed load: then ${number(FIXED_RATE * FIXED_RATE_SECONDS)} more distinct deliveries offered at ${FIXED_RATE} req/s (autocannon \`overallRate\`, same connections) for the latency at a steady load. Processing: the same server restarted with the in-process workers at their defaults (concurrency 2, batches of 10), rate from the events' own \`processed_at\` stamps, first to last (the events are for Items unknown to the database, so processing is the lookup, the state change and the job's completion, without Plaid calls). Raw verify: a tight loop over the same JWS on one core of this machine, moments before, ES256 verification plus the SHA-256 of the body.`,
+    `Method: one server process (\`node server/main.ts\`, \`LOG_LEVEL=warn\`) per database, the key endpoint in the bench process. Ingest: ${number(DELIVERIES)} distinct deliveries (plus ${WARMUP_DELIVERIES} warm-up), each body signed with the sandbox's key ring and signing code moments before the run (fresh \`iat\`), sent once each by autocannon with ${CONNECTIONS} connections, workers off (\`WEBHOOK_WORKERS_IN_PROCESS=false\`) so the figure is the acknowledgement path alone: verify, store the event and its pg-boss job (concurrent deliveries share one group-committed transaction, ADR 0020), 200. Fixed load: then ${number(FIXED_RATE * FIXED_RATE_SECONDS)} more distinct deliveries offered at ${FIXED_RATE} req/s (autocannon \`overallRate\`, same connections) for the latency at a steady load. Deliveries per transaction: events per distinct \`xmin\` (the transaction that stored them), per phase, read before anything else writes to them. Processing: the same server restarted with the in-process workers at their defaults (concurrency 2, batches of 10), rate from the events' own \`processed_at\` stamps, first to last (the events are for Items unknown to the database, so processing is the lookup, the state change and the job's completion, without Plaid calls). Raw verify: a tight loop over the same JWS on one core of this machine, moments before, ES256 verification plus the SHA-256 of the body.`,
     '',
     `Raw ES256 verify + body hash on one core: **${number(run.verifyRates.nodeCrypto)}/s** with \`node:crypto\`, **${number(run.verifyRates.jose)}/s** with \`jose\` (what the server uses).`,
     '',
     `Targets (issue 14, PostgreSQL): ingest ≥ ${percent(TARGET_VERIFY_RATIO)} of the raw \`jose\` verify rate of the same run; p99 < ${TARGET_FIXED_P99_MS} ms at ${FIXED_RATE} req/s.${postgres ? ` This run: **${percent(postgres.requestsPerSecond / run.verifyRates.jose)}** and **${ms(postgres.fixed.latency.percentile(99))} ms**.` : ''}`,
     '',
-    `| Database | ingest req/s | p50 ms | p99 ms | non-2xx | server CPU | vs raw jose verify | at ${FIXED_RATE} req/s: served | p50 ms | p99 ms | workers: events/s |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| Database | ingest req/s | p50 ms | p99 ms | non-2xx | server CPU | deliveries per transaction | vs raw jose verify | at ${FIXED_RATE} req/s: served | p50 ms | p99 ms | deliveries per transaction | workers: events/s |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...run.results.map(
       (result) =>
-        `| ${result.database} | ${number(result.requestsPerSecond)} | ${ms(result.latency.percentile(50))} | ${ms(result.latency.percentile(99))} | ${result.non2xx + result.errors + result.fixed.non2xx + result.fixed.errors} | ${result.serverCpuPercent === null ? '—' : `${Math.round(result.serverCpuPercent)}%`} | ${percent(result.requestsPerSecond / run.verifyRates.jose)} | ${number(result.fixed.achieved)} | ${ms(result.fixed.latency.percentile(50))} | ${ms(result.fixed.latency.percentile(99))} | ${number(result.drainPerSecond)} (${number(result.drainCount)} in ${result.drainSeconds.toFixed(1)} s) |`,
+        `| ${result.database} | ${number(result.requestsPerSecond)} | ${ms(result.latency.percentile(50))} | ${ms(result.latency.percentile(99))} | ${result.non2xx + result.errors + result.fixed.non2xx + result.fixed.errors} | ${result.serverCpuPercent === null ? '—' : `${Math.round(result.serverCpuPercent)}%`} | ${result.deliveriesPerTransaction.toFixed(1)} | ${percent(result.requestsPerSecond / run.verifyRates.jose)} | ${number(result.fixed.achieved)} | ${ms(result.fixed.latency.percentile(50))} | ${ms(result.fixed.latency.percentile(99))} | ${result.fixed.deliveriesPerTransaction.toFixed(1)} | ${number(result.drainPerSecond)} (${number(result.drainCount)} in ${result.drainSeconds.toFixed(1)} s) |`,
     ),
     '',
     ...run.results.map((result) => {
@@ -481,7 +512,7 @@ function renderComparison(before: RunSummary, after: RunSummary): string[] {
   for (const run of [before, after]) {
     for (const result of run.databases) {
       rows.push(
-        `| ${run.label} (${run.startedAt.replace(/\.\d{3}Z$/, 'Z')}) | ${result.database} | ${number(run.verifyJosePerSecond)} | ${number(result.requestsPerSecond)} | **${percent(result.requestsPerSecond / run.verifyJosePerSecond)}** | ${result.p99Ms.toFixed(1)} | ${number(result.fixedAchieved)} | ${result.fixedP50Ms.toFixed(2)} | **${result.fixedP99Ms.toFixed(2)}** | ${result.loadAverage.toFixed(1)} |`,
+        `| ${run.label} (${run.startedAt.replace(/\.\d{3}Z$/, 'Z')}) | ${result.database} | ${number(run.verifyJosePerSecond)} | ${number(result.requestsPerSecond)} | **${percent(result.requestsPerSecond / run.verifyJosePerSecond)}** | ${result.p99Ms.toFixed(1)} | ${result.cpuMsPerDelivery?.toFixed(2) ?? '—'} | ${result.deliveriesPerTransaction?.toFixed(1) ?? '—'} | ${number(result.fixedAchieved)} | ${result.fixedP50Ms.toFixed(2)} | **${result.fixedP99Ms.toFixed(2)}** | ${result.loadAverage.toFixed(1)} |`,
       )
     }
   }
@@ -490,8 +521,8 @@ function renderComparison(before: RunSummary, after: RunSummary): string[] {
     '',
     'Two runs of this bench on the same machine, minutes apart; compare the ratios, not the raw rates (the machine is shared and its load differs between runs).',
     '',
-    `| Run | Database | raw jose verify/s | ingest req/s | vs verify | p99 ms at saturation | at ${FIXED_RATE} req/s: served | p50 ms | p99 ms | load average |`,
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| Run | Database | raw jose verify/s | ingest req/s | vs verify | p99 ms at saturation | server CPU ms per delivery | deliveries per transaction | at ${FIXED_RATE} req/s: served | p50 ms | p99 ms | load average |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ]
 }
