@@ -51,6 +51,7 @@ import { createSealingService } from './modules/signing/sealing.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
 import { signingJobs } from './modules/signing/workers.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
+import { DEFAULT_GROUP_COMMIT } from './modules/webhooks/group-commit.ts'
 import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
 import { createKeyFetchBudget } from './modules/webhooks/key-fetch-budget.ts'
 import { createWebhookProcessor } from './modules/webhooks/processor.ts'
@@ -294,6 +295,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     defaultEnvironment: config.plaid.defaultEnvironment,
     logger: app.log,
     now,
+    groupCommit: {
+      ...DEFAULT_GROUP_COMMIT,
+      maxBatch: config.webhooks.groupCommitMaxBatch,
+      windowMs: config.webhooks.groupCommitWindowMs,
+    },
   })
   const webhookProcessor = createWebhookProcessor({
     db,

@@ -167,6 +167,20 @@ export const ConfigSchema = Type.Object({
     description:
       'Outbound /webhook_verification_key/get calls per minute and process; half are kept for deliveries naming a known Item',
   }),
+  WEBHOOK_GROUP_COMMIT_MAX_BATCH: Type.Integer({
+    default: 64,
+    minimum: 1,
+    maximum: 1000,
+    description:
+      'Most verified webhook deliveries stored in one transaction (group commit, ADR 0020); 1 stores each alone',
+  }),
+  WEBHOOK_GROUP_COMMIT_WINDOW_MS: Type.Integer({
+    default: 5,
+    minimum: 0,
+    maximum: 10_000,
+    description:
+      'Longest a verified delivery waits for others being verified, or for a commit in flight, before its batch starts',
+  }),
   WEBHOOK_ITEM_WAIT_SECONDS: Type.Integer({
     default: 600,
     minimum: 0,
@@ -244,6 +258,8 @@ export type Config = {
   }
   webhooks: {
     keyFetchesPerMinute: number
+    groupCommitMaxBatch: number
+    groupCommitWindowMs: number
     itemWaitSeconds: number
     itemWaitFirstRetrySeconds: number
   }
@@ -323,6 +339,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhooks: {
       keyFetchesPerMinute: raw.WEBHOOK_KEY_FETCHES_PER_MINUTE,
+      groupCommitMaxBatch: raw.WEBHOOK_GROUP_COMMIT_MAX_BATCH,
+      groupCommitWindowMs: raw.WEBHOOK_GROUP_COMMIT_WINDOW_MS,
       itemWaitSeconds: raw.WEBHOOK_ITEM_WAIT_SECONDS,
       itemWaitFirstRetrySeconds: raw.WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS,
     },

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
   it('has the webhook hardening defaults, and takes smaller values for tests', () => {
     expect(loadConfig({}).webhooks).toEqual({
       keyFetchesPerMinute: 10,
+      groupCommitMaxBatch: 64,
+      groupCommitWindowMs: 5,
       itemWaitSeconds: 600,
       itemWaitFirstRetrySeconds: 5,
     })
