@@ -286,11 +286,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signer/signing/documents/:documentId',
     { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
     async (request) => {
-      const document = await signerFlow.document(
-        signerSessionOf(request),
-        request.params.documentId,
-        originOf(request),
-      )
+      const document = await signerFlow.document(signerSessionOf(request), request.params.documentId)
       return {
         id: document.id,
         position: document.position,
@@ -309,18 +305,23 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     {
       onRequest: requireSession,
       schema: { params: SignerDocumentParamsSchema },
-      // Reading the bytes records "document viewed": a HEAD (a link checker, a preview) must not.
+      // No viewer needs a HEAD; the route answers the bytes or nothing.
       exposeHeadRoute: false,
     },
     async (request, reply) => {
-      const document = await signerFlow.document(
-        signerSessionOf(request),
-        request.params.documentId,
-        originOf(request),
-        { requirePdf: true },
-      )
+      const document = await signerFlow.document(signerSessionOf(request), request.params.documentId, {
+        requirePdf: true,
+      })
       return sendInlinePdf(reply, document)
     },
+  )
+
+  // Loading a document records nothing; the signer's "I have read this document" does.
+  app.post(
+    '/api/signer/signing/documents/:documentId/reviewed',
+    { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
+    async (request) =>
+      signerFlow.confirmReviewed(signerSessionOf(request), request.params.documentId, originOf(request)),
   )
 
   app.get('/api/signer/signing/sealed.pdf', { onRequest: requireSession }, async (request, reply) =>
