@@ -33,7 +33,8 @@ export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<{ p
   } catch {
     pageCount = 0
   }
-  if (pageCount === 0) throw new AppError('VALIDATION_FAILED', `${field} is a PDF without pages.`, {
+  if (pageCount === 0)
+    throw new AppError('VALIDATION_FAILED', `${field} is a PDF without pages.`, {
       details: { field, rule: 'pdf_empty' },
     })
   return { pageCount }
