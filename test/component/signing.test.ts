@@ -314,11 +314,7 @@ describe('signing packages', () => {
       expect(expired.response.statusCode).toBe(410)
       expect(expired.response.json().error.message).toContain('expired')
       expect(await auditActions(id)).toEqual(
-        expect.arrayContaining([
-          'signer.link_issued',
-          'signer.invitation_opened',
-          'signer.link_reissued',
-        ]),
+        expect.arrayContaining(['signer.link_issued', 'signer.invitation_opened', 'signer.link_reissued']),
       )
     })
 

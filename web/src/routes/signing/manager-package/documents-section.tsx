@@ -17,10 +17,8 @@ export function DocumentsSection({
   busy,
   onAdd,
   onRemove,
-  onFieldsSaved,
   onFieldsDirty,
 }: {
-  onFieldsSaved(): void
   onFieldsDirty(documentId: string, isDirty: boolean): void
   signingId: string
   signers: ManagedSigner[]
@@ -60,7 +58,6 @@ export function DocumentsSection({
                   document={document}
                   signers={signers}
                   editable={editable}
-                  onSaved={onFieldsSaved}
                   onDirtyChange={(isDirty) => onFieldsDirty(document.id, isDirty)}
                 />
               )}
@@ -81,14 +78,12 @@ function DocumentPages({
   document,
   signers,
   editable,
-  onSaved,
   onDirtyChange,
 }: {
   signingId: string
   document: SigningDocument
   signers: ManagedSigner[]
   editable: boolean
-  onSaved(): void
   onDirtyChange(isDirty: boolean): void
 }) {
   // Once opened the editor stays mounted (a closed <details> only hides it), so closing the panel
@@ -106,7 +101,6 @@ function DocumentPages({
             document={document}
             signers={signers}
             editable={editable}
-            onSaved={onSaved}
             onDirtyChange={onDirtyChange}
           />
         </Suspense>
