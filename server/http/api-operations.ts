@@ -158,6 +158,10 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'session',
     },
     'DELETE /api/plaid/item': { summary: "Unlink the user's Item (removed at Plaid too)", access: 'session' },
+    'GET /api/plaid/link-events': {
+      summary: "The session's latest 100 Link callbacks in the active environment, oldest first (the lab's timeline)",
+      access: 'session',
+    },
     'POST /api/plaid/link-events': {
       summary: "Record Plaid Link's client-side events and exit for support",
       access: 'session',
