@@ -77,6 +77,26 @@ describe('signing golden path', () => {
     await manager.getByRole('heading', { name: 'Closing at 12 Elm Street' }).waitFor()
     const packageUrl = manager.url()
 
+    // A file that is not a PDF: a sentence about the file, in view and focused, the input marked.
+    await manager.getByLabel('Document title').fill('Scanned deed')
+    await manager.getByLabel('…or upload a PDF (up to 25 MB)').setInputFiles({
+      name: 'deed.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('this is a text file, not a PDF'),
+    })
+    await manager.getByRole('button', { name: 'Add document' }).click()
+    await manager.getByRole('alert').getByText('That file is not a PDF').waitFor()
+    await manager.waitForFunction(
+      () =>
+        document.activeElement?.closest('#page-error')?.textContent?.includes('That file is not a PDF') ??
+        false,
+    )
+    expect(await manager.getByLabel('…or upload a PDF (up to 25 MB)').getAttribute('aria-invalid')).toBe(
+      'true',
+    )
+    expect(await manager.getByText('body.', { exact: false }).count()).toBe(0)
+    await manager.getByLabel('…or upload a PDF (up to 25 MB)').setInputFiles([])
+
     await manager.getByLabel('Document title').fill('Purchase agreement')
     await manager
       .getByLabel('Text (Markdown)')

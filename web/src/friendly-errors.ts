@@ -16,6 +16,7 @@ const FILE_MESSAGES: Record<string, string> = {
   pdf_encrypted: 'That PDF is protected by a password. Upload a copy without the password.',
   pdf_damaged: 'That PDF could not be read; it may be damaged. Export or scan it again and retry.',
   pdf_empty: 'That PDF has no pages.',
+  markdown: 'That file is not readable text. Save it as UTF-8 Markdown (.md) or upload a PDF.',
 }
 
 /** How a form names the fields the API refuses most often. */

@@ -366,7 +366,11 @@ function documentInputOf(
 ): DocumentInput {
   if (!('file' in body)) return body
   const upload = uploads.get(request)
-  if (!upload) throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.')
+  if (!upload) {
+    throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.', {
+      details: { field: 'body.file', rule: 'required' },
+    })
+  }
   if (upload.bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
     return { title: body.title, kind: 'pdf', pdf: new Uint8Array(upload.bytes) }
   }
@@ -379,13 +383,16 @@ function documentInputOf(
       markdown.includes('\uFFFD') ||
       markdown.trim() === ''
     ) {
-      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.')
+      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.', {
+        details: { field: 'body.file', rule: 'markdown' },
+      })
     }
     return { title: body.title, kind: 'markdown', markdown }
   }
   throw new AppError(
     'VALIDATION_FAILED',
     'body.file is neither a PDF (starting with %PDF-) nor a Markdown file (.md).',
+    { details: { field: 'body.file', rule: 'pdf' } },
   )
 }
 

@@ -98,6 +98,7 @@ export function ManagerPackagePage() {
         documents={signing.documents}
         editable={signing.status === 'draft'}
         busy={changes.busy}
+        invalidField={changes.invalidField}
         onAdd={changes.addDocument}
         onRemove={changes.removeDocument}
         onFieldsDirty={markFields}

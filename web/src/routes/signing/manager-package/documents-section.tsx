@@ -15,10 +15,13 @@ export function DocumentsSection({
   documents,
   editable,
   busy,
+  invalidField,
   onAdd,
   onRemove,
   onFieldsDirty,
 }: {
+  /** The input the last refused change was about. */
+  invalidField: string | null
   onFieldsDirty(documentId: string, isDirty: boolean): void
   signingId: string
   signers: ManagedSigner[]
@@ -65,7 +68,7 @@ export function DocumentsSection({
           ))}
         </ol>
       )}
-      {editable && <AddDocumentForm busy={busy} onAdd={onAdd} />}
+      {editable && <AddDocumentForm busy={busy} invalidField={invalidField} onAdd={onAdd} />}
     </Card>
   )
 }
@@ -111,11 +114,16 @@ function DocumentPages({
 
 function AddDocumentForm({
   busy,
+  invalidField,
   onAdd,
 }: {
   busy: boolean
+  /** The input the last refused change was about (`file`, `title`, `markdown`), marked invalid. */
+  invalidField: string | null
   onAdd(input: DocumentInput | { title: string; file: File }): Promise<boolean>
 }) {
+  const invalid = (name: string) =>
+    invalidField === name ? { 'aria-invalid': true, 'aria-describedby': 'page-error' } : {}
   const [title, setTitle] = useState('')
   const [markdown, setMarkdown] = useState('')
   const [file, setFile] = useState<File | null>(null)
@@ -146,6 +154,7 @@ function AddDocumentForm({
         onChange={(e) => setTitle(e.target.value)}
         required
         maxLength={200}
+        {...invalid('title')}
       />
       <TextAreaField
         id="document-markdown"
@@ -155,6 +164,7 @@ function AddDocumentForm({
         rows={5}
         disabled={file !== null}
         required={file === null}
+        {...invalid('markdown')}
       />
       <InputField
         id="document-pdf"
@@ -162,6 +172,7 @@ function AddDocumentForm({
         type="file"
         accept="application/pdf"
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+        {...(invalidField === 'pdf_base64' ? invalid('pdf_base64') : invalid('file'))}
       />
     </Subform>
   )
