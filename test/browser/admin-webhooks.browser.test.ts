@@ -243,6 +243,13 @@ describe('admin webhooks page', () => {
       })
       expect(fit.page, `page width at ${width} px (${fit.wide.join(', ')})`).toBeLessThanOrEqual(fit.viewport)
     }
+
+    // Moving to another section focuses its heading rather than leaving focus on <body>.
+    await page.setViewportSize({ width: 1280, height: 900 })
+    await nav.getByRole('link', { name: 'Packages' }).click()
+    await page.getByRole('heading', { name: 'Signing packages', level: 1 }).waitFor()
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Signing packages')
+    await nav.getByRole('link', { name: 'Packages' }).and(page.locator('[aria-current="page"]')).waitFor()
   })
 
   it('refuses a manager: the page says administrators only and lists nothing', async () => {

@@ -250,6 +250,13 @@ describe('signing golden path', () => {
       actor: { email: DEMO.manager },
       details: { decision: 'accept', verdict: 'needs_review', note: SIGNERS[1]?.reviewNote },
     })
+    // A signing link cut short in an e-mail: a sentence, not the validator's text.
+    const stranger = await newPage()
+    await stranger.goto(`${server.url}/signing/s/abc`)
+    await stranger.getByRole('heading', { name: 'This link cannot be used' }).waitFor()
+    await stranger.getByText('This link is incomplete.', { exact: false }).waitFor()
+    expect(await stranger.getByText('must NOT have fewer', { exact: false }).count()).toBe(0)
+
     expect(problemLists.flat()).toEqual([])
   })
 })

@@ -29,7 +29,7 @@ import {
 } from './routes/signing/manager-signings-page.tsx'
 import { SignerLinkPage } from './routes/signing/signer-link-page.tsx'
 import { SigningHubPage } from './routes/signing-hub.tsx'
-import { VerifyPage } from './routes/verify-page.tsx'
+import { VerifyPage, verifyAction } from './routes/verify-page.tsx'
 
 export const router = createBrowserRouter([
   {
@@ -49,7 +49,7 @@ export const router = createBrowserRouter([
       // A bank's OAuth page sends mobile browsers back here, for members and signers alike.
       { path: 'oauth-return', Component: OAuthReturnPage },
       // Public: anyone may check a sealed PDF.
-      { path: 'verify', Component: VerifyPage },
+      { path: 'verify', action: verifyAction, Component: VerifyPage },
       {
         path: 'signing/sign',
         lazy: async () => {
