@@ -159,7 +159,8 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     },
     'DELETE /api/plaid/item': { summary: "Unlink the user's Item (removed at Plaid too)", access: 'session' },
     'GET /api/plaid/link-events': {
-      summary: "The session's latest 100 Link callbacks in the active environment, oldest first (the lab's timeline)",
+      summary:
+        "The session's latest 100 Link callbacks in the active environment, oldest first (the lab's timeline)",
       access: 'session',
     },
     'POST /api/plaid/link-events': {
