@@ -250,6 +250,27 @@ describe('signing golden path', () => {
       actor: { email: DEMO.manager },
       details: { decision: 'accept', verdict: 'needs_review', note: SIGNERS[1]?.reviewNote },
     })
+    // A cancelled package hides the links it issued: they no longer work.
+    await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Packages' }).click()
+    await manager.getByLabel('Title').fill('Closing that falls through')
+    await manager.getByRole('button', { name: 'Create draft' }).click()
+    await manager.getByRole('heading', { name: 'Closing that falls through' }).waitFor()
+    await manager.getByLabel('Document title').fill('Offer')
+    await manager.getByLabel('Text (Markdown)').fill('The offer stands until Friday.')
+    await manager.getByRole('button', { name: 'Add document' }).click()
+    await manager.getByText('Offer (Markdown)').waitFor()
+    await manager.getByLabel('Legal name').fill('Dana Dropped')
+    await manager.getByLabel('Signer email').fill('dana@example.test')
+    await manager.getByRole('button', { name: 'Add signer' }).click()
+    await manager.getByRole('listitem', { name: 'Signer Dana Dropped' }).waitFor()
+    await manager.getByRole('button', { name: 'Activate and invite signers' }).click()
+    await manager.getByLabel('Signing link for dana@example.test').waitFor()
+    await manager.getByLabel('Reason for cancelling').fill('The buyer withdrew')
+    await manager.getByRole('button', { name: 'Cancel package' }).click()
+    await manager.getByText('Cancelled: The buyer withdrew').waitFor()
+    expect(await manager.getByLabel('Signing link for dana@example.test').count()).toBe(0)
+    expect(await manager.getByRole('heading', { name: 'Signing links' }).count()).toBe(0)
+
     // A signing link cut short in an e-mail: a sentence, not the validator's text.
     const stranger = await newPage()
     await stranger.goto(`${server.url}/signing/s/abc`)
