@@ -41,3 +41,37 @@ export function useFocusWhenShown<T extends HTMLElement>(message: unknown): RefO
   }, [message])
   return element
 }
+
+/**
+ * For an uncontrolled form: after a refusal that names an input (`field` is its `name`), mark that
+ * input `aria-invalid`, point its `aria-describedby` at the message (`messageId`) and focus it; the
+ * previous mark goes when the next result (`result`) arrives.
+ */
+export function useInvalidInput(
+  form: RefObject<HTMLFormElement | null>,
+  field: string | null,
+  messageId: string,
+  result: unknown,
+): void {
+  useEffect(() => {
+    const root = form.current
+    if (!root) return
+    for (const marked of root.querySelectorAll<HTMLElement>('[data-invalid-mark]')) {
+      marked.removeAttribute('aria-invalid')
+      marked.removeAttribute('data-invalid-mark')
+      const rest = (marked.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .filter((id) => id !== '' && id !== messageId)
+      if (rest.length > 0) marked.setAttribute('aria-describedby', rest.join(' '))
+      else marked.removeAttribute('aria-describedby')
+    }
+    if (!field || !result) return
+    const input = root.elements.namedItem(field)
+    if (!(input instanceof HTMLElement)) return
+    input.setAttribute('aria-invalid', 'true')
+    input.setAttribute('data-invalid-mark', '')
+    const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean)
+    input.setAttribute('aria-describedby', [...described, messageId].join(' '))
+    input.focus()
+  }, [form, field, messageId, result])
+}

@@ -34,6 +34,9 @@ const FIELD_LABELS: Record<string, string> = {
   name: 'Name',
   code: 'Code',
   url: 'Address',
+  client_id: 'Client ID',
+  secret: 'Secret',
+  redirect_uri: 'OAuth redirect URI',
 }
 
 export function friendlyValidationMessage(refused: RefusedValue): string {

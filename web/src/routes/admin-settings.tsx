@@ -19,7 +19,9 @@ import {
 } from '../api/plaid-settings.ts'
 import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
+import { useInvalidInput } from '../focus.ts'
 import { formatDateTime } from '../format.ts'
+import { inputNameOf } from '../friendly-errors.ts'
 import { useSession } from './app-shell.tsx'
 import { PayoutPolicyPanel } from './payout-policy-panel.tsx'
 import {
@@ -49,7 +51,9 @@ type SettingsLoaderData =
     }
   | { access: 'forbidden'; message: string }
 
-type SaveResult = { outcome: 'saved' } | { outcome: 'failed'; message: string; requestId: string | null }
+type SaveResult =
+  | { outcome: 'saved' }
+  | { outcome: 'failed'; message: string; requestId: string | null; field?: string | null }
 
 export async function adminSettingsLoader({ request }: LoaderFunctionArgs): Promise<SettingsLoaderData> {
   try {
@@ -74,7 +78,12 @@ export async function adminSettingsAction({ request }: ActionFunctionArgs): Prom
     return { outcome: 'saved' }
   } catch (error) {
     if (error instanceof ApiError)
-      return { outcome: 'failed', message: error.message, requestId: error.requestId }
+      return {
+        outcome: 'failed',
+        message: error.message,
+        requestId: error.requestId,
+        field: error.refused ? inputNameOf(error.refused.field) : null,
+      }
     throw error
   }
 }
@@ -162,6 +171,13 @@ function PlaidSettingsForm({
   useEffect(() => {
     if (result?.outcome === 'saved') formRef.current?.reset()
   }, [result])
+  // A refused value: its input is marked and focused, described by the message.
+  useInvalidInput(
+    formRef,
+    result?.outcome === 'failed' ? (result.field ?? null) : null,
+    `${ids}-error`,
+    result,
+  )
 
   return (
     <div className="settings-layout">
@@ -272,7 +288,7 @@ function PlaidSettingsForm({
         <div className="form-message" aria-live="polite" aria-atomic="true">
           {result?.outcome === 'saved' && <p className="form-message__success">Settings saved.</p>}
           {result?.outcome === 'failed' && (
-            <p className="form-message__error">
+            <p className="form-message__error" id={`${ids}-error`} role="alert">
               {result.message}
               {result.requestId && <span className="muted"> (request {result.requestId})</span>}
             </p>
