@@ -239,6 +239,8 @@ describe('Plaid lab against the embedded emulator', () => {
     await step(2)
       .getByText(/Link was closed without linking/)
       .waitFor()
+    // Link closed: focus is back on the page, at the step that says what happened.
+    await expectFocusOnStep(2)
     // Plaid's status code is for support, not the sentence the user reads.
     expect(
       await step(2)
