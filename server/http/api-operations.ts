@@ -158,6 +158,11 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'session',
     },
     'DELETE /api/plaid/item': { summary: "Unlink the user's Item (removed at Plaid too)", access: 'session' },
+    'GET /api/plaid/link-events': {
+      summary:
+        "The session's latest 100 Link callbacks in the active environment, oldest first (the lab's timeline)",
+      access: 'session',
+    },
     'POST /api/plaid/link-events': {
       summary: "Record Plaid Link's client-side events and exit for support",
       access: 'session',
@@ -293,14 +298,20 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'signer',
     },
     'GET /api/signer/signing/documents/:documentId': {
-      summary: "One document of the signer's package: Markdown text, or its PDF's URL (recorded as viewed)",
+      summary: "One document of the signer's package: Markdown text, or its PDF's URL",
       access: 'signer',
     },
     'GET /api/signer/signing/documents/:documentId/pdf': {
-      summary: "A PDF document of the signer's package as application/pdf, shown inline (recorded as viewed)",
+      summary: "A PDF document of the signer's package as application/pdf, shown inline",
       access: 'signer',
       description:
         'Content-Disposition inline, nosniff, private no-store, and a policy with no scripts that only our own pages may frame. 404 for a Markdown document.',
+    },
+    'POST /api/signer/signing/documents/:documentId/reviewed': {
+      summary: 'The signer confirms having read a document (recorded once, audited as document.viewed)',
+      access: 'signer',
+      description:
+        'Answers the flow: the review step ends once every document is confirmed. Loading a document records nothing.',
     },
     'POST /api/signer/signing/bank/link-started': {
       summary: 'Record that the signer opened Plaid Link',

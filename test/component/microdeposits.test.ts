@@ -119,7 +119,7 @@ describe('micro-deposits', () => {
     const signer = `${cookie.name}=${cookie.value}`
     const flow = await ok('GET', '/api/signer/signing', signer)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, signer)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
     return { id: created.id as string, signerId: flow.signer.id as string, signer }
   }
 

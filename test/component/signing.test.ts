@@ -79,7 +79,7 @@ describe('signing packages', () => {
   async function reviewAll(cookie: string) {
     const flow = await ok('GET', '/api/signer/signing', cookie)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, cookie, {})
   }
 
   /** Links a sandbox bank through the real bank-linking API and chooses its first account. */
@@ -314,11 +314,7 @@ describe('signing packages', () => {
       expect(expired.response.statusCode).toBe(410)
       expect(expired.response.json().error.message).toContain('expired')
       expect(await auditActions(id)).toEqual(
-        expect.arrayContaining([
-          'signer.invitation_sent',
-          'signer.invitation_opened',
-          'signer.invitation_resent',
-        ]),
+        expect.arrayContaining(['signer.link_issued', 'signer.invitation_opened', 'signer.link_reissued']),
       )
     })
 
@@ -407,7 +403,7 @@ describe('signing packages', () => {
         expect.arrayContaining([
           'signing.created',
           'signing.activated',
-          'signer.invitation_sent',
+          'signer.link_issued',
           'signer.invitation_opened',
           'document.viewed',
           'bank.link_started',

@@ -116,7 +116,7 @@ export function esignFlow(app: () => FastifyInstance, managerCookie: string) {
   async function review(cookie: string): Promise<JsonBody> {
     const flow = await ok('GET', '/api/signer/signing', cookie)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, cookie, {})
     return ok('GET', '/api/signer/signing', cookie)
   }
 

@@ -89,6 +89,8 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
 
   app.delete('/api/plaid/item', async (request) => bankLinking.unlink(sessionOf(request), originOf(request)))
 
+  app.get('/api/plaid/link-events', async (request) => bankLinking.listLinkEvents(sessionOf(request)))
+
   app.post('/api/plaid/link-events', { schema: { body: LinkEventsBodySchema } }, async (request, reply) => {
     await bankLinking.recordLinkEvents(sessionOf(request), request.body.events)
     return reply.status(202).send({ accepted: request.body.events.length })

@@ -201,7 +201,7 @@ export function createSigningManagerService(deps: SigningDeps) {
     origin: RequestOrigin,
     pkg: repository.PackageRow,
     issued: Array<{ signerId: string; token: string; expiresAt: Date }>,
-    action: 'signer.invitation_sent' | 'signer.invitation_resent',
+    resent: boolean,
   ): Promise<Invitation[]> {
     const signers = await repository.listSigners(db, pkg.id, now())
     // All messages at once: a slow or silent SMTP server then costs the manager one timeout, not
@@ -238,7 +238,14 @@ export function createSigningManagerService(deps: SigningDeps) {
           session,
           origin,
           pkg.id,
-          action,
+          // Without an e-mail the manager hands the link over: the trail says a link was issued.
+          emailed
+            ? resent
+              ? 'signer.invitation_resent'
+              : 'signer.invitation_sent'
+            : resent
+              ? 'signer.link_reissued'
+              : 'signer.link_issued',
           {
             email: signer.email,
             delivery: emailed ? 'email' : 'manual',
@@ -480,7 +487,7 @@ export function createSigningManagerService(deps: SigningDeps) {
         )
         return { pkg: locked, issued: await issueLinks(tx, signers) }
       })
-      const invitations = await deliver(session, origin, pkg, issued, 'signer.invitation_sent')
+      const invitations = await deliver(session, origin, pkg, issued, false)
       return { signing: await view(session, packageId), invitations }
     },
 
@@ -498,7 +505,7 @@ export function createSigningManagerService(deps: SigningDeps) {
         if (signer.status === 'signed') throw new AppError('CONFLICT', 'This signer has already signed.')
         return { pkg: locked, issued: await issueLinks(tx, [signer]) }
       })
-      const [invitation] = await deliver(session, origin, pkg, issued, 'signer.invitation_resent')
+      const [invitation] = await deliver(session, origin, pkg, issued, true)
       if (!invitation) throw new AppError('INTERNAL', 'The new signing link could not be read back.')
       return { invitation }
     },

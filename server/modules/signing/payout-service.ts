@@ -793,6 +793,8 @@ export async function payoutPackageView(
       routing_mask: row.routingMask,
       is_tokenized_account_number: row.isTokenizedAccountNumber,
       verification_method: row.verificationMethod,
+      // The names Plaid's /identity/get gave for the account: what a manager judges a mismatch by.
+      holder_names: row.holderNames,
       fetched_at: row.fetchedAt.toISOString(),
     })),
     payout_instructions: instructions.map((row) => ({

@@ -286,11 +286,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signer/signing/documents/:documentId',
     { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
     async (request) => {
-      const document = await signerFlow.document(
-        signerSessionOf(request),
-        request.params.documentId,
-        originOf(request),
-      )
+      const document = await signerFlow.document(signerSessionOf(request), request.params.documentId)
       return {
         id: document.id,
         position: document.position,
@@ -309,18 +305,23 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     {
       onRequest: requireSession,
       schema: { params: SignerDocumentParamsSchema },
-      // Reading the bytes records "document viewed": a HEAD (a link checker, a preview) must not.
+      // No viewer needs a HEAD; the route answers the bytes or nothing.
       exposeHeadRoute: false,
     },
     async (request, reply) => {
-      const document = await signerFlow.document(
-        signerSessionOf(request),
-        request.params.documentId,
-        originOf(request),
-        { requirePdf: true },
-      )
+      const document = await signerFlow.document(signerSessionOf(request), request.params.documentId, {
+        requirePdf: true,
+      })
       return sendInlinePdf(reply, document)
     },
+  )
+
+  // Loading a document records nothing; the signer's "I have read this document" does.
+  app.post(
+    '/api/signer/signing/documents/:documentId/reviewed',
+    { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
+    async (request) =>
+      signerFlow.confirmReviewed(signerSessionOf(request), request.params.documentId, originOf(request)),
   )
 
   app.get('/api/signer/signing/sealed.pdf', { onRequest: requireSession }, async (request, reply) =>
@@ -365,7 +366,11 @@ function documentInputOf(
 ): DocumentInput {
   if (!('file' in body)) return body
   const upload = uploads.get(request)
-  if (!upload) throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.')
+  if (!upload) {
+    throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.', {
+      details: { field: 'body.file', rule: 'required' },
+    })
+  }
   if (upload.bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
     return { title: body.title, kind: 'pdf', pdf: new Uint8Array(upload.bytes) }
   }
@@ -378,13 +383,16 @@ function documentInputOf(
       markdown.includes('\uFFFD') ||
       markdown.trim() === ''
     ) {
-      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.')
+      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.', {
+        details: { field: 'body.file', rule: 'markdown' },
+      })
     }
     return { title: body.title, kind: 'markdown', markdown }
   }
   throw new AppError(
     'VALIDATION_FAILED',
     'body.file is neither a PDF (starting with %PDF-) nor a Markdown file (.md).',
+    { details: { field: 'body.file', rule: 'pdf' } },
   )
 }
 

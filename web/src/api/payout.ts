@@ -36,6 +36,8 @@ export type PayoutNumbersOnFile = {
   routing_mask: string | null
   is_tokenized_account_number: boolean | null
   verification_method: string
+  /** The account holders Plaid named (absent on an older server). */
+  holder_names?: string[]
   fetched_at: string
 }
 

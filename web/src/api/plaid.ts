@@ -1,4 +1,4 @@
-import { type ApiExchange, sendApiRequest } from './client.ts'
+import { type ApiExchange, apiRequest, sendApiRequest } from './client.ts'
 import type { PlaidEnvironment } from './plaid-settings.ts'
 
 export type LinkMode = 'create' | 'update'
@@ -104,6 +104,9 @@ export const plaidApi = {
   fetchOAuthResume: (signal?: AbortSignal): Promise<ApiExchange> =>
     sendApiRequest('GET', '/api/plaid/oauth-resume', undefined, signal),
   removeItem: (): Promise<ApiExchange> => sendApiRequest('DELETE', '/api/plaid/item', {}),
+  /** The Link callbacks reported earlier (the lab's timeline after a reload). */
+  fetchLinkEvents: (signal?: AbortSignal): Promise<{ events: Array<Partial<LinkEventReport>> }> =>
+    apiRequest('GET', '/api/plaid/link-events', undefined, signal),
   reportLinkEvents: (events: LinkEventReport[]): Promise<ApiExchange> =>
     sendApiRequest('POST', '/api/plaid/link-events', { events }),
   simulateLoginRequired: (): Promise<ApiExchange> =>

@@ -1,4 +1,4 @@
-import { ApiError, apiRequest } from './client.ts'
+import { ApiError, apiErrorFrom, apiRequest } from './client.ts'
 
 export type PackageStatus = 'draft' | 'active' | 'complete' | 'cancelled'
 export type SignerStatus = 'invited' | 'opened' | 'bank_verified' | 'signed'
@@ -277,10 +277,18 @@ export const signerApi = {
   openLink: (token: string) =>
     apiRequest<{ signing_id: string }>('POST', '/api/signing-links/open', { token }),
   flow: (signal?: AbortSignal) => apiRequest<SignerFlow>('GET', '/api/signer/signing', undefined, signal),
-  document: (documentId: string) =>
+  document: (documentId: string, signal?: AbortSignal) =>
     apiRequest<SignerDocumentContent>(
       'GET',
       `/api/signer/signing/documents/${encodeURIComponent(documentId)}`,
+      undefined,
+      signal,
+    ),
+  /** "I have read this document": only this counts a document as reviewed; answers the flow. */
+  confirmReviewed: (documentId: string) =>
+    apiRequest<SignerFlow>(
+      'POST',
+      `/api/signer/signing/documents/${encodeURIComponent(documentId)}/reviewed`,
     ),
   linkStarted: (linkSessionId: string) =>
     apiRequest<void>('POST', '/api/signer/signing/bank/link-started', { link_session_id: linkSessionId }),
@@ -348,16 +356,21 @@ async function readAnswer<T>(response: Response): Promise<T> {
     body = text
   }
   if (response.ok) return body as T
-  const envelope = body as { error?: { code?: string; message?: string }; request_id?: string } | null
-  throw new ApiError(
-    response.status,
-    envelope?.error?.code ?? `HTTP_${response.status}`,
-    envelope?.error?.message ??
-      (response.status === 413
-        ? 'The file is too large.'
-        : `Safeclose answered with an unexpected error (HTTP ${response.status}).`),
-    typeof envelope?.request_id === 'string' ? envelope.request_id : null,
-  )
+  const requestId = (body as { request_id?: unknown } | null)?.request_id
+  // The same envelope as every JSON answer, so a refused upload reads as a sentence too.
+  const error = apiErrorFrom({
+    method: 'POST',
+    path: response.url,
+    requestBody: null,
+    status: response.status,
+    ok: false,
+    responseBody: body,
+    requestId: typeof requestId === 'string' ? requestId : null,
+  })
+  if (response.status === 413 && error.code === 'HTTP_413') {
+    throw new ApiError(413, error.code, 'The file is too large.', error.requestId)
+  }
+  throw error
 }
 
 /** `POST /api/verify` with the file's bytes as `application/pdf` (public, no session needed). */

@@ -79,6 +79,16 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
         <p className="empty-state">No bank account is linked yet. Start with step 1.</p>
       )}
 
+      {item?.status === 'revoked' && (
+        <Notice tone="error" title="Access to this bank was revoked">
+          <p>
+            The account holder withdrew Safeclose's access at the bank or at Plaid, so this connection cannot
+            be repaired. To continue, remove it below, then link the account again from step 1 (request a new
+            link token and open Link).
+          </p>
+        </Notice>
+      )}
+
       {status.action === 'update' && (
         <Notice tone="warning" title="The bank needs the signer to sign in again">
           <p>Reconnect opens Link in update mode to repair this connection; no new account is created.</p>
