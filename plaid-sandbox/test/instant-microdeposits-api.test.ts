@@ -5,59 +5,18 @@ import {
   Products,
 } from 'plaid'
 import { describe, expect, it } from 'vitest'
-import { authContractViolations, RESPONSE_SCHEMAS } from './helpers/auth-contract.ts'
+import { authLinkTokenRequest, checked, failure, type Json, linkUi } from './helpers/link-ui.ts'
 import { startTestSandbox } from './helpers/sandbox-harness.ts'
 
 type Sandbox = Awaited<ReturnType<typeof startTestSandbox>>
-type Json = Record<string, unknown>
 
 /** Plaid's testing guide for Instant Micro-deposits: Windowpane Bank, these numbers. */
 const INSTANT_ROUTING = '333333334'
 const INSTANT_ACCOUNT = '1111222233330000'
 const WINDOWPANE = 'ins_135858'
 
-async function checked<T>(path: string, call: Promise<{ data: T }>): Promise<T> {
-  const { data } = await call
-  expect(authContractViolations(RESPONSE_SCHEMAS[path] as string, data), path).toEqual([])
-  return data
-}
-
-async function failure(path: string, call: Promise<unknown>): Promise<{ status: number; body: Json }> {
-  try {
-    await call
-  } catch (error) {
-    const response = (error as { response?: { status: number; data: Json } }).response
-    if (!response) throw error
-    expect(authContractViolations('PlaidError', response.data), `${path} error`).toEqual([])
-    return { status: response.status, body: response.data }
-  }
-  throw new Error(`expected ${path} to fail`)
-}
-
-function linkUi(sandbox: Sandbox) {
-  return async (path: string, body: Json): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${sandbox.url}/link/v2/stable/api/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    return { status: response.status, body: (await response.json()) as Json }
-  }
-}
-
 function linkTokenRequest(extra: Partial<LinkTokenCreateRequest> = {}): LinkTokenCreateRequest {
-  const request: LinkTokenCreateRequest = {
-    client_name: 'Safeclose',
-    language: 'en',
-    country_codes: [CountryCode.Us],
-    user: { client_user_id: 'signer-1' },
-    products: [Products.Auth],
-    auth: { instant_microdeposits_enabled: true },
-    ...extra,
-  }
-  // The flag is the spec's own field of LinkTokenCreateRequestAuth.
-  expect(authContractViolations('LinkTokenCreateRequest', request)).toEqual([])
-  return request
+  return authLinkTokenRequest({ instant_microdeposits_enabled: true }, extra)
 }
 
 async function session(sandbox: Sandbox, request: LinkTokenCreateRequest) {

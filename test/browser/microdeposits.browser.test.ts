@@ -13,6 +13,7 @@ import {
   finishOnSuccessPane,
   searchAndSelectInstitution,
   submitCredentials,
+  submitDepositCode,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
 import { apiClient } from '../helpers/api-client.ts'
@@ -62,6 +63,26 @@ async function visibleLink(page: Page): Promise<FrameLocator> {
   return page.frameLocator(`#${await iframe.getAttribute('id')}`)
 }
 
+/** Opens the signer's invitation, goes on to the bank step and into Link past its consent pane. */
+async function openSignerLink(invitation: string): Promise<{ page: Page; link: FrameLocator }> {
+  const page = await newPage()
+  await page.goto(invitation)
+  await page.waitForURL(`${server.url}/signing/sign`)
+  await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
+  await page.getByRole('button', { name: 'Connect your bank account' }).click()
+  const link = await visibleLink(page)
+  await acceptConsent(link)
+  return { page, link }
+}
+
+/** On Link's NUMBERS pane (found by its element ids): routing, account and holder's name, then Continue. */
+async function typeAccountNumbers(link: FrameLocator, routing: string, name = OWNER): Promise<void> {
+  await link.locator('#numbers-routing-input').fill(routing)
+  await link.locator('#numbers-account-input').fill(ACCOUNT)
+  await link.locator('#numbers-name-input').fill(name)
+  await link.getByRole('button', { name: 'Continue' }).click()
+}
+
 /** A package with one signer, activated through the API; returns its id and the signer's link. */
 async function activePackage() {
   const { ok } = apiClient(() => server.app)
@@ -83,21 +104,12 @@ async function activePackage() {
 describe('Same-Day micro-deposits in the signer bank step', () => {
   it('links by numbers, stays pending, confirms the code in update mode, and the manager accepts', async () => {
     const pkg = await activePackage()
-    const page = await newPage()
-    await page.goto(pkg.link)
-    await page.waitForURL(`${server.url}/signing/sign`)
-    await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
-    await page.getByRole('button', { name: 'Connect your bank account' }).click()
+    const { page, link } = await openSignerLink(pkg.link)
 
     // No instant login: "Link with account numbers", the numbers, and the deposit is authorized.
-    const link = await visibleLink(page)
-    await acceptConsent(link)
     await link.getByRole('button', { name: 'Link with account numbers' }).click()
     await link.getByRole('heading', { name: 'Enter your account details' }).waitFor()
-    await link.locator('#numbers-routing-input').fill(ROUTING)
-    await link.locator('#numbers-account-input').fill(ACCOUNT)
-    await link.locator('#numbers-name-input').fill(OWNER)
-    await link.getByRole('button', { name: 'Continue' }).click()
+    await typeAccountNumbers(link, ROUTING)
     await link.getByRole('heading', { name: 'Deposit authorized' }).waitFor()
     await link.getByRole('button', { name: 'Continue' }).click()
 
@@ -112,11 +124,9 @@ describe('Same-Day micro-deposits in the signer bank step', () => {
     await update.getByRole('heading', { name: 'Verify your account with Safeclose' }).waitFor()
     await update.getByRole('button', { name: 'Continue' }).click()
     await update.getByRole('heading', { name: 'Enter the code from your deposit' }).waitFor()
-    await update.getByLabel('Deposit code').fill('XYZ')
-    await update.getByRole('button', { name: 'Verify' }).click()
+    await submitDepositCode(update, 'XYZ')
     await update.getByRole('alert').getByText('2 attempts remaining').waitFor()
-    await update.getByLabel('Deposit code').fill('ABC')
-    await update.getByRole('button', { name: 'Verify' }).click()
+    await submitDepositCode(update, 'ABC')
     await update.getByRole('heading', { name: 'Success' }).waitFor()
     // Link's onSuccess for the update-mode session makes the page ask the server to refresh the
     // accounts at once (a confirmed code sends no webhook), before anything else reloads.
@@ -176,27 +186,16 @@ describe('Same-Day micro-deposits in the signer bank step', () => {
 describe('Instant micro-deposits in the signer bank step', () => {
   it('sends the deposit at Windowpane Bank, takes the code in the same Link session, and the manager accepts', async () => {
     const pkg = await activePackage()
-    const page = await newPage()
-    await page.goto(pkg.link)
-    await page.waitForURL(`${server.url}/signing/sign`)
-    await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
-    await page.getByRole('button', { name: 'Connect your bank account' }).click()
+    const { page, link } = await openSignerLink(pkg.link)
 
     // A bank reached by real-time payments: the numbers, then the code of the deposit sent at once.
-    const link = await visibleLink(page)
-    await acceptConsent(link)
     await searchAndSelectInstitution(link, 'Windowpane', 'Windowpane Bank')
     await link.getByRole('heading', { name: 'Enter your account details' }).waitFor()
-    await link.locator('#numbers-routing-input').fill(INSTANT_ROUTING)
-    await link.locator('#numbers-account-input').fill(ACCOUNT)
-    await link.locator('#numbers-name-input').fill(OWNER)
-    await link.getByRole('button', { name: 'Continue' }).click()
+    await typeAccountNumbers(link, INSTANT_ROUTING)
     await link.getByRole('heading', { name: 'Deposit sent' }).waitFor()
-    await link.getByLabel('Deposit code').fill('XYZ')
-    await link.getByRole('button', { name: 'Verify' }).click()
+    await submitDepositCode(link, 'XYZ')
     await link.getByRole('alert').getByText('2 attempts remaining').waitFor()
-    await link.getByLabel('Deposit code').fill('ABC')
-    await link.getByRole('button', { name: 'Verify' }).click()
+    await submitDepositCode(link, 'ABC')
     await finishOnSuccessPane(link)
 
     // Verified at once, but nothing ties typed numbers to the signer: the manager must accept.
@@ -273,10 +272,7 @@ describe('micro-deposits in the Plaid lab', () => {
     const numbers = await visibleLink(page)
     await acceptConsent(numbers)
     await numbers.getByRole('button', { name: 'Link with account numbers' }).click()
-    await numbers.locator('#numbers-routing-input').fill(ROUTING)
-    await numbers.locator('#numbers-account-input').fill(ACCOUNT)
-    await numbers.locator('#numbers-name-input').fill('Morgan Manager')
-    await numbers.getByRole('button', { name: 'Continue' }).click()
+    await typeAccountNumbers(numbers, ROUTING, 'Morgan Manager')
     await numbers.getByRole('heading', { name: 'Deposit authorized' }).waitFor()
     await numbers.getByRole('button', { name: 'Continue' }).click()
     const sameDay = step(4).getByRole('row', { name: /Checking/ })
@@ -284,8 +280,7 @@ describe('micro-deposits in the Plaid lab', () => {
     await sameDay.getByRole('button', { name: 'Confirm deposits' }).click()
     const update = await visibleLink(page)
     await update.getByRole('button', { name: 'Continue' }).click()
-    await update.getByLabel('Deposit code').fill('abc')
-    await update.getByRole('button', { name: 'Verify' }).click()
+    await submitDepositCode(update, 'abc')
     await finishOnSuccessPane(update)
     await sameDay.getByText('Micro-deposit code confirmed').waitFor()
     // The test-credentials panel names the sandbox number; the connection never shows it.
@@ -303,12 +298,8 @@ describe('micro-deposits in the Plaid lab', () => {
     const instant = await visibleLink(page)
     await acceptConsent(instant)
     await searchAndSelectInstitution(instant, 'Windowpane', 'Windowpane Bank')
-    await instant.locator('#numbers-routing-input').fill(INSTANT_ROUTING)
-    await instant.locator('#numbers-account-input').fill(ACCOUNT)
-    await instant.locator('#numbers-name-input').fill('Morgan Manager')
-    await instant.getByRole('button', { name: 'Continue' }).click()
-    await instant.getByLabel('Deposit code').fill('ABC')
-    await instant.getByRole('button', { name: 'Verify' }).click()
+    await typeAccountNumbers(instant, INSTANT_ROUTING, 'Morgan Manager')
+    await submitDepositCode(instant, 'ABC')
     await finishOnSuccessPane(instant)
     const instantRow = step(4).getByRole('row', { name: /Checking/ })
     await instantRow.getByText('Micro-deposit code confirmed').waitFor()

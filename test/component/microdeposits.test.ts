@@ -1,12 +1,12 @@
 import type { Products } from 'plaid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
-import { type PlaidGateway, PlaidRequestError } from '../../server/modules/plaid/gateway.ts'
+import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
 import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { jobsSettled } from '../helpers/jobs.ts'
-import { createRecordingGateway } from '../helpers/plaid.ts'
+import { createRecordingGateway, simulatedPlaidOutage } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
 import { eventually } from '../system/webhook-harness.ts'
@@ -48,14 +48,7 @@ describe('micro-deposits', () => {
         authRequests.push(accountId)
         if (authOutages > 0) {
           authOutages -= 1
-          throw new PlaidRequestError({
-            httpStatus: 500,
-            errorType: 'API_ERROR',
-            errorCode: 'INTERNAL_SERVER_ERROR',
-            requestId: null,
-            displayMessage: null,
-            message: 'simulated Plaid outage',
-          })
+          throw simulatedPlaidOutage()
         }
         return real.getAuthNumbers(connection, accessToken, accountId)
       },
@@ -121,6 +114,33 @@ describe('micro-deposits', () => {
     for (const document of flow.documents)
       await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
     return { id: created.id as string, signerId: flow.signer.id as string, signer }
+  }
+
+  /** The signer's payout numbers as stored (decrypted), with the holder names stored beside them. */
+  async function storedPayoutNumbers(signerId: string) {
+    const { rows } = await server.database.executeSql(
+      'select numbers_ciphertext, numbers_key_id, holder_names from signer_payout_numbers where signer_id = $1',
+      [signerId],
+    )
+    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string; holder_names: unknown }
+    const numbers: unknown = JSON.parse(
+      server.keyring.decrypt(
+        { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
+        { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: signerId },
+      ),
+    )
+    return { holderNames: row.holder_names, numbers }
+  }
+
+  /** The manager sees "needs review" on the signer and accepts the account: the signer may sign. */
+  async function acceptAndExpectSign(pkg: { id: string; signerId: string; signer: string }, view: Body) {
+    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
+    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
+    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
+      decision: 'accept',
+      note: 'Called the signer on the number on file; the account is theirs.',
+    })
+    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
   }
 
   /** Same-Day through Safeclose's own link token: the signer types the numbers in Link. */
@@ -273,31 +293,14 @@ describe('micro-deposits', () => {
         verification_method: 'instant_micro_deposits',
       }),
     ])
-    const { rows } = await server.database.executeSql(
-      'select numbers_ciphertext, numbers_key_id, holder_names from signer_payout_numbers where signer_id = $1',
-      [pkg.signerId],
-    )
-    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string; holder_names: unknown }
-    expect(row.holder_names).toEqual([])
-    expect(
-      JSON.parse(
-        server.keyring.decrypt(
-          { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
-          { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: pkg.signerId },
-        ),
-      ),
-    ).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: INSTANT_ROUTING })
+    const stored = await storedPayoutNumbers(pkg.signerId)
+    expect(stored.holderNames).toEqual([])
+    expect(stored.numbers).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: INSTANT_ROUTING })
     // A refresh finds nothing to change and asks for no numbers again.
     await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
     expect(authRequests.slice(before)).toEqual([account.account_id])
 
-    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
-    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
-    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
-      decision: 'accept',
-      note: 'Called the signer on the number on file; the account is theirs.',
-    })
-    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
+    await acceptAndExpectSign(pkg, view)
   })
 
   it('Same-Day: pending until the code is confirmed in update mode; numbers only then; a manager must accept', async () => {
@@ -363,19 +366,10 @@ describe('micro-deposits', () => {
         verification_method: 'same_day_micro_deposits',
       }),
     ])
-    const { rows } = await server.database.executeSql(
-      'select numbers_ciphertext, numbers_key_id from signer_payout_numbers where signer_id = $1',
-      [pkg.signerId],
-    )
-    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string }
-    expect(
-      JSON.parse(
-        server.keyring.decrypt(
-          { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
-          { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: pkg.signerId },
-        ),
-      ),
-    ).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: SAME_DAY_ROUTING })
+    expect((await storedPayoutNumbers(pkg.signerId)).numbers).toMatchObject({
+      account: SAME_DAY_ACCOUNT,
+      routing: SAME_DAY_ROUTING,
+    })
     const events = await trail(pkg.id)
     expect(events.find((event) => event.action === 'bank.account_verified')?.details).toMatchObject({
       verification_status_from: 'pending_manual_verification',
@@ -389,13 +383,7 @@ describe('micro-deposits', () => {
     expect(authRequests.slice(before)).toEqual([account.account_id])
 
     // The manager sees "needs review" and accepts: the signer may sign.
-    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
-    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
-    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
-      decision: 'accept',
-      note: 'Called the signer on the number on file; the account is theirs.',
-    })
-    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
+    await acceptAndExpectSign(pkg, view)
   })
 
   it('Automated: AUTOMATICALLY_VERIFIED moves the step on and fetches the numbers then', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
 import { loggerOptions } from '../../server/logger.ts'
 import { insertMembership, insertUser } from '../../server/modules/auth/repository.ts'
-import { type PlaidGateway, PlaidRequestError } from '../../server/modules/plaid/gateway.ts'
+import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
 import {
   OBSERVED_NUMBERS_PURPOSE,
   PAYOUT_NUMBERS_PURPOSE,
@@ -20,7 +20,7 @@ import { createKeyring, generateKeyEntry } from '../../server/security/keyring.t
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO, TEST_KEYRING } from '../helpers/build-app.ts'
 import { jobsSettled } from '../helpers/jobs.ts'
-import { createRecordingGateway } from '../helpers/plaid.ts'
+import { createRecordingGateway, simulatedPlaidOutage } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
 import { eventually } from '../system/webhook-harness.ts'
@@ -68,14 +68,7 @@ describe('payout numbers, reveal and alerts', () => {
       async getAuthNumbers(connection, accessToken, accountId) {
         if (authOutages > 0) {
           authOutages -= 1
-          throw new PlaidRequestError({
-            httpStatus: 500,
-            errorType: 'API_ERROR',
-            errorCode: 'INTERNAL_SERVER_ERROR',
-            requestId: null,
-            displayMessage: null,
-            message: 'simulated Plaid outage',
-          })
+          throw simulatedPlaidOutage()
         }
         const numbers = await real.getAuthNumbers(connection, accessToken, accountId)
         const override = numbersOverride.get(accessToken)

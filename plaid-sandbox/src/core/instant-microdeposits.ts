@@ -1,16 +1,16 @@
 import { plaidError } from '../errors.ts'
 import { INSTITUTIONS } from '../fixtures/institutions.ts'
-import { linkAccountView } from './accounts.ts'
 import type { SandboxContext } from './context.ts'
-import { createItem } from './items.ts'
 import { requireLinkSession } from './link-sessions.ts'
 import {
   checkedManualNumbers,
+  createManualEntryItem,
+  finishManualEntrySession,
+  isSandboxDepositCode,
   type ManualNumbers,
   manualEntryAccount,
-  NO_AUTH_OPTIONS,
   offersManualEntry,
-  SAME_DAY_SANDBOX_CODE,
+  offersManualFlow,
   submitManualNumbers,
 } from './microdeposits.ts'
 import type { InstantDepositRecord, LinkTokenRecord } from './state.ts'
@@ -35,17 +35,9 @@ export const INSTANT_ROUTING_NUMBERS: ReadonlySet<string> = new Set(
   ),
 )
 
-/** Products an Item without a bank login can serve (as for Same-Day). */
-const MANUAL_ENTRY_PRODUCTS = new Set(['auth', 'transfer'])
-
 /** Whether Link offers Instant Micro-deposits: create mode, the flag on, and `auth`/`transfer` only. */
 export function offersInstantMicrodeposits(token: LinkTokenRecord): boolean {
-  return (
-    token.itemId === null &&
-    (token.authOptions ?? NO_AUTH_OPTIONS).instantMicrodeposits &&
-    token.products.includes('auth') &&
-    token.products.every((product) => MANUAL_ENTRY_PRODUCTS.has(product))
-  )
+  return offersManualFlow(token, 'instantMicrodeposits')
 }
 
 /** The `session/start` key the Link UI reads: null when the flow is off for this token. */
@@ -120,7 +112,7 @@ export function verifyInstantDepositCode(
   if (!deposit || deposit.failed) {
     throw plaidError('INVALID_FIELD', 'this Link session has no instant micro-deposit awaiting its code')
   }
-  if (code.trim().toUpperCase() !== SAME_DAY_SANDBOX_CODE) {
+  if (!isSandboxDepositCode(code)) {
     deposit.attempts += 1
     if (deposit.attempts >= INSTANT_MAX_ATTEMPTS) deposit.failed = true
     ctx.store.changed()
@@ -128,24 +120,7 @@ export function verifyInstantDepositCode(
   }
   const account = manualEntryAccount(deposit, 'manually_verified')
   account.verification_attempts = deposit.attempts
-  const { item, publicToken } = createItem(ctx, {
-    clientId: token.clientId,
-    institutionId: null,
-    products: token.products,
-    webhook: token.webhook,
-    accounts: [account],
-    authMethod: 'INSTANT_MICRODEPOSITS',
-  })
+  const { item, publicToken } = createManualEntryItem(ctx, token, account, 'INSTANT_MICRODEPOSITS')
   session.instantDeposit = null
-  session.result = { publicToken, itemId: item.itemId, accountIds: [account.account_id] }
-  session.finishedAt = ctx.clock.now()
-  ctx.store.changed()
-  return {
-    verified: true,
-    public_token: publicToken,
-    link_session_id: session.linkSessionId,
-    institution: null,
-    accounts: [linkAccountView(account)],
-    transfer_status: null,
-  }
+  return { verified: true, ...finishManualEntrySession(ctx, session, item, publicToken, account) }
 }

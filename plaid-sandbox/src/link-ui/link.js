@@ -923,14 +923,44 @@
   function showMicrodepositCode({ notice } = {}) {
     const current = /** @type {NonNullable<typeof session>} */ (session)
     const pending = /** @type {NonNullable<typeof current.microdeposit>} */ (current.microdeposit)
-    const code = textField('microdeposit-code-input', 'Deposit code', 'text')
+    showDepositCodePane({
+      inputId: 'microdeposit-code-input',
+      view: 'VERIFY_MICRODEPOSITS',
+      title: 'Enter the code from your deposit',
+      lede:
+        `Find the small deposit to your ${pending.account.subtype} account ending in ${pending.account.mask}. ` +
+        'Its description holds a 3-letter code.',
+      notice,
+      endpoint: 'microdeposits/verify',
+      show: showMicrodepositCode,
+      onVerified: () => {},
+      onWrongCode: (result) => {
+        pending.attempts_remaining = result.attempts_remaining
+        pending.account = result.account
+        return result.attempts_remaining
+      },
+      failedLede:
+        'The code was entered incorrectly too many times. Connect your account again to start over.',
+    })
+  }
+
+  /**
+   * The pane that takes the 3-letter code of a micro-deposit (Same-Day in update mode, Instant in the
+   * same session): a right code connects, a wrong one asks again until no attempts remain.
+   * @param {{ inputId: string, view: string, title: string, lede: string, notice?: string,
+   *   endpoint: string, show: (options?: { notice?: string }) => void, onVerified: () => void,
+   *   onWrongCode: (result: any) => number, failedLede: string }} pane
+   */
+  function showDepositCodePane(pane) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const code = textField(pane.inputId, 'Deposit code', 'text')
     code.input.autocomplete = 'one-time-code'
     code.input.maxLength = 3
     code.input.dataset.autofocus = ''
     const form = h(
       'form',
       { className: 'pane-form', noValidate: true },
-      notice ? h('p', { className: 'notice', role: 'alert' }, notice) : '',
+      pane.notice ? h('p', { className: 'notice', role: 'alert' }, pane.notice) : '',
       code.field,
       h('p', { className: 'hint' }, `Sandbox: the code is ${SAME_DAY_SANDBOX_CODE}.`),
       h('div', { className: 'actions' }, submitButton('Verify')),
@@ -939,54 +969,48 @@
       event.preventDefault()
       const entered = code.input.value.trim()
       if (entered === '') {
-        showMicrodepositCode({ notice: 'Enter the 3-letter code.' })
+        pane.show({ notice: 'Enter the 3-letter code.' })
         return
       }
       showLoading('Verifying')
       void runStep(
-        () => callApi('microdeposits/verify', { link_session_id: current.linkSessionId, code: entered }),
+        () => callApi(pane.endpoint, { link_session_id: current.linkSessionId, code: entered }),
         (result) => {
           if (result.verified) {
+            pane.onVerified()
             showConnected(result)
             return
           }
-          pending.attempts_remaining = result.attempts_remaining
-          pending.account = result.account
-          if (result.attempts_remaining > 0) {
-            const attempts = result.attempts_remaining === 1 ? 'attempt' : 'attempts'
-            showMicrodepositCode({
-              notice: `That code is not correct. ${result.attempts_remaining} ${attempts} remaining.`,
-            })
+          const remaining = pane.onWrongCode(result)
+          if (remaining > 0) {
+            const attempts = remaining === 1 ? 'attempt' : 'attempts'
+            pane.show({ notice: `That code is not correct. ${remaining} ${attempts} remaining.` })
           } else {
-            showVerificationFailed()
+            showVerificationFailed(pane.view, pane.failedLede)
           }
         },
-        () => showMicrodepositCode(),
+        () => pane.show(),
       )
     })
-    showPane({ view: 'VERIFY_MICRODEPOSITS', announce: !notice }, [
-      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Enter the code from your deposit'),
-      h(
-        'p',
-        { className: 'lede' },
-        `Find the small deposit to your ${pending.account.subtype} account ending in ${pending.account.mask}. ` +
-          'Its description holds a 3-letter code.',
-      ),
+    showPane({ view: pane.view, announce: !pane.notice }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, pane.title),
+      h('p', { className: 'lede' }, pane.lede),
       form,
     ])
   }
 
-  function showVerificationFailed() {
+  /**
+   * Too many wrong codes: Link can only be left.
+   * @param {string} view
+   * @param {string} lede
+   */
+  function showVerificationFailed(view, lede) {
     const exitButton = button('Exit', 'primary', endWithExit)
     exitButton.dataset.autofocus = ''
-    showPane({ view: 'VERIFY_MICRODEPOSITS', announce: false }, [
+    showPane({ view, announce: false }, [
       h('div', { className: 'status-icon error', ariaHidden: 'true' }, '!'),
       h('h1', { id: 'pane-title', tabIndex: -1 }, 'We could not verify your account'),
-      h(
-        'p',
-        { className: 'lede', role: 'alert' },
-        'The code was entered incorrectly too many times. Connect your account again to start over.',
-      ),
+      h('p', { className: 'lede', role: 'alert' }, lede),
       h('div', { className: 'actions' }, exitButton),
     ])
   }
@@ -1071,74 +1095,25 @@
   function showInstantDepositCode({ notice } = {}) {
     const current = /** @type {NonNullable<typeof session>} */ (session)
     const deposit = /** @type {NonNullable<typeof current.instantDeposit>} */ (current.instantDeposit)
-    const code = textField('instant-code-input', 'Deposit code', 'text')
-    code.input.autocomplete = 'one-time-code'
-    code.input.maxLength = 3
-    code.input.dataset.autofocus = ''
-    const form = h(
-      'form',
-      { className: 'pane-form', noValidate: true },
-      notice ? h('p', { className: 'notice', role: 'alert' }, notice) : '',
-      code.field,
-      h('p', { className: 'hint' }, `Sandbox: the code is ${SAME_DAY_SANDBOX_CODE}.`),
-      h('div', { className: 'actions' }, submitButton('Verify')),
-    )
-    form.addEventListener('submit', (event) => {
-      event.preventDefault()
-      const entered = code.input.value.trim()
-      if (entered === '') {
-        showInstantDepositCode({ notice: 'Enter the 3-letter code.' })
-        return
-      }
-      showLoading('Verifying')
-      void runStep(
-        () =>
-          callApi('instant-microdeposits/verify', { link_session_id: current.linkSessionId, code: entered }),
-        (result) => {
-          if (result.verified) {
-            current.instantDeposit = null
-            showConnected(result)
-            return
-          }
-          current.instantDeposit = result.deposit
-          const remaining = result.deposit.attempts_remaining
-          if (remaining > 0) {
-            const attempts = remaining === 1 ? 'attempt' : 'attempts'
-            showInstantDepositCode({
-              notice: `That code is not correct. ${remaining} ${attempts} remaining.`,
-            })
-          } else {
-            showInstantVerificationFailed()
-          }
-        },
-        () => showInstantDepositCode(),
-      )
-    })
-    showPane({ view: 'INSTANT_MICRODEPOSIT_AUTHORIZED', announce: !notice }, [
-      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Deposit sent'),
-      h(
-        'p',
-        { className: 'lede' },
+    showDepositCodePane({
+      inputId: 'instant-code-input',
+      view: 'INSTANT_MICRODEPOSIT_AUTHORIZED',
+      title: 'Deposit sent',
+      lede:
         `Plaid sent $0.01 to your ${deposit.subtype} account ending in ${deposit.mask}. It arrives within ` +
-          'seconds: open your bank’s app or website, find the deposit and enter the 3-letter code from its description.',
-      ),
-      form,
-    ])
-  }
-
-  function showInstantVerificationFailed() {
-    const exitButton = button('Exit', 'primary', endWithExit)
-    exitButton.dataset.autofocus = ''
-    showPane({ view: 'INSTANT_MICRODEPOSIT_AUTHORIZED', announce: false }, [
-      h('div', { className: 'status-icon error', ariaHidden: 'true' }, '!'),
-      h('h1', { id: 'pane-title', tabIndex: -1 }, 'We could not verify your account'),
-      h(
-        'p',
-        { className: 'lede', role: 'alert' },
-        'The code was entered incorrectly too many times. Start again to get a new deposit.',
-      ),
-      h('div', { className: 'actions' }, exitButton),
-    ])
+        'seconds: open your bank’s app or website, find the deposit and enter the 3-letter code from its description.',
+      notice,
+      endpoint: 'instant-microdeposits/verify',
+      show: showInstantDepositCode,
+      onVerified: () => {
+        current.instantDeposit = null
+      },
+      onWrongCode: (result) => {
+        current.instantDeposit = result.deposit
+        return result.deposit.attempts_remaining
+      },
+      failedLede: 'The code was entered incorrectly too many times. Start again to get a new deposit.',
+    })
   }
 
   /** @param {any} step a credentials/submit or mfa/submit answer */
