@@ -136,3 +136,13 @@ export const AuthMasksResponseSchema = Type.Object({
   /** Plaid's answer when it has no numbers yet: PRODUCT_NOT_READY while a micro-deposit is pending. */
   error_code: Nullable(Type.String()),
 })
+
+export const UnlinkResponseSchema = Type.Object({
+  /** False when there was no Item to unlink. */
+  removed: Type.Boolean(),
+})
+
+export const LinkEventsResponseSchema = Type.Object({ accepted: Type.Integer() })
+
+/** The sandbox simulations answer only that Plaid took the request. */
+export const OkSchema = Type.Object({ ok: Type.Literal(true) })
