@@ -399,9 +399,10 @@ export const PayoutNumbersOnFileSchema = Type.Object({
 })
 
 /**
- * A payout instruction frozen when the package completed (`payoutService.lockInstructions`), stored
- * as JSON. The record is the one written then, so every field but the first two is optional: an
- * instruction frozen by an older version may lack a newer field.
+ * A payout instruction frozen when the package completed: the JSON record `lockInstructions` writes
+ * (the same fields since the table exists), spread beside `signer_id` and `locked_at`. The column is
+ * typed as any JSON object, so the record's fields are optional here: the serializer sends those a
+ * row has, and a row written before a field existed still serializes.
  */
 export const PayoutInstructionSchema = Type.Object({
   signer_id: Type.String(),
