@@ -26,6 +26,7 @@ import type {
   TwoFactorStatusSchema,
 } from '../modules/auth/two-factor-routes.ts'
 import type { OutboxResponseSchema } from '../modules/email/routes.ts'
+import type { LivenessSchema, ReadinessSchema } from '../modules/health/routes.ts'
 import type {
   InvitationPreviewSchema,
   InviteResponseSchema,
@@ -36,9 +37,12 @@ import type {
   AuthMasksResponseSchema,
   ExchangeResponseSchema,
   LinkEventsBodySchema,
+  LinkEventsResponseSchema,
   LinkTokenResponseSchema,
   OAuthResumeResponseSchema,
+  OkSchema,
   StatusResponseSchema,
+  UnlinkResponseSchema,
 } from '../modules/plaid/schemas.ts'
 import type {
   ActivateResponseSchema,
@@ -71,8 +75,10 @@ import type {
 } from '../modules/signing/schemas.ts'
 import type {
   DeliveriesViewSchema,
+  ReconcileQueuedSchema,
   RedriveResultSchema,
   WebhookEventViewSchema,
+  WebhookReceiptSchema,
 } from '../modules/webhooks/schemas.ts'
 import type { PlaidSettingsUpdateSchema, PlaidSettingsViewSchema } from '../modules/workspace/schemas.ts'
 
@@ -125,6 +131,9 @@ export type AuthMask = AuthMasks['accounts'][number]
 export type OAuthResume = Static<typeof OAuthResumeResponseSchema>
 /** What Safeclose keeps of a Link callback for support. Never a public token. */
 export type LinkEventReport = Static<typeof LinkEventsBodySchema>['events'][number]
+export type LinkEventsAccepted = Static<typeof LinkEventsResponseSchema>
+export type Unlinked = Static<typeof UnlinkResponseSchema>
+export type Ok = Static<typeof OkSchema>
 
 // ---------------------------------------------------------------- webhooks
 
@@ -132,6 +141,8 @@ export type WebhookDeliveries = Static<typeof DeliveriesViewSchema>
 export type WebhookEventView = Static<typeof WebhookEventViewSchema>
 export type WebhookEventState = WebhookEventView['state']
 export type RedriveResult = Static<typeof RedriveResultSchema>
+export type ReconcileQueued = Static<typeof ReconcileQueuedSchema>
+export type WebhookReceipt = Static<typeof WebhookReceiptSchema>
 
 // ---------------------------------------------------------------- signing packages (managers)
 
@@ -184,3 +195,96 @@ export type SignerDocumentContent = Static<typeof SignerDocumentSchema>
 export type SignInput = Omit<Static<typeof SignBodySchema>, 'consent'>
 export type AdoptedMark = NonNullable<SignInput['signature']>
 export type VerifyResult = Static<typeof VerifyResultSchema>
+
+// ---------------------------------------------------------------- health
+
+export type Liveness = Static<typeof LivenessSchema>
+export type Readiness = Static<typeof ReadinessSchema>
+
+// ---------------------------------------------------------------- by route
+
+/**
+ * Each JSON route's success body, keyed `METHOD url` exactly as the route is registered (the keys
+ * of server/http/api-operations.ts). `undefined`: the route answers 204 without a body. The PDF and
+ * HTML routes are not here: their answers are files, not JSON.
+ */
+export type ApiAnswers = {
+  'GET /healthz': Liveness
+  'GET /readyz': Readiness
+  'POST /api/auth/sign-in/email': SignInAnswer
+  'POST /api/auth/sign-out': undefined
+  'GET /api/session': Session
+  'GET /api/session/workspaces': WorkspaceChoices
+  'POST /api/session/workspace': Session
+  'POST /api/auth/password': PasswordChanged
+  'POST /api/auth/password-reset/request': ResetRequested
+  'POST /api/auth/password-reset/confirm': ResetConfirmed
+  'POST /api/auth/sign-in/2fa': Session
+  'GET /api/auth/2fa': TwoFactorStatus
+  'POST /api/auth/2fa/totp/setup': TotpSetup
+  'POST /api/auth/2fa/totp/enable': RecoveryCodes
+  'POST /api/auth/2fa/totp/disable': undefined
+  'POST /api/auth/reauth': Reauthenticated
+  'GET /api/admin/security-policy': SecurityPolicy
+  'PUT /api/admin/security-policy': SecurityPolicy
+  'GET /api/admin/plaid-settings': PlaidSettings
+  'PUT /api/admin/plaid-settings': PlaidSettings
+  'POST /api/plaid/link-token': LinkTokenResponse
+  'POST /api/plaid/exchange': ExchangeResponse
+  'GET /api/plaid/status': PlaidConnectionStatus
+  'GET /api/plaid/oauth-resume': OAuthResume
+  'DELETE /api/plaid/item': Unlinked
+  'POST /api/plaid/link-events': LinkEventsAccepted
+  'POST /api/plaid/sandbox/reset-login': Ok
+  'POST /api/plaid/sandbox/fire-webhook': Ok
+  'POST /api/plaid/sandbox/set-verification-status': Ok
+  'POST /api/plaid/accounts/refresh': PlaidConnectionStatus
+  'GET /api/plaid/auth-numbers': AuthMasks
+  'POST /api/webhooks/plaid': WebhookReceipt
+  'GET /api/admin/webhooks': WebhookDeliveries
+  'POST /api/admin/webhooks/reconcile': ReconcileQueued
+  'POST /api/admin/webhooks/:id/redrive': RedriveResult
+  'GET /api/signings': { signings: SigningSummary[] }
+  'POST /api/signings': SigningPackage
+  'GET /api/signings/:id': SigningPackageDetail
+  'POST /api/signings/:id/documents': SigningPackage
+  'DELETE /api/signings/:id/documents/:documentId': SigningPackage
+  'PUT /api/signings/:id/documents/:documentId/fields': { fields: SigningField[] }
+  'POST /api/signings/:id/signers': SigningPackage
+  'DELETE /api/signings/:id/signers/:signerId': SigningPackage
+  'POST /api/signings/:id/activate': Activated
+  'POST /api/signings/:id/signers/:signerId/resend': { invitation: Invitation }
+  'POST /api/signings/:id/signers/:signerId/ownership-review': SigningPackage
+  'POST /api/signings/:id/cancel': SigningPackage
+  'GET /api/signings/:id/audit': AuditTrail
+  'GET /api/signing-settings': OwnershipPolicy
+  'PUT /api/signing-settings': OwnershipPolicy
+  'POST /api/signings/:id/signers/:signerId/payout/reveal': RevealedNumbers
+  'POST /api/signings/:id/payout-alerts/:alertId/resolve': SigningPackageDetail
+  'POST /api/signings/:id/payout-alerts/:alertId/confirm': SigningPackageDetail
+  'GET /api/payout-settings': PayoutPolicy
+  'PUT /api/payout-settings': PayoutPolicy
+  'GET /api/admin/seal-certificate': SealCertificateView
+  'PUT /api/admin/seal-certificate': SealCertificateView
+  'DELETE /api/admin/seal-certificate': SealCertificateView
+  'POST /api/signing-links/open': { signing_id: string }
+  'GET /api/signer/signing': SignerFlow
+  'GET /api/signer/signing/documents/:documentId': SignerDocumentContent
+  'POST /api/signer/signing/bank/link-started': undefined
+  'POST /api/signer/signing/bank/account': SignerFlow
+  'POST /api/signer/signing/sign': SignerFlow
+  'POST /api/verify': VerifyResult
+  'GET /api/admin/members': Members
+  'POST /api/admin/members/invitations': InviteAnswer
+  'DELETE /api/admin/members/invitations/:id': undefined
+  'PATCH /api/admin/members/:userId': Members
+  'DELETE /api/admin/members/:userId': undefined
+  'POST /api/invitations/preview': InvitationPreview
+  'POST /api/invitations/accept': Session
+  'POST /api/setup/preview': Ok
+  'POST /api/setup': Session
+  'GET /api/admin/audit': WorkspaceAudit
+  'GET /api/admin/outbox': Outbox
+}
+
+export type ApiRoute = keyof ApiAnswers

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { PLAID_SANDBOX_PREFIX } from '../../server/app.ts'
@@ -89,7 +90,7 @@ describe('response schemas', () => {
     expect(missing, 'declare `response: { 2xx: Schema }` on these routes').toEqual([])
   })
 
-  it('describes the non-JSON answers by media type, with a binary string for PDFs', () => {
+  it('describes the non-JSON answers by media type (a PDF as its contentMediaType)', () => {
     for (const [name, type] of Object.entries(NOT_JSON)) {
       const found = operations.find((entry) => entry.name === name)
       expect(found, name).toBeDefined()
@@ -98,6 +99,15 @@ describe('response schemas', () => {
       if (type === 'application/pdf')
         expect(media?.schema).toMatchObject({ type: 'string', contentMediaType: 'application/pdf' })
     }
+  })
+
+  it('types every JSON answer in the contract (ApiAnswers in server/http/contract.ts)', async () => {
+    const source = await readFile(new URL('../../server/http/contract.ts', import.meta.url), 'utf8')
+    const block = source.slice(source.indexOf('export type ApiAnswers = {'))
+    const keys = [...block.matchAll(/^ {2}'([A-Z]+ \/[^']*)': /gm)].map(([, key = '']) => toOpenApiPath(key))
+    expect(keys).toContain('GET /api/signings/{id}')
+    const json = operations.map(({ name }) => name).filter((name) => !(name in NOT_JSON))
+    expect([...keys].sort()).toEqual([...json].sort())
   })
 
   it('leaves out of the document only the listed non-API routes', () => {

@@ -3,8 +3,8 @@ import Type from 'typebox'
 import type { DatabaseHandle } from '../../../db/client.ts'
 
 /** Liveness says the process answers; readiness says it can serve (database up, schema current). */
-const LivenessSchema = Type.Object({ status: Type.Literal('ok') })
-const ReadinessSchema = Type.Object({
+export const LivenessSchema = Type.Object({ status: Type.Literal('ok') })
+export const ReadinessSchema = Type.Object({
   status: Type.Literal('ready'),
   /** Which database answers: the embedded PGlite or a PostgreSQL server. */
   database: Type.String(),
