@@ -7,11 +7,15 @@ import {
   ExchangeResponseSchema,
   FireWebhookBodySchema,
   LinkEventsBodySchema,
+  LinkEventsResponseSchema,
   LinkTokenBodySchema,
   LinkTokenResponseSchema,
   OAuthResumeResponseSchema,
+  OkSchema,
   SetVerificationStatusBodySchema,
   StatusResponseSchema,
+  StoredLinkEventsResponseSchema,
+  UnlinkResponseSchema,
 } from './schemas.ts'
 import type { BankLinkingService, StatusResult } from './service.ts'
 import type { StatusCache } from './status-cache.ts'
@@ -87,36 +91,46 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
     },
   )
 
-  app.delete('/api/plaid/item', async (request) => bankLinking.unlink(sessionOf(request), originOf(request)))
+  app.delete('/api/plaid/item', { schema: { response: { 200: UnlinkResponseSchema } } }, async (request) =>
+    bankLinking.unlink(sessionOf(request), originOf(request)),
+  )
 
-  app.get('/api/plaid/link-events', async (request) => bankLinking.listLinkEvents(sessionOf(request)))
+  app.get(
+    '/api/plaid/link-events',
+    { schema: { response: { 200: StoredLinkEventsResponseSchema } } },
+    async (request) => bankLinking.listLinkEvents(sessionOf(request)),
+  )
 
-  app.post('/api/plaid/link-events', { schema: { body: LinkEventsBodySchema } }, async (request, reply) => {
-    await bankLinking.recordLinkEvents(sessionOf(request), request.body.events)
-    return reply.status(202).send({ accepted: request.body.events.length })
-  })
+  app.post(
+    '/api/plaid/link-events',
+    { schema: { body: LinkEventsBodySchema, response: { 202: LinkEventsResponseSchema } } },
+    async (request, reply) => {
+      await bankLinking.recordLinkEvents(sessionOf(request), request.body.events)
+      return reply.status(202).send({ accepted: request.body.events.length })
+    },
+  )
 
-  app.post('/api/plaid/sandbox/reset-login', async (request) => {
+  app.post('/api/plaid/sandbox/reset-login', { schema: { response: { 200: OkSchema } } }, async (request) => {
     await bankLinking.simulate(sessionOf(request), { kind: 'reset_login' }, originOf(request))
-    return { ok: true }
+    return { ok: true as const }
   })
 
   app.post(
     '/api/plaid/sandbox/fire-webhook',
-    { schema: { body: FireWebhookBodySchema } },
+    { schema: { body: FireWebhookBodySchema, response: { 200: OkSchema } } },
     async (request) => {
       await bankLinking.simulate(
         sessionOf(request),
         { kind: 'fire_webhook', webhookCode: request.body.webhook_code },
         originOf(request),
       )
-      return { ok: true }
+      return { ok: true as const }
     },
   )
 
   app.post(
     '/api/plaid/sandbox/set-verification-status',
-    { schema: { body: SetVerificationStatusBodySchema } },
+    { schema: { body: SetVerificationStatusBodySchema, response: { 200: OkSchema } } },
     async (request) => {
       await bankLinking.simulate(
         sessionOf(request),
@@ -127,7 +141,7 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
         },
         originOf(request),
       )
-      return { ok: true }
+      return { ok: true as const }
     },
   )
 }

@@ -122,7 +122,7 @@ export function VerifyPage() {
                   {state.result.signers.map((signer, index) => (
                     // biome-ignore lint/suspicious/noArrayIndexKey: the server's list, in its order
                     <li key={index}>
-                      {signer.legal_name ?? signer.name ?? signer.email}
+                      {signer.name}
                       {signer.signed_at ? ` — signed ${formatDateTime(signer.signed_at)}` : ''}
                     </li>
                   ))}

@@ -269,7 +269,7 @@ export function FieldSignStep({ flow }: { flow: SignerFlow }) {
         <section key={document.id} className="card" aria-label={`Fields to fill in ${document.title}`}>
           <h3 className="card__title">{document.title}</h3>
           <PdfPages
-            url={document.pdf_url ?? signerApi.documentPdfUrl(document.id)}
+            url={signerApi.documentPdfUrl(document.id)}
             title={document.title}
             overlay={(page) =>
               fields

@@ -36,7 +36,7 @@ export function BankEvidence({
       </p>
       <p className="toolbar">
         <VerdictBadge verdict={bank.verdict} />
-        <ItemStatusBadge status={bank.item_status} />
+        {bank.item_status !== null && <ItemStatusBadge status={bank.item_status} />}
         {bank.account_verification_status !== null && (
           <StatusBadge
             tone={
