@@ -26,6 +26,8 @@ declare module 'autocannon' {
     /** Seconds. */
     duration?: number
     maxOverallRequests?: number
+    /** Requests per second across all connections (a fixed offered load). */
+    overallRate?: number
     requests?: RequestStep[]
     /** Seconds a request may take before it counts as a timeout. */
     timeout?: number

@@ -10,6 +10,8 @@ export type BenchProcess = AsyncDisposable & {
   pid: number
   /** CPU seconds (user + system) the process has used so far, or null where /proc is unavailable. */
   cpuSeconds(): number | null
+  /** Resident memory (VmRSS) in bytes right now, or null where /proc is unavailable. */
+  residentBytes(): number | null
 }
 
 const OUTPUT_TAIL_LINES = 40
@@ -97,6 +99,7 @@ export async function startNodeProcess(options: {
     url: options.url,
     pid,
     cpuSeconds: () => readCpuSeconds(pid),
+    residentBytes: () => readResidentBytes(pid),
     [Symbol.asyncDispose]: stop,
   }
 }
@@ -143,6 +146,15 @@ function readCpuSeconds(pid: number): number | null {
     // field 14 and stime field 15 of the whole line, i.e. indexes 11 and 12 after the name.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return null
+  }
+}
+
+function readResidentBytes(pid: number): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) * 1024 : null
   } catch {
     return null
   }

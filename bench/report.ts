@@ -14,6 +14,8 @@ export type DatabaseRun = {
   rows: MeasuredRow[]
   /** Webhook deliveries the sandbox logged while this server ran (dropped ones included). */
   webhookDeliveries: number
+  /** The server's resident memory once settled after start, and again after the last round. */
+  residentBytes: { idle: number | null; afterLoad: number | null }
 }
 
 export type BenchRun = {
@@ -35,7 +37,14 @@ Load tests live in \`bench/\`: autocannon against real server processes over loo
 are noisy, so every figure is read as a ratio against baselines measured in the same run. Each section
 below is rewritten by its benchmark with the latest full run.
 `
+// Issue 14's targets, each a ratio within one run (memory in MB, PGlite / PostgreSQL).
 const STATUS_TARGET = 0.5
+const AUTHENTICATED_TARGET = 0.25
+const STATUS_OVER_PLAIN_TARGET = 3
+const RESIDENT_TARGETS_MB = {
+  pglite: { idle: 300, afterLoad: 400 },
+  postgres: { idle: 150, afterLoad: 250 },
+}
 // Node uses a little more than its main thread (GC, libuv), so a busy server shows ~100% or more.
 const SATURATED_CPU_PERCENT = 90
 
@@ -74,19 +83,20 @@ export function renderSection(run: BenchRun): string {
 
 function renderDatabase(run: DatabaseRun, settings: BenchSettings): string[] {
   const bare = rowOf(run, 'bare')
+  const plain = rowOf(run, 'plain')
   const session = rowOf(run, 'session')
+  const isBaseline = (row: MeasuredRow) => row === bare || row === plain
   const ratio = (row: MeasuredRow, base: MeasuredRow | undefined) =>
-    base && base !== row ? percent(throughputRatio(row.rounds, base.rounds)) : '—'
+    !base ? '—' : base === row ? 'baseline' : percent(throughputRatio(row.rounds, base.rounds))
   return [
     `### ${run.database}`,
     '',
-    '| Route | req/s | p50 ms | p99 ms | non-2xx | server CPU | sandbox CPU | vs bare Fastify | vs bare authenticated |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Route | req/s | p50 ms | p99 ms | non-2xx | server CPU | sandbox CPU | vs bare Fastify | vs plain one-query route | vs bare authenticated |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...run.rows.map((row) => {
       const m = summarize(row.rounds)
-      const isBare = row === bare
       const rates = m.requestsPerSecond
-      return `| ${row.scenario.route} | ${rate(rates.median)} (${rate(rates.min)}–${rate(rates.max)}) | ${milliseconds(m.latencyP50Ms)} | ${milliseconds(m.latencyP99Ms)} | ${m.non2xx + m.errors} | ${cpu(m.cpuPercent.target)} | ${isBare ? '—' : cpu(m.cpuPercent.sandbox)} | ${isBare ? 'baseline' : ratio(row, bare)} | ${row === session ? 'baseline' : isBare ? '—' : ratio(row, session)} |`
+      return `| ${row.scenario.route} | ${rate(rates.median)} (${rate(rates.min)}–${rate(rates.max)}) | ${milliseconds(m.latencyP50Ms)} | ${milliseconds(m.latencyP99Ms)} | ${m.non2xx + m.errors} | ${cpu(m.cpuPercent.target)} | ${isBaseline(row) ? '—' : cpu(m.cpuPercent.sandbox)} | ${ratio(row, bare)} | ${row === bare ? '—' : ratio(row, plain)} | ${isBaseline(row) ? '—' : ratio(row, session)} |`
     }),
     '',
     ...interpret(run, settings).map((line) => `- ${line}`),
@@ -110,9 +120,11 @@ function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
   }
 
   const sessionCpuMs = cpuMillisecondsPerRequest(session)
+  const sessionOfBare = throughputRatio(sessionRow.rounds, bareRow.rounds)
   lines.push(
-    'Authentication (cookie, one session query, security headers) leaves ' +
-      `${percent(throughputRatio(sessionRow.rounds, bareRow.rounds))} of bare Fastify's throughput ` +
+    'Authentication (cookie, cached session, security headers) leaves ' +
+      `${percent(sessionOfBare)} of bare Fastify's throughput: target ≥ ${percent(AUTHENTICATED_TARGET)} ` +
+      `${meets(sessionOfBare >= AUTHENTICATED_TARGET)} ` +
       `(p50 ${milliseconds(bare.latencyP50Ms)} → ${milliseconds(session.latencyP50Ms)} ms)` +
       (sessionCpuMs === null
         ? '.'
@@ -130,6 +142,17 @@ function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
           : ` and server CPU per request from ${milliseconds(sessionCpuMs)} to ${milliseconds(statusCpuMs)} ms.`),
     )
   }
+  const plainRow = rowOf(run, 'plain')
+  const statusRow = rowOf(run, 'status')
+  if (plainRow && statusRow) {
+    const statusOverPlain = throughputRatio(statusRow.rounds, plainRow.rounds)
+    lines.push(
+      `Status serves ${statusOverPlain.toFixed(2)}× the plain one-query route's throughput: target ≥ ` +
+        `${STATUS_OVER_PLAIN_TARGET}× ${meets(statusOverPlain >= STATUS_OVER_PLAIN_TARGET)} ` +
+        `(p50 ${milliseconds(summarize(plainRow.rounds).latencyP50Ms)} ms for the plain route).`,
+    )
+  }
+  lines.push(residentLine(run))
   const linkToken = share('link-token')
   if (linkToken) {
     lines.push(
@@ -182,6 +205,23 @@ function interpret(run: DatabaseRun, settings: BenchSettings): string[] {
       'Items have no webhook URL, and the sandbox was told to drop any).',
   )
   return lines
+}
+
+const meets = (isMet: boolean) => (isMet ? 'met' : '**not met**')
+
+function residentLine(run: DatabaseRun): string {
+  const targets = run.database.startsWith('PGlite')
+    ? RESIDENT_TARGETS_MB.pglite
+    : RESIDENT_TARGETS_MB.postgres
+  const { idle, afterLoad } = run.residentBytes
+  const mb = (bytes: number | null) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)} MB`)
+  const within = (bytes: number | null, limitMb: number) =>
+    bytes === null ? 'not measured' : meets(bytes / 2 ** 20 <= limitMb)
+  return (
+    `Resident memory of the server (Node options as \`npm start\`, server/node-flags.ts): ${mb(idle)} ` +
+    `settled after start (target ≤ ${targets.idle} MB ${within(idle, targets.idle)}), ${mb(afterLoad)} after ` +
+    `the last round (target ≤ ${targets.afterLoad} MB ${within(afterLoad, targets.afterLoad)}).`
+  )
 }
 
 function cpuMillisecondsPerRequest(summary: RowSummary): number | null {

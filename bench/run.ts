@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { countSandboxWebhookDeliveries, signIn } from './fixtures.ts'
 import { type Measurement, measure } from './load.ts'
 import type { BenchProcess } from './processes.ts'
@@ -7,11 +8,18 @@ import { type DatabaseRun, renderSection, updateBenchmarksDoc, writeResultsFile 
 import {
   BARE_AUTHENTICATED,
   BARE_FASTIFY,
+  PLAIN_QUERY,
   SCENARIOS,
   type Scenario,
   type ScenarioContext,
 } from './scenarios.ts'
-import { type DatabaseTarget, startBareFastify, startPlaidSandbox, startSafecloseServer } from './servers.ts'
+import {
+  type DatabaseTarget,
+  startBareFastify,
+  startPlaidSandbox,
+  startPlainQueryServer,
+  startSafecloseServer,
+} from './servers.ts'
 import { type BenchSettings, BenchUsageError, readSettings } from './settings.ts'
 
 /**
@@ -52,11 +60,14 @@ async function benchDatabase(
     linkTokensPerMinute: settings.linkTokensPerMinute,
   })
   progress(`Safeclose on ${server.databaseDescription} at ${server.url}`)
+  await using plain = await startPlainQueryServer(server.databaseUrl)
+  const idleResident = await residentAfterSettling(server)
   const webhookDeliveriesBefore = await countSandboxWebhookDeliveries(sandbox.url)
 
   const cookies = new Map<string, Promise<string>>()
   const context: ScenarioContext = {
     bare,
+    plain,
     server,
     sandbox,
     exchangeTokens: settings.exchangeTokens,
@@ -71,7 +82,7 @@ async function benchDatabase(
     progress,
   }
   const selected = SCENARIOS.filter((scenario) => settings.scenarioIds.includes(scenario.id))
-  const scenarios = [BARE_FASTIFY, BARE_AUTHENTICATED, ...selected]
+  const scenarios = [BARE_FASTIFY, PLAIN_QUERY, BARE_AUTHENTICATED, ...selected]
   const rounds = new Map<Scenario, Measurement[]>(scenarios.map((scenario) => [scenario, []]))
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const scenario of scenarios) {
@@ -79,9 +90,11 @@ async function benchDatabase(
       rounds.get(scenario)?.push(await measureScenario(scenario, context, settings))
     }
   }
+  const loadedResident = await residentAfterSettling(server)
   return {
     database: server.databaseDescription,
     rows: scenarios.map((scenario) => ({ scenario, rounds: rounds.get(scenario) ?? [] })),
+    residentBytes: { idle: idleResident, afterLoad: loadedResident },
     webhookDeliveries: (await countSandboxWebhookDeliveries(sandbox.url)) - webhookDeliveriesBefore,
   }
 }
@@ -99,6 +112,14 @@ async function measureScenario(
       `p99 ${(latency.percentile(99) / 1000).toFixed(2)} ms, non-2xx ${measurement.non2xx}, errors ${measurement.errors}`,
   )
   return measurement
+}
+
+// Long enough for the server's start-up work (queue, first jobs, garbage collection) to finish.
+const SETTLE_MS = 5_000
+
+async function residentAfterSettling(process: BenchProcess): Promise<number | null> {
+  await sleep(SETTLE_MS)
+  return process.residentBytes()
 }
 
 /** Other engineers change the working tree while the bench runs; the report says what it measured. */

@@ -6,6 +6,7 @@ import type { SafecloseServer } from './servers.ts'
 
 export type ScenarioContext = {
   bare: BenchProcess
+  plain: BenchProcess
   server: SafecloseServer
   sandbox: BenchProcess
   /** Public tokens created for each exchange measurement (its warm-up included). */
@@ -43,6 +44,20 @@ export const BARE_FASTIFY: Scenario = {
     'Fastify alone in its own process: one route returning `{ ok: true }`, no plugins, no logging.',
   async prepare({ bare }) {
     return { target: bare, request: { method: 'GET', path: '/bare' } }
+  },
+}
+
+export const PLAIN_QUERY: Scenario = {
+  id: 'plain',
+  route: 'GET /users/:id/items (plain one-query route)',
+  description:
+    "What a sample app such as Plaid Pattern does for a user's Items: Fastify and the `pg` driver (or " +
+    'PGlite) with no session, no security headers and no query builder; one parameterised statement ' +
+    'returning an Item with its accounts as JSON, the shape of the status route, from its own two ' +
+    "tables in the same database (bench/plain-query-server.ts). The baseline for what Safeclose's " +
+    'status route should beat.',
+  async prepare({ plain }) {
+    return { target: plain, request: { method: 'GET', path: '/users/7/items' } }
   },
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { SERVER_NODE_FLAGS } from '../server/node-flags.ts'
 import { generateKeyEntry } from '../server/security/keyring.ts'
 import { type BenchProcess, findFreePort, onInterrupt, startNodeProcess } from './processes.ts'
 
@@ -14,6 +15,8 @@ export type DatabaseTarget = { kind: 'pglite' } | { kind: 'postgres'; adminUrl: 
 export type SafecloseServer = BenchProcess & {
   /** What the server runs on, for the report (e.g. "PostgreSQL 15.18"). */
   databaseDescription: string
+  /** The PostgreSQL database the server uses, or null for its own embedded PGlite. */
+  databaseUrl: string | null
 }
 
 export async function startBareFastify(): Promise<BenchProcess> {
@@ -24,6 +27,21 @@ export async function startBareFastify(): Promise<BenchProcess> {
     env: { BENCH_PORT: String(port) },
     url: `http://127.0.0.1:${port}`,
     readinessPath: '/bare',
+  })
+}
+
+/**
+ * The plain one-query route (bench/plain-query-server.ts) with the server's Node options, on the
+ * server's PostgreSQL database, or on its own in-memory PGlite when the server runs on PGlite.
+ */
+export async function startPlainQueryServer(databaseUrl: string | null): Promise<BenchProcess> {
+  const port = await findFreePort()
+  return startNodeProcess({
+    name: 'plain one-query route',
+    args: [...SERVER_NODE_FLAGS, fromRepository('bench/plain-query-server.ts')],
+    env: { BENCH_PORT: String(port), ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
+    url: `http://127.0.0.1:${port}`,
+    readinessPath: '/users/1/items',
   })
 }
 
@@ -54,7 +72,7 @@ export async function startSafecloseServer(options: {
     const url = `http://127.0.0.1:${port}`
     const server = await startNodeProcess({
       name: `Safeclose on ${database.description}`,
-      args: [fromRepository('server/main.ts')],
+      args: [...SERVER_NODE_FLAGS, fromRepository('server/main.ts')],
       env: {
         ...database.env,
         HOST: '127.0.0.1',
@@ -75,6 +93,7 @@ export async function startSafecloseServer(options: {
     return {
       ...server,
       databaseDescription: database.description,
+      databaseUrl: database.env.DATABASE_URL ?? null,
       async [Symbol.asyncDispose]() {
         try {
           await server[Symbol.asyncDispose]()

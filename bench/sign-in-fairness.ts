@@ -4,6 +4,7 @@ import { request } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SERVER_NODE_FLAGS } from '../server/node-flags.ts'
 import { generateKeyEntry } from '../server/security/keyring.ts'
 import { DEMO_PASSWORD, DEMO_USERS } from '../server/seed/demo-workspace.ts'
 import { type BenchProcess, findFreePort, startNodeProcess } from './processes.ts'
@@ -123,7 +124,7 @@ async function startServer(env: Record<string, string>): Promise<BenchProcess> {
   const url = `http://127.0.0.1:${port}`
   return startNodeProcess({
     name: 'Safeclose',
-    args: [path.join(REPOSITORY, 'server/main.ts')],
+    args: [...SERVER_NODE_FLAGS, path.join(REPOSITORY, 'server/main.ts')],
     env: {
       HOST: '127.0.0.1',
       PORT: String(port),

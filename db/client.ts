@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres'
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
@@ -38,7 +38,18 @@ export type DatabaseHandle = {
   migrate(): Promise<void>
   /** True when every migration shipped with this build has been applied. */
   isMigrated(): Promise<boolean>
+  /**
+   * Follows NOTIFY messages on `channel`. `onListening(false)` when messages may have been lost (the
+   * listening connection dropped; it reconnects by itself), `onListening(true)` once listening again.
+   * Resolves to a function that stops listening.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>
   close(): Promise<void>
+}
+
+export type NotificationHandlers = {
+  onMessage(payload: string): void
+  onListening(isListening: boolean): void
 }
 
 export type OpenDatabaseOptions =
@@ -49,14 +60,24 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return options.kind === 'pglite' ? openPglite(options.dataDir) : openPostgres(options.url)
 }
 
+/**
+ * PGlite runs PostgreSQL inside the process's WebAssembly memory, so its buffer cache is our resident
+ * memory. PostgreSQL's default (128 MB) is sized for a database server; a Safeclose workspace's
+ * tables fit in a fraction of 16 MB, and pages not in the cache are one in-memory file read away.
+ * ADR 0026 has the measurements.
+ */
+export const PGLITE_OPTIONS: PGliteOptions = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+}
+
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
-  if (!dataDir) return wrapPglite(await PGlite.create())
+  if (!dataDir) return wrapPglite(await PGlite.create(PGLITE_OPTIONS))
   await mkdir(dataDir, { recursive: true })
   // The embedded database is one process's files: a second opener would corrupt it.
   const release = await lockDataDir(`${dataDir}.lock`)
   try {
     await copyTemplateIntoEmptyDir(dataDir)
-    const handle = wrapPglite(await PGlite.create(dataDir))
+    const handle = wrapPglite(await PGlite.create(dataDir, PGLITE_OPTIONS))
     return {
       ...handle,
       async close() {
@@ -110,9 +131,10 @@ export async function preparePgliteTemplate(): Promise<{ path: string; isCreated
   const building = `${template}.${process.pid}.tmp`
   await rm(building, { recursive: true, force: true })
   await mkdir(building, { recursive: true })
-  const client = await PGlite.create(building)
+  // Made with the options every embedded database runs with (the cluster it starts as).
+  const client = await PGlite.create(building, PGLITE_OPTIONS)
   await wrapPglite(client).migrate()
-  // The job queue's schema, which pg-boss installs on its first start (jobs/queue.ts).
+  // The job queue's schema, which pg-boss installs on its first start (server/jobs/queue.ts).
   const { PgBoss, fromPglite } = await import('pg-boss')
   const boss = new PgBoss({ db: fromPglite(client), backend: 'pglite', supervise: false, schedule: false })
   await boss.start()
@@ -175,6 +197,12 @@ export function wrapPglite(client: PGlite): DatabaseHandle {
     // PGlite is single-connection and in-process: no other instance can race the migration.
     migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     isMigrated: () => isMigrated((text) => client.query(text)),
+    // In-process: a notification reaches the callback when its transaction commits, nothing is lost.
+    async listen(channel, handlers) {
+      const unsubscribe = await client.listen(channel, handlers.onMessage)
+      handlers.onListening(true)
+      return unsubscribe
+    },
     close: () => client.close(),
   }
 }
@@ -200,7 +228,74 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
       }
     },
     isMigrated: () => isMigrated((text) => pool.query(text)),
+    listen: (channel, handlers) => listenPostgres(url, channel, handlers),
     close: () => pool.end(),
+  }
+}
+
+const LISTEN_RETRY_MS = 1_000
+
+/**
+ * A dedicated connection (outside the pool) that LISTENs on `channel`. When it drops, the handlers
+ * hear `onListening(false)` at once and it reconnects every second until it is listening again.
+ */
+async function listenPostgres(
+  url: string,
+  channel: string,
+  handlers: NotificationHandlers,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null
+  let isStopped = false
+  let retry: NodeJS.Timeout | undefined
+
+  async function connect(): Promise<void> {
+    const candidate = new pg.Client({
+      connectionString: url,
+      application_name: `safeclose-listen-${channel}`,
+    })
+    const lost = () => {
+      if (client !== candidate) return
+      client = null
+      handlers.onListening(false)
+      scheduleRetry()
+    }
+    candidate.on('error', lost)
+    candidate.on('end', lost)
+    candidate.on('notification', (message) => {
+      if (message.channel === channel) handlers.onMessage(message.payload ?? '')
+    })
+    try {
+      await candidate.connect()
+      await candidate.query(`listen ${candidate.escapeIdentifier(channel)}`)
+    } catch {
+      await candidate.end().catch(() => {})
+      scheduleRetry()
+      return
+    }
+    if (isStopped) {
+      await candidate.end().catch(() => {})
+      return
+    }
+    client = candidate
+    handlers.onListening(true)
+  }
+
+  function scheduleRetry(): void {
+    if (isStopped || retry) return
+    retry = setTimeout(() => {
+      retry = undefined
+      void connect()
+    }, LISTEN_RETRY_MS)
+    retry.unref()
+  }
+
+  await connect()
+  return async () => {
+    isStopped = true
+    clearTimeout(retry)
+    const current = client
+    client = null
+    await current?.end().catch(() => {})
   }
 }
 

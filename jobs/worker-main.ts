@@ -9,7 +9,7 @@ import { createKeyring } from '../server/security/keyring.ts'
 /**
  * `npm run worker`: the job workers without an HTTP listener, for scaling processing apart from the
  * web tier. It composes the same app as the server (same services, same configuration) and only
- * never listens; run the servers with WEBHOOK_WORKERS_IN_PROCESS=false next to it.
+ * never listens; run the servers with JOB_WORKERS_IN_PROCESS=false next to it.
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit()

@@ -5,8 +5,6 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { DatabaseHandle } from '../db/client.ts'
-import { startHousekeepingWorker } from '../jobs/housekeeping.ts'
-import { createJobQueue, type JobQueue } from '../jobs/queue.ts'
 import type { Config } from './config.ts'
 import { registerApiDocs } from './http/api-docs.ts'
 import { plaidBrowserSources } from './http/content-security-policy.ts'
@@ -15,13 +13,16 @@ import { registerOriginCheck } from './http/origin-check.ts'
 import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts'
 import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
-import { loggerOptions } from './logger.ts'
+import { housekeepingJob } from './jobs/housekeeping.ts'
+import { createJobQueue, type JobAttemptHooks, type JobQueue, startJobWorkers } from './jobs/queue.ts'
+import { lazyRequestLoggerFactory, loggerOptions } from './logger.ts'
 import { auditRoutes } from './modules/audit/routes.ts'
 import { createAuditService } from './modules/audit/service.ts'
 import { passwordRoutes } from './modules/auth/password-routes.ts'
 import { createPasswordService } from './modules/auth/password-service.ts'
 import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
+import { createSessionCache, followSessionChanges } from './modules/auth/session-cache.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
 import { createSecondFactorGate, createTwoFactorService } from './modules/auth/two-factor.ts'
 import { twoFactorRoutes } from './modules/auth/two-factor-routes.ts'
@@ -36,8 +37,9 @@ import { createPlaidConnectionResolver } from './modules/plaid/connections.ts'
 import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.ts'
 import { createItemStateService } from './modules/plaid/item-state-service.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
-import { createBankLinkingService } from './modules/plaid/service.ts'
-import { startBankLinkingWorkers } from './modules/plaid/workers.ts'
+import { createBankLinkingService, type StatusResult } from './modules/plaid/service.ts'
+import { createStatusCache, followStatusChanges } from './modules/plaid/status-cache.ts'
+import { bankLinkingJobs } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
 import { payoutRoutes } from './modules/signing/payout-routes.ts'
@@ -47,14 +49,15 @@ import { signingRoutes, verifyRoutes } from './modules/signing/routes.ts'
 import { createSealCertificateService } from './modules/signing/seal-certificate.ts'
 import { createSealingService } from './modules/signing/sealing.ts'
 import { createSignerFlowService } from './modules/signing/signer-service.ts'
-import { startSigningWorkers } from './modules/signing/workers.ts'
+import { signingJobs } from './modules/signing/workers.ts'
 import { createWebhookAdminService } from './modules/webhooks/admin-service.ts'
+import { DEFAULT_GROUP_COMMIT } from './modules/webhooks/group-commit.ts'
 import { createVerificationKeyCache } from './modules/webhooks/key-cache.ts'
 import { createKeyFetchBudget } from './modules/webhooks/key-fetch-budget.ts'
 import { createWebhookProcessor } from './modules/webhooks/processor.ts'
 import { createWebhookReceiver } from './modules/webhooks/receiver.ts'
 import { plaidWebhookRoute, webhookAdminRoutes } from './modules/webhooks/routes.ts'
-import { startWebhookWorkers } from './modules/webhooks/workers.ts'
+import { webhookJobs } from './modules/webhooks/workers.ts'
 import { workspaceRoutes } from './modules/workspace/routes.ts'
 import { createWorkspaceSettingsService } from './modules/workspace/service.ts'
 import type { Keyring } from './security/keyring.ts'
@@ -88,13 +91,15 @@ export type AppDependencies = {
    * stops it on close; a queue passed in is started and stopped by whoever passed it.
    */
   jobs?: JobQueue
-  /** Run the job workers in this process; defaults to WEBHOOK_WORKERS_IN_PROCESS. */
+  /** Run the job workers in this process; defaults to JOB_WORKERS_IN_PROCESS. */
   runWorkers?: boolean
   /**
    * Attach the workers after `ready` instead of before (serve.ts: the server listens sooner and then
    * awaits `app.workersStarted()`). Tests leave it off, so their workers run once the app is ready.
    */
   attachWorkersAfterReady?: boolean
+  /** Test hooks around every job attempt (crash tests throw there; see JobAttemptHooks). */
+  jobAttemptHooks?: JobAttemptHooks
   /** Test hook of the sealing job: runs before its transaction commits (crash tests throw here). */
   sealingBeforeCommit?: (packageId: string) => Promise<void>
 }
@@ -110,6 +115,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       : { logger: deps.logger ?? loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyRequestLoggerFactory,
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
@@ -125,12 +131,52 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 
   const db = deps.database.db
   const audit = createAuditService({ db, now: deps.now })
+  const sessionCache = createSessionCache({
+    maxEntries: config.sessionCache.maxEntries,
+    ttlMs: config.sessionCache.ttlSeconds * 1000,
+    now: deps.now ?? (() => new Date()),
+  })
   const auth = createAuthService({
     db,
     audit,
     sessionTtlHours: config.sessionTtlHours,
     secondFactor: createSecondFactorGate({ db, now: deps.now }),
+    sessionCache,
     now: deps.now,
+  })
+  // The cache stores nothing until it hears the database's revocations (ADR 0019).
+  let stopFollowingSessions: (() => Promise<void>) | undefined
+  app.addHook('onReady', async () => {
+    if (config.sessionCache.maxEntries > 0) {
+      stopFollowingSessions = await followSessionChanges(deps.database, sessionCache)
+    }
+  })
+  app.addHook('onClose', async () => {
+    await stopFollowingSessions?.()
+    sessionCache.setListening(false)
+  })
+  // Bank-linking status per principal, revoked the same way (ADR 0027), within the same bounds.
+  const statusCache = createStatusCache<StatusResult>({
+    maxEntries: config.sessionCache.maxEntries,
+    ttlMs: config.sessionCache.ttlSeconds * 1000,
+    now: deps.now ?? (() => new Date()),
+  })
+  let stopFollowingStatus: (() => Promise<void>) | undefined
+  app.addHook('onReady', async () => {
+    if (config.sessionCache.maxEntries > 0) {
+      stopFollowingStatus = await followStatusChanges(deps.database, statusCache)
+    }
+  })
+  app.addHook('onClose', async () => {
+    await stopFollowingStatus?.()
+    statusCache.setListening(false)
+  })
+  // A request that may have written has committed by now: its workspace's cached statuses go before
+  // the answer does, so the caller's next read is fresh without waiting for the notification.
+  app.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.session) {
+      statusCache.invalidateWorkspace(request.session.workspace.id)
+    }
   })
   const twoFactor = createTwoFactorService({ db, keyring: deps.keyring, audit, auth, now: deps.now })
   const settings = createWorkspaceSettingsService({
@@ -153,6 +199,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     createJobQueue(deps.database, {
       ...config.jobs,
       onError: (error) => app.log.error({ err: error }, 'job queue error'),
+      onInvalidPayload: (problem) =>
+        app.log.error(
+          { queue: problem.queue, job_id: problem.jobId, error: problem.message },
+          'job failed for good: its payload does not match its queue',
+        ),
     })
   const plaidConnections = createPlaidConnectionResolver({
     settings,
@@ -170,8 +221,6 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     jobs,
     logger: app.log,
-    onItemRetired: (change) => payout.onItemRetired(change),
-    onVerificationChanged: (change) => payout.onVerificationChanged(change),
   })
 
   const outbox = createOutbox({
@@ -224,6 +273,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     audit,
     outbox,
     bankLinking,
+    jobs,
     publicUrl: config.publicUrl,
     logger: app.log,
     now: deps.now,
@@ -257,6 +307,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     defaultEnvironment: config.plaid.defaultEnvironment,
     logger: app.log,
     now,
+    groupCommit: {
+      ...DEFAULT_GROUP_COMMIT,
+      maxBatch: config.webhooks.groupCommitMaxBatch,
+      windowMs: config.webhooks.groupCommitWindowMs,
+    },
   })
   const webhookProcessor = createWebhookProcessor({
     db,
@@ -271,27 +326,29 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     connections: plaidConnections,
     logger: app.log,
     now,
-    onItemStatusChanged: async (change) => {
-      await signingManager.recordItemStatusChange(change)
-      await payout.onItemStatusChanged(change)
-    },
-    onItemEventApplied: (event) => payout.onItemEventApplied(event),
-    onItemRechecked: (plaidItemId) => payout.onItemRechecked(plaidItemId),
   })
   const webhookAdmin = createWebhookAdminService({ db, jobs, audit, now })
   async function startWorkers() {
-    await startWebhookWorkers(jobs, webhookProcessor, {
-      concurrency: config.jobs.concurrency,
-      reconcileCron: config.jobs.reconcileCron,
-      reconcileBatchSize: config.jobs.reconcileBatchSize,
-    })
-    await startBankLinkingWorkers(jobs, bankLinking, app.log)
-    await startSigningWorkers(jobs, sealing, app.log)
-    await startHousekeepingWorker(jobs, {
-      deleteExpiredSessions: () => auth.deleteExpiredSessions(),
-      deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
-      deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
-    })
+    // Every queue of the registry (server/jobs/registry.ts) gets its handler here; one left out
+    // does not compile.
+    await startJobWorkers(
+      jobs,
+      {
+        ...webhookJobs(webhookProcessor, {
+          concurrency: config.jobs.concurrency,
+          reconcileCron: config.jobs.reconcileCron,
+          reconcileBatchSize: config.jobs.reconcileBatchSize,
+        }),
+        ...bankLinkingJobs(bankLinking, app.log),
+        ...signingJobs({ sealing, manager: signingManager, payout, logger: app.log }),
+        housekeeping: housekeepingJob({
+          deleteExpiredSessions: () => auth.deleteExpiredSessions(),
+          deleteStaleRateLimitCounters: () => pruneRateLimitCounters(db, now()),
+          deleteExpiredLinkResumes: () => bankLinking.deleteExpiredLinkResumes(),
+        }),
+      },
+      deps.jobAttemptHooks,
+    )
   }
   let workersStarted: Promise<void> = Promise.resolve()
   app.decorate('workersStarted', () => workersStarted)
@@ -347,7 +404,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     attemptsPerMinute: config.signInAttemptsPerMinute,
   })
   await app.register(workspaceRoutes, { settings })
-  await app.register(plaidRoutes, { bankLinking, linkTokensPerMinute: config.linkTokensPerMinute })
+  await app.register(plaidRoutes, {
+    bankLinking,
+    statusCache,
+    linkTokensPerMinute: config.linkTokensPerMinute,
+  })
   await app.register(plaidWebhookRoute, { receiver: webhookReceiver })
   await app.register(webhookAdminRoutes, { admin: webhookAdmin })
   await app.register(outboxRoutes, { outbox })

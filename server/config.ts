@@ -63,6 +63,17 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   SESSION_TTL_HOURS: Type.Integer({ default: 168, minimum: 1, maximum: 8760 }),
+  SESSION_CACHE_MAX_ENTRIES: Type.Integer({
+    default: 5000,
+    minimum: 0,
+    description: 'Validated sessions kept in memory per instance; 0 turns the cache off',
+  }),
+  SESSION_CACHE_TTL_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 60,
+    description: 'Longest time a cached session is used before it is read again',
+  }),
   SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per IP and e-mail' }),
   SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE: Type.Integer({
     default: 30,
@@ -114,28 +125,29 @@ export const ConfigSchema = Type.Object({
       description: 'RFC 3161 timestamp authority: sealed PDFs get a signature timestamp (PAdES B-T)',
     }),
   ),
-  WEBHOOK_WORKERS_IN_PROCESS: Type.Boolean({
+  JOB_WORKERS_IN_PROCESS: Type.Boolean({
     default: true,
     description:
-      'Run the job workers (webhook processing, reconciliation, Item removal) inside the server process',
+      'Run the job workers (webhook processing, reconciliation, payout checks, sealing, Item removal) inside the server process; alias WEBHOOK_WORKERS_IN_PROCESS',
   }),
-  WEBHOOK_WORKER_CONCURRENCY: Type.Integer({
+  JOB_WORKER_CONCURRENCY: Type.Integer({
     default: 2,
     minimum: 1,
     maximum: 64,
-    description: 'Per process',
+    description: 'Webhook jobs processed at once per process; alias WEBHOOK_WORKER_CONCURRENCY',
   }),
-  WEBHOOK_RETRY_LIMIT: Type.Integer({
+  JOB_RETRY_LIMIT: Type.Integer({
     default: 8,
     minimum: 0,
     maximum: 50,
     description:
-      'Retries of a failing job (webhook processing, Item removal at Plaid) before it fails for good',
+      'Retries of a failing job (webhook processing, payout checks, Item removal at Plaid) before it fails for good; alias WEBHOOK_RETRY_LIMIT',
   }),
-  WEBHOOK_RETRY_DELAY_SECONDS: Type.Integer({
+  JOB_RETRY_DELAY_SECONDS: Type.Integer({
     default: 30,
     minimum: 0,
-    description: 'First retry delay; later retries back off exponentially (0 = retry at once)',
+    description:
+      'First retry delay; later retries back off exponentially (0 = retry at once); alias WEBHOOK_RETRY_DELAY_SECONDS',
   }),
   JOB_EXPIRE_SECONDS: Type.Integer({
     default: 300,
@@ -155,6 +167,20 @@ export const ConfigSchema = Type.Object({
     description:
       'Outbound /webhook_verification_key/get calls per minute and process; half are kept for deliveries naming a known Item',
   }),
+  WEBHOOK_GROUP_COMMIT_MAX_BATCH: Type.Integer({
+    default: 64,
+    minimum: 1,
+    maximum: 1000,
+    description:
+      'Most verified webhook deliveries stored in one transaction (group commit, ADR 0020); 1 stores each alone',
+  }),
+  WEBHOOK_GROUP_COMMIT_WINDOW_MS: Type.Integer({
+    default: 5,
+    minimum: 0,
+    maximum: 10_000,
+    description:
+      'Longest a verified delivery waits for others being verified, or for a commit in flight, before its batch starts',
+  }),
   WEBHOOK_ITEM_WAIT_SECONDS: Type.Integer({
     default: 600,
     minimum: 0,
@@ -171,6 +197,17 @@ export const ConfigSchema = Type.Object({
 })
 
 type RawConfig = Static<typeof ConfigSchema>
+
+/**
+ * Old names still read, for deployments written before the job settings were renamed (ADR 0022).
+ * The new name wins; both set to different values is an error rather than a silent choice.
+ */
+export const CONFIG_ALIASES: Readonly<Record<string, keyof RawConfig>> = {
+  WEBHOOK_WORKERS_IN_PROCESS: 'JOB_WORKERS_IN_PROCESS',
+  WEBHOOK_WORKER_CONCURRENCY: 'JOB_WORKER_CONCURRENCY',
+  WEBHOOK_RETRY_LIMIT: 'JOB_RETRY_LIMIT',
+  WEBHOOK_RETRY_DELAY_SECONDS: 'JOB_RETRY_DELAY_SECONDS',
+}
 
 export type DatabaseConfig = { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string }
 
@@ -197,6 +234,7 @@ export type Config = {
   }
   logLevel: string
   sessionTtlHours: number
+  sessionCache: { maxEntries: number; ttlSeconds: number }
   signInAttemptsPerMinute: number
   signInAttemptsPerIpPerMinute: number
   passwordHashing: { concurrency: number; maxWaiting: number }
@@ -220,6 +258,8 @@ export type Config = {
   }
   webhooks: {
     keyFetchesPerMinute: number
+    groupCommitMaxBatch: number
+    groupCommitWindowMs: number
     itemWaitSeconds: number
     itemWaitFirstRetrySeconds: number
   }
@@ -235,10 +275,11 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   let raw: RawConfig
+  const { data, spelledAs } = withAliasesResolved(definedOnly(env))
   try {
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: definedOnly(env), dotenv: false, env: false })
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data, dotenv: false, env: false })
   } catch (error) {
-    throw new ConfigError(`Invalid configuration: ${describeEnvError(error)}`)
+    throw new ConfigError(`Invalid configuration: ${describeEnvError(error, spelledAs)}`)
   }
   const publicUrl = raw.PUBLIC_URL ?? `http://${raw.HOST}:${raw.PORT}`
   const isEmbeddedDatabase = raw.DATABASE_URL === undefined
@@ -271,6 +312,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: raw.LOG_LEVEL,
     sessionTtlHours: raw.SESSION_TTL_HOURS,
+    sessionCache: { maxEntries: raw.SESSION_CACHE_MAX_ENTRIES, ttlSeconds: raw.SESSION_CACHE_TTL_SECONDS },
     signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
     signInAttemptsPerIpPerMinute: raw.SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE,
     passwordHashing: {
@@ -286,10 +328,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : null,
     sealTsaUrl: raw.SEAL_TSA_URL ?? null,
     jobs: {
-      workersInProcess: raw.WEBHOOK_WORKERS_IN_PROCESS,
-      concurrency: raw.WEBHOOK_WORKER_CONCURRENCY,
-      retryLimit: raw.WEBHOOK_RETRY_LIMIT,
-      retryDelaySeconds: raw.WEBHOOK_RETRY_DELAY_SECONDS,
+      workersInProcess: raw.JOB_WORKERS_IN_PROCESS,
+      concurrency: raw.JOB_WORKER_CONCURRENCY,
+      retryLimit: raw.JOB_RETRY_LIMIT,
+      retryDelaySeconds: raw.JOB_RETRY_DELAY_SECONDS,
       expireSeconds: raw.JOB_EXPIRE_SECONDS,
       pollingIntervalSeconds: raw.JOB_POLLING_INTERVAL_SECONDS,
       reconcileCron: raw.PLAID_RECONCILE_CRON === 'off' ? null : raw.PLAID_RECONCILE_CRON,
@@ -297,6 +339,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhooks: {
       keyFetchesPerMinute: raw.WEBHOOK_KEY_FETCHES_PER_MINUTE,
+      groupCommitMaxBatch: raw.WEBHOOK_GROUP_COMMIT_MAX_BATCH,
+      groupCommitWindowMs: raw.WEBHOOK_GROUP_COMMIT_WINDOW_MS,
       itemWaitSeconds: raw.WEBHOOK_ITEM_WAIT_SECONDS,
       itemWaitFirstRetrySeconds: raw.WEBHOOK_ITEM_WAIT_FIRST_RETRY_SECONDS,
     },
@@ -337,23 +381,51 @@ const BOOLEAN_SPELLINGS: Record<string, string> = {
 // Booleans accept the usual shell spellings (SAFECLOSE_SEED_DEMO=1).
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   const result: Record<string, string> = {}
-  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+  const properties: Record<string, unknown> = ConfigSchema.properties
+  for (const key of [...Object.keys(properties), ...Object.keys(CONFIG_ALIASES)]) {
     const value = env[key]
     if (value === undefined || value === '') continue
-    const isBoolean = (schema as { type?: string }).type === 'boolean'
-    result[key] = isBoolean ? (BOOLEAN_SPELLINGS[value.toLowerCase()] ?? value) : value
+    const schema = properties[CONFIG_ALIASES[key] ?? key] as { type?: string }
+    result[key] = schema.type === 'boolean' ? (BOOLEAN_SPELLINGS[value.toLowerCase()] ?? value) : value
   }
   return result
 }
 
-function describeEnvError(error: unknown): string {
+/**
+ * Moves each old name's value to its new name. `spelledAs` remembers which variable a value came
+ * from, so an error names the variable the operator actually set.
+ */
+function withAliasesResolved(defined: Record<string, string>): {
+  data: Record<string, string>
+  spelledAs: Record<string, string>
+} {
+  const data = { ...defined }
+  const spelledAs: Record<string, string> = {}
+  for (const [alias, name] of Object.entries(CONFIG_ALIASES)) {
+    const value = data[alias]
+    if (value === undefined) continue
+    delete data[alias]
+    if (data[name] === undefined) {
+      data[name] = value
+      spelledAs[name] = alias
+    } else if (data[name] !== value) {
+      throw new ConfigError(
+        `Invalid configuration: ${name} and its old name ${alias} are both set, to different values; keep ${name}`,
+      )
+    }
+  }
+  return { data, spelledAs }
+}
+
+function describeEnvError(error: unknown, spelledAs: Record<string, string>): string {
   const validationErrors = (
     error as { errors?: Array<{ instancePath: string; message?: string; params?: object }> }
   ).errors
   if (!validationErrors?.length) return error instanceof Error ? error.message : String(error)
   return validationErrors
     .map((issue) => {
-      const variable = issue.instancePath.replace(/^\//, '') || 'environment'
+      const name = issue.instancePath.replace(/^\//, '')
+      const variable = spelledAs[name] ?? (name || 'environment')
       return `${variable} ${issue.message ?? 'is invalid'}`
     })
     .join('; ')

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
 import type { LoggerOptions } from 'pino'
 
 /** Keys whose values must never reach a log line, at any of the depths our log objects use. */
@@ -228,5 +229,81 @@ export function loggerOptions(level: string): LoggerOptions {
       error: serializeError,
       url: (url: unknown) => (typeof url === 'string' ? redactUrl(url) : url),
     },
+  }
+}
+
+// --- Request loggers --------------------------------------------------------------------------------
+
+type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+type LevelAwareLogger = FastifyBaseLogger & { isLevelEnabled(level: string): boolean }
+
+/**
+ * Fastify's per-request logger, made lazily: the pino child (with the request id) is built the first
+ * time the request logs at an enabled level. Our redaction paths make building a child cost tens of
+ * microseconds (its bindings go through the redaction), which a request that logs nothing below the
+ * level (`warn` in production: no request lines) should not pay.
+ */
+export const lazyRequestLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = (
+  logger,
+  bindings,
+  options,
+) => {
+  const parent = logger as Partial<LevelAwareLogger> & FastifyBaseLogger
+  if (typeof parent.isLevelEnabled !== 'function' || options.level || options.serializers) {
+    return logger.child(bindings, options)
+  }
+  return new LazyRequestLogger(parent as LevelAwareLogger, bindings) as unknown as FastifyBaseLogger
+}
+
+class LazyRequestLogger {
+  readonly #parent: LevelAwareLogger
+  readonly #bindings: Record<string, unknown>
+  #child: LevelAwareLogger | undefined
+
+  constructor(parent: LevelAwareLogger, bindings: Record<string, unknown>) {
+    this.#parent = parent
+    this.#bindings = bindings
+  }
+
+  #logger(): LevelAwareLogger {
+    this.#child ??= this.#parent.child(this.#bindings) as LevelAwareLogger
+    return this.#child
+  }
+
+  #log(level: LevelName, args: unknown[]): void {
+    if (!(this.#child ?? this.#parent).isLevelEnabled(level)) return
+    ;(this.#logger()[level] as (...values: unknown[]) => void)(...args)
+  }
+
+  get level(): string {
+    return (this.#child ?? this.#parent).level
+  }
+  set level(level: string) {
+    this.#logger().level = level
+  }
+  fatal(...args: unknown[]): void {
+    this.#log('fatal', args)
+  }
+  error(...args: unknown[]): void {
+    this.#log('error', args)
+  }
+  warn(...args: unknown[]): void {
+    this.#log('warn', args)
+  }
+  info(...args: unknown[]): void {
+    this.#log('info', args)
+  }
+  debug(...args: unknown[]): void {
+    this.#log('debug', args)
+  }
+  trace(...args: unknown[]): void {
+    this.#log('trace', args)
+  }
+  silent(): void {}
+  isLevelEnabled(level: string): boolean {
+    return (this.#child ?? this.#parent).isLevelEnabled(level)
+  }
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): FastifyBaseLogger {
+    return this.#logger().child(bindings, options)
   }
 }

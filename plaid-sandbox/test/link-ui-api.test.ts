@@ -1,21 +1,10 @@
 import { CountryCode, Products } from 'plaid'
 import { describe, expect, it } from 'vitest'
+import { type Json, linkUi } from './helpers/link-ui.ts'
 import { startTestSandbox } from './helpers/sandbox-harness.ts'
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts'
 
 type Sandbox = Awaited<ReturnType<typeof startTestSandbox>>
-type Json = Record<string, unknown>
-
-function linkUi(sandbox: Sandbox) {
-  return async (path: string, body: Json): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${sandbox.url}/link/v2/stable/api/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    return { status: response.status, body: (await response.json()) as Json }
-  }
-}
 
 async function linkToken(sandbox: Sandbox, extra: Json = {}) {
   const { data } = await sandbox.plaid.linkTokenCreate({

@@ -8,62 +8,22 @@ import {
   WebhookType,
 } from 'plaid'
 import { describe, expect, it } from 'vitest'
-import { authContractViolations, RESPONSE_SCHEMAS } from './helpers/auth-contract.ts'
+import { authContractViolations } from './helpers/auth-contract.ts'
+import { authLinkTokenRequest, checked, failure, linkUi } from './helpers/link-ui.ts'
 import { successSchemaName } from './helpers/openapi-contract.ts'
 import { startTestSandbox } from './helpers/sandbox-harness.ts'
 import { startWebhookReceiver, type VerificationKey, verifyPlaidWebhook } from './helpers/webhook-receiver.ts'
 
 type Sandbox = Awaited<ReturnType<typeof startTestSandbox>>
-type Json = Record<string, unknown>
 
 const SAME_DAY_ROUTING = '110000000'
 const SAME_DAY_ACCOUNT = '1111222233330000'
 
-/**
- * Calls the SDK and checks the answer (success or Plaid error) against the repository's copy of
- * Plaid's schemas; returns the data, or the error body when `expectError` is set.
- */
-async function checked<T>(path: string, call: Promise<{ data: T }>): Promise<T> {
-  const { data } = await call
-  expect(authContractViolations(RESPONSE_SCHEMAS[path] as string, data), path).toEqual([])
-  return data
-}
-
-async function failure(path: string, call: Promise<unknown>): Promise<{ status: number; body: Json }> {
-  try {
-    await call
-  } catch (error) {
-    const response = (error as { response?: { status: number; data: Json } }).response
-    if (!response) throw error
-    expect(authContractViolations('PlaidError', response.data), `${path} error`).toEqual([])
-    return { status: response.status, body: response.data }
-  }
-  throw new Error(`expected ${path} to fail`)
-}
-
-function linkUi(sandbox: Sandbox) {
-  return async (path: string, body: Json): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${sandbox.url}/link/v2/stable/api/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    return { status: response.status, body: (await response.json()) as Json }
-  }
-}
-
 function linkTokenRequest(extra: Partial<LinkTokenCreateRequest> = {}): LinkTokenCreateRequest {
-  const request: LinkTokenCreateRequest = {
-    client_name: 'Safeclose',
-    language: 'en',
-    country_codes: [CountryCode.Us],
-    user: { client_user_id: 'signer-1' },
-    products: [Products.Auth],
-    auth: { same_day_microdeposits_enabled: true, automated_microdeposits_enabled: true },
-    ...extra,
-  }
-  expect(authContractViolations('LinkTokenCreateRequest', request)).toEqual([])
-  return request
+  return authLinkTokenRequest(
+    { same_day_microdeposits_enabled: true, automated_microdeposits_enabled: true },
+    extra,
+  )
 }
 
 async function receiverFor() {

@@ -23,10 +23,14 @@ import {
 import {
   acceptConsent,
   chooseAccountAndContinue,
+  expectAlert,
+  failDepositCodeThreeTimes,
   finishOnSuccessPane,
   openLinkFromApp,
   searchAndSelectInstitution,
+  submitAccountNumbers,
   submitCredentials,
+  submitDepositCode,
 } from './browser-fixtures/link-panes.ts'
 import { authContractViolations } from './helpers/auth-contract.ts'
 import { startWebhookReceiver, type VerificationKey, verifyPlaidWebhook } from './helpers/webhook-receiver.ts'
@@ -100,13 +104,8 @@ describe('micro-deposits in the emulated Link', () => {
     await link.getByRole('button', { name: 'Link with account numbers' }).click()
     await link.getByRole('heading', { name: 'Enter your account details' }).waitFor()
     // Typing mistakes stay on the pane.
-    await link.getByLabel('Routing number').fill('12345')
-    await link.getByLabel('Account number').fill('1111222233330000')
-    await link.getByLabel('Full name').fill('Alberta Charleson')
-    await link.getByRole('button', { name: 'Continue' }).click()
-    await expect
-      .poll(() => link.getByRole('alert').textContent())
-      .toBe('Enter a valid 9-digit routing number.')
+    await submitAccountNumbers(link, '12345')
+    await expectAlert(link, 'Enter a valid 9-digit routing number.')
     await link.getByLabel('Routing number').fill('110000000')
     await link.getByRole('radio', { name: 'Savings' }).check()
     await link.getByRole('button', { name: 'Continue' }).click()
@@ -158,13 +157,9 @@ describe('micro-deposits in the emulated Link', () => {
     link = linkFrame(page)
     await link.getByRole('heading', { name: 'Verify your account with Safeclose' }).waitFor()
     await acceptConsent(link)
-    await link.getByLabel('Deposit code').fill('XYZ')
-    await link.getByRole('button', { name: 'Verify' }).click()
-    await expect
-      .poll(() => link.getByRole('alert').textContent())
-      .toBe('That code is not correct. 2 attempts remaining.')
-    await link.getByLabel('Deposit code').fill('ABC')
-    await link.getByRole('button', { name: 'Verify' }).click()
+    await submitDepositCode(link, 'XYZ')
+    await expectAlert(link, 'That code is not correct. 2 attempts remaining.')
+    await submitDepositCode(link, 'ABC')
     await finishOnSuccessPane(link)
     const verified = only(await waitForCallback(page, 'onSuccess'), 'onSuccess')
     expect(verified.metadata.institution).toBeNull()
@@ -254,22 +249,95 @@ describe('micro-deposits in the emulated Link', () => {
     await openLinkFromApp(page, pageUrl(), await linkToken({ access_token: data.access_token, products: [] }))
     const link = linkFrame(page)
     await acceptConsent(link)
-    for (const [code, notice] of [
-      ['AAA', 'That code is not correct. 2 attempts remaining.'],
-      ['BBB', 'That code is not correct. 1 attempt remaining.'],
-    ] as const) {
-      await link.getByLabel('Deposit code').fill(code)
-      await link.getByRole('button', { name: 'Verify' }).click()
-      await expect.poll(() => link.getByRole('alert').textContent()).toBe(notice)
-    }
-    await link.getByLabel('Deposit code').fill('CCC')
-    await link.getByRole('button', { name: 'Verify' }).click()
-    await link.getByRole('heading', { name: 'We could not verify your account' }).waitFor()
-    await link.getByRole('button', { name: 'Exit' }).click()
+    await failDepositCodeThreeTimes(link)
     const exit = only(await waitForCallback(page, 'onExit'), 'onExit')
     expect(exit.error).toBeNull()
     expect(exit.metadata).toMatchObject({ status: 'requires_code', institution: null })
     const { data: accounts } = await plaid.accountsGet({ access_token: data.access_token })
     expect(accounts.accounts[0]?.verification_status).toBe('verification_failed')
+  })
+
+  it('Instant: Windowpane Bank, numbers typed in, a wrong code and then ABC in the same session give a verified account', async () => {
+    await openLinkFromApp(page, pageUrl(), await linkToken({ auth: { instant_microdeposits_enabled: true } }))
+    const link = linkFrame(page)
+    await acceptConsent(link)
+    await searchAndSelectInstitution(link, 'Windowpane', 'Windowpane Bank')
+    await link.getByRole('heading', { name: 'Enter your account details' }).waitFor()
+    // Only Instant is on: a bank without instant payments is refused on the pane.
+    await submitAccountNumbers(link, '110000000')
+    await expectAlert(
+      link,
+      'This bank can’t receive an instant deposit. Check the routing number, or use another account.',
+    )
+    await link.getByLabel('Routing number').fill('333333334')
+    await link.getByRole('button', { name: 'Continue' }).click()
+    await link.getByRole('heading', { name: 'Deposit sent' }).waitFor()
+    await submitDepositCode(link, 'XYZ')
+    await expectAlert(link, 'That code is not correct. 2 attempts remaining.')
+    await submitDepositCode(link, 'abc')
+    await finishOnSuccessPane(link)
+
+    const callbacks = await waitForCallback(page, 'onSuccess')
+    const success = only(callbacks, 'onSuccess')
+    expect(success.metadata.institution).toBeNull()
+    expect(success.metadata.accounts).toEqual([
+      {
+        id: expect.any(String),
+        name: 'Checking',
+        mask: '0000',
+        type: 'depository',
+        subtype: 'checking',
+        verification_status: 'manually_verified',
+        class_type: null,
+      },
+    ])
+    expect(eventTrail(callbacks)).toEqual([
+      'OPEN',
+      'TRANSITION_VIEW SELECT_INSTITUTION',
+      'SEARCH_INSTITUTION',
+      'SELECT_INSTITUTION',
+      'TRANSITION_VIEW NUMBERS',
+      'SUBMIT_ROUTING_NUMBER',
+      'SUBMIT_ACCOUNT_NUMBER',
+      'TRANSITION_VIEW LOADING',
+      'SUBMIT_ROUTING_NUMBER',
+      'SUBMIT_ACCOUNT_NUMBER',
+      'TRANSITION_VIEW LOADING',
+      'TRANSITION_VIEW INSTANT_MICRODEPOSIT_AUTHORIZED',
+      'TRANSITION_VIEW LOADING',
+      'TRANSITION_VIEW LOADING',
+      'TRANSITION_VIEW CONNECTED',
+      'HANDOFF',
+    ])
+    const plaid = client()
+    const { data } = await plaid.itemPublicTokenExchange({ public_token: success.publicToken as string })
+    const { data: auth } = await plaid.authGet({ access_token: data.access_token })
+    expect(authContractViolations('AuthGetResponse', auth)).toEqual([])
+    expect(auth.item.auth_method).toBe('INSTANT_MICRODEPOSITS')
+    expect(auth.numbers.ach).toEqual([
+      {
+        account_id: success.metadata.accounts[0]?.id,
+        account: '1111222233330000',
+        routing: '333333334',
+        wire_routing: null,
+      },
+    ])
+  })
+
+  it('Instant: a third wrong code ends the verification; Exit reports requires_code and no Item exists', async () => {
+    const link_token = await linkToken({
+      auth: { instant_microdeposits_enabled: true, same_day_microdeposits_enabled: true },
+    })
+    await openLinkFromApp(page, pageUrl(), link_token)
+    const link = linkFrame(page)
+    await acceptConsent(link)
+    await link.getByRole('button', { name: 'Link with account numbers' }).click()
+    await submitAccountNumbers(link, '333333334')
+    await failDepositCodeThreeTimes(link)
+    const exit = only(await waitForCallback(page, 'onExit'), 'onExit')
+    expect(exit.error).toBeNull()
+    expect(exit.metadata).toMatchObject({ status: 'requires_code', institution: null })
+    const { data } = await client().linkTokenGet({ link_token })
+    expect(data.link_sessions?.[0]?.results?.item_add_results ?? []).toEqual([])
   })
 })

@@ -6,26 +6,15 @@ import { join } from 'node:path'
 import { CountryCode, Products } from 'plaid'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { linkTokenViolations } from './helpers/link-token-contract.ts'
+import { type Json, linkUi } from './helpers/link-ui.ts'
 import { contract } from './helpers/openapi-contract.ts'
 import { plaidErrorOf } from './helpers/plaid-client.ts'
 import { startTestSandbox } from './helpers/sandbox-harness.ts'
 
 type Sandbox = Awaited<ReturnType<typeof startTestSandbox>>
-type Json = Record<string, unknown>
 
 const PLATYPUS_OAUTH = { institution_id: 'ins_127287', name: 'Platypus OAuth Bank' }
 const REDIRECT_URI = 'http://localhost:3000/plaid/oauth-return'
-
-function linkUi(sandbox: Sandbox) {
-  return async (path: string, body: Json): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${sandbox.url}/link/v2/stable/api/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    return { status: response.status, body: (await response.json()) as Json }
-  }
-}
 
 function linkTokenRequest(extra: Json = {}) {
   return {

@@ -4,7 +4,7 @@ import Type from 'typebox'
 import packageJson from '../../package.json' with { type: 'json' }
 import { STATUS_BY_CODE } from '../errors.ts'
 import { SESSION_COOKIE } from '../modules/auth/session-guard.ts'
-import { type Access, API_TAGS, type ApiOperation, findApiOperation } from './api-operations.ts'
+import { type Access, API_TAGS, findApiOperation } from './api-operations.ts'
 
 export const API_DOCS_PATH = '/api/docs'
 export const SESSION_SECURITY_SCHEME = 'sessionCookie'
@@ -98,16 +98,10 @@ function describeRoute(schema: FastifySchema | undefined, url: string, route: Ro
     description: [operation.description, ACCESS_NOTE[operation.access]].filter(Boolean).join(' '),
     tags: [operation.tag],
     ...(operation.access === 'public' ? { security: [] } : {}),
-    ...(!schema?.response && operation.status ? { response: successWithoutSchema(operation.status) } : {}),
     // Machine-readable twin of the note above; the docs test checks it against the route's guard.
     // (`x-` keys reach the operation as they are; FastifySchema has no type for them.)
     ...({ 'x-safeclose-access': operation.access } as FastifySchema),
   }
-}
-
-function successWithoutSchema(status: NonNullable<ApiOperation['status']>): FastifySchema['response'] {
-  if (status === 204) return { 204: { type: 'null', description: 'No content' } }
-  return { [status]: { description: status === 201 ? 'Created' : 'Accepted' } }
 }
 
 /**

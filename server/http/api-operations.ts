@@ -16,8 +16,6 @@ export type ApiOperation = {
   summary: string
   access: Access
   description?: string
-  /** The success status of a route that declares no response schema, when it is not 200. */
-  status?: 201 | 202 | 204
 }
 
 export const API_TAGS = {
@@ -52,7 +50,6 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/auth/sign-out': {
       summary: 'Sign out: ends the session named by the cookie, if any, and clears the cookie',
       access: 'public',
-      status: 204,
     },
     'GET /api/session': {
       summary: 'Who the session acts for: a member (user, workspace, role) or a signer (signer record)',
@@ -73,7 +70,6 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/auth/password-reset/request': {
       summary: 'E-mail a reset link when the address has an account (the answer never says)',
       access: 'public',
-      status: 202,
       description: 'Rate limited per client IP and e-mail address.',
     },
     'POST /api/auth/password-reset/confirm': {
@@ -105,7 +101,6 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/auth/2fa/totp/disable': {
       summary: 'Disable TOTP with a current code or a recovery code',
       access: 'session',
-      status: 204,
       description:
         'Password sessions only; needs a recent sign-in or re-authentication (403 REAUTH_REQUIRED).',
     },
@@ -158,10 +153,14 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'session',
     },
     'DELETE /api/plaid/item': { summary: "Unlink the user's Item (removed at Plaid too)", access: 'session' },
+    'GET /api/plaid/link-events': {
+      summary:
+        "The session's latest 100 Link callbacks in the active environment, oldest first (the lab's timeline)",
+      access: 'session',
+    },
     'POST /api/plaid/link-events': {
       summary: "Record Plaid Link's client-side events and exit for support",
       access: 'session',
-      status: 202,
     },
     'POST /api/plaid/sandbox/reset-login': {
       summary: 'Simulate a bank login that needs repair (emulator and Plaid Sandbox only)',
@@ -203,7 +202,6 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/admin/webhooks/reconcile': {
       summary: "Re-check the workspace's live Items with Plaid now",
       access: 'admin',
-      status: 202,
     },
     'POST /api/admin/webhooks/:id/redrive': {
       summary: 'Queue a dead-lettered webhook event for processing again',
@@ -212,7 +210,7 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
   },
   signing: {
     'GET /api/signings': { summary: "The workspace's signing packages", access: 'manager' },
-    'POST /api/signings': { summary: 'Create a draft signing package', access: 'manager', status: 201 },
+    'POST /api/signings': { summary: 'Create a draft signing package', access: 'manager' },
     'GET /api/signings/:id': {
       summary: 'A signing package with its documents, signers and their progress',
       access: 'manager',
@@ -293,19 +291,24 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
       access: 'signer',
     },
     'GET /api/signer/signing/documents/:documentId': {
-      summary: "One document of the signer's package: Markdown text, or its PDF's URL (recorded as viewed)",
+      summary: "One document of the signer's package: Markdown text, or its PDF's URL",
       access: 'signer',
     },
     'GET /api/signer/signing/documents/:documentId/pdf': {
-      summary: "A PDF document of the signer's package as application/pdf, shown inline (recorded as viewed)",
+      summary: "A PDF document of the signer's package as application/pdf, shown inline",
       access: 'signer',
       description:
         'Content-Disposition inline, nosniff, private no-store, and a policy with no scripts that only our own pages may frame. 404 for a Markdown document.',
     },
+    'POST /api/signer/signing/documents/:documentId/reviewed': {
+      summary: 'The signer confirms having read a document (recorded once, audited as document.viewed)',
+      access: 'signer',
+      description:
+        'Answers the flow: the review step ends once every document is confirmed. Loading a document records nothing.',
+    },
     'POST /api/signer/signing/bank/link-started': {
       summary: 'Record that the signer opened Plaid Link',
       access: 'signer',
-      status: 204,
     },
     'POST /api/signer/signing/bank/account': {
       summary: 'Choose the payout account and check its ownership against the legal name',
@@ -370,12 +373,10 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'POST /api/admin/members/invitations': {
       summary: 'Invite an e-mail as admin or manager (the link is answered when it was not e-mailed)',
       access: 'admin',
-      status: 201,
     },
     'DELETE /api/admin/members/invitations/:id': {
       summary: 'Withdraw an open invitation',
       access: 'admin',
-      status: 204,
     },
     'PATCH /api/admin/members/:userId': {
       summary: "Change a member's role (at once; the last admin cannot be demoted)",
@@ -384,7 +385,6 @@ export const API_OPERATIONS: Record<ApiTag, Record<string, ApiOperation>> = {
     'DELETE /api/admin/members/:userId': {
       summary: 'Remove a member and end their sessions in the workspace (never the last admin)',
       access: 'admin',
-      status: 204,
     },
     'POST /api/invitations/preview': {
       summary: 'What an invitation is for, before accepting it',

@@ -14,7 +14,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendError(reply, request, error.code, error.message, error.details)
     }
     if (error.validation) {
-      return sendError(reply, request, 'VALIDATION_FAILED', describeValidationError(error))
+      const { message, field, rule } = describeValidationError(error)
+      // `field` and `rule` let a client word its own message ("This link is incomplete").
+      return sendError(reply, request, 'VALIDATION_FAILED', message, { field, rule })
     }
     const fastifyMapped = mapFastifyError(error)
     if (fastifyMapped) return sendError(reply, request, fastifyMapped.code, fastifyMapped.message)
@@ -47,16 +49,24 @@ export function sendError(
     .send({ error: { code, message, ...details }, request_id: request.id })
 }
 
-function describeValidationError(error: FastifyError): string {
+function describeValidationError(error: FastifyError): { message: string; field: string; rule: string } {
   const first = error.validation?.[0]
-  if (!first) return error.message
   const context = error.validationContext ?? 'request'
+  if (!first) return { message: error.message, field: context, rule: 'invalid' }
   const params = first.params as { missingProperty?: string; additionalProperty?: string; format?: string }
   const field = [context, ...first.instancePath.split('/').filter(Boolean)].join('.')
-  if (params.missingProperty) return `${context}.${params.missingProperty} is required`
-  if (params.additionalProperty) return `${field}.${params.additionalProperty} is not an accepted field`
-  if (first.keyword === 'format' && params.format === TEXT_FORMAT) return `${field} ${TEXT_FORMAT_MESSAGE}`
-  return `${field} ${first.message ?? 'is invalid'}`
+  const rule = first.keyword
+  if (params.missingProperty) {
+    const missing = `${context}.${params.missingProperty}`
+    return { message: `${missing} is required`, field: missing, rule }
+  }
+  if (params.additionalProperty) {
+    return { message: `${field}.${params.additionalProperty} is not an accepted field`, field, rule }
+  }
+  if (first.keyword === 'format' && params.format === TEXT_FORMAT) {
+    return { message: `${field} ${TEXT_FORMAT_MESSAGE}`, field, rule: 'text' }
+  }
+  return { message: `${field} ${first.message ?? 'is invalid'}`, field, rule }
 }
 
 function mapFastifyError(error: FastifyError): { code: AppErrorCode; message: string } | null {

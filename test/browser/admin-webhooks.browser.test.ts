@@ -223,6 +223,33 @@ describe('admin webhooks page', () => {
     expect(await cellText(redriven, 'Result')).toBe('status:login_required')
     expect(await redriven.getByRole('button', { name: 'Re-drive' }).count()).toBe(0)
     expect((await call('GET', '/api/plaid/status', admin)).item.status).toBe('login_required')
+
+    // The top navigation has this section, marked as the current page, and the packages.
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    await nav.getByRole('link', { name: 'Webhooks' }).and(page.locator('[aria-current="page"]')).waitFor()
+    await nav.getByRole('link', { name: 'Packages' }).waitFor()
+    // The page fits the viewport at desktop and phone widths; the wide table scrolls in its own box.
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 })
+      const fit = await page.evaluate(() => {
+        const viewport = document.documentElement.clientWidth
+        // Which elements stick out, for the failure message.
+        const wide = [...document.querySelectorAll<HTMLElement>('body *')]
+          .filter((element) => element.getBoundingClientRect().right > viewport + 0.5)
+          .filter((element) => !element.closest('.table-scroll'))
+          .slice(0, 5)
+          .map((element) => `${element.tagName.toLowerCase()}.${element.className}`)
+        return { page: document.documentElement.scrollWidth, viewport, wide }
+      })
+      expect(fit.page, `page width at ${width} px (${fit.wide.join(', ')})`).toBeLessThanOrEqual(fit.viewport)
+    }
+
+    // Moving to another section focuses its heading rather than leaving focus on <body>.
+    await page.setViewportSize({ width: 1280, height: 900 })
+    await nav.getByRole('link', { name: 'Packages' }).click()
+    await page.getByRole('heading', { name: 'Signing packages', level: 1 }).waitFor()
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Signing packages')
+    await nav.getByRole('link', { name: 'Packages' }).and(page.locator('[aria-current="page"]')).waitFor()
   })
 
   it('refuses a manager: the page says administrators only and lists nothing', async () => {

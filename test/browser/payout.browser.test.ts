@@ -85,7 +85,7 @@ async function completedPackage() {
   const signer = `${cookie.name}=${cookie.value}`
   const flow = (await api('GET', '/api/signer/signing', signer)).json()
   for (const document of flow.documents)
-    await api('GET', `/api/signer/signing/documents/${document.id}`, signer)
+    await api('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
   const publicToken = await emulator.plaid.sandboxPublicTokenCreate({
     institution_id: 'ins_109508',
     initial_products: ['auth' as Products],

@@ -50,6 +50,11 @@ afterAll(async () => {
   await emulator?.close()
 })
 
+/** Waits until keyboard focus is on an element whose text is `text` (a heading, usually). */
+async function expectFocusOn(page: Page, text: string) {
+  await page.waitForFunction((expected) => document.activeElement?.textContent?.trim() === expected, text)
+}
+
 /** A fresh browser profile (one per person), with every *.plaid.com request refused. */
 async function newPage(): Promise<Page> {
   const { context, page, problems } = await newOfflineContext(browser)
@@ -71,6 +76,26 @@ describe('signing golden path', () => {
     await manager.getByRole('button', { name: 'Create draft' }).click()
     await manager.getByRole('heading', { name: 'Closing at 12 Elm Street' }).waitFor()
     const packageUrl = manager.url()
+
+    // A file that is not a PDF: a sentence about the file, in view and focused, the input marked.
+    await manager.getByLabel('Document title').fill('Scanned deed')
+    await manager.getByLabel('…or upload a PDF (up to 25 MB)').setInputFiles({
+      name: 'deed.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('this is a text file, not a PDF'),
+    })
+    await manager.getByRole('button', { name: 'Add document' }).click()
+    await manager.getByRole('alert').getByText('That file is not a PDF').waitFor()
+    await manager.waitForFunction(
+      () =>
+        document.activeElement?.closest('#page-error')?.textContent?.includes('That file is not a PDF') ??
+        false,
+    )
+    expect(await manager.getByLabel('…or upload a PDF (up to 25 MB)').getAttribute('aria-invalid')).toBe(
+      'true',
+    )
+    expect(await manager.getByText('body.', { exact: false }).count()).toBe(0)
+    await manager.getByLabel('…or upload a PDF (up to 25 MB)').setInputFiles([])
 
     await manager.getByLabel('Document title').fill('Purchase agreement')
     await manager
@@ -96,14 +121,32 @@ describe('signing golden path', () => {
     await manager.getByLabel('Legal name').fill('')
     await manager.getByLabel('Signer email').fill('')
 
+    // A draft has no completion to certify.
+    expect(await manager.getByRole('link', { name: 'Completion certificate' }).count()).toBe(0)
     await manager.getByRole('button', { name: 'Activate and invite signers' }).click()
     const links: string[] = []
     for (const signer of SIGNERS) {
       const field = manager.getByLabel(`Signing link for ${signer.email}`)
       await field.waitFor()
       links.push(await field.inputValue())
+      await manager.getByRole('button', { name: `Copy the link for ${signer.email}` }).waitFor()
+      // No SMTP in this test: nothing was sent, so the signer is not "Invited".
+      await manager
+        .getByRole('listitem', { name: `Signer ${signer.name}` })
+        .getByText('Link ready — copy and send')
+        .waitFor()
     }
     expect(links.every((link) => link.startsWith(`${server.url}/signing/s/`))).toBe(true)
+    // The links are at the top of the page; focus follows them there instead of falling to <body>.
+    await expectFocusOn(manager, 'Signing links')
+    expect(await manager.getByRole('link', { name: 'Completion certificate' }).count()).toBe(0)
+    const trailAfterActivation = await manager.evaluate(async (url) => {
+      const id = new URL(url).pathname.split('/').at(-1)
+      return (await fetch(`/api/signings/${id}/audit`)).json()
+    }, packageUrl)
+    const issued = trailAfterActivation.events.map((event: { action: string }) => event.action)
+    expect(issued.filter((action: string) => action === 'signer.link_issued')).toHaveLength(2)
+    expect(issued).not.toContain('signer.invitation_sent')
 
     for (const [index, signer] of SIGNERS.entries()) {
       const page = await newPage()
@@ -112,13 +155,40 @@ describe('signing golden path', () => {
       // The document card's title; the Markdown body renders its own "# Purchase agreement" heading too.
       await page.locator('#document-title', { hasText: 'Purchase agreement' }).waitFor()
       await page.getByText('The buyer pays the').waitFor()
+      // Loading the document does not count as reading it: a reload is still at the review step.
+      await page.reload()
+      await page.locator('#document-title', { hasText: 'Purchase agreement' }).waitFor()
       await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
+      await expectFocusOn(page, 'Verify the bank account for your funds')
 
       await page.getByRole('button', { name: 'Connect your bank account' }).click()
       await linkFirstPlatypus(page.frameLocator('#plaid-link-iframe-1'))
 
       await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
       await page.getByText(signer.verdict).waitFor()
+      if (signer.reviewNote) {
+        // A partial match is explained, with what happens next.
+        await page.getByText('The name on this account did not clearly match yours').waitFor()
+        await page.getByText('the sender reviews the account before any money is paid out').waitFor()
+      }
+
+      // The sign step names the documents it refers to, and each can be read again.
+      const documents = page.getByRole('navigation', { name: 'Documents in this package' })
+      await documents.getByRole('link', { name: 'Purchase agreement' }).click()
+      await page.locator('#reread-title', { hasText: 'Purchase agreement' }).waitFor()
+      await page.getByText('The buyer pays the').waitFor()
+      await expectFocusOn(page, 'Purchase agreement')
+      await page.getByRole('link', { name: 'Back to sign' }).click()
+      await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
+      await expectFocusOn(page, 'Sign')
+      // So can the step pills: the finished review step is a link back to the documents.
+      await page
+        .getByRole('list', { name: 'Progress' })
+        .getByRole('link', { name: 'Review documents' })
+        .click()
+      await page.locator('#reread-title', { hasText: 'Purchase agreement' }).waitFor()
+      await page.getByRole('link', { name: 'Back to sign' }).click()
+      await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
 
       if (signer.reviewNote) {
         // The manager sees the partial match on the package page and accepts the account with a note.
@@ -126,6 +196,13 @@ describe('signing golden path', () => {
         // Refresh re-reads the audit trail too: the signers' own bank events are in it now.
         await manager.getByRole('cell', { name: 'bank.ownership_checked' }).first().waitFor()
         const card = manager.getByRole('listitem', { name: `Signer ${signer.name}` })
+        // Not "Bank verified": the verdict waits for the manager, who sees the name Plaid returned.
+        await card.getByText('Bank: needs review').waitFor()
+        expect(await card.getByText('Bank verified').count()).toBe(0)
+        await card.getByText('Alberta', { exact: false }).first().waitFor()
+        expect(await card.locator('.bank-evidence__holders').innerText()).toMatch(
+          /Plaid names the account holder/,
+        )
         const form = card.getByRole('form', { name: `Review the account of ${signer.name}` })
         await form.getByLabel('Review note').fill(signer.reviewNote)
         await form.getByRole('button', { name: 'Accept account' }).click()
@@ -157,6 +234,7 @@ describe('signing golden path', () => {
     }
     await manager.getByText('Audit trail verified').waitFor()
     await manager.getByRole('cell', { name: 'signing.completed' }).waitFor()
+    await manager.getByRole('link', { name: 'Completion certificate' }).waitFor()
     await manager.getByRole('cell', { name: 'bank.ownership_reviewed' }).waitFor()
 
     const trail = await manager.evaluate(async (url) => {
@@ -172,6 +250,34 @@ describe('signing golden path', () => {
       actor: { email: DEMO.manager },
       details: { decision: 'accept', verdict: 'needs_review', note: SIGNERS[1]?.reviewNote },
     })
+    // A cancelled package hides the links it issued: they no longer work.
+    await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Packages' }).click()
+    await manager.getByLabel('Title').fill('Closing that falls through')
+    await manager.getByRole('button', { name: 'Create draft' }).click()
+    await manager.getByRole('heading', { name: 'Closing that falls through' }).waitFor()
+    await manager.getByLabel('Document title').fill('Offer')
+    await manager.getByLabel('Text (Markdown)').fill('The offer stands until Friday.')
+    await manager.getByRole('button', { name: 'Add document' }).click()
+    await manager.getByText('Offer (Markdown)').waitFor()
+    await manager.getByLabel('Legal name').fill('Dana Dropped')
+    await manager.getByLabel('Signer email').fill('dana@example.test')
+    await manager.getByRole('button', { name: 'Add signer' }).click()
+    await manager.getByRole('listitem', { name: 'Signer Dana Dropped' }).waitFor()
+    await manager.getByRole('button', { name: 'Activate and invite signers' }).click()
+    await manager.getByLabel('Signing link for dana@example.test').waitFor()
+    await manager.getByLabel('Reason for cancelling').fill('The buyer withdrew')
+    await manager.getByRole('button', { name: 'Cancel package' }).click()
+    await manager.getByText('Cancelled: The buyer withdrew').waitFor()
+    expect(await manager.getByLabel('Signing link for dana@example.test').count()).toBe(0)
+    expect(await manager.getByRole('heading', { name: 'Signing links' }).count()).toBe(0)
+
+    // A signing link cut short in an e-mail: a sentence, not the validator's text.
+    const stranger = await newPage()
+    await stranger.goto(`${server.url}/signing/s/abc`)
+    await stranger.getByRole('heading', { name: 'This link cannot be used' }).waitFor()
+    await stranger.getByText('This link is incomplete.', { exact: false }).waitFor()
+    expect(await stranger.getByText('must NOT have fewer', { exact: false }).count()).toBe(0)
+
     expect(problemLists.flat()).toEqual([])
   })
 })

@@ -66,7 +66,8 @@ beforeEach(async () => {
   }))
   eventReports = []
   page.on('response', (response) => {
-    if (!response.url().endsWith('/api/plaid/link-events')) return
+    // The reports the page sends (POST); its GET reads the timeline back after a reload.
+    if (!response.url().endsWith('/api/plaid/link-events') || response.request().method() !== 'POST') return
     eventReports.push({ status: response.status(), body: response.request().postData() ?? '' })
   })
 })
@@ -84,6 +85,16 @@ async function openLabAs(server: TestServer, email: string): Promise<void> {
 }
 
 const step = (number: number) => page.getByRole('listitem').filter({ hasText: `Step ${number}:` })
+/** The progress badge in a step's header. */
+const progressBadge = (number: number) => step(number).locator('.step__header .badge')
+
+/** Waits until keyboard focus is on the heading of step `number` (not left on <body>). */
+async function expectFocusOnStep(number: number) {
+  await page.waitForFunction(
+    (expected) => document.activeElement?.textContent?.startsWith(expected) ?? false,
+    `Step ${number}:`,
+  )
+}
 
 /** The Link iframe that is currently shown (the emulator numbers one per handler, like real Link). */
 async function visibleLink(): Promise<FrameLocator> {
@@ -104,10 +115,14 @@ describe('Plaid lab against the embedded emulator', () => {
     await page.getByRole('region', { name: 'Plaid environment' }).getByText('Emulator').waitFor()
     await page.getByText('user_good').first().waitFor()
     await step(4).getByText('No bank account is linked yet').waitFor()
+    // Reading the status is not "Done": nothing is linked yet.
+    expect(await progressBadge(4).textContent()).toBe('Waiting')
 
     await step(1).getByRole('button', { name: 'Request link token' }).click()
     const maskedToken = step(1).locator('dd code').first()
     await maskedToken.waitFor()
+    // The next thing to do is in step 2: focus goes there.
+    await expectFocusOnStep(2)
     expect(await maskedToken.textContent()).toMatch(/^link-sandbox-[\w-]{4}…[\w-]{4}$/)
     expect(await step(2).getByText('Before you open Link').count()).toBe(0)
 
@@ -115,6 +130,7 @@ describe('Plaid lab against the embedded emulator', () => {
     await linkFirstPlatypus(await visibleLink())
 
     await step(2).getByText('First Platypus Bank shared 1 account').waitFor()
+    await expectFocusOnStep(3)
     await step(3).getByText('Saved').waitFor()
     expect(await step(3).locator('dl > div', { hasText: 'Saved' }).locator('dd').textContent()).toBe('Yes')
     expect(await step(3).locator('dl > div', { hasText: 'Institution ID' }).locator('dd').textContent()).toBe(
@@ -139,6 +155,16 @@ describe('Plaid lab against the embedded emulator', () => {
     await expect.poll(() => eventReports.some((report) => report.body.includes('"HANDOFF"'))).toBe(true)
     expect(eventReports.every((report) => report.status === 202)).toBe(true)
     expect(eventReports.some((report) => /(public|link)-sandbox-/.test(report.body))).toBe(false)
+    await progressBadge(4).getByText('Done').waitFor()
+
+    // The timeline is read back from Safeclose: a reload keeps it.
+    await page.reload()
+    await page.getByRole('heading', { name: 'Plaid lab', level: 1 }).waitFor()
+    await timeline.getByRole('cell', { name: 'OPEN' }).waitFor()
+    await timeline.getByRole('cell', { name: /HANDOFF/ }).waitFor()
+    await step(4)
+      .getByRole('row', { name: /Plaid Checking/ })
+      .waitFor()
 
     await step(4).getByRole('button', { name: 'Simulate bank sign-in expiry' }).click()
     await step(4).getByText('Sign-in required').waitFor()
@@ -149,6 +175,20 @@ describe('Plaid lab against the embedded emulator', () => {
     await finishOnSuccessPane(updateLink)
     await step(3).getByText('Update mode repairs the existing connection').waitFor()
     await step(4).getByText('Connected', { exact: true }).waitFor()
+
+    // A webhook the page did not ask for (fired here behind its back) still reaches the status, with
+    // what to do next.
+    const fired = await page.evaluate(async () => {
+      const response = await fetch('/api/plaid/sandbox/fire-webhook', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ webhook_code: 'USER_PERMISSION_REVOKED' }),
+      })
+      return response.status
+    })
+    expect(fired).toBe(200)
+    await step(4).getByText('Access to this bank was revoked').waitFor({ timeout: 20_000 })
+    await step(4).getByText('link the account again from step 1').waitFor()
 
     await step(4).getByRole('button', { name: 'Unlink bank account' }).click()
     await step(4).getByRole('button', { name: 'Yes, unlink' }).click()
@@ -199,6 +239,8 @@ describe('Plaid lab against the embedded emulator', () => {
     await step(2)
       .getByText(/Link was closed without linking/)
       .waitFor()
+    // Link closed: focus is back on the page, at the step that says what happened.
+    await expectFocusOnStep(2)
     // Plaid's status code is for support, not the sentence the user reads.
     expect(
       await step(2)

@@ -163,7 +163,15 @@ describe('workspace settings', () => {
 
     const error = page.locator('.form-message__error')
     await error.waitFor()
-    expect(await error.textContent()).toMatch(/client_id/i)
+    // Named in words, not by its schema path.
+    expect(await error.textContent()).toMatch(/^Client ID is not valid\./)
     expect(await page.getByLabel('Client ID', { exact: true }).inputValue()).toBe('not a client id!')
+    // The refused input is marked, described by the message, and has the focus.
+    const clientId = page.getByLabel('Client ID', { exact: true })
+    expect(await clientId.getAttribute('aria-invalid')).toBe('true')
+    const describedBy = (await clientId.getAttribute('aria-describedby')) ?? ''
+    expect(await error.getAttribute('id')).toBeTruthy()
+    expect(describedBy.split(' ')).toContain(await error.getAttribute('id'))
+    expect(await clientId.evaluate((input) => input === document.activeElement)).toBe(true)
   })
 })

@@ -88,6 +88,7 @@ describe('bank linking', () => {
     ['GET', '/api/plaid/status'],
     ['DELETE', '/api/plaid/item'],
     ['POST', '/api/plaid/link-events'],
+    ['GET', '/api/plaid/link-events'],
     ['POST', '/api/plaid/sandbox/reset-login'],
     ['POST', '/api/plaid/sandbox/fire-webhook'],
   ] as const)('%s %s answers 401 JSON without a session', async (method, url) => {
@@ -396,6 +397,25 @@ describe('bank linking', () => {
     expect(rejected.statusCode).toBe(400)
     const { rows } = await t.database.executeSql('select count(*)::int as n from link_events')
     expect(rows).toEqual([{ n: 2 }])
+
+    // The lab's timeline reads them back after a reload: the reporter's own, oldest first.
+    const listed = await call('GET', '/api/plaid/link-events', signerCookie)
+    expect(listed.statusCode).toBe(200)
+    expect(listed.json().events).toEqual([
+      expect.objectContaining({
+        type: 'event',
+        event_name: 'OPEN',
+        link_session_id: '79e772be-547d-4c9c-8b76-4ac4ed4c441a',
+        timestamp: expect.any(String),
+      }),
+      expect.objectContaining({
+        type: 'exit',
+        event_name: 'EXIT',
+        error_code: 'INVALID_LINK_TOKEN',
+        exit_status: 'requires_credentials',
+      }),
+    ])
+    expect((await call('GET', '/api/plaid/link-events', managerCookie)).json()).toEqual({ events: [] })
   })
 
   it('unlinks idempotently: removed at Plaid, token deleted, status disconnected', async () => {

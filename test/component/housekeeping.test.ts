@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runHousekeeping } from '../../jobs/housekeeping.ts'
 import { pruneRateLimitCounters } from '../../server/http/rate-limit.ts'
+import { runHousekeeping } from '../../server/jobs/housekeeping.ts'
 import { createAuditService } from '../../server/modules/audit/service.ts'
 import { createAuthService } from '../../server/modules/auth/service.ts'
 import { deleteExpiredLinkResumes } from '../../server/modules/plaid/repository.ts'

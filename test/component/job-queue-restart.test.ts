@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../db/client.ts'
-import { createJobQueue, type JobQueueOptions, QUEUES } from '../../jobs/queue.ts'
+import { createJobQueue, type JobQueueOptions, QUEUES } from '../../server/jobs/queue.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 
 const OPTIONS: JobQueueOptions = {

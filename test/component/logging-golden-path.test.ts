@@ -108,7 +108,7 @@ describe('logs of a full signing and bank-linking run', () => {
     const signerCookie = `safeclose_session=${sessionCookie.value}`
     const flow = await ok('GET', '/api/signer/signing', signerCookie)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, signerCookie)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signerCookie, {})
 
     // Plaid Link through the embedded emulator, as the browser drives it: the iframe page carries
     // the link token in its URL, then the Link UI's JSON API hands out the public token.

@@ -1,10 +1,12 @@
 import type { Products } from 'plaid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
 import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
 import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { createRecordingGateway } from '../helpers/plaid.ts'
+import { jobsSettled } from '../helpers/jobs.ts'
+import { createRecordingGateway, simulatedPlaidOutage } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
 import { eventually } from '../system/webhook-harness.ts'
@@ -12,6 +14,8 @@ import { eventually } from '../system/webhook-harness.ts'
 // Plaid's Same-Day sandbox numbers (plaid-sandbox/README.md, "Micro-deposits") and deposit code.
 const SAME_DAY_ROUTING = '110000000'
 const SAME_DAY_ACCOUNT = '1111222233330000'
+// Instant Micro-deposits (ADR 0025): Windowpane Bank's routing number in Plaid's testing guide.
+const INSTANT_ROUTING = '333333334'
 const OWNER = 'Alberta Charleson'
 
 type Body = JsonBody
@@ -29,6 +33,10 @@ describe('micro-deposits', () => {
   let manager: string
   /** Account ids whose Auth numbers the server asked Plaid for (/auth/get). */
   const authRequests: string[] = []
+  /** /auth/get calls still to fail with a 500 (a Plaid outage). */
+  let authOutages = 0
+  /** Faults injected around job attempts (a worker dying after the job's work). */
+  const jobFaults: JobAttemptHooks = {}
 
   beforeAll(async () => {
     sandbox = await startSandboxWithSigningKey()
@@ -38,6 +46,10 @@ describe('micro-deposits', () => {
       ...real,
       async getAuthNumbers(connection, accessToken, accountId) {
         authRequests.push(accountId)
+        if (authOutages > 0) {
+          authOutages -= 1
+          throw simulatedPlaidOutage()
+        }
         return real.getAuthNumbers(connection, accessToken, accountId)
       },
     }
@@ -49,6 +61,7 @@ describe('micro-deposits', () => {
         WEBHOOK_RETRY_DELAY_SECONDS: '0',
       },
       plaidGateway: gateway,
+      jobAttemptHooks: { afterAttempt: async (queue, job) => jobFaults.afterAttempt?.(queue, job) },
     })
     manager = await server.signIn(DEMO.manager)
   })
@@ -99,8 +112,35 @@ describe('micro-deposits', () => {
     const signer = `${cookie.name}=${cookie.value}`
     const flow = await ok('GET', '/api/signer/signing', signer)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, signer)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
     return { id: created.id as string, signerId: flow.signer.id as string, signer }
+  }
+
+  /** The signer's payout numbers as stored (decrypted), with the holder names stored beside them. */
+  async function storedPayoutNumbers(signerId: string) {
+    const { rows } = await server.database.executeSql(
+      'select numbers_ciphertext, numbers_key_id, holder_names from signer_payout_numbers where signer_id = $1',
+      [signerId],
+    )
+    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string; holder_names: unknown }
+    const numbers: unknown = JSON.parse(
+      server.keyring.decrypt(
+        { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
+        { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: signerId },
+      ),
+    )
+    return { holderNames: row.holder_names, numbers }
+  }
+
+  /** The manager sees "needs review" on the signer and accepts the account: the signer may sign. */
+  async function acceptAndExpectSign(pkg: { id: string; signerId: string; signer: string }, view: Body) {
+    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
+    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
+    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
+      decision: 'accept',
+      note: 'Called the signer on the number on file; the account is theirs.',
+    })
+    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
   }
 
   /** Same-Day through Safeclose's own link token: the signer types the numbers in Link. */
@@ -155,16 +195,18 @@ describe('micro-deposits', () => {
       const events = rows as Array<{ state: string }>
       return events.length > 0 && events.every((event) => event.state === 'processed') ? true : undefined
     }, `${code} processed`)
-    // The signing checks run right after the event's commit.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The signing checks are jobs queued with the event's effect.
+    await jobsSettled(server.database)
   }
 
-  it('link tokens enable Same-Day and Automated micro-deposits in Link', async () => {
+  it('link tokens enable Same-Day, Automated and Instant micro-deposits in Link', async () => {
     const pkg = await activePackage('options@example.test')
     const token = await ok('POST', '/api/plaid/link-token', pkg.signer, {})
     const started = await linkUi('session/start', { link_token: token.link_token })
     // Same-Day: Link offers "Link with account numbers" (asking the name: no legal_name is sent).
     expect(started.body.manual_entry).toEqual({ asks_name: true })
+    // Instant: Windowpane Bank (and an instant routing number typed in) gets the deposit at once.
+    expect(started.body.instant_microdeposits).toEqual({ asks_name: true, institution_ids: ['ins_135858'] })
     // Automated: Houndstooth's micro-deposit account is offered instead of NO_AUTH_ACCOUNTS.
     const submitted = await linkUi('credentials/submit', {
       link_token: token.link_token,
@@ -182,6 +224,83 @@ describe('micro-deposits', () => {
     const updateSession = await linkUi('session/start', { link_token: update.link_token })
     expect(updateSession.body.mode).toBe('update')
     expect(updateSession.body.manual_entry).toBeNull()
+    expect(updateSession.body.instant_microdeposits).toBeNull()
+  })
+
+  it('Instant: the code entered in the same Link session verifies at once; numbers fetched then; a manager must accept', async () => {
+    const pkg = await activePackage('instant@example.test')
+    const token = await ok('POST', '/api/plaid/link-token', pkg.signer, {})
+    const started = await linkUi('session/start', { link_token: token.link_token })
+    const ids = { link_token: token.link_token, link_session_id: started.body.link_session_id }
+    const sent = await linkUi('numbers/submit', {
+      ...ids,
+      routing_number: INSTANT_ROUTING,
+      account_number: SAME_DAY_ACCOUNT,
+      name: OWNER,
+      account_subtype: 'checking',
+    })
+    expect(sent.body).toMatchObject({ flow: 'instant', deposit: { mask: '0000', attempts_remaining: 3 } })
+    expect((await linkUi('instant-microdeposits/verify', { ...ids, code: 'XYZ' })).body).toMatchObject({
+      verified: false,
+      deposit: { attempts_remaining: 2 },
+    })
+    const verified = await linkUi('instant-microdeposits/verify', { ...ids, code: 'ABC' })
+    expect(verified.body).toMatchObject({
+      verified: true,
+      institution: null,
+      accounts: [{ verification_status: 'manually_verified' }],
+    })
+
+    // Link's onSuccess → the page exchanges the token: the account is verified already.
+    await ok('POST', '/api/plaid/exchange', pkg.signer, { public_token: verified.body.public_token })
+    const status = await ok('GET', '/api/plaid/status', pkg.signer)
+    const account = status.item.accounts[0] as Body
+    expect(account).toMatchObject({ mask: '0000', verification_status: 'manually_verified' })
+    expect(status.item.institution_id).toBeNull()
+
+    const before = authRequests.length
+    const chosen = await ok('POST', '/api/signer/signing/bank/account', pkg.signer, {
+      account_id: account.account_id,
+    })
+    // Verified, so the numbers are fetched with the choice; but no identity data: a manager must accept.
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+    expect(chosen.step).toBe('bank')
+    expect(chosen.bank).toMatchObject({
+      verification: 'verified',
+      account_verification_status: 'manually_verified',
+      verdict: 'needs_review',
+      acceptance_required: true,
+      name_score: null,
+    })
+    expect(chosen.bank.verdict_reason).toMatch(/micro-deposits/)
+    const events = await trail(pkg.id)
+    expect(events.find((event) => event.action === 'bank.linked')?.details).toMatchObject({
+      verification_status: 'manually_verified',
+      auth_numbers_stored: true,
+    })
+    expect(events.find((event) => event.action === 'bank.ownership_checked')?.details).toMatchObject({
+      verdict: 'needs_review',
+      verdict_reason: 'micro_deposits_no_identity',
+    })
+    expect(JSON.stringify(events)).not.toContain(SAME_DAY_ACCOUNT)
+
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({
+        signer_id: pkg.signerId,
+        account_mask: '0000',
+        routing_mask: '3334',
+        verification_method: 'instant_micro_deposits',
+      }),
+    ])
+    const stored = await storedPayoutNumbers(pkg.signerId)
+    expect(stored.holderNames).toEqual([])
+    expect(stored.numbers).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: INSTANT_ROUTING })
+    // A refresh finds nothing to change and asks for no numbers again.
+    await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    expect(authRequests.slice(before)).toEqual([account.account_id])
+
+    await acceptAndExpectSign(pkg, view)
   })
 
   it('Same-Day: pending until the code is confirmed in update mode; numbers only then; a manager must accept', async () => {
@@ -231,6 +350,8 @@ describe('micro-deposits', () => {
     // Link's onSuccess → the page asks for the accounts again: verified, numbers fetched and stored.
     const refreshed = await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
     expect(refreshed.item.accounts[0].verification_status).toBe('manually_verified')
+    // Signing applies the change in a job queued with it.
+    await jobsSettled(server.database)
     expect(authRequests.slice(before)).toEqual([account.account_id])
     const flow = await ok('GET', '/api/signer/signing', pkg.signer)
     expect(flow.bank).toMatchObject({ verification: 'verified', acceptance_required: true })
@@ -245,19 +366,10 @@ describe('micro-deposits', () => {
         verification_method: 'same_day_micro_deposits',
       }),
     ])
-    const { rows } = await server.database.executeSql(
-      'select numbers_ciphertext, numbers_key_id from signer_payout_numbers where signer_id = $1',
-      [pkg.signerId],
-    )
-    const row = rows[0] as { numbers_ciphertext: string; numbers_key_id: string }
-    expect(
-      JSON.parse(
-        server.keyring.decrypt(
-          { keyId: row.numbers_key_id, ciphertext: row.numbers_ciphertext },
-          { purpose: PAYOUT_NUMBERS_PURPOSE, rowId: pkg.signerId },
-        ),
-      ),
-    ).toMatchObject({ account: SAME_DAY_ACCOUNT, routing: SAME_DAY_ROUTING })
+    expect((await storedPayoutNumbers(pkg.signerId)).numbers).toMatchObject({
+      account: SAME_DAY_ACCOUNT,
+      routing: SAME_DAY_ROUTING,
+    })
     const events = await trail(pkg.id)
     expect(events.find((event) => event.action === 'bank.account_verified')?.details).toMatchObject({
       verification_status_from: 'pending_manual_verification',
@@ -267,16 +379,11 @@ describe('micro-deposits', () => {
     expect(JSON.stringify(events)).not.toContain(SAME_DAY_ACCOUNT)
     // A second refresh changes nothing and asks for no numbers again.
     await ok('POST', '/api/plaid/accounts/refresh', pkg.signer, {})
+    await jobsSettled(server.database)
     expect(authRequests.slice(before)).toEqual([account.account_id])
 
     // The manager sees "needs review" and accepts: the signer may sign.
-    const signerView = view.signers.find((entry: Body) => entry.id === pkg.signerId)
-    expect(signerView.bank).toMatchObject({ verdict: 'needs_review', acceptance_required: true })
-    await ok('POST', `/api/signings/${pkg.id}/signers/${pkg.signerId}/ownership-review`, manager, {
-      decision: 'accept',
-      note: 'Called the signer on the number on file; the account is theirs.',
-    })
-    expect((await ok('GET', '/api/signer/signing', pkg.signer)).step).toBe('sign')
+    await acceptAndExpectSign(pkg, view)
   })
 
   it('Automated: AUTOMATICALLY_VERIFIED moves the step on and fetches the numbers then', async () => {
@@ -326,6 +433,48 @@ describe('micro-deposits', () => {
     expect(
       (await trail(pkg.id)).find((event) => event.action === 'bank.account_verified')?.details,
     ).toMatchObject({ verification_status: 'automatically_verified', auth_numbers_stored: true })
+  })
+
+  it('Automated: fetches the numbers after a Plaid outage and a worker crash, once (a durable job)', async () => {
+    const pkg = await activePackage('automated-durable@example.test')
+    const { itemId, account } = await linkAutomated(pkg.signer)
+    await ok('POST', '/api/signer/signing/bank/account', pkg.signer, { account_id: account.account_id })
+    const before = authRequests.length
+    // Attempt 1: Plaid is down while the numbers are fetched. Attempt 2 stores them and commits, and
+    // the worker dies before the job is marked done. Attempt 3 must change nothing.
+    authOutages = 1
+    let crashes = 0
+    jobFaults.afterAttempt = async (queue, job) => {
+      if (queue === 'plaid-item-event-applied' && job.retryCount === 1) {
+        crashes += 1
+        throw new Error('simulated crash before the job was marked done')
+      }
+    }
+    try {
+      await ok('POST', '/api/plaid/sandbox/set-verification-status', pkg.signer, {
+        account_id: account.account_id,
+        verification_status: 'automatically_verified',
+      })
+      await processed(itemId, 'AUTOMATICALLY_VERIFIED')
+    } finally {
+      authOutages = 0
+      jobFaults.afterAttempt = undefined
+    }
+    expect(crashes).toBe(1)
+    const { rows } = await server.database.executeSql(
+      "select state, retry_count from pgboss.job where name = 'plaid-item-event-applied' and data->>'plaidItemId' = $1",
+      [itemId],
+    )
+    expect(rows).toEqual([{ state: 'completed', retry_count: 2 }])
+    // One failed fetch, one that stored the numbers, none on the third attempt.
+    expect(authRequests.slice(before)).toEqual([account.account_id, account.account_id])
+    const view = await ok('GET', `/api/signings/${pkg.id}`, manager)
+    expect(view.payout_numbers).toEqual([
+      expect.objectContaining({ signer_id: pkg.signerId, verification_method: 'automated_micro_deposits' }),
+    ])
+    const verified = (await trail(pkg.id)).filter((event) => event.action === 'bank.account_verified')
+    expect(verified).toHaveLength(1)
+    expect(verified[0]?.details).toMatchObject({ auth_numbers_stored: true })
   })
 
   it('Automated: VERIFICATION_EXPIRED moves the step back and a failed account cannot be chosen', async () => {

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import type { Products } from 'plaid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
 import { loggerOptions } from '../../server/logger.ts'
 import { insertMembership, insertUser } from '../../server/modules/auth/repository.ts'
 import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
@@ -18,7 +19,8 @@ import { insertWorkspace } from '../../server/modules/workspace/repository.ts'
 import { createKeyring, generateKeyEntry } from '../../server/security/keyring.ts'
 import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO, TEST_KEYRING } from '../helpers/build-app.ts'
-import { createRecordingGateway } from '../helpers/plaid.ts'
+import { jobsSettled } from '../helpers/jobs.ts'
+import { createRecordingGateway, simulatedPlaidOutage } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
 import { eventually } from '../system/webhook-harness.ts'
@@ -47,6 +49,10 @@ describe('payout numbers, reveal and alerts', () => {
   let clockOffsetMs = 0
   /** Account numbers the gateway reports instead of Plaid's, per access token (a bank changed them). */
   const numbersOverride = new Map<string, string>()
+  /** Plaid /auth/get calls still to fail with a 500 (an outage while a payout check re-fetches). */
+  let authOutages = 0
+  /** Faults injected around job attempts (a worker dying before or after the job's work). */
+  const jobFaults: JobAttemptHooks = {}
   /** Every response body except the reveal's, scanned for numbers at the end. */
   const responses: string[] = []
   let manager: string
@@ -60,6 +66,10 @@ describe('payout numbers, reveal and alerts', () => {
     const gateway: PlaidGateway = {
       ...real,
       async getAuthNumbers(connection, accessToken, accountId) {
+        if (authOutages > 0) {
+          authOutages -= 1
+          throw simulatedPlaidOutage()
+        }
         const numbers = await real.getAuthNumbers(connection, accessToken, accountId)
         const override = numbersOverride.get(accessToken)
         return numbers && override ? { ...numbers, account: override } : numbers
@@ -81,6 +91,10 @@ describe('payout numbers, reveal and alerts', () => {
       logger: pino(loggerOptions('debug'), sink),
       plaidGateway: gateway,
       now: () => new Date(Date.now() + clockOffsetMs),
+      jobAttemptHooks: {
+        beforeAttempt: async (queue, job) => jobFaults.beforeAttempt?.(queue, job),
+        afterAttempt: async (queue, job) => jobFaults.afterAttempt?.(queue, job),
+      },
     })
     ;[manager, admin, demoSigner] = await Promise.all([
       server.signIn(DEMO.manager),
@@ -127,7 +141,7 @@ describe('payout numbers, reveal and alerts', () => {
     const signer = `${cookie.name}=${cookie.value}`
     const flow = await ok('GET', '/api/signer/signing', signer)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, signer)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
     return { id: created.id as string, signerId: flow.signer.id as string, signer }
   }
 
@@ -189,8 +203,8 @@ describe('payout numbers, reveal and alerts', () => {
         ? true
         : undefined
     }, `${deliveries} × ${code} processed`)
-    // The payout checks run right after the event's commit.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The payout checks are jobs queued with the event's effect.
+    await jobsSettled(server.database)
   }
 
   async function fire(accessToken: string, code: string, type?: string) {
@@ -237,6 +251,10 @@ describe('payout numbers, reveal and alerts', () => {
       expect(view.payout_numbers).toEqual([
         expect.objectContaining({ signer_id: pkg.signerId, account_mask: '0000', routing_mask: '1533' }),
       ])
+      // The holder names Plaid returned reach the manager, who judges a name mismatch by them.
+      const holderNames = row.holder_names as unknown as string[]
+      expect(holderNames.length).toBeGreaterThan(0)
+      expect(view.payout_numbers[0].holder_names).toEqual(holderNames)
       const linked = (await trail(pkg.id)).find((event) => event.action === 'bank.linked')
       expect(linked?.details).toMatchObject({
         auth_numbers_stored: true,
@@ -490,10 +508,12 @@ describe('payout numbers, reveal and alerts', () => {
     it('raises one alert when the signer removes the Item, and one when they link another', async () => {
       const removed = await completedPackage('removed@example.test')
       await ok('DELETE', '/api/plaid/item', removed.signer)
+      await jobsSettled(server.database)
       expect(await alertsOf(removed.id)).toEqual([expect.objectContaining({ reason: 'item_removed' })])
 
       const relinked = await completedPackage('relinked@example.test')
       await linkItem(relinked.signer)
+      await jobsSettled(server.database)
       expect(await alertsOf(relinked.id)).toEqual([expect.objectContaining({ reason: 'item_relinked' })])
       // Removing the replaced Item at Plaid later (a job) is no second change.
       await new Promise((resolve) => setTimeout(resolve, 1500))
@@ -518,6 +538,7 @@ describe('payout numbers, reveal and alerts', () => {
     it('resolves with a note, once; signers cannot', async () => {
       const pkg = await completedPackage('resolve@example.test')
       await ok('DELETE', '/api/plaid/item', pkg.signer)
+      await jobsSettled(server.database)
       const [alert] = await alertsOf(pkg.id)
       const url = `/api/signings/${pkg.id}/payout-alerts/${alert.id}/resolve`
       expect((await call('POST', url, pkg.signer, { note: 'x' })).statusCode).toBe(403)
@@ -540,6 +561,7 @@ describe('payout numbers, reveal and alerts', () => {
     it('requires a second, different manager under the four-eyes policy', async () => {
       const pkg = await completedPackage('four-eyes@example.test')
       await ok('DELETE', '/api/plaid/item', pkg.signer)
+      await jobsSettled(server.database)
       const [alert] = await alertsOf(pkg.id)
       expect(
         (await call('PUT', '/api/payout-settings', manager, { require_second_manager: true })).statusCode,
@@ -570,6 +592,126 @@ describe('payout numbers, reveal and alerts', () => {
       } finally {
         await ok('PUT', '/api/payout-settings', admin, { require_second_manager: false })
       }
+    })
+  })
+
+  describe('durable payout checks (jobs queued with the change)', () => {
+    /** The jobs of `queue` whose payload names this webhook event or Item. */
+    async function jobsOf(queue: string, key: string, value: string) {
+      const { rows } = await server.database.executeSql(
+        `select state, retry_count from pgboss.job where name = $1 and data->>'${key}' = $2`,
+        [queue, value],
+      )
+      return rows as Array<{ state: string; retry_count: number }>
+    }
+    async function eventIdOf(itemId: string, code: string) {
+      const { rows } = await server.database.executeSql(
+        'select id from webhook_events where plaid_item_id = $1 and webhook_code = $2',
+        [itemId, code],
+      )
+      return (rows[0] as { id: string }).id
+    }
+    async function payoutEmails(title: string) {
+      const { rows } = await server.database.executeSql(
+        'select recipient, count(*)::int as sent from outbox_messages where subject = $1 group by recipient',
+        [`Payout alert: ${title}`],
+      )
+      return rows as Array<{ recipient: string; sent: number }>
+    }
+
+    it('raises the alert when the worker died right after the webhook committed (the job is retried)', async () => {
+      const pkg = await completedPackage('durable-crash-before@example.test')
+      let crashes = 0
+      jobFaults.beforeAttempt = async (queue, job) => {
+        if (queue === 'plaid-item-status-changed' && job.retryCount === 0) {
+          crashes += 1
+          throw new Error('simulated crash right after the webhook committed')
+        }
+      }
+      try {
+        await fire(pkg.accessToken, 'PENDING_DISCONNECT')
+        await processed(pkg.itemId, 'PENDING_DISCONNECT', 1)
+      } finally {
+        jobFaults.beforeAttempt = undefined
+      }
+      expect(crashes).toBe(1)
+      // The job was committed with the event's effect (same transaction), and its retry did the check.
+      const eventId = await eventIdOf(pkg.itemId, 'PENDING_DISCONNECT')
+      expect(await jobsOf('plaid-item-status-changed', 'eventId', eventId)).toEqual([
+        { state: 'completed', retry_count: 1 },
+      ])
+      expect(await alertsOf(pkg.id)).toEqual([expect.objectContaining({ reason: 'pending_disconnect' })])
+    })
+
+    it('raises nothing twice when the worker died after the check committed (alert, chain, e-mail)', async () => {
+      const pkg = await completedPackage('durable-crash-after@example.test')
+      let crashes = 0
+      jobFaults.afterAttempt = async (queue, job) => {
+        if (queue === 'plaid-item-status-changed' && job.retryCount === 0) {
+          crashes += 1
+          throw new Error('simulated crash before the job was marked done')
+        }
+      }
+      try {
+        await fire(pkg.accessToken, 'USER_PERMISSION_REVOKED')
+        await processed(pkg.itemId, 'USER_PERMISSION_REVOKED', 1)
+      } finally {
+        jobFaults.afterAttempt = undefined
+      }
+      expect(crashes).toBe(1)
+      const eventId = await eventIdOf(pkg.itemId, 'USER_PERMISSION_REVOKED')
+      expect(await jobsOf('plaid-item-status-changed', 'eventId', eventId)).toEqual([
+        { state: 'completed', retry_count: 1 },
+      ])
+      expect(await alertsOf(pkg.id)).toEqual([expect.objectContaining({ reason: 'permission_revoked' })])
+      const actions = (await trail(pkg.id)).map((event) => event.action)
+      expect(actions.filter((action) => action === 'payout.alert_raised')).toHaveLength(1)
+      const emails = await payoutEmails(`Closing for durable-crash-after@example.test`)
+      expect(emails.map((email) => email.recipient)).toEqual(
+        expect.arrayContaining([DEMO.manager, DEMO.admin]),
+      )
+      expect(emails.every((email) => email.sent === 1)).toBe(true)
+    })
+
+    it('retries the numbers re-fetch through a Plaid outage, and raises one alert for the change', async () => {
+      const pkg = await completedPackage('durable-outage@example.test')
+      numbersOverride.set(pkg.accessToken, CHANGED_ACCOUNT)
+      authOutages = 1
+      try {
+        await fire(pkg.accessToken, 'DEFAULT_UPDATE', 'AUTH')
+        await processed(pkg.itemId, 'DEFAULT_UPDATE', 1)
+      } finally {
+        authOutages = 0
+      }
+      const eventId = await eventIdOf(pkg.itemId, 'DEFAULT_UPDATE')
+      expect(await jobsOf('plaid-item-event-applied', 'eventId', eventId)).toEqual([
+        { state: 'completed', retry_count: 1 },
+      ])
+      expect(await alertsOf(pkg.id)).toEqual([expect.objectContaining({ reason: 'numbers_changed' })])
+    })
+
+    it('queues the Item-retired check in the unlink transaction; the request itself raises nothing', async () => {
+      const pkg = await completedPackage('durable-unlink@example.test')
+      let release = () => {}
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      // The worker is held before the check: whatever is raised meanwhile came from elsewhere.
+      jobFaults.beforeAttempt = async (queue) => {
+        if (queue === 'plaid-item-retired') await held
+      }
+      try {
+        await ok('DELETE', '/api/plaid/item', pkg.signer)
+        expect(
+          (await jobsOf('plaid-item-retired', 'plaidItemId', pkg.itemId)).map((job) => job.state),
+        ).toEqual([expect.stringMatching(/^(created|active)$/)])
+        expect(await alertsOf(pkg.id)).toEqual([])
+      } finally {
+        jobFaults.beforeAttempt = undefined
+        release()
+      }
+      await jobsSettled(server.database)
+      expect(await alertsOf(pkg.id)).toEqual([expect.objectContaining({ reason: 'item_removed' })])
     })
   })
 

@@ -93,7 +93,8 @@ function client(t: TestApp, managerCookie: string) {
         trail,
         invitations: (trail.events as Array<{ action: string; details: Record<string, unknown> }>).filter(
           (event) =>
-            event.action.startsWith('signer.invitation_') && event.action !== 'signer.invitation_opened',
+            (event.action.startsWith('signer.invitation_') && event.action !== 'signer.invitation_opened') ||
+            event.action.startsWith('signer.link_'),
         ),
       }
     },
@@ -299,6 +300,8 @@ describe('signing invitations through a real SMTP server', () => {
         ['accepted.mail@example.test', 'email'],
         ['bounce.mail@example.test', 'manual'],
       ])
+      // Nothing reached the second signer: the trail says a link was issued, not that it was sent.
+      expect(events.map((event) => event.action)).toEqual(['signer.invitation_sent', 'signer.link_issued'])
 
       const logged = logLines(app.log.text.slice(logBefore)).filter(
         (line) => line.msg === 'could not send an e-mail',
@@ -420,7 +423,7 @@ describe('signing invitations through a real SMTP server', () => {
     const { cookie } = await api.signerBehind(linkIn(invitationMails[0] as ReceivedMail))
     const flow = await api.ok('GET', '/api/signer/signing', cookie)
     for (const document of flow.documents)
-      await api.ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
+      await api.ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, cookie, {})
     await api.ok('POST', '/api/signer/signing/sign', cookie, { typed_name: 'Nora Quinn', consent: true })
 
     let mail: ReceivedMail | undefined

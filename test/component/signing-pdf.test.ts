@@ -1,5 +1,6 @@
 // PDF documents reach the signer as bytes from their own route, shown inline in a frame of the
-// signer page: headers, access checks and the "document viewed" audit event.
+// signer page: headers, access checks, and the "document viewed" event that only the signer's
+// confirmation records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PDF_CONTENT_SECURITY_POLICY } from '../../server/modules/signing/pdf-response.ts'
 import { apiClient } from '../helpers/api-client.ts'
@@ -109,29 +110,69 @@ describe('PDF documents shown inline to the signer', () => {
     expect(markdownDocument.markdown).toContain('The buyer pays at closing.')
   })
 
-  it('records the first view once, whichever route delivers the document', async () => {
-    const { id, cookie, pdfId, markdownId } = await openedPackage('pdf.viewed@example.test')
-    // The frame alone (no JSON first) counts as the view: the review step moves on.
-    expect((await call('GET', pdfUrl(pdfId), cookie)).statusCode).toBe(200)
-    expect((await ok('GET', '/api/signer/signing', cookie)).documents).toEqual([
-      expect.objectContaining({ id: markdownId, viewed: false }),
-      expect.objectContaining({ id: pdfId, viewed: true }),
-    ])
-    expect((await call('GET', pdfUrl(pdfId), cookie)).statusCode).toBe(200)
-    await ok('GET', jsonUrl(pdfId), cookie)
-    await ok('GET', jsonUrl(markdownId), cookie)
+  const reviewedUrl = (documentId: string) => `/api/signer/signing/documents/${documentId}/reviewed`
 
+  it('counts a document as reviewed only when the signer confirms it, not when it loads', async () => {
+    const { id, cookie, pdfId, markdownId } = await openedPackage('pdf.viewed@example.test')
+    // Loading both documents, by either route, leaves the review step where it was.
+    await ok('GET', jsonUrl(markdownId), cookie)
+    await ok('GET', jsonUrl(pdfId), cookie)
+    expect((await call('GET', pdfUrl(pdfId), cookie)).statusCode).toBe(200)
+    const loaded = await ok('GET', '/api/signer/signing', cookie)
+    expect(loaded.step).toBe('review')
+    expect(loaded.documents).toEqual([
+      expect.objectContaining({ id: markdownId, viewed: false }),
+      expect.objectContaining({ id: pdfId, viewed: false }),
+    ])
+    expect(await viewedEvents(id)).toEqual([])
+
+    // "I have read this document": the answer is the flow, still reviewing until both are confirmed.
+    const afterFirst = await ok('POST', reviewedUrl(markdownId), cookie, {})
+    expect(afterFirst.step).toBe('review')
+    expect(afterFirst.documents).toEqual([
+      expect.objectContaining({ id: markdownId, viewed: true }),
+      expect.objectContaining({ id: pdfId, viewed: false }),
+    ])
+    const afterSecond = await ok('POST', reviewedUrl(pdfId), cookie, {})
+    expect(afterSecond.step).toBe('sign')
+    // A repeat confirmation records nothing new.
+    await ok('POST', reviewedUrl(pdfId), cookie, {})
     const viewed = await viewedEvents(id)
-    expect(viewed.map((event) => event.details.document_id).sort()).toEqual([markdownId, pdfId].sort())
-    expect((await ok('GET', '/api/signer/signing', cookie)).step).toBe('sign')
+    expect(viewed.map((event) => event.details.document_id)).toEqual([markdownId, pdfId])
   })
 
-  it('records the JSON view once too when the frame loads after it', async () => {
-    const { id, cookie, pdfId } = await openedPackage('pdf.json-first@example.test')
-    await ok('GET', jsonUrl(pdfId), cookie)
-    expect((await call('GET', pdfUrl(pdfId), cookie)).statusCode).toBe(200)
-    expect((await call('GET', pdfUrl(pdfId), cookie)).statusCode).toBe(200)
-    expect((await viewedEvents(id)).map((event) => event.details.document_id)).toEqual([pdfId])
+  it("refuses to confirm another package's document or a malformed id", async () => {
+    const mine = await openedPackage('pdf.confirm-mine@example.test')
+    const other = await openedPackage('pdf.confirm-other@example.test')
+    const foreign = await call('POST', reviewedUrl(other.pdfId), mine.cookie, {})
+    expect(foreign.statusCode).toBe(404)
+    expect(foreign.json().error.code).toBe('NOT_FOUND')
+    expect((await call('POST', reviewedUrl('not-a-uuid'), mine.cookie, {})).statusCode).toBe(400)
+    expect((await call('POST', reviewedUrl(mine.pdfId), managerCookie, {})).statusCode).toBe(403)
+    expect(await viewedEvents(mine.id)).toEqual([])
+    expect(await viewedEvents(other.id)).toEqual([])
+  })
+
+  it('names the field and the rule a refused value broke, for the web app to word its own message', async () => {
+    const short = await call('POST', '/api/signing-links/open', null, { token: 'abc' })
+    expect(short.statusCode).toBe(400)
+    expect(short.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'body.token',
+      rule: 'minLength',
+    })
+    const created = await ok('POST', '/api/signings', managerCookie, { title: 'Not a PDF' })
+    const notPdf = await call('POST', `/api/signings/${created.id}/documents`, managerCookie, {
+      title: 'Scan',
+      kind: 'pdf',
+      pdf_base64: Buffer.from('hello, not a pdf').toString('base64'),
+    })
+    expect(notPdf.statusCode).toBe(400)
+    expect(notPdf.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'body.pdf_base64',
+      rule: 'pdf',
+    })
   })
 
   it('records nothing for a HEAD request, which no viewer needs', async () => {
@@ -177,12 +218,13 @@ describe('PDF documents shown inline to the signer', () => {
 
   it('still serves the PDF after signing, without recording another view', async () => {
     const { id, cookie, pdfId, markdownId } = await openedPackage('pdf.signed@example.test')
-    await ok('GET', jsonUrl(markdownId), cookie)
-    expect((await call('GET', pdfUrl(pdfId), cookie)).statusCode).toBe(200)
+    await ok('POST', reviewedUrl(markdownId), cookie, {})
+    await ok('POST', reviewedUrl(pdfId), cookie, {})
     await ok('POST', '/api/signer/signing/sign', cookie, { typed_name: 'Pat Reader', consent: true })
     const after = await call('GET', pdfUrl(pdfId), cookie)
     expect(after.statusCode).toBe(200)
     expect(after.rawPayload.equals(PDF)).toBe(true)
+    await ok('POST', reviewedUrl(pdfId), cookie, {})
     expect(await viewedEvents(id)).toHaveLength(2)
   })
 })

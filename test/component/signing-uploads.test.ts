@@ -118,12 +118,18 @@ describe('document uploads', () => {
 
   it('refuses encrypted, unreadable and non-PDF files with a 400 and stores nothing', async () => {
     const id = await newDraft()
-    const cases: Array<[Buffer, string, RegExp]> = [
-      [encryptedPdf(), 'locked.pdf', /encrypted/],
-      [Buffer.from('%PDF-1.7\nthis is not really a PDF\n'), 'broken.pdf', /not a readable PDF|without pages/],
-      [Buffer.from('GIF89a....'), 'image.gif', /neither a PDF .* nor a Markdown file/],
+    // Each refusal names the field and the rule, for the web app's own sentence.
+    const cases: Array<[Buffer, string, RegExp, RegExp]> = [
+      [encryptedPdf(), 'locked.pdf', /encrypted/, /^pdf_encrypted$/],
+      [
+        Buffer.from('%PDF-1.7\nthis is not really a PDF\n'),
+        'broken.pdf',
+        /not a readable PDF|without pages/,
+        /^pdf_(damaged|empty)$/,
+      ],
+      [Buffer.from('GIF89a....'), 'image.gif', /neither a PDF .* nor a Markdown file/, /^pdf$/],
     ]
-    for (const [bytes, name, message] of cases) {
+    for (const [bytes, name, message, rule] of cases) {
       const response = await upload(
         id,
         multipart({ title: 'Refused' }, { name, type: 'application/octet-stream', bytes }),
@@ -131,6 +137,8 @@ describe('document uploads', () => {
       expect(response.statusCode, name).toBe(400)
       expect(response.json().error.code).toBe('VALIDATION_FAILED')
       expect(response.json().error.message).toMatch(message)
+      expect(response.json().error.field).toBe(name === 'image.gif' ? 'body.file' : 'file')
+      expect(response.json().error.rule).toMatch(rule)
     }
     // The base64 JSON body applies the same checks.
     const json = await t.app.inject({

@@ -79,7 +79,7 @@ describe('signing packages', () => {
   async function reviewAll(cookie: string) {
     const flow = await ok('GET', '/api/signer/signing', cookie)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, cookie, {})
   }
 
   /** Links a sandbox bank through the real bank-linking API and chooses its first account. */
@@ -314,11 +314,7 @@ describe('signing packages', () => {
       expect(expired.response.statusCode).toBe(410)
       expect(expired.response.json().error.message).toContain('expired')
       expect(await auditActions(id)).toEqual(
-        expect.arrayContaining([
-          'signer.invitation_sent',
-          'signer.invitation_opened',
-          'signer.invitation_resent',
-        ]),
+        expect.arrayContaining(['signer.link_issued', 'signer.invitation_opened', 'signer.link_reissued']),
       )
     })
 
@@ -407,7 +403,7 @@ describe('signing packages', () => {
         expect.arrayContaining([
           'signing.created',
           'signing.activated',
-          'signer.invitation_sent',
+          'signer.link_issued',
           'signer.invitation_opened',
           'document.viewed',
           'bank.link_started',
@@ -862,13 +858,19 @@ describe('signing packages', () => {
         linkTtlHours: 1,
         logger: t.app.log,
       })
-      const recorded = await signing.recordItemStatusChange({
+      const change = {
         plaidItemId: flow.bank.item_id,
-        status: 'login_required',
+        status: 'login_required' as const,
         webhookCode: 'ERROR',
-      })
-      expect(recorded).toEqual({ recorded: 1 })
+        changeKey: 'event:test-status-change',
+      }
+      expect(await signing.recordItemStatusChange(change)).toEqual({ recorded: 1 })
       expect((await auditActions(id)).at(-1)).toBe('bank.item_status_changed')
+      // A retried job (same change) appends nothing more.
+      expect(await signing.recordItemStatusChange(change)).toEqual({ recorded: 0 })
+      expect((await auditActions(id)).filter((action) => action === 'bank.item_status_changed')).toHaveLength(
+        1,
+      )
 
       const download = await call('GET', `/api/signings/${id}/audit?download=1`, managerCookie)
       expect(download.headers['content-disposition']).toContain('attachment')

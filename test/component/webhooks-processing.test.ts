@@ -422,7 +422,7 @@ describe('Plaid webhook processing', () => {
     const payee = `${session?.name}=${session?.value}`
     const flow = await ok('GET', '/api/signer/signing', payee)
     for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, payee)
+      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, payee, {})
     await link(payee, 'ins_109508', 'pass_good')
     await ok('POST', '/api/signer/signing/bank/account', payee, {
       account_id: (await status(payee)).item.accounts[0].account_id,

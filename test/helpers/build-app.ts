@@ -25,6 +25,7 @@ export type TestAppOptions = {
   /** The server's clock (two-factor codes, pending sign-ins, re-authentication windows). */
   now?: () => Date
   sealingBeforeCommit?: Parameters<typeof buildApp>[1]['sealingBeforeCommit']
+  jobAttemptHooks?: Parameters<typeof buildApp>[1]['jobAttemptHooks']
 }
 
 export type TestApp = {
@@ -68,6 +69,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     mailer: options.mailer,
     now: options.now,
     sealingBeforeCommit: options.sealingBeforeCommit,
+    jobAttemptHooks: options.jobAttemptHooks,
   })
   await app.ready()
   return {

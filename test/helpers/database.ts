@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { type DatabaseHandle, openDatabase, wrapPglite } from '../../db/client.ts'
+import { type DatabaseHandle, openDatabase, PGLITE_OPTIONS, wrapPglite } from '../../db/client.ts'
 
 /**
  * A fresh, migrated database per call. PGlite (default): a migrated template is built once per test
@@ -14,11 +14,25 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     : createPgliteDatabase()
 }
 
+const postgresUrls = new WeakMap<DatabaseHandle, string>()
+
+/**
+ * Another handle on the database of `handle`, as a second app instance would open it: its own
+ * connections on PostgreSQL; the very same embedded database on PGlite (one process owns it).
+ * Closing it leaves the database alone: close the original for that.
+ */
+export async function shareTestDatabase(handle: DatabaseHandle): Promise<DatabaseHandle> {
+  if (handle.kind === 'pglite') return { ...handle, close: async () => {} }
+  const url = postgresUrls.get(handle)
+  if (!url) throw new Error('shareTestDatabase needs a database made by createTestDatabase')
+  return openDatabase({ kind: 'postgres', url })
+}
+
 let pgliteTemplate: Promise<PGlite> | undefined
 
 async function createPgliteDatabase(): Promise<DatabaseHandle> {
   pgliteTemplate ??= (async () => {
-    const template = await PGlite.create()
+    const template = await PGlite.create(PGLITE_OPTIONS)
     await wrapPglite(template).migrate()
     return template
   })()
@@ -35,7 +49,7 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
   url.pathname = `/${name}`
   const handle = await openDatabase({ kind: 'postgres', url: url.toString() })
   await handle.migrate()
-  return {
+  const shared: DatabaseHandle = {
     ...handle,
     async close() {
       await handle.close()
@@ -44,6 +58,8 @@ async function createPostgresDatabase(): Promise<DatabaseHandle> {
       )
     },
   }
+  postgresUrls.set(shared, url.toString())
+  return shared
 }
 
 async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
-import { apiClient, type JsonBody } from './api-client.ts'
+import type { SignerFlow } from '../../server/http/contract.ts'
+import { apiClient } from './api-client.ts'
 
 /** A PDF of `pages` US Letter pages, each saying which page it is (built with pdf-lib). */
 export async function makeMultiPagePdf(pages: number, title = 'Closing document'): Promise<Buffer> {
@@ -67,42 +68,49 @@ export type SignerSpec = { legal_name: string; email: string }
  * signers (no bank step). Returns ids; fields are placed by the caller before `activate`.
  */
 export function esignFlow(app: () => FastifyInstance, managerCookie: string) {
-  const { call, ok } = apiClient(app)
+  const { call, ok, answer } = apiClient(app)
 
   async function draft(signers: SignerSpec[], options: { pdfPages?: number; pdf?: Buffer } = {}) {
-    const created = await ok('POST', '/api/signings', managerCookie, { title: 'Closing at 12 Elm St' })
-    const id = created.id as string
-    await ok('POST', `/api/signings/${id}/documents`, managerCookie, {
-      title: 'Purchase agreement',
-      kind: 'markdown',
-      markdown:
-        '# Purchase agreement\n\nThe buyer pays **$1** to the seller.\n\n- keys at closing\n- deed recorded',
+    const created = await answer('POST /api/signings', managerCookie, {
+      payload: { title: 'Closing at 12 Elm St' },
+    })
+    const params = { id: created.id }
+    await answer('POST /api/signings/:id/documents', managerCookie, {
+      params,
+      payload: {
+        title: 'Purchase agreement',
+        kind: 'markdown',
+        markdown:
+          '# Purchase agreement\n\nThe buyer pays **$1** to the seller.\n\n- keys at closing\n- deed recorded',
+      },
     })
     const pdf = options.pdf ?? (await makeMultiPagePdf(options.pdfPages ?? 2))
-    let view: JsonBody = await ok('POST', `/api/signings/${id}/documents`, managerCookie, {
-      title: 'Deed of trust',
-      kind: 'pdf',
-      pdf_base64: pdf.toString('base64'),
+    let view = await answer('POST /api/signings/:id/documents', managerCookie, {
+      params,
+      payload: { title: 'Deed of trust', kind: 'pdf', pdf_base64: pdf.toString('base64') },
     })
     for (const signer of signers) {
-      view = await ok('POST', `/api/signings/${id}/signers`, managerCookie, {
-        ...signer,
-        bank_required: false,
+      view = await answer('POST /api/signings/:id/signers', managerCookie, {
+        params,
+        payload: { ...signer, bank_required: false },
       })
     }
+    const [markdown, pdfDocument] = view.documents
+    if (!markdown || !pdfDocument) throw new Error('draft: expected two documents')
     return {
-      id,
-      markdownId: view.documents[0].id as string,
-      pdfId: view.documents[1].id as string,
-      signerIds: (view.signers as Array<{ id: string }>).map((signer) => signer.id),
+      id: created.id,
+      markdownId: markdown.id,
+      pdfId: pdfDocument.id,
+      signerIds: view.signers.map((signer) => signer.id),
     }
   }
 
   /** Activates the package and opens every signer's link; returns their cookies in signer order. */
   async function activate(id: string): Promise<string[]> {
-    const { invitations } = await ok('POST', `/api/signings/${id}/activate`, managerCookie)
+    const { invitations } = await answer('POST /api/signings/:id/activate', managerCookie, { params: { id } })
     const cookies: string[] = []
-    for (const invitation of invitations as Array<{ url: string }>) {
+    for (const invitation of invitations) {
+      if (!invitation.url) throw new Error('activate: links are e-mailed, none to open')
       const token = new URL(invitation.url).pathname.split('/').at(-1)
       const opened = await call('POST', '/api/signing-links/open', null, { token })
       const cookie = opened.cookies.find((entry) => entry.name === 'safeclose_session')
@@ -113,11 +121,15 @@ export function esignFlow(app: () => FastifyInstance, managerCookie: string) {
   }
 
   /** Reviews every document, as the signer page does before the sign step. */
-  async function review(cookie: string): Promise<JsonBody> {
-    const flow = await ok('GET', '/api/signer/signing', cookie)
-    for (const document of flow.documents)
-      await ok('GET', `/api/signer/signing/documents/${document.id}`, cookie)
-    return ok('GET', '/api/signer/signing', cookie)
+  async function review(cookie: string): Promise<SignerFlow> {
+    const flow = await answer('GET /api/signer/signing', cookie)
+    for (const document of flow.documents) {
+      await answer('POST /api/signer/signing/documents/:documentId/reviewed', cookie, {
+        params: { documentId: document.id },
+        payload: {},
+      })
+    }
+    return answer('GET /api/signer/signing', cookie)
   }
 
   return { draft, activate, review, call, ok }

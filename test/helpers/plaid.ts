@@ -1,7 +1,11 @@
 import { Configuration, type CountryCode, PlaidApi, type Products } from 'plaid'
 import { type StartedPlaidSandbox, startPlaidSandbox } from '../../plaid-sandbox/src/main.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { createPlaidGateway, type PlaidGateway } from '../../server/modules/plaid/gateway.ts'
+import {
+  createPlaidGateway,
+  type PlaidGateway,
+  PlaidRequestError,
+} from '../../server/modules/plaid/gateway.ts'
 
 export type TestEmulator = StartedPlaidSandbox & {
   /** The official SDK pointed at the emulator, as an independent client for assertions. */
@@ -86,3 +90,15 @@ export async function isItemKnown(emulator: TestEmulator, accessToken: string): 
 }
 
 export const US = 'US' as CountryCode
+
+/** The error the gateway throws when Plaid answers 500 (tests use it to simulate an outage). */
+export function simulatedPlaidOutage(): PlaidRequestError {
+  return new PlaidRequestError({
+    httpStatus: 500,
+    errorType: 'API_ERROR',
+    errorCode: 'INTERNAL_SERVER_ERROR',
+    requestId: null,
+    displayMessage: null,
+    message: 'simulated Plaid outage',
+  })
+}

@@ -119,7 +119,7 @@ describe.skipIf(!adminUrl)('sealing survives a killed server', () => {
     const signerCookie = (opened.response.headers.getSetCookie()[0] ?? '').split(';')[0] as string
     const { body: flow } = await json('/api/signer/signing', { cookie: signerCookie })
     for (const document of flow.documents as Array<{ id: string }>) {
-      await json(`/api/signer/signing/documents/${document.id}`, { cookie: signerCookie })
+      await json(`/api/signer/signing/documents/${document.id}/reviewed`, { cookie: signerCookie, body: {} })
     }
     await json('/api/signer/signing/sign', {
       cookie: signerCookie,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { SERVER_NODE_FLAGS } from '../../server/node-flags.ts'
 import { generateKeyEntry } from '../../server/security/keyring.ts'
 import { findFreePort } from '../helpers/test-server.ts'
 
@@ -57,7 +58,7 @@ export async function serverProcess(options: {
   return {
     url,
     async start() {
-      child = spawn(process.execPath, ['server/main.ts'], {
+      child = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'server/main.ts'], {
         cwd: REPOSITORY,
         env: {
           PATH: process.env.PATH ?? '',

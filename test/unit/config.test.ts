@@ -29,6 +29,8 @@ describe('loadConfig', () => {
   it('has the webhook hardening defaults, and takes smaller values for tests', () => {
     expect(loadConfig({}).webhooks).toEqual({
       keyFetchesPerMinute: 10,
+      groupCommitMaxBatch: 64,
+      groupCommitWindowMs: 5,
       itemWaitSeconds: 600,
       itemWaitFirstRetrySeconds: 5,
     })
@@ -52,6 +54,45 @@ describe('loadConfig', () => {
       'http://tsa.example.test/tsr',
     )
     expect(() => loadConfig({ SEAL_TSA_URL: 'ftp://tsa.example.test' })).toThrow(ConfigError)
+  })
+
+  it('reads the job settings as JOB_*, and still takes their old WEBHOOK_* names', () => {
+    expect(loadConfig({}).jobs).toMatchObject({
+      workersInProcess: true,
+      concurrency: 2,
+      retryLimit: 8,
+      retryDelaySeconds: 30,
+    })
+    const renamed = {
+      workersInProcess: false,
+      concurrency: 4,
+      retryLimit: 3,
+      retryDelaySeconds: 0,
+    }
+    expect(
+      loadConfig({
+        JOB_WORKERS_IN_PROCESS: 'false',
+        JOB_WORKER_CONCURRENCY: '4',
+        JOB_RETRY_LIMIT: '3',
+        JOB_RETRY_DELAY_SECONDS: '0',
+      }).jobs,
+    ).toMatchObject(renamed)
+    expect(
+      loadConfig({
+        WEBHOOK_WORKERS_IN_PROCESS: 'off',
+        WEBHOOK_WORKER_CONCURRENCY: '4',
+        WEBHOOK_RETRY_LIMIT: '3',
+        WEBHOOK_RETRY_DELAY_SECONDS: '0',
+      }).jobs,
+    ).toMatchObject(renamed)
+    // Both names with the same value is fine; with different values nobody can tell which was meant.
+    expect(loadConfig({ JOB_RETRY_LIMIT: '3', WEBHOOK_RETRY_LIMIT: '3' }).jobs.retryLimit).toBe(3)
+    expect(() => loadConfig({ JOB_RETRY_LIMIT: '3', WEBHOOK_RETRY_LIMIT: '5' })).toThrow(
+      /JOB_RETRY_LIMIT and its old name WEBHOOK_RETRY_LIMIT/,
+    )
+    // An invalid value is reported under the name that was set.
+    expect(() => loadConfig({ WEBHOOK_RETRY_LIMIT: 'many' })).toThrow(/WEBHOOK_RETRY_LIMIT/)
+    expect(() => loadConfig({ JOB_WORKER_CONCURRENCY: '0' })).toThrow(/JOB_WORKER_CONCURRENCY/)
   })
 
   it('treats empty strings as unset, like the .env.example template', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { evaluateCredentials } from '../../plaid-sandbox/src/core/credentials.ts'
-import { isValidRoutingNumber } from '../../plaid-sandbox/src/core/microdeposits.ts'
+import { INSTANT_ROUTING_NUMBERS } from '../../plaid-sandbox/src/core/instant-microdeposits.ts'
+import { isValidRoutingNumber, SAME_DAY_SANDBOX_CODE } from '../../plaid-sandbox/src/core/microdeposits.ts'
 import { findInstitution } from '../../plaid-sandbox/src/fixtures/institutions.ts'
 import { MICRO_DEPOSIT_PATHS, TEST_CREDENTIALS } from '../../web/src/routes/plaid-lab/environment-banner.tsx'
 
@@ -40,5 +41,17 @@ describe('the Plaid lab micro-deposit paths', () => {
     expect(isValidRoutingNumber(routing)).toBe(true)
     expect(row?.enter).toMatch(/account \d{4,17}\b/)
     expect(row?.next).toContain('ABC')
+  })
+
+  it('names Windowpane and an instant routing number the emulator sends the deposit to', () => {
+    const row = MICRO_DEPOSIT_PATHS.find((path) => path.scenario === 'Instant micro-deposits')
+    const windowpane = findInstitution('ins_135858')
+    expect(windowpane?.instantMicrodeposits).toBe(true)
+    expect(row?.where).toContain(`${windowpane?.name} (ins_135858)`)
+    const routing = row?.enter.match(/Routing (\d+)/)?.[1] ?? ''
+    expect(INSTANT_ROUTING_NUMBERS.has(routing)).toBe(true)
+    expect(windowpane?.routing_numbers).toContain(routing)
+    expect(row?.enter).toMatch(/account \d{4,17}\b/)
+    expect(row?.next).toContain(SAME_DAY_SANDBOX_CODE)
   })
 })

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest'
 // the tables it owns, and never imports another module's repository. Reads may join across modules.
 
 const MODULES_DIR = fileURLToPath(new URL('../../server/modules/', import.meta.url))
+const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url))
+const JOBS_DIR = fileURLToPath(new URL('../../jobs/', import.meta.url))
 
 /** Every table some module writes, and the one module allowed to. */
 const TABLE_OWNERS: Record<string, string> = {
@@ -95,5 +97,20 @@ describe('module boundaries', () => {
         .map(([, other, name]) => `${module}/${file} imports ${other}/${name}.ts`),
     )
     expect(reaches).toEqual([])
+  })
+
+  it('keeps the job queue inside the server: jobs/ is only the worker entry point (ADR 0022)', () => {
+    const serverFiles = (readdirSync(SERVER_DIR, { recursive: true }) as string[]).filter((file) =>
+      file.endsWith('.ts'),
+    )
+    const reaches = serverFiles.flatMap((file) => {
+      const source = readFileSync(join(SERVER_DIR, file), 'utf8')
+      return [...source.matchAll(/from '((?:\.\.\/)+)jobs\/([\w./-]+)'/g)]
+        .filter(([, ups]) => (ups as string).length / 3 > file.split('/').length - 1)
+        .map(([specifier]) => `server/${file}: ${specifier}`)
+    })
+    expect(reaches).toEqual([])
+    expect(serverFiles).toEqual(expect.arrayContaining(['jobs/queue.ts', 'jobs/registry.ts']))
+    expect(readdirSync(JOBS_DIR).sort()).toEqual(['README.md', 'worker-main.ts'])
   })
 })

@@ -1,5 +1,7 @@
 export const HOME_PATH = '/signing'
 export const SIGN_IN_PATH = '/signin'
+/** The manager's list of signing packages. */
+export const MANAGER_SIGNINGS_PATH = '/signing/manager/signings'
 /** The signer's own page: where a signing link's session belongs. */
 export const SIGNER_FLOW_PATH = '/signing/sign'
 

@@ -16,11 +16,20 @@ import { OAuthReturnPage } from './routes/oauth-return-page.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
 import { RouteErrorPage } from './routes/route-error.tsx'
 import { SignInPage, signInAction, signInLoader } from './routes/sign-in.tsx'
-import { ManagerPackagePage } from './routes/signing/manager-package-page.tsx'
-import { ManagerSigningsPage } from './routes/signing/manager-signings-page.tsx'
+import {
+  ManagerPackageErrorPage,
+  ManagerPackagePage,
+  managerPackageAction,
+  managerPackageLoader,
+} from './routes/signing/manager-package-page.tsx'
+import {
+  ManagerSigningsPage,
+  managerSigningsAction,
+  managerSigningsLoader,
+} from './routes/signing/manager-signings-page.tsx'
 import { SignerLinkPage } from './routes/signing/signer-link-page.tsx'
 import { SigningHubPage } from './routes/signing-hub.tsx'
-import { VerifyPage } from './routes/verify-page.tsx'
+import { VerifyPage, verifyAction } from './routes/verify-page.tsx'
 
 export const router = createBrowserRouter([
   {
@@ -40,12 +49,18 @@ export const router = createBrowserRouter([
       // A bank's OAuth page sends mobile browsers back here, for members and signers alike.
       { path: 'oauth-return', Component: OAuthReturnPage },
       // Public: anyone may check a sealed PDF.
-      { path: 'verify', Component: VerifyPage },
+      { path: 'verify', action: verifyAction, Component: VerifyPage },
       {
         path: 'signing/sign',
-        lazy: async () => ({
-          Component: (await import('./routes/signing/signer-flow-page.tsx')).SignerFlowPage,
-        }),
+        lazy: async () => {
+          const page = await import('./routes/signing/signer-flow-page.tsx')
+          return {
+            loader: page.signerFlowLoader,
+            action: page.signerFlowAction,
+            Component: page.SignerFlowPage,
+            ErrorBoundary: page.SignerFlowErrorPage,
+          }
+        },
       },
       {
         id: APP_ROUTE_ID,
@@ -53,47 +68,65 @@ export const router = createBrowserRouter([
         shouldRevalidate: appShouldRevalidate,
         Component: AppShell,
         children: [
-          { path: 'signing', Component: SigningHubPage },
-          { path: 'signing/manager/signings', Component: ManagerSigningsPage },
-          { path: 'signing/manager/signings/:id', Component: ManagerPackagePage },
           {
-            path: PLAID_LAB_PATH,
-            // The lab carries react-plaid-link and most of the app's code; only its visitors download it.
-            lazy: async () => ({
-              Component: (await import('./routes/plaid-lab/plaid-lab-page.tsx')).PlaidLabPage,
-            }),
-          },
-          {
-            path: 'admin/settings',
-            loader: adminSettingsLoader,
-            action: adminSettingsAction,
-            Component: AdminSettingsPage,
-          },
-          { path: 'admin/outbox', loader: adminOutboxLoader, Component: AdminOutboxPage },
-          { path: 'admin/audit', loader: adminAuditLoader, Component: AdminAuditPage },
-          {
-            path: 'admin/members',
-            loader: adminMembersLoader,
-            action: adminMembersAction,
-            Component: AdminMembersPage,
-          },
-          {
-            path: 'account/security',
-            // The QR code library is only downloaded by those who set up two-factor sign-in.
-            lazy: async () => {
-              const page = await import('./routes/account-security.tsx')
-              return {
-                loader: page.accountSecurityLoader,
-                action: page.accountSecurityAction,
-                Component: page.AccountSecurityPage,
-              }
-            },
-          },
-          {
-            path: 'admin/webhooks',
-            loader: adminWebhooksLoader,
-            action: adminWebhooksAction,
-            Component: AdminWebhooksPage,
+            // A page that fails to load says so inside the shell, navigation still at hand.
+            ErrorBoundary: RouteErrorPage,
+            children: [
+              { path: 'signing', Component: SigningHubPage },
+              {
+                path: 'signing/manager/signings',
+                loader: managerSigningsLoader,
+                action: managerSigningsAction,
+                Component: ManagerSigningsPage,
+              },
+              {
+                path: 'signing/manager/signings/:id',
+                loader: managerPackageLoader,
+                action: managerPackageAction,
+                Component: ManagerPackagePage,
+                ErrorBoundary: ManagerPackageErrorPage,
+              },
+              {
+                path: PLAID_LAB_PATH,
+                // The lab carries react-plaid-link and most of the app's code; only its visitors download it.
+                lazy: async () => {
+                  const page = await import('./routes/plaid-lab/plaid-lab-page.tsx')
+                  return { loader: page.plaidLabLoader, Component: page.PlaidLabPage }
+                },
+              },
+              {
+                path: 'admin/settings',
+                loader: adminSettingsLoader,
+                action: adminSettingsAction,
+                Component: AdminSettingsPage,
+              },
+              { path: 'admin/outbox', loader: adminOutboxLoader, Component: AdminOutboxPage },
+              { path: 'admin/audit', loader: adminAuditLoader, Component: AdminAuditPage },
+              {
+                path: 'admin/members',
+                loader: adminMembersLoader,
+                action: adminMembersAction,
+                Component: AdminMembersPage,
+              },
+              {
+                path: 'account/security',
+                // The QR code library is only downloaded by those who set up two-factor sign-in.
+                lazy: async () => {
+                  const page = await import('./routes/account-security.tsx')
+                  return {
+                    loader: page.accountSecurityLoader,
+                    action: page.accountSecurityAction,
+                    Component: page.AccountSecurityPage,
+                  }
+                },
+              },
+              {
+                path: 'admin/webhooks',
+                loader: adminWebhooksLoader,
+                action: adminWebhooksAction,
+                Component: AdminWebhooksPage,
+              },
+            ],
           },
         ],
       },

@@ -44,7 +44,7 @@ function institutionView(
               instant_auth: institution.products.includes('auth'),
               instant_match: institution.institution_id === 'ins_109512',
               automated_micro_deposits: institution.institution_id === 'ins_109512',
-              instant_micro_deposits: institution.institution_id === 'ins_135858',
+              instant_micro_deposits: institution.instantMicrodeposits === true,
             },
           },
         }

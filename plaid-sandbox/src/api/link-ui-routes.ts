@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { submitNumbers, verifyInstantDepositCode } from '../core/instant-microdeposits.ts'
 import {
   recordLinkEvent,
   startLinkSession,
@@ -7,7 +8,7 @@ import {
   submitMfa,
 } from '../core/link-sessions.ts'
 import { requireLinkToken } from '../core/link-tokens.ts'
-import { submitManualNumbers, verifyMicrodepositCode } from '../core/microdeposits.ts'
+import { verifyMicrodepositCode } from '../core/microdeposits.ts'
 import {
   bankPageDecide,
   bankPageSignIn,
@@ -73,8 +74,9 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
     submitAccounts(ctx, body.link_token, body.link_session_id, body.account_ids),
   )
 
+  // Same-Day, or Instant Micro-deposits when the routing number receives real-time payments.
   route('numbers/submit', (body) =>
-    submitManualNumbers(ctx, body.link_token, body.link_session_id, {
+    submitNumbers(ctx, body.link_token, body.link_session_id, {
       routing: body.routing_number,
       account: body.account_number,
       name: body.name ?? null,
@@ -84,6 +86,10 @@ export function registerLinkUiRoutes(app: FastifyInstance, deps: RouteDependenci
 
   route('microdeposits/verify', (body) =>
     verifyMicrodepositCode(ctx, body.link_token, body.link_session_id, body.code),
+  )
+
+  route('instant-microdeposits/verify', (body) =>
+    verifyInstantDepositCode(ctx, body.link_token, body.link_session_id, body.code),
   )
 
   route('oauth/start', (body) =>

@@ -5,6 +5,7 @@ import { isoTimestamp } from './clock.ts'
 import type { SandboxContext } from './context.ts'
 import { checkMfaAnswers, evaluateCredentials } from './credentials.ts'
 import { newSessionId } from './ids.ts'
+import { instantMicrodepositsView } from './instant-microdeposits.ts'
 import { createItem, issuePublicToken, repairItem } from './items.ts'
 import { requireLinkToken } from './link-tokens.ts'
 import {
@@ -75,6 +76,8 @@ export function linkSessionStartView(
       : null,
     // "Link with account numbers" on the institution search (Same-Day Micro-deposits).
     manual_entry: offersManualEntry(token) ? { asks_name: !token.legalName } : null,
+    // Instant Micro-deposits: the numbers pane sends a real-time deposit whose code is entered at once.
+    instant_microdeposits: instantMicrodepositsView(token),
     oauth: null,
   }
 }

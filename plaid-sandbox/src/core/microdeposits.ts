@@ -4,7 +4,13 @@ import type { SandboxContext } from './context.ts'
 import { newObjectId, newToken } from './ids.ts'
 import { createItem, issuePublicToken, usableItemForAccessToken } from './items.ts'
 import { requireLinkSession, updatedItem } from './link-sessions.ts'
-import type { AccountRecord, ItemRecord, LinkAuthOptions, LinkTokenRecord } from './state.ts'
+import type {
+  AccountRecord,
+  ItemRecord,
+  LinkAuthOptions,
+  LinkSessionRecord,
+  LinkTokenRecord,
+} from './state.ts'
 
 /**
  * Micro-deposit Auth flows (plaid.com/docs/auth/coverage/): Same-Day Micro-deposits (the user types
@@ -47,14 +53,30 @@ export function assertMicrodepositCountries(options: LinkAuthOptions, countryCod
   }
 }
 
-/** Whether Link offers "Link with account numbers" (the Same-Day Micro-deposits entry point). */
-export function offersManualEntry(token: LinkTokenRecord): boolean {
+/**
+ * Whether Link offers a flow where the user types account numbers (Same-Day or Instant
+ * Micro-deposits): create mode, the flow's `auth` flag on, and `auth`/`transfer` only.
+ */
+export function offersManualFlow(
+  token: LinkTokenRecord,
+  flag: 'sameDayMicrodeposits' | 'instantMicrodeposits',
+): boolean {
   return (
     token.itemId === null &&
-    (token.authOptions ?? NO_AUTH_OPTIONS).sameDayMicrodeposits &&
+    (token.authOptions ?? NO_AUTH_OPTIONS)[flag] &&
     token.products.includes('auth') &&
     token.products.every((product) => MANUAL_ENTRY_PRODUCTS.has(product))
   )
+}
+
+/** Whether Link offers "Link with account numbers" (the Same-Day Micro-deposits entry point). */
+export function offersManualEntry(token: LinkTokenRecord): boolean {
+  return offersManualFlow(token, 'sameDayMicrodeposits')
+}
+
+/** Whether a typed micro-deposit code is the Sandbox's (case and surrounding spaces ignored). */
+export function isSandboxDepositCode(code: string): boolean {
+  return code.trim().toUpperCase() === SAME_DAY_SANDBOX_CODE
 }
 
 /** ABA routing number: nine digits with the 3-7-1 checksum. */
@@ -73,6 +95,93 @@ export interface ManualNumbers {
 }
 
 /**
+ * The numbers typed on Link's NUMBERS pane, checked as Link checks them (ABA routing checksum, 4–17
+ * digit account, a holder name unless the link token carried `user.legal_name`).
+ */
+export function checkedManualNumbers(
+  token: LinkTokenRecord,
+  numbers: ManualNumbers,
+): ManualNumbers & { name: string } {
+  const routing = numbers.routing.trim()
+  const accountNumber = numbers.account.trim()
+  if (!isValidRoutingNumber(routing)) {
+    throw plaidError('INVALID_FIELD', 'the routing number is not a valid ABA routing number')
+  }
+  if (!/^\d{4,17}$/.test(accountNumber)) {
+    throw plaidError('INVALID_FIELD', 'the account number must have 4 to 17 digits')
+  }
+  const name = (token.legalName ?? numbers.name ?? '').trim()
+  if (name === '') throw plaidError('MISSING_FIELDS', 'the following required fields are missing: name')
+  return { routing, account: accountNumber, name, subtype: numbers.subtype }
+}
+
+/** A depository account created from typed-in numbers (the manual-entry flows). */
+export function manualEntryAccount(
+  numbers: ManualNumbers & { name: string },
+  verificationStatus: 'pending_manual_verification' | 'manually_verified',
+): AccountRecord {
+  return {
+    account_id: newObjectId(),
+    name: numbers.subtype === 'checking' ? 'Checking' : 'Savings',
+    official_name: null,
+    mask: numbers.account.slice(-4),
+    type: 'depository',
+    subtype: numbers.subtype,
+    balances: {
+      available: null,
+      current: null,
+      limit: null,
+      iso_currency_code: 'USD',
+      unofficial_currency_code: null,
+    },
+    ach: { account: numbers.account, routing: numbers.routing, wire_routing: null },
+    verification_status: verificationStatus,
+    verification_name: numbers.name,
+    verification_attempts: 0,
+  }
+}
+
+/** Creates the Item of a manual-entry flow: no institution, the typed-in account only. */
+export function createManualEntryItem(
+  ctx: SandboxContext,
+  token: LinkTokenRecord,
+  account: AccountRecord,
+  authMethod: 'SAME_DAY_MICRODEPOSITS' | 'INSTANT_MICRODEPOSITS',
+): { item: ItemRecord; publicToken: string } {
+  return createItem(ctx, {
+    clientId: token.clientId,
+    institutionId: null,
+    products: token.products,
+    webhook: token.webhook,
+    accounts: [account],
+    authMethod,
+  })
+}
+
+/**
+ * Ends a Link session with one account of an institution-less Item and returns what the Link UI
+ * shows on success.
+ */
+export function finishManualEntrySession(
+  ctx: SandboxContext,
+  session: LinkSessionRecord,
+  item: ItemRecord,
+  publicToken: string,
+  account: AccountRecord,
+): Record<string, unknown> {
+  session.result = { publicToken, itemId: item.itemId, accountIds: [account.account_id] }
+  session.finishedAt = ctx.clock.now()
+  ctx.store.changed()
+  return {
+    public_token: publicToken,
+    link_session_id: session.linkSessionId,
+    institution: null,
+    accounts: [linkAccountView(account)],
+    transfer_status: null,
+  }
+}
+
+/**
  * The user typed their numbers in Link: the Item has no institution and one account awaiting the
  * code of the Same-Day micro-deposit (`pending_manual_verification`).
  */
@@ -86,54 +195,9 @@ export function submitManualNumbers(
   if (!offersManualEntry(token)) {
     throw plaidError('INVALID_FIELD', 'this link token does not enable Same-Day Micro-deposits')
   }
-  const routing = numbers.routing.trim()
-  const accountNumber = numbers.account.trim()
-  if (!isValidRoutingNumber(routing)) {
-    throw plaidError('INVALID_FIELD', 'the routing number is not a valid ABA routing number')
-  }
-  if (!/^\d{4,17}$/.test(accountNumber)) {
-    throw plaidError('INVALID_FIELD', 'the account number must have 4 to 17 digits')
-  }
-  const name = (token.legalName ?? numbers.name ?? '').trim()
-  if (name === '') throw plaidError('MISSING_FIELDS', 'the following required fields are missing: name')
-
-  const account: AccountRecord = {
-    account_id: newObjectId(),
-    name: numbers.subtype === 'checking' ? 'Checking' : 'Savings',
-    official_name: null,
-    mask: accountNumber.slice(-4),
-    type: 'depository',
-    subtype: numbers.subtype,
-    balances: {
-      available: null,
-      current: null,
-      limit: null,
-      iso_currency_code: 'USD',
-      unofficial_currency_code: null,
-    },
-    ach: { account: accountNumber, routing, wire_routing: null },
-    verification_status: 'pending_manual_verification',
-    verification_name: name,
-    verification_attempts: 0,
-  }
-  const { item, publicToken } = createItem(ctx, {
-    clientId: token.clientId,
-    institutionId: null,
-    products: token.products,
-    webhook: token.webhook,
-    accounts: [account],
-    authMethod: 'SAME_DAY_MICRODEPOSITS',
-  })
-  session.result = { publicToken, itemId: item.itemId, accountIds: [account.account_id] }
-  session.finishedAt = ctx.clock.now()
-  ctx.store.changed()
-  return {
-    public_token: publicToken,
-    link_session_id: session.linkSessionId,
-    institution: null,
-    accounts: [linkAccountView(account)],
-    transfer_status: null,
-  }
+  const account = manualEntryAccount(checkedManualNumbers(token, numbers), 'pending_manual_verification')
+  const { item, publicToken } = createManualEntryItem(ctx, token, account, 'SAME_DAY_MICRODEPOSITS')
+  return finishManualEntrySession(ctx, session, item, publicToken, account)
 }
 
 /** The account of an Item still waiting for its Same-Day micro-deposit code, if any. */
@@ -158,7 +222,7 @@ export function verifyMicrodepositCode(
   if (!item || !account) {
     throw plaidError('INVALID_FIELD', 'this Link session has no micro-deposit awaiting verification')
   }
-  if (code.trim().toUpperCase() !== SAME_DAY_SANDBOX_CODE) {
+  if (!isSandboxDepositCode(code)) {
     account.verification_attempts = (account.verification_attempts ?? 0) + 1
     const attemptsRemaining = Math.max(0, SAME_DAY_MAX_ATTEMPTS - account.verification_attempts)
     if (attemptsRemaining === 0) account.verification_status = 'verification_failed'
@@ -167,17 +231,7 @@ export function verifyMicrodepositCode(
   }
   account.verification_status = 'manually_verified'
   const publicToken = issuePublicToken(ctx, item)
-  session.result = { publicToken, itemId: item.itemId, accountIds: [account.account_id] }
-  session.finishedAt = ctx.clock.now()
-  ctx.store.changed()
-  return {
-    verified: true,
-    public_token: publicToken,
-    link_session_id: session.linkSessionId,
-    institution: null,
-    accounts: [linkAccountView(account)],
-    transfer_status: null,
-  }
+  return { verified: true, ...finishManualEntrySession(ctx, session, item, publicToken, account) }
 }
 
 /** Accounts whose numbers are usable: Auth-eligible and not waiting for (or failed) verification. */

@@ -84,12 +84,17 @@ export interface AccountRecord {
 export interface ItemRecord {
   itemId: string
   clientId: string
-  /** null for Items created from typed-in account numbers (Same-Day Micro-deposits), as in Plaid. */
+  /** null for Items created from typed-in account numbers (Same-Day or Instant Micro-deposits), as in Plaid. */
   institutionId: string | null
   webhook: string | null
   products: string[]
   accounts: AccountRecord[]
-  authMethod: 'INSTANT_AUTH' | 'AUTOMATED_MICRODEPOSITS' | 'SAME_DAY_MICRODEPOSITS' | null
+  authMethod:
+    | 'INSTANT_AUTH'
+    | 'AUTOMATED_MICRODEPOSITS'
+    | 'SAME_DAY_MICRODEPOSITS'
+    | 'INSTANT_MICRODEPOSITS'
+    | null
   createdAt: number
   /** A login error set by /sandbox/item/reset_login (or a linking error); cleared by update mode. */
   error: StoredPlaidError | null
@@ -155,6 +160,20 @@ export interface LinkSessionRecord {
   authMethod: ItemRecord['authMethod']
   result: { publicToken: string; itemId: string; accountIds: string[] } | null
   events: { event_name: string; view_name: string | null; timestamp: number }[]
+  /** Instant Micro-deposits: the deposit sent in this session, waiting for its code (absent otherwise). */
+  instantDeposit?: InstantDepositRecord | null
+}
+
+/** A real-time micro-deposit sent during a Link session; the Item exists only once its code is entered. */
+export interface InstantDepositRecord {
+  routing: string
+  account: string
+  name: string
+  subtype: 'checking' | 'savings'
+  sentAt: number
+  /** Wrong codes entered so far; the third ends the verification (`failed`). */
+  attempts: number
+  failed: boolean
 }
 
 /**

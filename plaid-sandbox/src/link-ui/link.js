@@ -27,6 +27,7 @@
     OAUTH: 'requires_oauth',
     NUMBERS: 'requires_credentials',
     VERIFY_MICRODEPOSITS: 'requires_code',
+    INSTANT_MICRODEPOSIT_AUTHORIZED: 'requires_code',
   }
   /** Sandbox code of the Same-Day micro-deposit (plaid.com/docs/auth/coverage/testing/). */
   const SAME_DAY_SANDBOX_CODE = 'ABC'
@@ -54,7 +55,9 @@
    *   focusBeforeExitPane: Element | null, hasRedirectUri: boolean, endsOnError: boolean,
    *   oauthPopup: Window | null, oauthPoll: ReturnType<typeof setInterval> | undefined,
    *   manualEntry: null | { asks_name: boolean },
-   *   microdeposit: null | { account: any, attempts_remaining: number }
+   *   microdeposit: null | { account: any, attempts_remaining: number },
+   *   instantMicrodeposits: null | { asks_name: boolean, institution_ids: string[] },
+   *   instantDeposit: null | { mask: string, subtype: string, attempts_remaining: number }
    * }}
    */
   let session = null
@@ -159,6 +162,8 @@
       oauthPoll: undefined,
       manualEntry: null,
       microdeposit: null,
+      instantMicrodeposits: null,
+      instantDeposit: null,
     }
     modal.hidden = false
     showLoading('Loading', { announce: false })
@@ -178,6 +183,7 @@
         if (current.isUpdateMode && started.update) current.institution = started.update.institution
         current.manualEntry = started.manual_entry ?? null
         current.microdeposit = started.update?.microdeposit ?? null
+        current.instantMicrodeposits = started.instant_microdeposits ?? null
         wordmark.textContent = current.clientName
         if (started.oauth) {
           resumeAfterRedirect(started.oauth)
@@ -517,22 +523,23 @@
     })
 
     // Same-Day Micro-deposits: the way in for a bank the user cannot (or will not) log in to.
-    const manualEntry = current.manualEntry
-      ? h(
-          'div',
-          { className: 'manual-entry' },
-          h(
-            'p',
-            { className: 'hint' },
-            'Don’t see your bank? Connect it with its routing and account numbers.',
-          ),
-          button('Link with account numbers', 'secondary', () => {
-            if (!session) return
-            session.institution = null
-            showNumbers()
-          }),
-        )
-      : ''
+    const manualEntry =
+      current.manualEntry || current.instantMicrodeposits
+        ? h(
+            'div',
+            { className: 'manual-entry' },
+            h(
+              'p',
+              { className: 'hint' },
+              'Don’t see your bank? Connect it with its routing and account numbers.',
+            ),
+            button('Link with account numbers', 'secondary', () => {
+              if (!session) return
+              session.institution = null
+              showNumbers()
+            }),
+          )
+        : ''
     showPane({ view: 'SELECT_INSTITUTION', back: showConsent }, [
       h('h1', { id: 'pane-title', tabIndex: -1 }, 'Select your bank'),
       h(
@@ -569,7 +576,8 @@
       if (!session) return
       session.institution = { institution_id: institution.institution_id, name: institution.name }
       emit('SELECT_INSTITUTION')
-      if (institution.oauth) startOAuth()
+      if (isInstantMicrodepositInstitution(institution.institution_id)) showNumbers()
+      else if (institution.oauth) startOAuth()
       else showCredentials()
     })
     return h('li', {}, choose)
@@ -788,7 +796,7 @@
    */
   function showNumbers(values = {}) {
     const current = /** @type {NonNullable<typeof session>} */ (session)
-    const asksName = current.manualEntry?.asks_name !== false
+    const asksName = (current.manualEntry ?? current.instantMicrodeposits)?.asks_name !== false
     const routing = textField('numbers-routing-input', 'Routing number', 'text')
     const account = textField('numbers-account-input', 'Account number', 'text')
     const name = textField('numbers-name-input', 'Full name', 'text')
@@ -816,12 +824,7 @@
       account.field,
       asksName ? name.field : '',
       type.fieldset,
-      h(
-        'p',
-        { className: 'hint' },
-        `Sandbox: routing number 110000000, account number 1111222233330000. ` +
-          `By selecting Continue you authorize Plaid to send a small deposit to this account.`,
-      ),
+      h('p', { className: 'hint' }, numbersHint(current)),
       h('div', { className: 'actions' }, submitButton('Continue')),
     )
     form.addEventListener('submit', (event) => {
@@ -849,18 +852,14 @@
             ...(asksName ? { name: entered.name } : {}),
             account_subtype: entered.subtype,
           }),
-        showDepositAuthorized,
+        (answer) => showNumbersOutcome(answer, entered),
         () => showNumbers(entered),
       )
     })
     // A correction notice re-renders the same pane: no new TRANSITION_VIEW.
     showPane({ view: 'NUMBERS', back: showInstitutionSearch, announce: !values.notice }, [
       h('h1', { id: 'pane-title', tabIndex: -1 }, 'Enter your account details'),
-      h(
-        'p',
-        { className: 'lede' },
-        'Plaid will send a small deposit to your account. You will confirm it in 1–2 business days.',
-      ),
+      h('p', { className: 'lede' }, numbersLede(current)),
       form,
     ])
   }
@@ -924,14 +923,44 @@
   function showMicrodepositCode({ notice } = {}) {
     const current = /** @type {NonNullable<typeof session>} */ (session)
     const pending = /** @type {NonNullable<typeof current.microdeposit>} */ (current.microdeposit)
-    const code = textField('microdeposit-code-input', 'Deposit code', 'text')
+    showDepositCodePane({
+      inputId: 'microdeposit-code-input',
+      view: 'VERIFY_MICRODEPOSITS',
+      title: 'Enter the code from your deposit',
+      lede:
+        `Find the small deposit to your ${pending.account.subtype} account ending in ${pending.account.mask}. ` +
+        'Its description holds a 3-letter code.',
+      notice,
+      endpoint: 'microdeposits/verify',
+      show: showMicrodepositCode,
+      onVerified: () => {},
+      onWrongCode: (result) => {
+        pending.attempts_remaining = result.attempts_remaining
+        pending.account = result.account
+        return result.attempts_remaining
+      },
+      failedLede:
+        'The code was entered incorrectly too many times. Connect your account again to start over.',
+    })
+  }
+
+  /**
+   * The pane that takes the 3-letter code of a micro-deposit (Same-Day in update mode, Instant in the
+   * same session): a right code connects, a wrong one asks again until no attempts remain.
+   * @param {{ inputId: string, view: string, title: string, lede: string, notice?: string,
+   *   endpoint: string, show: (options?: { notice?: string }) => void, onVerified: () => void,
+   *   onWrongCode: (result: any) => number, failedLede: string }} pane
+   */
+  function showDepositCodePane(pane) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const code = textField(pane.inputId, 'Deposit code', 'text')
     code.input.autocomplete = 'one-time-code'
     code.input.maxLength = 3
     code.input.dataset.autofocus = ''
     const form = h(
       'form',
       { className: 'pane-form', noValidate: true },
-      notice ? h('p', { className: 'notice', role: 'alert' }, notice) : '',
+      pane.notice ? h('p', { className: 'notice', role: 'alert' }, pane.notice) : '',
       code.field,
       h('p', { className: 'hint' }, `Sandbox: the code is ${SAME_DAY_SANDBOX_CODE}.`),
       h('div', { className: 'actions' }, submitButton('Verify')),
@@ -940,56 +969,151 @@
       event.preventDefault()
       const entered = code.input.value.trim()
       if (entered === '') {
-        showMicrodepositCode({ notice: 'Enter the 3-letter code.' })
+        pane.show({ notice: 'Enter the 3-letter code.' })
         return
       }
       showLoading('Verifying')
       void runStep(
-        () => callApi('microdeposits/verify', { link_session_id: current.linkSessionId, code: entered }),
+        () => callApi(pane.endpoint, { link_session_id: current.linkSessionId, code: entered }),
         (result) => {
           if (result.verified) {
+            pane.onVerified()
             showConnected(result)
             return
           }
-          pending.attempts_remaining = result.attempts_remaining
-          pending.account = result.account
-          if (result.attempts_remaining > 0) {
-            const attempts = result.attempts_remaining === 1 ? 'attempt' : 'attempts'
-            showMicrodepositCode({
-              notice: `That code is not correct. ${result.attempts_remaining} ${attempts} remaining.`,
-            })
+          const remaining = pane.onWrongCode(result)
+          if (remaining > 0) {
+            const attempts = remaining === 1 ? 'attempt' : 'attempts'
+            pane.show({ notice: `That code is not correct. ${remaining} ${attempts} remaining.` })
           } else {
-            showVerificationFailed()
+            showVerificationFailed(pane.view, pane.failedLede)
           }
         },
-        () => showMicrodepositCode(),
+        () => pane.show(),
       )
     })
-    showPane({ view: 'VERIFY_MICRODEPOSITS', announce: !notice }, [
-      h('h1', { id: 'pane-title', tabIndex: -1 }, 'Enter the code from your deposit'),
-      h(
-        'p',
-        { className: 'lede' },
-        `Find the small deposit to your ${pending.account.subtype} account ending in ${pending.account.mask}. ` +
-          'Its description holds a 3-letter code.',
-      ),
+    showPane({ view: pane.view, announce: !pane.notice }, [
+      h('h1', { id: 'pane-title', tabIndex: -1 }, pane.title),
+      h('p', { className: 'lede' }, pane.lede),
       form,
     ])
   }
 
-  function showVerificationFailed() {
+  /**
+   * Too many wrong codes: Link can only be left.
+   * @param {string} view
+   * @param {string} lede
+   */
+  function showVerificationFailed(view, lede) {
     const exitButton = button('Exit', 'primary', endWithExit)
     exitButton.dataset.autofocus = ''
-    showPane({ view: 'VERIFY_MICRODEPOSITS', announce: false }, [
+    showPane({ view, announce: false }, [
       h('div', { className: 'status-icon error', ariaHidden: 'true' }, '!'),
       h('h1', { id: 'pane-title', tabIndex: -1 }, 'We could not verify your account'),
-      h(
-        'p',
-        { className: 'lede', role: 'alert' },
-        'The code was entered incorrectly too many times. Connect your account again to start over.',
-      ),
+      h('p', { className: 'lede', role: 'alert' }, lede),
       h('div', { className: 'actions' }, exitButton),
     ])
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Instant Micro-deposits: numbers typed in, a real-time deposit sent at once, its code entered in
+  // the same session (plaid.com/docs/auth/coverage/instant/). Self-contained: the shared NUMBERS pane
+  // calls numbersHint / numbersLede / showNumbersOutcome, the search calls
+  // isInstantMicrodepositInstitution.
+
+  /** Sandbox values of Plaid's testing guide for Instant Micro-deposits (Windowpane Bank). */
+  const INSTANT_SANDBOX_ROUTING = '333333334'
+  const SANDBOX_ACCOUNT_NUMBER = '1111222233330000'
+
+  /** @param {string} institutionId */
+  function isInstantMicrodepositInstitution(institutionId) {
+    return session?.instantMicrodeposits?.institution_ids.includes(institutionId) === true
+  }
+
+  /**
+   * Which deposit the NUMBERS pane will send: instant when the user came from an instant bank, or when
+   * instant is the only manual flow; the routing number decides when both flows are on.
+   * @param {NonNullable<typeof session>} current
+   * @returns {'instant' | 'same_day' | 'either'}
+   */
+  function numbersFlow(current) {
+    if (!current.instantMicrodeposits) return 'same_day'
+    if (current.institution || !current.manualEntry) return 'instant'
+    return 'either'
+  }
+
+  /** @param {NonNullable<typeof session>} current */
+  function numbersLede(current) {
+    const flow = numbersFlow(current)
+    if (flow === 'instant') {
+      return 'Plaid will send a small deposit to your account right away. You will confirm its code in a moment.'
+    }
+    if (flow === 'either') {
+      return 'Plaid will send a small deposit to your account: right away if your bank takes instant payments, otherwise within 1–2 business days.'
+    }
+    return 'Plaid will send a small deposit to your account. You will confirm it in 1–2 business days.'
+  }
+
+  /** @param {NonNullable<typeof session>} current */
+  function numbersHint(current) {
+    const flow = numbersFlow(current)
+    const sandbox =
+      flow === 'instant'
+        ? `Sandbox: routing number ${INSTANT_SANDBOX_ROUTING}, account number ${SANDBOX_ACCOUNT_NUMBER}.`
+        : flow === 'either'
+          ? `Sandbox: routing number ${INSTANT_SANDBOX_ROUTING} (instant) or 110000000 (same-day), account number ${SANDBOX_ACCOUNT_NUMBER}.`
+          : `Sandbox: routing number 110000000, account number ${SANDBOX_ACCOUNT_NUMBER}.`
+    return `${sandbox} By selecting Continue you authorize Plaid to send a small deposit to this account.`
+  }
+
+  /**
+   * The numbers/submit answer: an instant deposit to confirm now, a Same-Day Item, or a bank that cannot
+   * take instant payments (only Instant Micro-deposits on): then the pane asks for other numbers.
+   * @param {any} answer
+   * @param {{ routing: string, account: string, name: string, subtype: string }} entered
+   */
+  function showNumbersOutcome(answer, entered) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    if (answer.flow === 'instant') {
+      current.instantDeposit = answer.deposit
+      showInstantDepositCode()
+    } else if (answer.flow === 'not_eligible') {
+      showNumbers({
+        ...entered,
+        notice:
+          'This bank can’t receive an instant deposit. Check the routing number, or use another account.',
+      })
+    } else {
+      showDepositAuthorized(answer)
+    }
+  }
+
+  /**
+   * The deposit is on its way (in seconds): the code from its description, entered here and now.
+   * @param {{ notice?: string }} [options]
+   */
+  function showInstantDepositCode({ notice } = {}) {
+    const current = /** @type {NonNullable<typeof session>} */ (session)
+    const deposit = /** @type {NonNullable<typeof current.instantDeposit>} */ (current.instantDeposit)
+    showDepositCodePane({
+      inputId: 'instant-code-input',
+      view: 'INSTANT_MICRODEPOSIT_AUTHORIZED',
+      title: 'Deposit sent',
+      lede:
+        `Plaid sent $0.01 to your ${deposit.subtype} account ending in ${deposit.mask}. It arrives within ` +
+        'seconds: open your bank’s app or website, find the deposit and enter the 3-letter code from its description.',
+      notice,
+      endpoint: 'instant-microdeposits/verify',
+      show: showInstantDepositCode,
+      onVerified: () => {
+        current.instantDeposit = null
+      },
+      onWrongCode: (result) => {
+        current.instantDeposit = result.deposit
+        return result.deposit.attempts_remaining
+      },
+      failedLede: 'The code was entered incorrectly too many times. Start again to get a new deposit.',
+    })
   }
 
   /** @param {any} step a credentials/submit or mfa/submit answer */

@@ -33,7 +33,7 @@ export const LinkUiRequestSchemas = {
     { link_token: LinkToken, link_session_id: LinkSessionId, account_ids: Type.Array(Type.String()) },
     { additionalProperties: false },
   ),
-  // Same-Day Micro-deposits: the numbers typed on the NUMBERS pane.
+  // Same-Day or Instant Micro-deposits: the numbers typed on the NUMBERS pane.
   'numbers/submit': Type.Object(
     {
       link_token: LinkToken,
@@ -47,6 +47,11 @@ export const LinkUiRequestSchemas = {
   ),
   // Update mode on a Same-Day Item: the code of the micro-deposit.
   'microdeposits/verify': Type.Object(
+    { link_token: LinkToken, link_session_id: LinkSessionId, code: Type.String() },
+    { additionalProperties: false },
+  ),
+  // Instant Micro-deposits: the code of the deposit sent earlier in the same session.
+  'instant-microdeposits/verify': Type.Object(
     { link_token: LinkToken, link_session_id: LinkSessionId, code: Type.String() },
     { additionalProperties: false },
   ),

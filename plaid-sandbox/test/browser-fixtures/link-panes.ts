@@ -1,6 +1,7 @@
 // Steps through the emulated Link panes the way a user (and public E2E suites against real Link) do:
 // by role, label and the real element ids (#search-input-input, #aut-input-0-input, #aut-input-1-input).
 import type { FrameLocator, Page } from 'playwright-core'
+import { expect } from 'vitest'
 
 export const SANDBOX_INSTITUTION = { institution_id: 'ins_109508', name: 'First Platypus Bank' }
 
@@ -62,4 +63,45 @@ export async function linkFirstPlatypus(link: FrameLocator): Promise<void> {
   await submitCredentials(link, 'pass_good')
   await chooseAccountAndContinue(link)
   await finishOnSuccessPane(link)
+}
+
+/** On the NUMBERS pane: types the routing number, the account number and the holder's name, then Continue. */
+export async function submitAccountNumbers(
+  link: FrameLocator,
+  routing: string,
+  account = '1111222233330000',
+  name = 'Alberta Charleson',
+): Promise<void> {
+  await link.getByLabel('Routing number').fill(routing)
+  await link.getByLabel('Account number').fill(account)
+  await link.getByLabel('Full name').fill(name)
+  await link.getByRole('button', { name: 'Continue' }).click()
+}
+
+/** Waits until the pane's alert reads `text`. */
+export async function expectAlert(link: FrameLocator, text: string): Promise<void> {
+  await expect.poll(() => link.getByRole('alert').textContent()).toBe(text)
+}
+
+/** On a deposit-code pane: types `code` and presses Verify. */
+export async function submitDepositCode(link: FrameLocator, code: string): Promise<void> {
+  await link.getByLabel('Deposit code').fill(code)
+  await link.getByRole('button', { name: 'Verify' }).click()
+}
+
+/**
+ * Three wrong deposit codes: the first two leave 2 and then 1 attempt, the third ends on the failure
+ * pane, whose Exit is pressed.
+ */
+export async function failDepositCodeThreeTimes(link: FrameLocator): Promise<void> {
+  for (const [code, notice] of [
+    ['AAA', 'That code is not correct. 2 attempts remaining.'],
+    ['BBB', 'That code is not correct. 1 attempt remaining.'],
+  ] as const) {
+    await submitDepositCode(link, code)
+    await expectAlert(link, notice)
+  }
+  await submitDepositCode(link, 'CCC')
+  await link.getByRole('heading', { name: 'We could not verify your account' }).waitFor()
+  await link.getByRole('button', { name: 'Exit' }).click()
 }

@@ -47,6 +47,9 @@ export const AUDIT_ACTIONS = [
   'signing.sealed',
   'signer.invitation_sent',
   'signer.invitation_resent',
+  // A link the manager hands over by hand (no e-mail was sent).
+  'signer.link_issued',
+  'signer.link_reissued',
   'signer.invitation_opened',
   'signer.signed',
   'signer.completion_sent',

@@ -1,4 +1,4 @@
-import { asc, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import type { Queryable } from '../../../db/client.ts'
 import { auditEvents, users } from '../../../db/schema.ts'
 
@@ -37,6 +37,27 @@ export async function listChain(db: Queryable, chainKey: string): Promise<AuditR
     .from(auditEvents)
     .where(eq(auditEvents.chainKey, chainKey))
     .orderBy(asc(auditEvents.sequence))
+}
+
+/** Whether the chain holds an event about `subjectId` recorded for the change named `changeKey`. */
+export async function hasChangeEvent(
+  db: Queryable,
+  chainKey: string,
+  subjectId: string,
+  changeKey: string,
+): Promise<boolean> {
+  const [row] = await db
+    .select({ sequence: auditEvents.sequence })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.chainKey, chainKey),
+        eq(auditEvents.subjectId, subjectId),
+        sql`${auditEvents.details}->>'change_key' = ${changeKey}`,
+      ),
+    )
+    .limit(1)
+  return row !== undefined
 }
 
 /** The newest events of a chain with the e-mail of each acting user (when the user still exists). */

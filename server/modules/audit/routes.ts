@@ -5,7 +5,7 @@ import type { AuditService } from './service.ts'
 
 const SHOWN_EVENTS = 200
 
-const WorkspaceAuditSchema = Type.Object({
+export const WorkspaceAuditSchema = Type.Object({
   verification: Type.Object({
     is_valid: Type.Boolean(),
     event_count: Type.Integer(),

@@ -76,6 +76,14 @@ export function createAuditService(deps: { db: Database; now?: () => Date }) {
       await (tx ?? deps.db).transaction((inner) => write(inner))
     },
 
+    /**
+     * Whether an event about `subjectId` carrying `details.change_key = changeKey` is already in the
+     * chain: lets a retried job append its event for one change exactly once.
+     */
+    hasChangeEvent(chainKey: string, subjectId: string, changeKey: string, tx?: Queryable): Promise<boolean> {
+      return repository.hasChangeEvent(tx ?? deps.db, chainKey, subjectId, changeKey)
+    },
+
     async listChain(chainKey: string): Promise<AuditEvent[]> {
       const rows = await repository.listChain(deps.db, chainKey)
       return rows.map((row) => ({

@@ -18,6 +18,10 @@ const ResetConfirmBodySchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const PasswordChangedSchema = Type.Object({ ended_sessions: Type.Integer() })
+export const ResetRequestedSchema = Type.Object({ ok: Type.Literal(true), message: Type.String() })
+export const ResetConfirmedSchema = Type.Object({ ok: Type.Literal(true) })
+
 /** The same answer whether or not the e-mail has an account. */
 const RESET_REQUESTED = {
   ok: true,
@@ -39,7 +43,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<PasswordRoutesOptions> = 
       onRequest: requireSession,
       schema: {
         body: ChangePasswordBodySchema,
-        response: { 200: Type.Object({ ended_sessions: Type.Integer() }) },
+        response: { 200: PasswordChangedSchema },
       },
       config: {
         rateLimit: {
@@ -63,7 +67,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<PasswordRoutesOptions> = 
     {
       schema: {
         body: ResetRequestBodySchema,
-        response: { 202: Type.Object({ ok: Type.Literal(true), message: Type.String() }) },
+        response: { 202: ResetRequestedSchema },
       },
       config: {
         rateLimit: {
@@ -91,7 +95,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<PasswordRoutesOptions> = 
   app.post(
     '/api/auth/password-reset/confirm',
     {
-      schema: { body: ResetConfirmBodySchema, response: { 200: Type.Object({ ok: Type.Literal(true) }) } },
+      schema: { body: ResetConfirmBodySchema, response: { 200: ResetConfirmedSchema } },
       config: {
         rateLimit: {
           max: 10,

@@ -175,10 +175,10 @@ export async function insertSignerSession(
   await db.insert(signerSessions).values(scope)
 }
 
-/** Ends every session that was opened from one of these signing links. */
-export async function deleteSessionsOfSigningLinks(db: Queryable, linkIds: string[]): Promise<void> {
-  if (linkIds.length === 0) return
-  await db
+/** Ends every session that was opened from one of these signing links; resolves to their token hashes. */
+export async function deleteSessionsOfSigningLinks(db: Queryable, linkIds: string[]): Promise<string[]> {
+  if (linkIds.length === 0) return []
+  const deleted = await db
     .delete(sessions)
     .where(
       inArray(
@@ -189,6 +189,8 @@ export async function deleteSessionsOfSigningLinks(db: Queryable, linkIds: strin
           .where(inArray(signerSessions.linkId, linkIds)),
       ),
     )
+    .returning({ tokenHash: sessions.tokenHash })
+  return deleted.map((row) => row.tokenHash)
 }
 
 export type MemberRow = { userId: string; email: string; name: string; role: Role }

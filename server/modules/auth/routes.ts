@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
 import { originOf } from '../../http/request-origin.ts'
+import { NoContent } from '../../http/responses.ts'
 import { createHashQueue } from './hash-queue.ts'
 import {
   SessionResponseSchema,
@@ -128,7 +129,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
   )
 
-  app.post('/api/auth/sign-out', async (request, reply) => {
+  app.post('/api/auth/sign-out', { schema: { response: { 204: NoContent } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
     if (token) await auth.signOut(token)
     reply.clearCookie(SESSION_COOKIE, {

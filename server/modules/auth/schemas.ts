@@ -13,19 +13,33 @@ export const SignInBodySchema = Type.Object(
  * Who the session acts for. A member session names the user and their role in the workspace; a
  * signer session (opened from a signing link) names the signer record and has no user and no role.
  */
-export const SessionResponseSchema = Type.Object({
-  principal: Type.Union([Type.Literal('member'), Type.Literal('signer')]),
-  user: Type.Union([
-    Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
-    Type.Null(),
-  ]),
-  workspace: Type.Object({ id: Type.String(), name: Type.String() }),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('signer'), Type.Null()]),
-  signer: Type.Union([
-    Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), signing_id: Type.String() }),
-    Type.Null(),
-  ]),
+const SessionWorkspace = Type.Object({ id: Type.String(), name: Type.String() })
+const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('signer')])
+
+/** A member signed in with a password: the user and their role in the workspace. */
+export const MemberSessionSchema = Type.Object({
+  principal: Type.Literal('member'),
+  user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
+  workspace: SessionWorkspace,
+  role: RoleSchema,
+  signer: Type.Null(),
 })
+
+/** A signer who opened their signing link: no account, no role, one signer record of one package. */
+export const SignerSessionSchema = Type.Object({
+  principal: Type.Literal('signer'),
+  user: Type.Null(),
+  workspace: SessionWorkspace,
+  role: Type.Null(),
+  signer: Type.Object({
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    signing_id: Type.String(),
+  }),
+})
+
+export const SessionResponseSchema = Type.Union([MemberSessionSchema, SignerSessionSchema])
 
 export const SwitchWorkspaceBodySchema = Type.Object(
   { workspace_id: Type.String({ format: 'uuid' }) },
@@ -38,7 +52,7 @@ export const WorkspacesResponseSchema = Type.Object({
     Type.Object({
       id: Type.String(),
       name: Type.String(),
-      role: Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('signer')]),
+      role: RoleSchema,
     }),
   ),
 })

@@ -7,6 +7,7 @@ import type { AuditService } from '../audit/service.ts'
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts'
 import { assertPasswordAllowed } from './password-policy.ts'
 import * as repository from './repository.ts'
+import type { SessionCache } from './session-cache.ts'
 import * as twoFactorRepository from './two-factor-repository.ts'
 
 /**
@@ -79,9 +80,20 @@ export function createAuthService(deps: {
   audit: AuditService
   sessionTtlHours: number
   secondFactor?: SecondFactorGate
+  /** Validated sessions kept in memory (session-cache.ts); without one, every lookup reads the database. */
+  sessionCache?: SessionCache
   now?: () => Date
 }) {
   const now = deps.now ?? (() => new Date())
+  const cache = deps.sessionCache
+
+  /**
+   * This instance is ending or changing sessions: forget them here at once. The database triggers
+   * tell every instance (this one included) again when the transaction commits.
+   */
+  function forget(...keys: string[]): void {
+    for (const key of keys) cache?.invalidateLocal(key)
+  }
 
   /**
    * Opens a member session for a user who proved who they are (password, and second factor when they
@@ -166,12 +178,22 @@ export function createAuthService(deps: {
     openMemberSession,
 
     async signOut(token: string): Promise<void> {
-      await repository.deleteSession(deps.db, hashSessionToken(token))
+      const tokenHash = hashSessionToken(token)
+      forget(`t:${tokenHash}`)
+      await repository.deleteSession(deps.db, tokenHash)
     },
 
+    /** The hot path of every authenticated request: from the cache when it can, else one query. */
     async resolveSession(token: string): Promise<SessionContext | null> {
-      const record = await repository.findLiveSession(deps.db, hashSessionToken(token), now())
-      return record ? toSessionContext(record) : null
+      const tokenHash = hashSessionToken(token)
+      const cached = cache?.get(tokenHash)
+      if (cached) return cached
+      const startedAt = cache?.begin() ?? 0
+      const record = await repository.findLiveSession(deps.db, tokenHash, now())
+      if (!record) return null
+      const session = toSessionContext(record)
+      cache?.set(tokenHash, session, record.expiresAt, startedAt)
+      return session
     },
 
     deleteExpiredSessions(): Promise<number> {
@@ -254,6 +276,7 @@ export function createAuthService(deps: {
       if (current === 'admin' && membership.role !== 'admin') {
         await assertAnotherAdmin(tx, membership.workspaceId)
       }
+      forget(`u:${membership.userId}`)
       await repository.updateMembershipRole(tx, membership)
       return { from: current, to: membership.role }
     },
@@ -264,6 +287,7 @@ export function createAuthService(deps: {
       const current = await repository.findMembershipRole(tx, membership.userId, membership.workspaceId)
       if (!current) throw new AppError('NOT_FOUND', 'No such member in this workspace.')
       if (current === 'admin') await assertAnotherAdmin(tx, membership.workspaceId)
+      forget(`u:${membership.userId}`)
       await repository.deleteMembership(tx, membership)
       await repository.deleteUserSessions(tx, membership)
       return { role: current }
@@ -278,7 +302,9 @@ export function createAuthService(deps: {
       input: { userId: string; email: string; password: string; keepToken?: string; field?: string },
     ) {
       assertPasswordAllowed(input.password, input.field ?? 'new_password', { email: input.email })
-      await repository.updatePasswordHash(tx, input.userId, await hashPassword(input.password))
+      const passwordHash = await hashPassword(input.password)
+      forget(`u:${input.userId}`)
+      await repository.updatePasswordHash(tx, input.userId, passwordHash)
       return repository.deleteUserSessions(tx, {
         userId: input.userId,
         ...(input.keepToken ? { exceptTokenHash: hashSessionToken(input.keepToken) } : {}),
@@ -291,14 +317,17 @@ export function createAuthService(deps: {
         throw new AppError('NOT_FOUND', 'You are not a member of that workspace.')
       }
       return deps.db.transaction(async (tx) => {
-        await repository.deleteSession(tx, hashSessionToken(token))
+        const tokenHash = hashSessionToken(token)
+        forget(`t:${tokenHash}`)
+        await repository.deleteSession(tx, tokenHash)
         return openMemberSession({ userId: session.user.id, workspaceId, ...origin }, tx)
       })
     },
 
     /** Ends the sessions opened from these signing links (the links were revoked or replaced). */
-    endSigningLinkSessions(linkIds: string[], tx: Queryable): Promise<void> {
-      return repository.deleteSessionsOfSigningLinks(tx, linkIds)
+    async endSigningLinkSessions(linkIds: string[], tx: Queryable): Promise<void> {
+      const ended = await repository.deleteSessionsOfSigningLinks(tx, linkIds)
+      forget(...ended.map((tokenHash) => `t:${tokenHash}`))
     },
   }
 }

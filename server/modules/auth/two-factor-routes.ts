@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { AppError } from '../../errors.ts'
+import { NoContent } from '../../http/responses.ts'
 import { Text } from '../../http/text.ts'
 import { SessionResponseSchema } from './schemas.ts'
 import type { RequestOrigin } from './service.ts'
@@ -22,7 +23,7 @@ const RecoveryCode = Text({ minLength: 10, maxLength: 32, pattern: '^[0-9A-Za-z\
 /** Either: six digits are taken as a TOTP code, anything else as a recovery code. */
 const AnyCode = Text({ minLength: 6, maxLength: 32, pattern: '^[0-9A-Za-z\\s-]+$' })
 
-const StatusSchema = Type.Object({
+export const TwoFactorStatusSchema = Type.Object({
   totp_enabled: Type.Boolean(),
   totp_pending: Type.Boolean(),
   recovery_codes_remaining: Type.Integer(),
@@ -40,10 +41,15 @@ const ReauthBodySchema = Type.Object(
   { password: Type.Optional(Text({ minLength: 1, maxLength: 1024 })), code: Type.Optional(TotpCode) },
   { additionalProperties: false },
 )
-const SecurityPolicySchema = Type.Object(
+export const SecurityPolicySchema = Type.Object(
   { require_two_factor: Type.Boolean() },
   { additionalProperties: false },
 )
+
+export const TotpSetupSchema = Type.Object({ secret: Type.String(), otpauth_url: Type.String() })
+/** Shown once: ten single-use codes. */
+export const RecoveryCodesSchema = Type.Object({ recovery_codes: Type.Array(Type.String()) })
+export const ReauthResponseSchema = Type.Object({ authenticated_until: Type.String({ format: 'date-time' }) })
 
 export type TwoFactorRoutesOptions = {
   twoFactor: TwoFactorService
@@ -64,7 +70,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<TwoFactorRoutesOptions> 
 
   app.get(
     '/api/auth/2fa',
-    { onRequest: requireSession, schema: { response: { 200: StatusSchema } } },
+    { onRequest: requireSession, schema: { response: { 200: TwoFactorStatusSchema } } },
     async (request) => twoFactor.status(memberSessionOf(request)),
   )
 
@@ -73,7 +79,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<TwoFactorRoutesOptions> 
     {
       onRequest: requireSession,
       schema: {
-        response: { 200: Type.Object({ secret: Type.String(), otpauth_url: Type.String() }) },
+        response: { 200: TotpSetupSchema },
       },
     },
     async (request) => twoFactor.setup(memberSessionOf(request)),
@@ -86,7 +92,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<TwoFactorRoutesOptions> 
       config: limited('2fa-enable'),
       schema: {
         body: Type.Object({ code: TotpCode }, { additionalProperties: false }),
-        response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) },
+        response: { 200: RecoveryCodesSchema },
       },
     },
     async (request) => twoFactor.enable(memberSessionOf(request), request.body.code, originOf(request)),
@@ -97,7 +103,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<TwoFactorRoutesOptions> 
     {
       onRequest: [requireSession, requireRecentAuth],
       config: limited('2fa-disable'),
-      schema: { body: DisableBodySchema },
+      schema: { body: DisableBodySchema, response: { 204: NoContent } },
     },
     async (request, reply) => {
       const body = oneProof(request.body)
@@ -158,7 +164,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<TwoFactorRoutesOptions> 
       config: limited('reauth'),
       schema: {
         body: ReauthBodySchema,
-        response: { 200: Type.Object({ authenticated_until: Type.String({ format: 'date-time' }) }) },
+        response: { 200: ReauthResponseSchema },
       },
     },
     async (request) => {

@@ -3,7 +3,7 @@ import Type from 'typebox'
 import { memberSessionOf, requireRole } from '../auth/session-guard.ts'
 import type { Outbox } from './outbox.ts'
 
-const OutboxResponseSchema = Type.Object({
+export const OutboxResponseSchema = Type.Object({
   /** Whether messages are e-mailed (SMTP configured) or only kept here. */
   delivering: Type.Boolean(),
   messages: Type.Array(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { AppError } from '../../errors.ts'
 import { originOf } from '../../http/request-origin.ts'
+import { NoContent } from '../../http/responses.ts'
 import { SessionResponseSchema } from '../auth/schemas.ts'
 import { memberSessionOf, requireRole, setSessionCookie, toSessionResponse } from '../auth/session-guard.ts'
 import type { createBootstrap } from './bootstrap.ts'
@@ -51,7 +52,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<MembersRoutesOptions> = as
 
   app.delete(
     '/api/admin/members/invitations/:id',
-    { onRequest: admins, schema: { params: InvitationIdParamsSchema } },
+    { onRequest: admins, schema: { params: InvitationIdParamsSchema, response: { 204: NoContent } } },
     async (request, reply) => {
       await members.revoke(memberSessionOf(request), request.params.id, originOf(request))
       return reply.status(204).send()
@@ -79,7 +80,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<MembersRoutesOptions> = as
 
   app.delete(
     '/api/admin/members/:userId',
-    { onRequest: admins, schema: { params: MemberParamsSchema } },
+    { onRequest: admins, schema: { params: MemberParamsSchema, response: { 204: NoContent } } },
     async (request, reply) => {
       await members.remove(memberSessionOf(request), request.params.userId, originOf(request))
       return reply.status(204).send()

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto'
-import {
-  Configuration,
-  type CountryCode,
+import type {
+  CountryCode,
   PlaidApi,
-  PlaidEnvironments,
-  type Products,
-  type SandboxItemFireWebhookRequestWebhookCodeEnum,
-  type SandboxItemSetVerificationStatusRequestVerificationStatusEnum,
-  type WebhookType,
+  Products,
+  SandboxItemFireWebhookRequestWebhookCodeEnum,
+  SandboxItemSetVerificationStatusRequestVerificationStatusEnum,
+  WebhookType,
 } from 'plaid'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
@@ -94,22 +92,35 @@ export type AuthNumbers = {
   isTokenizedAccountNumber: boolean | null
   mask: string | null
   verificationStatus: string | null
+  /** The Item's auth_method (INSTANT_AUTH, SAME_DAY_MICRODEPOSITS, INSTANT_MICRODEPOSITS, …); null when Plaid does not say. */
+  authMethod: string | null
 }
 
 export type PlaidGateway = ReturnType<typeof createPlaidGateway>
 
 const CLIENT_CACHE_LIMIT = 32
 
+/**
+ * The SDK is 10 MB of generated JavaScript (about 70 MB resident and a second of start-up), needed
+ * only once the server first talks to Plaid: it is loaded then, once.
+ */
+let plaidSdk: Promise<typeof import('plaid')> | undefined
+const loadPlaidSdk = () => {
+  plaidSdk ??= import('plaid')
+  return plaidSdk
+}
+
 export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: number }) {
   const clients = new Map<string, PlaidApi>()
 
-  function clientFor(connection: PlaidConnection): PlaidApi {
+  async function clientFor(connection: PlaidConnection): Promise<PlaidApi> {
     // Keyed by a hash so the secret itself is not kept as a map key.
     const key = createHash('sha256')
       .update(`${connection.environment}\0${connection.clientId}\0${connection.secret}`)
       .digest('hex')
     let client = clients.get(key)
     if (!client) {
+      const { Configuration, PlaidApi } = await loadPlaidSdk()
       if (clients.size >= CLIENT_CACHE_LIMIT) clients.delete(clients.keys().next().value as string)
       client = new PlaidApi(
         new Configuration({
@@ -139,8 +150,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
 
   return {
     async createLinkToken(connection: PlaidConnection, request: LinkTokenRequest) {
-      const data = await call(() =>
-        clientFor(connection).linkTokenCreate({
+      const data = await call(async () =>
+        (await clientFor(connection)).linkTokenCreate({
           client_name: 'Safeclose',
           user: { client_user_id: request.clientUserId },
           country_codes: ['US' as CountryCode],
@@ -157,8 +168,14 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
                 // Identity is fetched for ownership checks when the Item exists; it must not block linking.
                 optional_products: ['identity' as Products],
                 // Banks without an instant login (ADR 0018): the signer types the numbers and confirms a
-                // deposit code later (Same-Day), or Plaid verifies the deposits itself (Automated).
-                auth: { same_day_microdeposits_enabled: true, automated_microdeposits_enabled: true },
+                // deposit code later (Same-Day), or Plaid verifies the deposits itself (Automated). A bank
+                // reached by real-time payments gets the deposit at once and the code is entered in the
+                // same Link session (Instant, ADR 0025).
+                auth: {
+                  same_day_microdeposits_enabled: true,
+                  automated_microdeposits_enabled: true,
+                  instant_microdeposits_enabled: true,
+                },
               }),
         }),
       )
@@ -166,14 +183,16 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
     },
 
     async exchangePublicToken(connection: PlaidConnection, publicToken: string) {
-      const data = await call(() =>
-        clientFor(connection).itemPublicTokenExchange({ public_token: publicToken }),
+      const data = await call(async () =>
+        (await clientFor(connection)).itemPublicTokenExchange({ public_token: publicToken }),
       )
       return { accessToken: data.access_token, itemId: data.item_id }
     },
 
     async getItem(connection: PlaidConnection, accessToken: string): Promise<ItemSummary> {
-      const data = await call(() => clientFor(connection).itemGet({ access_token: accessToken }))
+      const data = await call(async () =>
+        (await clientFor(connection)).itemGet({ access_token: accessToken }),
+      )
       return {
         itemId: data.item.item_id,
         institutionId: data.item.institution_id ?? null,
@@ -184,7 +203,9 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
     },
 
     async getAccounts(connection: PlaidConnection, accessToken: string): Promise<AccountSummary[]> {
-      const data = await call(() => clientFor(connection).accountsGet({ access_token: accessToken }))
+      const data = await call(async () =>
+        (await clientFor(connection)).accountsGet({ access_token: accessToken }),
+      )
       return data.accounts.map((account) => ({
         accountId: account.account_id,
         name: account.name,
@@ -202,8 +223,11 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       accessToken: string,
       accountId: string,
     ): Promise<AuthNumbers | null> {
-      const data = await call(() =>
-        clientFor(connection).authGet({ access_token: accessToken, options: { account_ids: [accountId] } }),
+      const data = await call(async () =>
+        (await clientFor(connection)).authGet({
+          access_token: accessToken,
+          options: { account_ids: [accountId] },
+        }),
       )
       const ach = data.numbers.ach.find((entry) => entry.account_id === accountId)
       const account = data.accounts.find((entry) => entry.account_id === accountId)
@@ -217,12 +241,15 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
           typeof ach.is_tokenized_account_number === 'boolean' ? ach.is_tokenized_account_number : null,
         mask: account?.mask ?? null,
         verificationStatus: account?.verification_status ? String(account.verification_status) : null,
+        authMethod: data.item.auth_method ? String(data.item.auth_method) : null,
       }
     },
 
     /** Every account's ACH numbers of an Item (the lab masks them at once). */
     async getAllAuthNumbers(connection: PlaidConnection, accessToken: string): Promise<AuthNumbers[]> {
-      const data = await call(() => clientFor(connection).authGet({ access_token: accessToken }))
+      const data = await call(async () =>
+        (await clientFor(connection)).authGet({ access_token: accessToken }),
+      )
       return data.numbers.ach.flatMap((ach) => {
         const account = data.accounts.find((entry) => entry.account_id === ach.account_id)
         if (!ach.account || !ach.routing) return []
@@ -236,6 +263,7 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
               typeof ach.is_tokenized_account_number === 'boolean' ? ach.is_tokenized_account_number : null,
             mask: account?.mask ?? null,
             verificationStatus: account?.verification_status ? String(account.verification_status) : null,
+            authMethod: data.item.auth_method ? String(data.item.auth_method) : null,
           },
         ]
       })
@@ -243,8 +271,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
 
     /** The account holders' names Plaid has for one account (/identity/get); [] when it has none. */
     async getHolderNames(connection: PlaidConnection, accessToken: string, accountId: string) {
-      const data = await call(() =>
-        clientFor(connection).identityGet({
+      const data = await call(async () =>
+        (await clientFor(connection)).identityGet({
           access_token: accessToken,
           options: { account_ids: [accountId] },
         }),
@@ -254,8 +282,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
     },
 
     async getInstitutionName(connection: PlaidConnection, institutionId: string): Promise<string> {
-      const data = await call(() =>
-        clientFor(connection).institutionsGetById({
+      const data = await call(async () =>
+        (await clientFor(connection)).institutionsGetById({
           institution_id: institutionId,
           country_codes: ['US' as CountryCode],
         }),
@@ -264,7 +292,7 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
     },
 
     async removeItem(connection: PlaidConnection, accessToken: string): Promise<void> {
-      await call(() => clientFor(connection).itemRemove({ access_token: accessToken }))
+      await call(async () => (await clientFor(connection)).itemRemove({ access_token: accessToken }))
     },
 
     /** Sandbox only: resolves an Automated Micro-deposit account (Plaid then sends the AUTH webhook). */
@@ -274,8 +302,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       accountId: string,
       status: 'automatically_verified' | 'verification_expired',
     ): Promise<void> {
-      await call(() =>
-        clientFor(connection).sandboxItemSetVerificationStatus({
+      await call(async () =>
+        (await clientFor(connection)).sandboxItemSetVerificationStatus({
           access_token: accessToken,
           account_id: accountId,
           verification_status: status as SandboxItemSetVerificationStatusRequestVerificationStatusEnum,
@@ -284,7 +312,9 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
     },
 
     async resetLoginInSandbox(connection: PlaidConnection, accessToken: string): Promise<void> {
-      await call(() => clientFor(connection).sandboxItemResetLogin({ access_token: accessToken }))
+      await call(async () =>
+        (await clientFor(connection)).sandboxItemResetLogin({ access_token: accessToken }),
+      )
     },
 
     async fireWebhookInSandbox(
@@ -293,8 +323,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       webhookCode: string,
       webhookType?: string,
     ): Promise<void> {
-      await call(() =>
-        clientFor(connection).sandboxItemFireWebhook({
+      await call(async () =>
+        (await clientFor(connection)).sandboxItemFireWebhook({
           access_token: accessToken,
           webhook_code: webhookCode as SandboxItemFireWebhookRequestWebhookCodeEnum,
           ...(webhookType ? { webhook_type: webhookType as WebhookType } : {}),
@@ -304,8 +334,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
 
     /** Creates a public token without the Link UI (sandbox and emulator only): for tests and benchmarks. */
     async createSandboxPublicToken(connection: PlaidConnection, institutionId: string, webhookUrl?: string) {
-      const data = await call(() =>
-        clientFor(connection).sandboxPublicTokenCreate({
+      const data = await call(async () =>
+        (await clientFor(connection)).sandboxPublicTokenCreate({
           institution_id: institutionId,
           initial_products: ['auth' as Products],
           options: webhookUrl ? { webhook: webhookUrl } : {},
@@ -315,7 +345,9 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
     },
 
     async getWebhookVerificationKey(connection: PlaidConnection, keyId: string) {
-      const data = await call(() => clientFor(connection).webhookVerificationKeyGet({ key_id: keyId }))
+      const data = await call(async () =>
+        (await clientFor(connection)).webhookVerificationKeyGet({ key_id: keyId }),
+      )
       return data.key
     },
 
@@ -324,8 +356,8 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
       accessToken: string,
       user: { legalName: string; email?: string },
     ) {
-      const data = await call(() =>
-        clientFor(connection).identityMatch({
+      const data = await call(async () =>
+        (await clientFor(connection)).identityMatch({
           access_token: accessToken,
           user: { legal_name: user.legalName, ...(user.email ? { email_address: user.email } : {}) },
         }),
@@ -339,9 +371,10 @@ export function createPlaidGateway(options: { emulatorUrl: string; timeoutMs?: n
   }
 }
 
+// The SDK's PlaidEnvironments, written out so that nothing loads the SDK before it is needed.
 const PLAID_HOSTS = {
-  sandbox: PlaidEnvironments.sandbox ?? 'https://sandbox.plaid.com',
-  production: PlaidEnvironments.production ?? 'https://production.plaid.com',
+  sandbox: 'https://sandbox.plaid.com',
+  production: 'https://production.plaid.com',
 }
 
 export function basePathFor(environment: PlaidEnvironment, emulatorUrl: string): string {

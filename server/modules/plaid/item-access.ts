@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
-import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
 import { WEBHOOK_PATH } from '../../http/paths.ts'
+import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import type { Keyring } from '../../security/keyring.ts'
 import { auditEvent, requestActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
@@ -20,8 +20,7 @@ import {
 } from './gateway.ts'
 import * as repository from './repository.ts'
 import { toAccountSnapshot } from './repository.ts'
-
-import type { ExchangeResult, VerificationChange } from './service.ts'
+import type { ExchangeResult } from './service.ts'
 
 export const ACCESS_TOKEN_PURPOSE = 'plaid_items.access_token'
 export const LINK_TOKEN_PURPOSE = 'plaid_link_resumes.link_token'
@@ -51,19 +50,15 @@ export type BankLinkingDeps = {
   defaultEnvironment: PlaidEnvironment
   /** Credentials for an Item's own environment, which may no longer be the workspace's active one. */
   connections: PlaidConnectionResolver
+  /**
+   * Item removal at Plaid, and the jobs through which signing hears, durably, that a principal's
+   * Item stopped being theirs (`plaid-item-retired`: unlinked or replaced; payout alerts) or that a
+   * refresh changed an account's verification_status (`plaid-accounts-verification-changed`).
+   * Each is queued in the transaction that stores the change.
+   */
   jobs: JobQueue
   logger: FastifyBaseLogger
   now?: () => Date
-  /**
-   * Told after commit when a principal's Item stops being theirs: removed (unlinked) or replaced by
-   * a newly linked Item. Signing raises payout alerts from it. A failure is logged, never thrown.
-   */
-  onItemRetired?: (change: { plaidItemId: string; reason: 'removed' | 'replaced' }) => Promise<unknown>
-  /**
-   * Told after commit when a principal's refresh found accounts whose verification_status changed
-   * (a Same-Day code confirmed in Link). Signing fetches numbers then. Logged on failure, never thrown.
-   */
-  onVerificationChanged?: (change: VerificationChange) => Promise<unknown>
 }
 
 export type ItemAccess = ReturnType<typeof createItemAccess>
@@ -76,14 +71,6 @@ export type ItemAccess = ReturnType<typeof createItemAccess>
 export function createItemAccess(deps: BankLinkingDeps) {
   const { db, gateway, keyring, audit, settings } = deps
 
-  async function announceRetired(change: { plaidItemId: string; reason: 'removed' | 'replaced' }) {
-    if (!deps.onItemRetired) return
-    try {
-      await deps.onItemRetired(change)
-    } catch (error) {
-      deps.logger.error({ err: error, item_id: change.plaidItemId }, 'could not record a retired Item')
-    }
-  }
   const _now = deps.now ?? (() => new Date())
 
   /** The workspace's active environment with usable credentials, or 503 for the administrator to fix. */
@@ -244,7 +231,7 @@ export function createItemAccess(deps: BankLinkingDeps) {
       : null
 
     const owner = principalOf(session)
-    const replaced = await db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       await repository.lockPrincipalEnvironment(tx, owner, connection.environment)
       const previous = await repository.findLiveItem(tx, owner, connection.environment)
       const isSameItem = previous?.plaidItemId === exchanged.itemId
@@ -264,6 +251,10 @@ export function createItemAccess(deps: BankLinkingDeps) {
         if (previous) {
           replacedItemId = previous.plaidItemId
           await repository.markItemReplaced(tx, owner, previous.id)
+          await deps.jobs.enqueue(tx, QUEUES.plaidItemRetired, {
+            plaidItemId: previous.plaidItemId,
+            reason: 'replaced',
+          })
           // Removing it at Plaid is a job committed with the replacement, so it survives a failed
           // call or a crash right after this transaction, is retried with backoff, and keeps the
           // call out of the user's wait.
@@ -299,9 +290,7 @@ export function createItemAccess(deps: BankLinkingDeps) {
         ),
         tx,
       )
-      return replacedItemId
     })
-    if (replaced) await announceRetired({ plaidItemId: replaced, reason: 'replaced' })
 
     return {
       item_id: exchanged.itemId,
@@ -312,7 +301,6 @@ export function createItemAccess(deps: BankLinkingDeps) {
   }
 
   return {
-    announceRetired,
     connectionFor,
     decryptAccessToken,
     plaidCall,

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import type { ItemStatus } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import { QUEUES } from '../../jobs/queue.ts'
 import { auditEvent, requestActor } from '../audit/events.ts'
 import { principalOf, type RequestOrigin, type SessionContext } from '../auth/service.ts'
 import type { BankLinkingDeps, ItemAccess } from './item-access.ts'
@@ -11,8 +13,7 @@ import type { StatusResult } from './service.ts'
 /** A principal's linked Item: its status, unlinking it, refreshing its accounts, and the sandbox simulations the lab offers. */
 export function createItemsService(deps: BankLinkingDeps, access: ItemAccess) {
   const { db, gateway, audit } = deps
-  const { announceRetired, connectionFor, decryptAccessToken, plaidCall, removeAtPlaid, removeRetiredItem } =
-    access
+  const { connectionFor, decryptAccessToken, plaidCall, removeAtPlaid, removeRetiredItem } = access
   return {
     async getStatus(session: SessionContext): Promise<StatusResult> {
       const row = await repository.findStatus(db, {
@@ -63,6 +64,10 @@ export function createItemsService(deps: BankLinkingDeps, access: ItemAccess) {
       }
       await db.transaction(async (tx) => {
         await repository.markItemRemoved(tx, owner, item.id)
+        await deps.jobs.enqueue(tx, QUEUES.plaidItemRetired, {
+          plaidItemId: item.plaidItemId,
+          reason: 'removed',
+        })
         await audit.record(
           auditEvent(
             requestActor(session, origin),
@@ -76,14 +81,13 @@ export function createItemsService(deps: BankLinkingDeps, access: ItemAccess) {
           tx,
         )
       })
-      await announceRetired({ plaidItemId: item.plaidItemId, reason: 'removed' })
       return { removed: true }
     },
 
     /**
      * Asks Plaid for the principal's accounts again and stores their verification status: after a
      * Same-Day deposit code was confirmed in Link (update mode), which sends no webhook. Returns the
-     * status; signing hears about changed accounts (onVerificationChanged) after commit.
+     * status; signing hears about changed accounts through a job queued with them.
      */
     async refreshAccounts(session: SessionContext, origin: RequestOrigin): Promise<StatusResult> {
       const connection = await connectionFor(session.workspace.id)
@@ -91,7 +95,7 @@ export function createItemsService(deps: BankLinkingDeps, access: ItemAccess) {
       const accessToken = item && item.status !== 'revoked' ? decryptAccessToken(item) : null
       if (!item || !accessToken) throw new AppError('CONFLICT', 'Link a bank account first.')
       const accounts = await plaidCall(() => gateway.getAccounts(connection, accessToken))
-      const changes = await db.transaction(async (tx) => {
+      await db.transaction(async (tx) => {
         const changed = await repository.syncAccounts(tx, item.id, accounts.map(toAccountSnapshot))
         if (changed.length > 0) {
           await audit.record(
@@ -105,19 +109,13 @@ export function createItemsService(deps: BankLinkingDeps, access: ItemAccess) {
             ),
             tx,
           )
+          await deps.jobs.enqueue(tx, QUEUES.plaidAccountsVerificationChanged, {
+            plaidItemId: item.plaidItemId,
+            changes: changed,
+            changeKey: `refresh:${randomUUID()}`,
+          })
         }
-        return changed
       })
-      if (changes.length > 0 && deps.onVerificationChanged) {
-        try {
-          await deps.onVerificationChanged({ plaidItemId: item.plaidItemId, changes })
-        } catch (error) {
-          deps.logger.error(
-            { err: error, item_id: item.plaidItemId },
-            'could not apply a verification change',
-          )
-        }
-      }
       return this.getStatus(session)
     },
 

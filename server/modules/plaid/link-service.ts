@@ -95,6 +95,26 @@ export function createLinkService(deps: BankLinkingDeps, access: ItemAccess) {
       return repository.deleteExpiredLinkResumes(db, now())
     },
 
+    /** The latest Link callbacks this principal reported in the active environment (the lab's timeline). */
+    async listLinkEvents(session: SessionContext) {
+      const environment = await settings.getActiveEnvironment(session.workspace.id)
+      const rows = await repository.listLinkEvents(db, principalOf(session), environment, 100)
+      return {
+        events: rows.map((row) => ({
+          type: row.kind,
+          event_name: row.eventName,
+          view_name: row.viewName,
+          link_session_id: row.linkSessionId,
+          request_id: row.requestId,
+          error_type: row.errorType,
+          error_code: row.errorCode,
+          institution_id: row.institutionId,
+          exit_status: row.exitStatus,
+          timestamp: (row.occurredAt ?? row.receivedAt).toISOString(),
+        })),
+      }
+    },
+
     async recordLinkEvents(session: SessionContext, events: LinkEventInput[]): Promise<void> {
       const environment = await settings.getActiveEnvironment(session.workspace.id)
       await repository.insertLinkEvents(

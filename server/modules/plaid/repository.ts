@@ -84,7 +84,10 @@ function ownerColumns(owner: PrincipalRef): { userId: string | null; signerId: s
 }
 
 /** Rows of this principal (Items, link tokens in flight): always inside its workspace, then its own column. */
-function isOwnedBy(owner: PrincipalRef, table: typeof plaidItems | typeof plaidLinkResumes = plaidItems) {
+function isOwnedBy(
+  owner: PrincipalRef,
+  table: typeof plaidItems | typeof plaidLinkResumes | typeof linkEvents = plaidItems,
+) {
   return and(
     eq(table.workspaceId, owner.workspaceId),
     owner.kind === 'member' ? eq(table.userId, owner.userId) : eq(table.signerId, owner.signerId),
@@ -317,6 +320,22 @@ export async function insertLinkEvents(
 ): Promise<void> {
   const ownedBy = { workspaceId: owner.workspaceId, ...ownerColumns(owner) }
   if (events.length > 0) await db.insert(linkEvents).values(events.map((event) => ({ ...event, ...ownedBy })))
+}
+
+/** The principal's latest Link callbacks in one environment (newest last), for the lab's timeline. */
+export async function listLinkEvents(
+  db: Queryable,
+  owner: PrincipalRef,
+  environment: PlaidEnvironment,
+  limit: number,
+) {
+  const rows = await db
+    .select()
+    .from(linkEvents)
+    .where(and(isOwnedBy(owner, linkEvents), eq(linkEvents.environment, environment)))
+    .orderBy(desc(linkEvents.id))
+    .limit(limit)
+  return rows.reverse()
 }
 
 /** Every stored access token, for key rotation. */

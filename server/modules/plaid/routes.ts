@@ -7,18 +7,27 @@ import {
   ExchangeResponseSchema,
   FireWebhookBodySchema,
   LinkEventsBodySchema,
+  LinkEventsResponseSchema,
   LinkTokenBodySchema,
   LinkTokenResponseSchema,
   OAuthResumeResponseSchema,
+  OkSchema,
   SetVerificationStatusBodySchema,
   StatusResponseSchema,
+  StoredLinkEventsResponseSchema,
+  UnlinkResponseSchema,
 } from './schemas.ts'
-import type { BankLinkingService } from './service.ts'
+import type { BankLinkingService, StatusResult } from './service.ts'
+import type { StatusCache } from './status-cache.ts'
 
-export type PlaidRoutesOptions = { bankLinking: BankLinkingService; linkTokensPerMinute: number }
+export type PlaidRoutesOptions = {
+  bankLinking: BankLinkingService
+  statusCache: StatusCache<StatusResult>
+  linkTokensPerMinute: number
+}
 
 export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async (app, options) => {
-  const { bankLinking } = options
+  const { bankLinking, statusCache } = options
   // Every /api/plaid route needs a session, checked before the body is even parsed.
   app.addHook('onRequest', requireSession)
 
@@ -52,9 +61,10 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
       bankLinking.exchangePublicToken(sessionOf(request), request.body.public_token, originOf(request)),
   )
 
-  app.get('/api/plaid/status', { schema: { response: { 200: StatusResponseSchema } } }, async (request) =>
-    bankLinking.getStatus(sessionOf(request)),
-  )
+  app.get('/api/plaid/status', { schema: { response: { 200: StatusResponseSchema } } }, async (request) => {
+    const session = sessionOf(request)
+    return statusCache.read(session, () => bankLinking.getStatus(session))
+  })
 
   app.post(
     '/api/plaid/accounts/refresh',
@@ -81,34 +91,46 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
     },
   )
 
-  app.delete('/api/plaid/item', async (request) => bankLinking.unlink(sessionOf(request), originOf(request)))
+  app.delete('/api/plaid/item', { schema: { response: { 200: UnlinkResponseSchema } } }, async (request) =>
+    bankLinking.unlink(sessionOf(request), originOf(request)),
+  )
 
-  app.post('/api/plaid/link-events', { schema: { body: LinkEventsBodySchema } }, async (request, reply) => {
-    await bankLinking.recordLinkEvents(sessionOf(request), request.body.events)
-    return reply.status(202).send({ accepted: request.body.events.length })
-  })
+  app.get(
+    '/api/plaid/link-events',
+    { schema: { response: { 200: StoredLinkEventsResponseSchema } } },
+    async (request) => bankLinking.listLinkEvents(sessionOf(request)),
+  )
 
-  app.post('/api/plaid/sandbox/reset-login', async (request) => {
+  app.post(
+    '/api/plaid/link-events',
+    { schema: { body: LinkEventsBodySchema, response: { 202: LinkEventsResponseSchema } } },
+    async (request, reply) => {
+      await bankLinking.recordLinkEvents(sessionOf(request), request.body.events)
+      return reply.status(202).send({ accepted: request.body.events.length })
+    },
+  )
+
+  app.post('/api/plaid/sandbox/reset-login', { schema: { response: { 200: OkSchema } } }, async (request) => {
     await bankLinking.simulate(sessionOf(request), { kind: 'reset_login' }, originOf(request))
-    return { ok: true }
+    return { ok: true as const }
   })
 
   app.post(
     '/api/plaid/sandbox/fire-webhook',
-    { schema: { body: FireWebhookBodySchema } },
+    { schema: { body: FireWebhookBodySchema, response: { 200: OkSchema } } },
     async (request) => {
       await bankLinking.simulate(
         sessionOf(request),
         { kind: 'fire_webhook', webhookCode: request.body.webhook_code },
         originOf(request),
       )
-      return { ok: true }
+      return { ok: true as const }
     },
   )
 
   app.post(
     '/api/plaid/sandbox/set-verification-status',
-    { schema: { body: SetVerificationStatusBodySchema } },
+    { schema: { body: SetVerificationStatusBodySchema, response: { 200: OkSchema } } },
     async (request) => {
       await bankLinking.simulate(
         sessionOf(request),
@@ -119,7 +141,7 @@ export const plaidRoutes: FastifyPluginAsyncTypebox<PlaidRoutesOptions> = async 
         },
         originOf(request),
       )
-      return { ok: true }
+      return { ok: true as const }
     },
   )
 }

@@ -1,8 +1,17 @@
 import Type from 'typebox'
+import { ITEM_STATUSES, PLAID_ENVIRONMENTS } from '../../../db/schema.ts'
 import { Text } from '../../http/text.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
+const Environment = Type.Enum(PLAID_ENVIRONMENTS)
+/** A linked Item's status; a removed Item is not shown as linked. */
+const LinkedItemStatus = Type.Enum(
+  ITEM_STATUSES.filter((status) => status !== 'removed') as Exclude<
+    (typeof ITEM_STATUSES)[number],
+    'removed'
+  >[],
+)
 const ShortText = (maxLength: number, pattern?: string) =>
   Nullable(Text({ maxLength, ...(pattern ? { pattern } : {}) }))
 
@@ -14,7 +23,7 @@ export const LinkTokenBodySchema = Type.Object(
 export const LinkTokenResponseSchema = Type.Object({
   link_token: Type.String(),
   expiration: Type.String(),
-  environment: Type.String(),
+  environment: Environment,
   mode: Type.Union([Type.Literal('create'), Type.Literal('update')]),
   persist_ready: Type.Boolean(),
 })
@@ -22,7 +31,7 @@ export const LinkTokenResponseSchema = Type.Object({
 export const OAuthResumeResponseSchema = Type.Object({
   link_token: Type.String(),
   mode: Type.Union([Type.Literal('create'), Type.Literal('update')]),
-  environment: Type.String(),
+  environment: Environment,
   /** The page the principal links banks on: the lab for members, the signing page for signers. */
   return_to: Type.String(),
 })
@@ -53,13 +62,13 @@ const AccountSchema = Type.Object({
 
 export const StatusResponseSchema = Type.Object({
   connected: Type.Boolean(),
-  environment: Type.String(),
+  environment: Environment,
   item: Nullable(
     Type.Object({
       item_id: Type.String(),
       institution_id: Nullable(Type.String()),
       institution_name: Nullable(Type.String()),
-      status: Type.String(),
+      status: LinkedItemStatus,
       accounts: Type.Array(AccountSchema),
       consent_expires_at: Nullable(Type.String({ format: 'date-time' })),
       linked_at: Type.String(),
@@ -136,3 +145,33 @@ export const AuthMasksResponseSchema = Type.Object({
   /** Plaid's answer when it has no numbers yet: PRODUCT_NOT_READY while a micro-deposit is pending. */
   error_code: Nullable(Type.String()),
 })
+
+export const UnlinkResponseSchema = Type.Object({
+  /** False when there was no Item to unlink. */
+  removed: Type.Boolean(),
+})
+
+export const LinkEventsResponseSchema = Type.Object({ accepted: Type.Integer() })
+
+const NullableText = Type.Union([Type.String(), Type.Null()])
+
+/** The principal's stored Link callbacks in the active environment, oldest first (the lab's timeline). */
+export const StoredLinkEventsResponseSchema = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      type: Type.Union([Type.Literal('event'), Type.Literal('exit')]),
+      event_name: NullableText,
+      view_name: NullableText,
+      link_session_id: NullableText,
+      request_id: NullableText,
+      error_type: NullableText,
+      error_code: NullableText,
+      institution_id: NullableText,
+      exit_status: NullableText,
+      timestamp: Type.String({ format: 'date-time' }),
+    }),
+  ),
+})
+
+/** The sandbox simulations answer only that Plaid took the request. */
+export const OkSchema = Type.Object({ ok: Type.Literal(true) })

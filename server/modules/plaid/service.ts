@@ -79,12 +79,6 @@ export type OwnershipCheck = {
   identityErrorCode: string | null
 }
 
-/** Accounts of one Item whose Plaid verification_status changed (micro-deposits, ADR 0018). */
-export type VerificationChange = {
-  plaidItemId: string
-  changes: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
-}
-
 /** What the lab shows of an account's Auth numbers: the last four digits only, never a number. */
 export type AuthMask = {
   account_id: string

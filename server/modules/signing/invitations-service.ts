@@ -75,7 +75,7 @@ export function createInvitationsService(deps: SigningDeps, access: PackageAcces
     origin: RequestOrigin,
     pkg: repository.PackageRow,
     issued: IssuedLink[],
-    action: 'signer.invitation_sent' | 'signer.invitation_resent',
+    resent: boolean,
   ): Promise<Invitation[]> {
     const signers = await repository.listSigners(db, pkg.id, now())
     // All messages at once: a slow or silent SMTP server then costs the manager one timeout, not
@@ -107,6 +107,14 @@ export function createInvitationsService(deps: SigningDeps, access: PackageAcces
     for (const delivery of deliveries) {
       if (!delivery) continue
       const { link, signer, url, emailed } = delivery
+      // Without an e-mail the manager hands the link over: the trail says a link was issued.
+      const action = emailed
+        ? resent
+          ? 'signer.invitation_resent'
+          : 'signer.invitation_sent'
+        : resent
+          ? 'signer.link_reissued'
+          : 'signer.link_issued'
       await audit.record(
         auditEvent(requestActor(session, origin), action, {
           chain: signingChain(pkg),
@@ -212,7 +220,7 @@ export function createInvitationsService(deps: SigningDeps, access: PackageAcces
         )
         return { pkg: locked, issued: await issueLinks(tx, signers) }
       })
-      const invitations = await deliver(session, origin, pkg, issued, 'signer.invitation_sent')
+      const invitations = await deliver(session, origin, pkg, issued, false)
       return { signing: await access.view(session, packageId), invitations }
     },
 
@@ -230,7 +238,7 @@ export function createInvitationsService(deps: SigningDeps, access: PackageAcces
         if (signer.status === 'signed') throw new AppError('CONFLICT', 'This signer has already signed.')
         return { pkg: locked, issued: await issueLinks(tx, [signer]) }
       })
-      const [invitation] = await deliver(session, origin, pkg, issued, 'signer.invitation_resent')
+      const [invitation] = await deliver(session, origin, pkg, issued, true)
       if (!invitation) throw new AppError('INTERNAL', 'The new signing link could not be read back.')
       return { invitation }
     },

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
-import type { JobQueue } from '../../../jobs/queue.ts'
+import type { JobQueue } from '../../jobs/queue.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { AuthService } from '../auth/service.ts'
 import type { Outbox } from '../email/outbox.ts'

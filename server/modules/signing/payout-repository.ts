@@ -140,6 +140,11 @@ export async function insertAlert(
   return inserted ?? null
 }
 
+export async function findAlert(db: Queryable, alertId: string): Promise<PayoutAlertRow | null> {
+  const [row] = await db.select().from(payoutAlerts).where(eq(payoutAlerts.id, alertId))
+  return row ?? null
+}
+
 export type PayoutAlertListRow = PayoutAlertRow & {
   resolvedByName: string | null
   resolvedByEmail: string | null

@@ -4,8 +4,10 @@ import { memberSessionOf, requireRecentAuth, requireRole } from '../auth/session
 import type { SigningManagerService } from './manager-service.ts'
 import type { PayoutService } from './payout-service.ts'
 import {
+  PackageDetailSchema,
   PayoutAlertParamsSchema,
   PayoutPolicyBodySchema,
+  PayoutPolicySchema,
   ResolvePayoutAlertBodySchema,
   RevealResponseSchema,
   SignerParamsSchema,
@@ -37,7 +39,14 @@ export const payoutRoutes: FastifyPluginAsyncTypebox<{
 
   app.post(
     '/api/signings/:id/payout-alerts/:alertId/resolve',
-    { onRequest: managers, schema: { params: PayoutAlertParamsSchema, body: ResolvePayoutAlertBodySchema } },
+    {
+      onRequest: managers,
+      schema: {
+        params: PayoutAlertParamsSchema,
+        body: ResolvePayoutAlertBodySchema,
+        response: { 200: PackageDetailSchema },
+      },
+    },
     async (request) => {
       const session = memberSessionOf(request)
       await payout.resolve(
@@ -53,7 +62,10 @@ export const payoutRoutes: FastifyPluginAsyncTypebox<{
 
   app.post(
     '/api/signings/:id/payout-alerts/:alertId/confirm',
-    { onRequest: managers, schema: { params: PayoutAlertParamsSchema } },
+    {
+      onRequest: managers,
+      schema: { params: PayoutAlertParamsSchema, response: { 200: PackageDetailSchema } },
+    },
     async (request) => {
       const session = memberSessionOf(request)
       await payout.confirm(session, request.params.id, request.params.alertId, originOf(request))
@@ -61,13 +73,18 @@ export const payoutRoutes: FastifyPluginAsyncTypebox<{
     },
   )
 
-  app.get('/api/payout-settings', { onRequest: managers }, async (request) =>
-    payout.getPolicy(memberSessionOf(request)),
+  app.get(
+    '/api/payout-settings',
+    { onRequest: managers, schema: { response: { 200: PayoutPolicySchema } } },
+    async (request) => payout.getPolicy(memberSessionOf(request)),
   )
 
   app.put(
     '/api/payout-settings',
-    { onRequest: requireRole('admin'), schema: { body: PayoutPolicyBodySchema } },
+    {
+      onRequest: requireRole('admin'),
+      schema: { body: PayoutPolicyBodySchema, response: { 200: PayoutPolicySchema } },
+    },
     async (request) => payout.updatePolicy(memberSessionOf(request), request.body, originOf(request)),
   )
 }

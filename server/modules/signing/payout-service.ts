@@ -3,12 +3,13 @@ import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PayoutAlertReason } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { escapeHtml } from '../../http/html.ts'
+import { type JobPayload, type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import { type Keyring, rotateStoredValues } from '../../security/keyring.ts'
-import { auditEvent, requestActor, signingChain, workspaceChain } from '../audit/events.ts'
+import { auditEvent, requestActor, signingChain, signingChainKey, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin, SignerSession } from '../auth/service.ts'
 import type { Outbox } from '../email/outbox.ts'
-import type { AuthNumbers } from '../plaid/gateway.ts'
+import { type AuthNumbers, PlaidRequestError } from '../plaid/gateway.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
 import * as payoutRepository from './payout-repository.ts'
 import { ownershipPolicyOf } from './policy-service.ts'
@@ -49,8 +50,13 @@ const STATUS_REASONS: Partial<Record<ItemStatus, PayoutAlertReason>> = {
   login_required: 'login_required',
 }
 
-/** How the account was verified, named after Plaid's Auth flows, from its verification_status. */
-export function verificationMethodOf(verificationStatus: string | null): string {
+/**
+ * How the account was verified, named after Plaid's Auth flows, from its verification_status and, when
+ * known, the Item's auth_method: `manually_verified` is the end of both Same-Day and Instant
+ * Micro-deposits, and only auth_method tells them apart (ADR 0025).
+ */
+export function verificationMethodOf(verificationStatus: string | null, authMethod?: string | null): string {
+  if (authMethod === 'INSTANT_MICRODEPOSITS') return 'instant_micro_deposits'
   switch (verificationStatus) {
     case null:
       return 'instant_auth'
@@ -65,6 +71,12 @@ export function verificationMethodOf(verificationStatus: string | null): string 
   }
 }
 
+function isClientError(error: PlaidRequestError): boolean {
+  return (
+    error.httpStatus !== null && error.httpStatus >= 400 && error.httpStatus < 500 && error.httpStatus !== 429
+  )
+}
+
 function lastFour(value: string | null): string | null {
   return value ? value.slice(-4) : null
 }
@@ -77,6 +89,8 @@ export function createPayoutService(deps: {
   audit: AuditService
   outbox: Outbox
   bankLinking: BankLinkingService
+  /** Notification jobs, queued with the alert they announce. */
+  jobs: JobQueue
   publicUrl: string
   logger: FastifyBaseLogger
   now?: () => Date
@@ -117,44 +131,47 @@ export function createPayoutService(deps: {
     return { pkg, signer }
   }
 
-  /** Notifies the workspace's managers of new alerts, after commit; a failure is logged, not thrown. */
-  async function notify(
-    alerts: Array<{ alert: payoutRepository.PayoutAlertRow; packageTitle: string; signerName: string }>,
-  ) {
-    for (const { alert, packageTitle, signerName } of alerts) {
-      try {
-        const recipients = await payoutRepository.listManagerEmails(db, alert.workspaceId)
-        const url = `${deps.publicUrl.replace(/\/+$/, '')}/signing/manager/signings/${alert.packageId}`
-        const mask = typeof alert.details.account_mask === 'string' ? alert.details.account_mask : null
-        const lead = `A payout alert was raised on "${packageTitle}" for ${signerName}${mask ? ` (account ending ${mask})` : ''}.`
-        const advice =
-          'Do not send money to a changed account on the strength of an e-mail. Call the signer on a phone number you already had before this closing, confirm the payout account, then resolve the alert on the package page with a note.'
-        for (const to of recipients) {
-          await deps.outbox.send(
-            {
-              to,
-              subject: `Payout alert: ${packageTitle}`,
-              text: [lead, '', ALERT_DESCRIPTIONS[alert.reason], '', advice, url].join('\n'),
-              html: `<p>${escapeHtml(lead)}</p>
+  /**
+   * The `payout-alert-notify` job: e-mails the workspace's managers about one alert through the
+   * outbox. It is queued in the transaction that raises the alert, so a crash right after that
+   * commit delays the e-mail instead of losing it. A failure throws: the job is retried.
+   */
+  async function notifyAlert(alertId: string): Promise<number> {
+    const alert = await payoutRepository.findAlert(db, alertId)
+    if (!alert) return 0
+    const pkg = await repository.findPackage(db, alert.workspaceId, alert.packageId)
+    const signer = await repository.findSigner(db, alert.signerId, now())
+    const packageTitle = pkg?.title ?? 'Signing package'
+    const signerName = signer?.legalName ?? 'a signer'
+    const recipients = await payoutRepository.listManagerEmails(db, alert.workspaceId)
+    const url = `${deps.publicUrl.replace(/\/+$/, '')}/signing/manager/signings/${alert.packageId}`
+    const mask = typeof alert.details.account_mask === 'string' ? alert.details.account_mask : null
+    const lead = `A payout alert was raised on "${packageTitle}" for ${signerName}${mask ? ` (account ending ${mask})` : ''}.`
+    const advice =
+      'Do not send money to a changed account on the strength of an e-mail. Call the signer on a phone number you already had before this closing, confirm the payout account, then resolve the alert on the package page with a note.'
+    for (const to of recipients) {
+      await deps.outbox.send(
+        {
+          to,
+          subject: `Payout alert: ${packageTitle}`,
+          text: [lead, '', ALERT_DESCRIPTIONS[alert.reason], '', advice, url].join('\n'),
+          html: `<p>${escapeHtml(lead)}</p>
 <p><strong>${escapeHtml(ALERT_DESCRIPTIONS[alert.reason])}</strong></p>
 <p>${escapeHtml(advice)}</p>
 <p><a href="${escapeHtml(url)}">Open the package</a></p>`,
-              kind: 'notification',
-              workspaceIds: [alert.workspaceId],
-            },
-            { signing_id: alert.packageId, signer_id: alert.signerId, payout_alert_id: alert.id },
-          )
-        }
-      } catch (error) {
-        deps.logger.error(
-          { err: error, payout_alert_id: alert.id },
-          'could not notify managers of a payout alert',
-        )
-      }
+          kind: 'notification',
+          workspaceIds: [alert.workspaceId],
+        },
+        { signing_id: alert.packageId, signer_id: alert.signerId, payout_alert_id: alert.id },
+      )
     }
+    return recipients.length
   }
 
-  /** Inserts the alert and its chain event in `tx`; null when this change already raised one. */
+  /**
+   * Inserts the alert, its chain event and its notification job in `tx`; null when this change
+   * already raised one (its dedupe key is taken), so a retried job raises nothing twice.
+   */
   async function raise(
     tx: Queryable,
     instruction: payoutRepository.PayoutInstructionRow,
@@ -181,13 +198,8 @@ export function createPayoutService(deps: {
       }),
       tx,
     )
-    const pkg = await repository.findPackage(tx, instruction.workspaceId, instruction.packageId)
-    const signer = await repository.findSigner(tx, instruction.signerId, now())
-    return {
-      alert,
-      packageTitle: pkg?.title ?? 'Signing package',
-      signerName: signer?.legalName ?? 'a signer',
-    }
+    await deps.jobs.enqueue(tx, QUEUES.payoutAlertNotify, { alertId: alert.id })
+    return alert
   }
 
   /** Raises `reason` on every frozen instruction that relies on this Item (one alert per change). */
@@ -200,16 +212,13 @@ export function createPayoutService(deps: {
   ) {
     const instructions = (await payoutRepository.listInstructionsByItem(db, plaidItemId)).filter(filter)
     if (instructions.length === 0) return 0
-    const raised = await db.transaction(async (tx) => {
-      const out = []
+    return db.transaction(async (tx) => {
+      let raised = 0
       for (const instruction of instructions) {
-        const result = await raise(tx, instruction, reason, dedupeKey, details)
-        if (result) out.push(result)
+        if (await raise(tx, instruction, reason, dedupeKey, details)) raised += 1
       }
-      return out
+      return raised
     })
-    await notify(raised)
-    return raised.length
   }
 
   return {
@@ -255,7 +264,7 @@ export function createPayoutService(deps: {
           accountMask: numbers.mask ?? input.accountMask,
           routingMask: lastFour(numbers.routing),
           holderNames,
-          verificationMethod: verificationMethodOf(numbers.verificationStatus),
+          verificationMethod: verificationMethodOf(numbers.verificationStatus, numbers.authMethod),
           fetchedAt: now(),
         })
       }
@@ -273,7 +282,9 @@ export function createPayoutService(deps: {
       }
       return {
         numbers_stored: numbers !== null,
-        verification_method: numbers ? verificationMethodOf(numbers.verificationStatus) : null,
+        verification_method: numbers
+          ? verificationMethodOf(numbers.verificationStatus, numbers.authMethod)
+          : null,
         is_tokenized_account_number: numbers?.isTokenizedAccountNumber ?? null,
       }
     },
@@ -515,39 +526,35 @@ export function createPayoutService(deps: {
 
     // ------------------------------------------------------------ what raises alerts
 
-    /** An Item's status changed (webhook or reconciliation). */
-    async onItemStatusChanged(change: {
-      plaidItemId: string
-      status: ItemStatus
-      webhookCode: string | null
-      eventId?: string
-    }) {
+    /**
+     * The `plaid-item-status-changed` job: an Item's status changed (webhook or reconciliation).
+     * `changeKey` names the change (the webhook event, or the reconciliation's moment), so a retry
+     * of the job finds the alert already raised.
+     */
+    async onItemStatusChanged(change: JobPayload<'plaid-item-status-changed'>) {
       const reason = STATUS_REASONS[change.status]
       if (!reason) return 0
-      const key = change.eventId
-        ? `event:${change.eventId}`
-        : `reconcile:${change.status}:${now().toISOString()}`
-      return raiseForItem(change.plaidItemId, reason, key, {
+      return raiseForItem(change.plaidItemId, reason, change.changeKey, {
         item_status: change.status,
         webhook_code: change.webhookCode,
       })
     },
 
+    /** The `plaid-accounts-verification-changed` job (a refresh found a confirmed deposit code). */
     onVerificationChanged,
 
-    /** A webhook applied to an Item: revoked account, new accounts, Auth numbers updated. */
-    async onItemEventApplied(event: {
-      eventId: string
-      plaidItemId: string
-      webhookType: string
-      webhookCode: string
-      revokedAccountId: string | null
-      isNewAccountsFlagged: boolean
-      verificationChanges?: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
-    }) {
+    /**
+     * The `plaid-item-event-applied` job: a webhook applied to an Item (revoked account, new
+     * accounts, Auth numbers updated, verification changed). Every step is safe to repeat.
+     */
+    async onItemEventApplied(event: JobPayload<'plaid-item-event-applied'>) {
       // AUTOMATICALLY_VERIFIED / VERIFICATION_EXPIRED: the bank step moves on or back (ADR 0018).
-      if (event.webhookType === 'AUTH' && event.verificationChanges && event.verificationChanges.length > 0) {
-        await onVerificationChanged({ plaidItemId: event.plaidItemId, changes: event.verificationChanges })
+      if (event.webhookType === 'AUTH' && event.verificationChanges.length > 0) {
+        await onVerificationChanged({
+          plaidItemId: event.plaidItemId,
+          changes: event.verificationChanges,
+          changeKey: `event:${event.eventId}`,
+        })
       }
       let raised = 0
       const key = `event:${event.eventId}`
@@ -571,32 +578,35 @@ export function createPayoutService(deps: {
       return raised
     },
 
-    /** A targeted re-check of an Item (a repeated Auth DEFAULT_UPDATE): fetch the numbers again. */
-    async onItemRechecked(plaidItemId: string) {
-      return checkNumbers(plaidItemId, `recheck:${now().toISOString()}`)
+    /** The `plaid-item-rechecked` job (a repeated Auth DEFAULT_UPDATE): fetch the numbers again. */
+    async onItemRechecked(recheck: JobPayload<'plaid-item-rechecked'>) {
+      return checkNumbers(recheck.plaidItemId, recheck.changeKey)
     },
 
-    /** The signer's Item was removed or replaced by another one. */
-    async onItemRetired(change: { plaidItemId: string; reason: 'removed' | 'replaced' }) {
+    /** The `plaid-item-retired` job: the signer's Item was removed or replaced by another one. */
+    async onItemRetired(change: JobPayload<'plaid-item-retired'>) {
       return raiseForItem(
         change.plaidItemId,
         change.reason === 'removed' ? 'item_removed' : 'item_relinked',
         `retired:${change.reason}`,
       )
     },
+
+    notifyAlert,
   }
 
   /**
    * A micro-deposit account changed its verification_status (ADR 0018): for each signer of an active
    * package whose chosen payout account it is, record what happened in the package's chain, keep the
    * signer's status in line with the bank step, and, once the account is verified, fetch and store
-   * its Auth numbers (Plaid answers PRODUCT_NOT_READY before). Repeating it changes nothing twice:
-   * numbers are fetched only while none are on file for that account.
+   * its Auth numbers (Plaid answers PRODUCT_NOT_READY before). It runs as a job: a Plaid outage
+   * while fetching the numbers throws, and the job is retried; a Plaid answer that there are none
+   * is final. Repeating it changes nothing twice: numbers are fetched only while none are on file
+   * for that account, and the chain event of one change (`changeKey`) is appended once.
    */
-  async function onVerificationChanged(change: {
-    plaidItemId: string
-    changes: Array<{ plaidAccountId: string; from: string | null; to: string | null }>
-  }): Promise<number> {
+  async function onVerificationChanged(
+    change: JobPayload<'plaid-accounts-verification-changed'>,
+  ): Promise<number> {
     let applied = 0
     for (const affected of await repository.findActiveSignersByPlaidItem(db, change.plaidItemId)) {
       const signer = await repository.findSigner(db, affected.signerId, now())
@@ -611,13 +621,22 @@ export function createPayoutService(deps: {
         ? await deps.bankLinking
             .fetchAuthNumbersOfItem(change.plaidItemId, bank.plaidAccountId)
             .catch((error: unknown) => {
+              // Plaid said no (PRODUCT_NOT_READY and the like): final. Anything else: retry the job.
+              if (!(error instanceof PlaidRequestError && error.errorCode && isClientError(error)))
+                throw error
               deps.logger.warn({ err: error, item_id: change.plaidItemId }, 'auth numbers unavailable')
               return null
             })
         : null
       const policy = await ownershipPolicyOf(db, affected.workspaceId)
-      await db.transaction(async (tx) => {
+      const isApplied = await db.transaction(async (tx) => {
         await repository.lockBankVerification(tx, signer.id)
+        // A retry of a job whose first attempt committed: the change is in the chain already.
+        if (
+          await audit.hasChangeEvent(signingChainKey(affected.packageId), signer.id, change.changeKey, tx)
+        ) {
+          return false
+        }
         if (fetched) {
           const encrypted = keyring.encrypt(JSON.stringify(toNumbers(fetched)), {
             purpose: PAYOUT_NUMBERS_PURPOSE,
@@ -633,7 +652,7 @@ export function createPayoutService(deps: {
             accountMask: fetched.mask ?? bank.accountMask,
             routingMask: lastFour(fetched.routing),
             holderNames: [],
-            verificationMethod: verificationMethodOf(accountChange.to),
+            verificationMethod: verificationMethodOf(accountChange.to, fetched.authMethod),
             fetchedAt: now(),
           })
         }
@@ -665,16 +684,18 @@ export function createPayoutService(deps: {
                 account_mask: bank.accountMask,
                 verification_status_from: accountChange.from,
                 verification_status: accountChange.to,
-                verification_method: verificationMethodOf(accountChange.to),
+                verification_method: verificationMethodOf(accountChange.to, fetched?.authMethod),
                 auth_numbers_stored:
                   fetched !== null || (existing?.plaidAccountId ?? null) === bank.plaidAccountId,
+                change_key: change.changeKey,
               },
             },
           ),
           tx,
         )
+        return true
       })
-      applied += 1
+      if (isApplied) applied += 1
     }
     return applied
   }
@@ -717,10 +738,7 @@ export function createPayoutService(deps: {
           wire_routing_changed: (previous.wire_routing ?? null) !== (current.wire_routing ?? null),
         })
       })
-      if (raised) {
-        raisedCount += 1
-        await notify([raised])
-      }
+      if (raised) raisedCount += 1
     }
     return raisedCount
   }
@@ -745,6 +763,8 @@ export async function payoutPackageView(
       routing_mask: row.routingMask,
       is_tokenized_account_number: row.isTokenizedAccountNumber,
       verification_method: row.verificationMethod,
+      // The names Plaid's /identity/get gave for the account: what a manager judges a mismatch by.
+      holder_names: row.holderNames,
       fetched_at: row.fetchedAt.toISOString(),
     })),
     payout_instructions: instructions.map((row) => ({

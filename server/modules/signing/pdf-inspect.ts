@@ -1,4 +1,4 @@
-import { EncryptedPDFError, PDFDocument } from 'pdf-lib'
+import type { PDFDocument } from 'pdf-lib'
 import { AppError } from '../../errors.ts'
 
 /**
@@ -7,8 +7,12 @@ import { AppError } from '../../errors.ts'
  */
 export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<{ pageCount: number }> {
   if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') {
-    throw new AppError('VALIDATION_FAILED', `${field} is not a PDF file (it does not start with %PDF-).`)
+    throw new AppError('VALIDATION_FAILED', `${field} is not a PDF file (it does not start with %PDF-).`, {
+      details: { field, rule: 'pdf' },
+    })
   }
+  // Loaded on first use, like the rest of the PDF stack: a server that handles no PDFs never pays for it.
+  const { EncryptedPDFError, PDFDocument } = await import('pdf-lib')
   let document: PDFDocument
   try {
     document = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true })
@@ -18,9 +22,12 @@ export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<{ p
       throw new AppError(
         'VALIDATION_FAILED',
         `${field} is an encrypted (password-protected) PDF; upload a copy without encryption.`,
+        { details: { field, rule: 'pdf_encrypted' } },
       )
     }
-    throw new AppError('VALIDATION_FAILED', `${field} is not a readable PDF file; it may be damaged.`)
+    throw new AppError('VALIDATION_FAILED', `${field} is not a readable PDF file; it may be damaged.`, {
+      details: { field, rule: 'pdf_damaged' },
+    })
   }
   let pageCount = 0
   try {
@@ -28,6 +35,9 @@ export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<{ p
   } catch {
     pageCount = 0
   }
-  if (pageCount === 0) throw new AppError('VALIDATION_FAILED', `${field} is a PDF without pages.`)
+  if (pageCount === 0)
+    throw new AppError('VALIDATION_FAILED', `${field} is a PDF without pages.`, {
+      details: { field, rule: 'pdf_empty' },
+    })
   return { pageCount }
 }

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
 import { newCspNonce } from '../../http/content-security-policy.ts'
 import { originOf } from '../../http/request-origin.ts'
+import { HtmlResponse, NoContent, PdfResponse } from '../../http/responses.ts'
 import {
   memberSessionOf,
   requireRole,
@@ -15,25 +16,38 @@ import type { createAuditTrailService } from './audit-trail.ts'
 import { type DocumentInput, MAX_DOCUMENT_BYTES, type SigningManagerService } from './manager-service.ts'
 import { sendInlinePdf, signerPdfPath } from './pdf-response.ts'
 import {
+  ActivateResponseSchema,
   AddDocumentBodySchema,
   AddSignerBodySchema,
   AuditQuerySchema,
+  AuditTrailSchema,
   CancelBodySchema,
   ChooseAccountBodySchema,
   CreatePackageBodySchema,
   DOCUMENT_BODY_LIMIT_BYTES,
   DocumentParamsSchema,
   FieldsBodySchema,
+  FieldsResponseSchema,
   LinkStartedBodySchema,
   OpenLinkBodySchema,
+  OpenLinkResponseSchema,
+  OwnershipPolicySchema,
   OwnershipReviewBodySchema,
+  PackageDetailSchema,
+  PackageListSchema,
   PackageParamsSchema,
+  PackageSchema,
   PolicyBodySchema,
+  ResendResponseSchema,
   SealCertificateUploadBodySchema,
+  SealCertificateViewSchema,
   SIGN_BODY_LIMIT_BYTES,
   SignBodySchema,
   SignerDocumentParamsSchema,
+  SignerDocumentSchema,
+  SignerFlowSchema,
   SignerParamsSchema,
+  VerifyResultSchema,
 } from './schemas.ts'
 import type { SealCertificateService } from './seal-certificate.ts'
 import type { SealingService } from './sealing.ts'
@@ -59,18 +73,22 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   // ---------------------------------------------------------------- manager side
 
-  app.get('/api/signings', { onRequest: managers }, async (request) => manager.list(memberSessionOf(request)))
+  app.get(
+    '/api/signings',
+    { onRequest: managers, schema: { response: { 200: PackageListSchema } } },
+    async (request) => manager.list(memberSessionOf(request)),
+  )
 
   app.post(
     '/api/signings',
-    { onRequest: managers, schema: { body: CreatePackageBodySchema } },
+    { onRequest: managers, schema: { body: CreatePackageBodySchema, response: { 201: PackageSchema } } },
     async (request, reply) =>
       reply.status(201).send(await manager.create(memberSessionOf(request), request.body, originOf(request))),
   )
 
   app.get(
     '/api/signings/:id',
-    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    { onRequest: managers, schema: { params: PackageParamsSchema, response: { 200: PackageDetailSchema } } },
     async (request) => manager.view(memberSessionOf(request), request.params.id),
   )
 
@@ -92,7 +110,11 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
       {
         onRequest: managers,
         bodyLimit: DOCUMENT_BODY_LIMIT_BYTES,
-        schema: { params: PackageParamsSchema, body: AddDocumentBodySchema },
+        schema: {
+          params: PackageParamsSchema,
+          body: AddDocumentBodySchema,
+          response: { 200: PackageSchema },
+        },
       },
       async (request) =>
         manager.addDocument(
@@ -106,7 +128,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.delete(
     '/api/signings/:id/documents/:documentId',
-    { onRequest: managers, schema: { params: DocumentParamsSchema } },
+    { onRequest: managers, schema: { params: DocumentParamsSchema, response: { 200: PackageSchema } } },
     async (request) =>
       manager.removeDocument(
         memberSessionOf(request),
@@ -118,7 +140,14 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.put(
     '/api/signings/:id/documents/:documentId/fields',
-    { onRequest: managers, schema: { params: DocumentParamsSchema, body: FieldsBodySchema } },
+    {
+      onRequest: managers,
+      schema: {
+        params: DocumentParamsSchema,
+        body: FieldsBodySchema,
+        response: { 200: FieldsResponseSchema },
+      },
+    },
     async (request) =>
       manager.setFields(
         memberSessionOf(request),
@@ -131,7 +160,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.get(
     '/api/signings/:id/documents/:documentId/pdf',
-    { onRequest: managers, schema: { params: DocumentParamsSchema } },
+    { onRequest: managers, schema: { params: DocumentParamsSchema, response: { 200: PdfResponse } } },
     async (request, reply) =>
       sendInlinePdf(
         reply,
@@ -141,14 +170,17 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.post(
     '/api/signings/:id/signers',
-    { onRequest: managers, schema: { params: PackageParamsSchema, body: AddSignerBodySchema } },
+    {
+      onRequest: managers,
+      schema: { params: PackageParamsSchema, body: AddSignerBodySchema, response: { 200: PackageSchema } },
+    },
     async (request) =>
       manager.addSigner(memberSessionOf(request), request.params.id, request.body, originOf(request)),
   )
 
   app.delete(
     '/api/signings/:id/signers/:signerId',
-    { onRequest: managers, schema: { params: SignerParamsSchema } },
+    { onRequest: managers, schema: { params: SignerParamsSchema, response: { 200: PackageSchema } } },
     async (request) =>
       manager.removeSigner(
         memberSessionOf(request),
@@ -160,20 +192,30 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.post(
     '/api/signings/:id/activate',
-    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    {
+      onRequest: managers,
+      schema: { params: PackageParamsSchema, response: { 200: ActivateResponseSchema } },
+    },
     async (request) => manager.activate(memberSessionOf(request), request.params.id, originOf(request)),
   )
 
   app.post(
     '/api/signings/:id/signers/:signerId/resend',
-    { onRequest: managers, schema: { params: SignerParamsSchema } },
+    { onRequest: managers, schema: { params: SignerParamsSchema, response: { 200: ResendResponseSchema } } },
     async (request) =>
       manager.resend(memberSessionOf(request), request.params.id, request.params.signerId, originOf(request)),
   )
 
   app.post(
     '/api/signings/:id/signers/:signerId/ownership-review',
-    { onRequest: managers, schema: { params: SignerParamsSchema, body: OwnershipReviewBodySchema } },
+    {
+      onRequest: managers,
+      schema: {
+        params: SignerParamsSchema,
+        body: OwnershipReviewBodySchema,
+        response: { 200: PackageSchema },
+      },
+    },
     async (request) =>
       manager.reviewOwnership(
         memberSessionOf(request),
@@ -186,14 +228,24 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.post(
     '/api/signings/:id/cancel',
-    { onRequest: managers, schema: { params: PackageParamsSchema, body: CancelBodySchema } },
+    {
+      onRequest: managers,
+      schema: { params: PackageParamsSchema, body: CancelBodySchema, response: { 200: PackageSchema } },
+    },
     async (request) =>
       manager.cancel(memberSessionOf(request), request.params.id, request.body.reason, originOf(request)),
   )
 
   app.get(
     '/api/signings/:id/audit',
-    { onRequest: managers, schema: { params: PackageParamsSchema, querystring: AuditQuerySchema } },
+    {
+      onRequest: managers,
+      schema: {
+        params: PackageParamsSchema,
+        querystring: AuditQuerySchema,
+        response: { 200: AuditTrailSchema },
+      },
+    },
     async (request, reply) => {
       const trail = await auditTrail.trail(memberSessionOf(request), request.params.id)
       if (request.query.download === '1') {
@@ -205,7 +257,7 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.get(
     '/api/signings/:id/certificate',
-    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    { onRequest: managers, schema: { params: PackageParamsSchema, response: { 200: HtmlResponse } } },
     async (request, reply) => {
       const nonce = newCspNonce()
       const html = await auditTrail.certificate(memberSessionOf(request), request.params.id, nonce)
@@ -222,25 +274,30 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.get(
     '/api/signings/:id/sealed.pdf',
-    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    { onRequest: managers, schema: { params: PackageParamsSchema, response: { 200: PdfResponse } } },
     async (request, reply) =>
       sendInlinePdf(reply, await sealing.sealedPdf(memberSessionOf(request), request.params.id)),
   )
 
   app.get(
     '/api/signings/:id/certificate.pdf',
-    { onRequest: managers, schema: { params: PackageParamsSchema } },
+    { onRequest: managers, schema: { params: PackageParamsSchema, response: { 200: PdfResponse } } },
     async (request, reply) =>
       sendInlinePdf(reply, await sealing.certificatePdf(memberSessionOf(request), request.params.id)),
   )
 
-  app.get('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
-    sealCertificates.describe(memberSessionOf(request).workspace.id),
+  app.get(
+    '/api/admin/seal-certificate',
+    { onRequest: requireRole('admin'), schema: { response: { 200: SealCertificateViewSchema } } },
+    async (request) => sealCertificates.describe(memberSessionOf(request).workspace.id),
   )
 
   app.put(
     '/api/admin/seal-certificate',
-    { onRequest: requireRole('admin'), schema: { body: SealCertificateUploadBodySchema } },
+    {
+      onRequest: requireRole('admin'),
+      schema: { body: SealCertificateUploadBodySchema, response: { 200: SealCertificateViewSchema } },
+    },
     async (request) =>
       sealCertificates.upload(
         memberSessionOf(request),
@@ -250,47 +307,59 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
       ),
   )
 
-  app.delete('/api/admin/seal-certificate', { onRequest: requireRole('admin') }, async (request) =>
-    sealCertificates.remove(memberSessionOf(request), originOf(request)),
+  app.delete(
+    '/api/admin/seal-certificate',
+    { onRequest: requireRole('admin'), schema: { response: { 200: SealCertificateViewSchema } } },
+    async (request) => sealCertificates.remove(memberSessionOf(request), originOf(request)),
   )
 
-  app.get('/api/signing-settings', { onRequest: managers }, async (request) =>
-    manager.getPolicy(memberSessionOf(request)),
+  app.get(
+    '/api/signing-settings',
+    { onRequest: managers, schema: { response: { 200: OwnershipPolicySchema } } },
+    async (request) => manager.getPolicy(memberSessionOf(request)),
   )
 
   app.put(
     '/api/signing-settings',
-    { onRequest: requireRole('admin'), schema: { body: PolicyBodySchema } },
+    {
+      onRequest: requireRole('admin'),
+      schema: { body: PolicyBodySchema, response: { 200: OwnershipPolicySchema } },
+    },
     async (request) => manager.updatePolicy(memberSessionOf(request), request.body, originOf(request)),
   )
 
   // ---------------------------------------------------------------- signer side
 
-  app.post('/api/signing-links/open', { schema: { body: OpenLinkBodySchema } }, async (request, reply) => {
-    const opened = await signerFlow.openLink(request.body.token, originOf(request))
-    reply.setCookie(SESSION_COOKIE, opened.token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: options.isSecureOrigin,
-      expires: opened.expiresAt,
-    })
-    return { signing_id: opened.signingId }
-  })
+  app.post(
+    '/api/signing-links/open',
+    { schema: { body: OpenLinkBodySchema, response: { 200: OpenLinkResponseSchema } } },
+    async (request, reply) => {
+      const opened = await signerFlow.openLink(request.body.token, originOf(request))
+      reply.setCookie(SESSION_COOKIE, opened.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.isSecureOrigin,
+        expires: opened.expiresAt,
+      })
+      return { signing_id: opened.signingId }
+    },
+  )
 
-  app.get('/api/signer/signing', { onRequest: requireSession }, async (request) =>
-    signerFlow.flow(signerSessionOf(request)),
+  app.get(
+    '/api/signer/signing',
+    { onRequest: requireSession, schema: { response: { 200: SignerFlowSchema } } },
+    async (request) => signerFlow.flow(signerSessionOf(request)),
   )
 
   app.get(
     '/api/signer/signing/documents/:documentId',
-    { onRequest: requireSession, schema: { params: SignerDocumentParamsSchema } },
+    {
+      onRequest: requireSession,
+      schema: { params: SignerDocumentParamsSchema, response: { 200: SignerDocumentSchema } },
+    },
     async (request) => {
-      const document = await signerFlow.document(
-        signerSessionOf(request),
-        request.params.documentId,
-        originOf(request),
-      )
+      const document = await signerFlow.document(signerSessionOf(request), request.params.documentId)
       return {
         id: document.id,
         position: document.position,
@@ -308,28 +377,38 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
     '/api/signer/signing/documents/:documentId/pdf',
     {
       onRequest: requireSession,
-      schema: { params: SignerDocumentParamsSchema },
-      // Reading the bytes records "document viewed": a HEAD (a link checker, a preview) must not.
+      schema: { params: SignerDocumentParamsSchema, response: { 200: PdfResponse } },
+      // No viewer needs a HEAD; the route answers the bytes or nothing.
       exposeHeadRoute: false,
     },
     async (request, reply) => {
-      const document = await signerFlow.document(
-        signerSessionOf(request),
-        request.params.documentId,
-        originOf(request),
-        { requirePdf: true },
-      )
+      const document = await signerFlow.document(signerSessionOf(request), request.params.documentId, {
+        requirePdf: true,
+      })
       return sendInlinePdf(reply, document)
     },
   )
 
-  app.get('/api/signer/signing/sealed.pdf', { onRequest: requireSession }, async (request, reply) =>
-    sendInlinePdf(reply, await sealing.signerSealedPdf(signerSessionOf(request))),
+  // Loading a document records nothing; the signer's "I have read this document" does.
+  app.post(
+    '/api/signer/signing/documents/:documentId/reviewed',
+    {
+      onRequest: requireSession,
+      schema: { params: SignerDocumentParamsSchema, response: { 200: SignerFlowSchema } },
+    },
+    async (request) =>
+      signerFlow.confirmReviewed(signerSessionOf(request), request.params.documentId, originOf(request)),
+  )
+
+  app.get(
+    '/api/signer/signing/sealed.pdf',
+    { onRequest: requireSession, schema: { response: { 200: PdfResponse } } },
+    async (request, reply) => sendInlinePdf(reply, await sealing.signerSealedPdf(signerSessionOf(request))),
   )
 
   app.post(
     '/api/signer/signing/bank/link-started',
-    { onRequest: requireSession, schema: { body: LinkStartedBodySchema } },
+    { onRequest: requireSession, schema: { body: LinkStartedBodySchema, response: { 204: NoContent } } },
     async (request, reply) => {
       await signerFlow.recordBankLinkStarted(
         signerSessionOf(request),
@@ -342,14 +421,21 @@ export const signingRoutes: FastifyPluginAsyncTypebox<SigningRoutesOptions> = as
 
   app.post(
     '/api/signer/signing/bank/account',
-    { onRequest: requireSession, schema: { body: ChooseAccountBodySchema } },
+    {
+      onRequest: requireSession,
+      schema: { body: ChooseAccountBodySchema, response: { 200: SignerFlowSchema } },
+    },
     async (request) =>
       signerFlow.choosePayoutAccount(signerSessionOf(request), request.body, originOf(request)),
   )
 
   app.post(
     '/api/signer/signing/sign',
-    { onRequest: requireSession, bodyLimit: SIGN_BODY_LIMIT_BYTES, schema: { body: SignBodySchema } },
+    {
+      onRequest: requireSession,
+      bodyLimit: SIGN_BODY_LIMIT_BYTES,
+      schema: { body: SignBodySchema, response: { 200: SignerFlowSchema } },
+    },
     async (request) => signerFlow.sign(signerSessionOf(request), request.body, originOf(request)),
   )
 }
@@ -365,7 +451,11 @@ function documentInputOf(
 ): DocumentInput {
   if (!('file' in body)) return body
   const upload = uploads.get(request)
-  if (!upload) throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.')
+  if (!upload) {
+    throw new AppError('VALIDATION_FAILED', 'body.file must be a file part of the form.', {
+      details: { field: 'body.file', rule: 'required' },
+    })
+  }
   if (upload.bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
     return { title: body.title, kind: 'pdf', pdf: new Uint8Array(upload.bytes) }
   }
@@ -378,13 +468,16 @@ function documentInputOf(
       markdown.includes('\uFFFD') ||
       markdown.trim() === ''
     ) {
-      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.')
+      throw new AppError('VALIDATION_FAILED', 'body.file is not a UTF-8 Markdown text.', {
+        details: { field: 'body.file', rule: 'markdown' },
+      })
     }
     return { title: body.title, kind: 'markdown', markdown }
   }
   throw new AppError(
     'VALIDATION_FAILED',
     'body.file is neither a PDF (starting with %PDF-) nor a Markdown file (.md).',
+    { details: { field: 'body.file', rule: 'pdf' } },
   )
 }
 
@@ -407,6 +500,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRoutesOptions> = asyn
     '/api/verify',
     {
       bodyLimit: VERIFY_BODY_LIMIT_BYTES,
+      schema: { response: { 200: VerifyResultSchema } },
       config: {
         rateLimit: { max: 20, timeWindow: 60_000, keyGenerator: (request) => `verify:${request.ip}` },
       },

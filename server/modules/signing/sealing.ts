@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { PDFDocument } from 'pdf-lib'
 import type { Database } from '../../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import { auditEvent, signingChain } from '../audit/events.ts'
@@ -13,6 +12,13 @@ import * as repository from './repository.ts'
 import type { SealCertificateService } from './seal-certificate.ts'
 import type { CertificateLine } from './seal-pdf.ts'
 import type { PackageView } from './views.ts'
+
+/**
+ * The PDF stack (pdf-lib, fontkit with its fonts, @signpdf) is about 60 MB resident and a good part of
+ * the server's start-up (ADRs 0024, 0026): it is loaded when the first package is sealed or its
+ * certificate drawn, not when the server starts.
+ */
+const loadSealPdf = () => import('./seal-pdf.ts')
 
 export type SealingService = ReturnType<typeof createSealingService>
 
@@ -68,7 +74,7 @@ export function createSealingService(deps: {
       repository.listPackageSignatures(db, signing.id),
       certificateOf(signing),
     ])
-    const { buildSealPdf } = await sealPdf()
+    const { buildSealPdf } = await loadSealPdf()
     return buildSealPdf({
       packageId: signing.id,
       title: signing.title,
@@ -102,7 +108,7 @@ export function createSealingService(deps: {
     const key = await deps.certificates.signingKey(pkg.workspaceId)
     const sealedAt = now()
     const built = await build(signing, { certificateOnly: false })
-    const { signSealPdf } = await sealPdf()
+    const { signSealPdf } = await loadSealPdf()
     const pdf = await signSealPdf(built.document, key, {
       reason: `Sealed by Safeclose: ${signing.title}`.slice(0, 200),
       location: 'Safeclose',
@@ -187,6 +193,7 @@ export function createSealingService(deps: {
     async certificatePdf(session: MemberSession, packageId: string) {
       const signing = await deps.manager.view(session, packageId)
       const seal = await repository.findSeal(db, signing.id)
+      const { PDFDocument } = await import('pdf-lib')
       const out = await PDFDocument.create()
       if (seal) {
         const sealed = await PDFDocument.load(await sealedPdfOf(signing.id), { updateMetadata: false })
@@ -415,12 +422,4 @@ export function payoutInstructionLines(trail: AuditTrail): CertificateLine[] {
     }
   }
   return lines
-}
-
-/**
- * The PDF builder and signer, loaded on first use: fontkit and the signing libraries are a good part
- * of the server's start-up (ADR 0024), and only the sealing job and certificate downloads need them.
- */
-function sealPdf(): Promise<typeof import('./seal-pdf.ts')> {
-  return import('./seal-pdf.ts')
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { PDFDocument } from 'pdf-lib'
 import type { SignatureKind } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import type { FieldRow, SignatureRow } from './repository.ts'
@@ -73,6 +72,7 @@ export async function adoptSignature(
       `body.${kind}.png_base64 must be a PNG between 1 and ${MAX_SIGNATURE_SIDE_PX} pixels wide and high.`,
     )
   }
+  const { PDFDocument } = await import('pdf-lib')
   try {
     await (await PDFDocument.create()).embedPng(png)
   } catch {

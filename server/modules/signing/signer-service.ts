@@ -1,6 +1,6 @@
 import type { Queryable } from '../../../db/client.ts'
-import { QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import { QUEUES } from '../../jobs/queue.ts'
 import { auditEvent, requestActor, signerActor, signingChain } from '../audit/events.ts'
 import type { RequestOrigin, SignerSession } from '../auth/service.ts'
 import type { BankLinkingService } from '../plaid/service.ts'
@@ -129,15 +129,10 @@ export function createSignerFlowService(
     },
 
     /**
-     * A document's content for the signer; the first view of each document is audited, whichever
-     * route (JSON or PDF bytes) delivers it first. `requirePdf` refuses a text document, unrecorded.
+     * A document's content for the signer. Reading it records nothing: a document counts as reviewed
+     * only when the signer confirms it (`confirmReviewed`). `requirePdf` refuses a text document.
      */
-    async document(
-      session: SignerSession,
-      documentId: string,
-      origin: RequestOrigin,
-      options: { requirePdf?: boolean } = {},
-    ) {
+    async document(session: SignerSession, documentId: string, options: { requirePdf?: boolean } = {}) {
       const loaded = await load(session)
       const document = await repository.findDocument(db, loaded.pkg.id, documentId, {
         withPdfBytes: options.requirePdf ?? false,
@@ -146,6 +141,22 @@ export function createSignerFlowService(
       if (options.requirePdf && document.kind !== 'pdf') {
         throw new AppError('NOT_FOUND', 'This document is not a PDF.')
       }
+      return document
+    },
+
+    /**
+     * The signer confirms "I have read this document": the first confirmation of each document is
+     * recorded and audited (`document.viewed`); a repeat changes nothing. Answers the flow, whose step
+     * moves on once every document is confirmed.
+     */
+    async confirmReviewed(
+      session: SignerSession,
+      documentId: string,
+      origin: RequestOrigin,
+    ): Promise<SignerFlowView> {
+      const loaded = await load(session)
+      const document = loaded.documents.find((candidate) => candidate.id === documentId)
+      if (!document) throw new AppError('NOT_FOUND', 'No such document in your package.')
       if (loaded.pkg.status === 'active' && loaded.signer.status !== 'signed') {
         await db.transaction(async (tx) => {
           const isFirstView = await repository.insertDocumentView(tx, {
@@ -169,7 +180,7 @@ export function createSignerFlowService(
           }
         })
       }
-      return document
+      return flow(session)
     },
 
     /** Link opened in the browser: the Link session id ties our trail to Plaid's logs. */

@@ -1,7 +1,7 @@
 import type { Database } from '../../../db/client.ts'
 import type { WebhookEventState } from '../../../db/schema.ts'
-import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
 import { AppError } from '../../errors.ts'
+import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import { auditEvent, requestActor, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
 import type { MemberSession, RequestOrigin } from '../auth/service.ts'

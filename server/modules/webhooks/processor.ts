@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { ItemStatus, PlaidEnvironment } from '../../../db/schema.ts'
-import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
+import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import { safeErrorMessage } from '../../logger.ts'
 import { auditEvent, workspaceChain } from '../audit/events.ts'
 import type { AuditService } from '../audit/service.ts'
@@ -98,7 +98,10 @@ export function nextItemCheckDelayMs(waitedMs: number, wait: ItemWaitOptions): n
 export function createWebhookProcessor(deps: {
   db: Database
   gateway: PlaidGateway
-  /** Queues the deferred re-check of an event whose Item is not known yet. */
+  /**
+   * Queues the deferred re-check of an event whose Item is not known yet, and, in the transaction
+   * that stores a change, the jobs that act on it elsewhere (package trails, payout alerts).
+   */
   jobs: JobQueue
   itemWait: ItemWaitOptions
   items: ItemStateService
@@ -106,40 +109,31 @@ export function createWebhookProcessor(deps: {
   connections: PlaidConnectionResolver
   logger: FastifyBaseLogger
   now: () => Date
-  /**
-   * Told after commit whenever an Item's status changed (signing packages add it to the audit
-   * trail of every package that relies on the Item). A failure here is logged, never retried.
-   */
-  onItemStatusChanged?: (change: ItemStatusChange) => Promise<unknown>
-  /** Told after commit of every known webhook applied to a live Item (payout checks). Logged on failure. */
-  onItemEventApplied?: (event: AppliedItemEvent) => Promise<unknown>
-  /**
-   * Told after a targeted re-check of one Item (a repeated notice): payout checks fetch its Auth
-   * numbers again. A failure is logged, never retried.
-   */
-  onItemRechecked?: (plaidItemId: string) => Promise<unknown>
 }) {
   const { db, gateway, items } = deps
 
-  async function announce(change: ItemStatusChange | null): Promise<void> {
-    if (!change || !deps.onItemStatusChanged) return
-    try {
-      await deps.onItemStatusChanged(change)
-    } catch (error) {
-      deps.logger.error({ err: error, item_id: change.plaidItemId }, 'could not record an Item status change')
-    }
+  /**
+   * Queues, in the transaction that stored it, the job for an Item status change: it survives a
+   * crash right after the commit and is retried until it succeeds (package trails, payout alerts).
+   */
+  async function queueStatusChange(tx: Queryable, change: ItemStatusChange, changeKey: string) {
+    await deps.jobs.enqueue(tx, QUEUES.plaidItemStatusChanged, {
+      plaidItemId: change.plaidItemId,
+      status: change.status,
+      webhookCode: change.webhookCode,
+      eventId: change.eventId ?? null,
+      changeKey,
+    })
   }
 
-  async function announceApplied(applied: AppliedItemEvent | null): Promise<void> {
-    if (!applied || !deps.onItemEventApplied) return
-    try {
-      await deps.onItemEventApplied(applied)
-    } catch (error) {
-      deps.logger.error(
-        { err: error, item_id: applied.plaidItemId },
-        'could not check an Item event for payouts',
-      )
-    }
+  /** An applied event changed something beyond the status that signing acts on (payout checks). */
+  function isWorthAJob(applied: AppliedItemEvent): boolean {
+    return (
+      applied.revokedAccountId !== null ||
+      applied.isNewAccountsFlagged ||
+      applied.verificationChanges.length > 0 ||
+      (applied.webhookType === 'AUTH' && applied.webhookCode === 'DEFAULT_UPDATE')
+    )
   }
 
   async function connectionOf(item: TrackedItem) {
@@ -329,7 +323,6 @@ export function createWebhookProcessor(deps: {
       const truth = await fetchItemTruth(item)
       if (truth.kind !== 'item' && truth.kind !== 'needs_user') return false
       const errorCode = truth.kind === 'item' ? truth.item.errorCode : truth.errorCode
-      let statusChange: ItemStatusChange | null = null
       const isChanged = await db.transaction(async (tx) => {
         const locked = await items.lock(tx, item.id)
         if (!locked || INACTIVE.has(locked.status)) return false
@@ -349,11 +342,15 @@ export function createWebhookProcessor(deps: {
           tx,
         )
         if (changed.status && changes.status) {
-          statusChange = { plaidItemId: locked.plaidItemId, status: changes.status, webhookCode: null }
+          const at = deps.now()
+          await queueStatusChange(
+            tx,
+            { plaidItemId: locked.plaidItemId, status: changes.status, webhookCode: null },
+            `reconcile:${changes.status}:${at.toISOString()}`,
+          )
         }
         return true
       })
-      await announce(statusChange)
       return isChanged
     } catch (error) {
       deps.logger.warn({ item_id: item.plaidItemId, error: describeFailure(error) }, 'reconciliation skipped')
@@ -406,8 +403,6 @@ export function createWebhookProcessor(deps: {
           ? await fetchTruth(event.webhookType, event.webhookCode, item)
           : ({ kind: 'none' } as const)
 
-      let statusChange: ItemStatusChange | null = null
-      let appliedEvent: AppliedItemEvent | null = null
       await db.transaction(async (tx) => {
         const locked = await repository.lockEvent(tx, eventId)
         if (!locked || isFinal(locked.state)) return
@@ -425,12 +420,13 @@ export function createWebhookProcessor(deps: {
           return
         }
         const applied = await apply(tx, locked, item, truth)
-        statusChange = applied.statusChange
-        appliedEvent = applied.applied
+        // The jobs commit with the change and the "processed" mark: all of it, or none of it.
+        if (applied.statusChange) await queueStatusChange(tx, applied.statusChange, `event:${eventId}`)
+        if (applied.applied && isWorthAJob(applied.applied)) {
+          await deps.jobs.enqueue(tx, QUEUES.plaidItemEventApplied, applied.applied)
+        }
         await repository.finishEvent(tx, eventId, { state: 'processed', outcome: applied.outcome, at })
       })
-      await announce(statusChange)
-      await announceApplied(appliedEvent)
     },
 
     /** Rejection counters older than the admin view's horizon are of no further use. */
@@ -484,13 +480,13 @@ export function createWebhookProcessor(deps: {
       const item = await items.find(environment, plaidItemId)
       if (!item || INACTIVE.has(item.status)) return false
       const isChanged = await reconcileOne(item, { webhookCode })
-      if (deps.onItemRechecked) {
-        try {
-          await deps.onItemRechecked(plaidItemId)
-        } catch (error) {
-          deps.logger.error({ err: error, item_id: plaidItemId }, 'could not re-check an Item for payouts')
-        }
-      }
+      // Payout checks fetch the Item's Auth numbers again (a repeated DEFAULT_UPDATE has the same
+      // bytes as the first). Queued after the re-check; if this process dies first, the re-check job
+      // itself is retried and queues it then.
+      await deps.jobs.enqueue(db, QUEUES.plaidItemRechecked, {
+        plaidItemId,
+        changeKey: `recheck:${deps.now().toISOString()}`,
+      })
       return isChanged
     },
   }

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
-import type { PlaidEnvironment } from '../../../db/schema.ts'
-import { type JobQueue, QUEUES } from '../../../jobs/queue.ts'
+import type { PlaidEnvironment, webhookEvents } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
+import type { JobPayload } from '../../jobs/registry.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
 import type { ItemStateService } from '../plaid/item-state-service.ts'
+import {
+  type Arrival,
+  createGroupCommitter,
+  DEFAULT_GROUP_COMMIT,
+  type GroupCommitOptions,
+} from './group-commit.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
 import type { KeyFetchBudget } from './key-fetch-budget.ts'
 import { ITEM_STATUS_CODES } from './processor.ts'
@@ -28,8 +35,10 @@ export type WebhookReceiver = ReturnType<typeof createWebhookReceiver>
 
 /**
  * The acknowledgement path: verify on the raw bytes, then store the event and its job in one
- * transaction. Nothing is parsed, looked up beyond the item's environment, or changed before the
- * signature, age and body hash hold; a rejection only increments a counter.
+ * transaction, shared with the deliveries verified at the same time (group commit, ADR 0020); the 200
+ * goes out only after that transaction committed. Nothing is parsed, looked up beyond the item's
+ * environment, or changed before the signature, age and body hash hold; a rejection only increments a
+ * counter.
  */
 export function createWebhookReceiver(deps: {
   db: Database
@@ -43,6 +52,8 @@ export function createWebhookReceiver(deps: {
   defaultEnvironment: PlaidEnvironment
   logger: FastifyBaseLogger
   now: () => Date
+  /** Window, cap and parallelism of the group commit (ADR 0020); defaults when omitted. */
+  groupCommit?: GroupCommitOptions
 }) {
   const { db, logger } = deps
 
@@ -86,12 +97,125 @@ export function createWebhookReceiver(deps: {
     }
   }
 
+  /**
+   * Stores verified deliveries and their jobs in one transaction. Each is decided as the single-delivery
+   * path always did: under its body's lock, a body already received within the dedupe window is a
+   * redelivery of that event; the first of several identical bodies in this batch is the new event and
+   * the others are its redeliveries. Results are in the order of `receipts`.
+   */
+  async function storeReceipts(receipts: PendingReceipt[]): Promise<ReceiptResult[]> {
+    return db.transaction(async (tx) => {
+      const dedupeKeys = [...new Set(receipts.map((receipt) => receipt.dedupeKey))]
+      await repository.lockDedupeKeys(tx, dedupeKeys)
+      const earliest = Math.min(...receipts.map((receipt) => receipt.receivedAt.getTime()))
+      const earlier = await repository.findRecentDeliveries(
+        tx,
+        dedupeKeys,
+        new Date(earliest - DEDUPE_WINDOW_MS),
+      )
+      const results: ReceiptResult[] = []
+      const stored = new Map<string, NewEvent>()
+      const redeliveries = new Map<string, { count: number; at: Date }>()
+      const reconciles: Array<JobPayload<typeof QUEUES.plaidReconcile>> = []
+      for (const receipt of receipts) {
+        const { payload, receivedAt } = receipt
+        const previous = earlier.get(receipt.dedupeKey)
+        if (previous && previous.receivedAt.getTime() > receivedAt.getTime() - DEDUPE_WINDOW_MS) {
+          const seen = redeliveries.get(previous.id)
+          redeliveries.set(previous.id, {
+            count: (seen?.count ?? 0) + 1,
+            at: seen && seen.at > receivedAt ? seen.at : receivedAt,
+          })
+          // Plaid's bodies carry no event time, so an Item that breaks (or recovers) twice within the
+          // window sends the same bytes twice. The duplicate is not processed again, but the Item's
+          // state is checked with Plaid once more, which is right for a retry and for a repeat alike.
+          // The same goes for Auth's DEFAULT_UPDATE, whose bytes repeat whenever the same accounts'
+          // numbers change again: the re-check fetches the numbers once more (payout alerts, ADR 0017).
+          if (
+            payload.itemId &&
+            (isStatusNotice(payload) || isAuthUpdate(payload)) &&
+            isSettled(previous.state)
+          ) {
+            reconciles.push({
+              environment: receipt.environment,
+              plaidItemId: payload.itemId,
+              webhookCode: payload.webhookCode,
+              receivedAt: receivedAt.toISOString(),
+            })
+          }
+          results.push({ event_id: previous.id, duplicate: true })
+          continue
+        }
+        const sameBody = stored.get(receipt.dedupeKey)
+        if (sameBody) {
+          // A redelivery that arrived while its first delivery waited for the same commit: queued, so
+          // nothing to re-check.
+          sameBody.deliveryCount += 1
+          sameBody.lastDeliveredAt = receivedAt
+          results.push({ event_id: sameBody.id, duplicate: true })
+          continue
+        }
+        // The verified item_id decides the workspace; the peeked one only chose whose key to ask.
+        const workspaceId =
+          payload.itemId === receipt.peekedItemId
+            ? receipt.peekedWorkspaceId
+            : payload.itemId
+              ? ((await deps.items.findOwner(payload.itemId, tx))?.workspaceId ?? null)
+              : null
+        const event: NewEvent = {
+          id: randomUUID(),
+          dedupeKey: receipt.dedupeKey,
+          environment: receipt.environment,
+          workspaceId,
+          webhookType: payload.webhookType,
+          webhookCode: payload.webhookCode,
+          plaidItemId: payload.itemId,
+          rawBody: payload.text,
+          keyId: receipt.keyId,
+          issuedAt: receipt.issuedAt,
+          receivedAt,
+          deliveryCount: 1,
+          lastDeliveredAt: receivedAt,
+          updatedAt: receivedAt,
+        }
+        stored.set(receipt.dedupeKey, event)
+        results.push({ event_id: event.id, duplicate: false })
+      }
+      const events = [...stored.values()]
+      await repository.insertEvents(tx, events)
+      await deps.jobs.enqueueMany(
+        tx,
+        QUEUES.plaidWebhook,
+        events.map((event) => ({ eventId: event.id })),
+      )
+      for (const [id, redelivery] of redeliveries) {
+        await repository.countRedeliveries(tx, id, redelivery.count, redelivery.at)
+      }
+      await deps.jobs.enqueueMany(tx, QUEUES.plaidReconcile, reconciles)
+      return results
+    })
+  }
+
+  const committer = createGroupCommitter(
+    storeReceipts,
+    deps.groupCommit ?? DEFAULT_GROUP_COMMIT,
+    (error, size) =>
+      // Each delivery of the batch is committed again on its own; only a bad one fails its request.
+      logger.warn(
+        { err: error, batchSize: size },
+        'a webhook batch failed; storing its deliveries one by one',
+      ),
+  )
+
   return {
     countRejection,
 
     async receive(input: { rawBody: Buffer; signature: string | undefined }): Promise<ReceiptResult> {
+      let arrival: Arrival<PendingReceipt, ReceiptResult> | null = null
       try {
         const context = await verificationContext(input.rawBody)
+        // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
+        arrival = committer.arrival()
         const signature = await verifyPlaidSignature({
           rawBody: input.rawBody,
           signature: input.signature,
@@ -102,67 +226,42 @@ export function createWebhookReceiver(deps: {
           nowMs: deps.now().getTime(),
         })
         const payload = parsePayload(input.rawBody)
-        const receivedAt = deps.now()
-        return await db.transaction(async (tx) => {
-          await repository.lockDedupeKey(tx, signature.bodySha256)
-          const earlier = await repository.findRecentDelivery(
-            tx,
-            signature.bodySha256,
-            new Date(receivedAt.getTime() - DEDUPE_WINDOW_MS),
-          )
-          if (earlier) {
-            await repository.countRedelivery(tx, earlier.id, receivedAt)
-            // Plaid's bodies carry no event time, so an Item that breaks (or recovers) twice within the
-            // window sends the same bytes twice. The duplicate is not processed again, but the Item's
-            // state is checked with Plaid once more, which is right for a retry and for a repeat alike.
-            // The same goes for Auth's DEFAULT_UPDATE, whose bytes repeat whenever the same accounts'
-            // numbers change again: the re-check fetches the numbers once more (payout alerts, ADR 0017).
-            if (
-              payload.itemId &&
-              (isStatusNotice(payload) || isAuthUpdate(payload)) &&
-              isSettled(earlier.state)
-            ) {
-              await deps.jobs.enqueue(tx, QUEUES.plaidReconcile, {
-                environment: context.environment,
-                plaidItemId: payload.itemId,
-                webhookCode: payload.webhookCode,
-                receivedAt: receivedAt.toISOString(),
-              })
-            }
-            return { event_id: earlier.id, duplicate: true }
-          }
-          // The verified item_id decides the workspace; the peeked one only chose whose key to ask.
-          const workspaceId =
-            payload.itemId === context.plaidItemId
-              ? context.workspaceId
-              : payload.itemId
-                ? ((await deps.items.findOwner(payload.itemId, tx))?.workspaceId ?? null)
-                : null
-          const id = randomUUID()
-          await repository.insertEvent(tx, {
-            id,
-            dedupeKey: signature.bodySha256,
-            environment: context.environment,
-            workspaceId,
-            webhookType: payload.webhookType,
-            webhookCode: payload.webhookCode,
-            plaidItemId: payload.itemId,
-            rawBody: payload.text,
-            keyId: signature.keyId,
-            issuedAt: signature.issuedAt,
-            receivedAt,
-            lastDeliveredAt: receivedAt,
-            updatedAt: receivedAt,
-          })
-          await deps.jobs.enqueue(tx, QUEUES.plaidWebhook, { eventId: id })
-          return { event_id: id, duplicate: false }
+        return await arrival.submit({
+          dedupeKey: signature.bodySha256,
+          payload,
+          environment: context.environment,
+          peekedItemId: context.plaidItemId,
+          peekedWorkspaceId: context.workspaceId,
+          keyId: signature.keyId,
+          issuedAt: signature.issuedAt,
+          receivedAt: deps.now(),
         })
       } catch (error) {
+        arrival?.withdraw()
         if (error instanceof WebhookRejection) return reject(error)
         throw error
       }
     },
   }
+}
+
+/** A verified delivery waiting for its group commit. */
+type PendingReceipt = {
+  dedupeKey: string
+  payload: WebhookPayload
+  environment: PlaidEnvironment
+  /** The Item named by the peek before verification, and its workspace: whose key was asked for. */
+  peekedItemId: string | null
+  peekedWorkspaceId: string | null
+  keyId: string
+  issuedAt: Date
+  receivedAt: Date
+}
+
+type NewEvent = typeof webhookEvents.$inferInsert & {
+  id: string
+  deliveryCount: number
+  lastDeliveredAt: Date
 }
 
 type WebhookPayload = { text: string; webhookType: string; webhookCode: string; itemId: string | null }

@@ -27,6 +27,44 @@ export async function findRecentDelivery(
   return row ?? null
 }
 
+/**
+ * The batch form of lockDedupeKey, for a group commit: one statement, the locks taken in ascending
+ * lock-id order so that two batches sharing keys queue behind each other instead of deadlocking.
+ */
+export async function lockDedupeKeys(tx: Queryable, dedupeKeys: string[]): Promise<void> {
+  if (dedupeKeys.length === 0) return
+  if (dedupeKeys.length === 1) return lockDedupeKey(tx, dedupeKeys[0] as string)
+  const names = sql.join(
+    dedupeKeys.map((key) => sql`${`webhook:${key}`}`),
+    sql`, `,
+  )
+  await tx.execute(sql`
+    select count(pg_advisory_xact_lock(lock_id)) from (
+      select distinct hashtextextended(name, 0) as lock_id from unnest(array[${names}]::text[]) as name
+      order by lock_id
+    ) as ordered`)
+}
+
+/** findRecentDelivery for several bodies at once: the latest delivery of each, received since `since`. */
+export async function findRecentDeliveries(
+  tx: Queryable,
+  dedupeKeys: string[],
+  since: Date,
+): Promise<Map<string, { id: string; state: WebhookEventState; receivedAt: Date }>> {
+  if (dedupeKeys.length === 0) return new Map()
+  const rows = await tx
+    .selectDistinctOn([webhookEvents.dedupeKey], {
+      dedupeKey: webhookEvents.dedupeKey,
+      id: webhookEvents.id,
+      state: webhookEvents.state,
+      receivedAt: webhookEvents.receivedAt,
+    })
+    .from(webhookEvents)
+    .where(and(inArray(webhookEvents.dedupeKey, dedupeKeys), gt(webhookEvents.receivedAt, since)))
+    .orderBy(webhookEvents.dedupeKey, desc(webhookEvents.receivedAt))
+  return new Map(rows.map(({ dedupeKey, ...row }) => [dedupeKey, row]))
+}
+
 export async function countRedelivery(tx: Queryable, id: string, at: Date): Promise<void> {
   await tx
     .update(webhookEvents)
@@ -36,6 +74,24 @@ export async function countRedelivery(tx: Queryable, id: string, at: Date): Prom
 
 export async function insertEvent(tx: Queryable, event: typeof webhookEvents.$inferInsert): Promise<void> {
   await tx.insert(webhookEvents).values(event)
+}
+
+/** Further deliveries of a stored event: `count` more, the last at `at`. */
+export async function countRedeliveries(tx: Queryable, id: string, count: number, at: Date): Promise<void> {
+  await tx
+    .update(webhookEvents)
+    .set({
+      deliveryCount: sql`${webhookEvents.deliveryCount} + ${count}`,
+      lastDeliveredAt: sql`greatest(${webhookEvents.lastDeliveredAt}, ${at.toISOString()}::timestamptz)`,
+    })
+    .where(eq(webhookEvents.id, id))
+}
+
+export async function insertEvents(
+  tx: Queryable,
+  events: Array<typeof webhookEvents.$inferInsert>,
+): Promise<void> {
+  if (events.length > 0) await tx.insert(webhookEvents).values(events)
 }
 
 export async function countRejection(db: Queryable, reason: string, at: Date): Promise<void> {

@@ -7,6 +7,7 @@ import type { WebhookReceiver } from './receiver.ts'
 import {
   DeliveriesQuerySchema,
   DeliveriesViewSchema,
+  ReconcileQueuedSchema,
   RedriveParamsSchema,
   RedriveResultSchema,
   WebhookReceiptSchema,
@@ -69,8 +70,10 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox<{ admin: WebhookAdmin
       }),
   )
 
-  app.post('/api/admin/webhooks/reconcile', { onRequest: requireRole('admin') }, async (request, reply) =>
-    reply.status(202).send(await admin.reconcileNow(memberSessionOf(request))),
+  app.post(
+    '/api/admin/webhooks/reconcile',
+    { onRequest: requireRole('admin'), schema: { response: { 202: ReconcileQueuedSchema } } },
+    async (request, reply) => reply.status(202).send(await admin.reconcileNow(memberSessionOf(request))),
   )
 
   app.post(

@@ -54,3 +54,5 @@ export const RedriveParamsSchema = Type.Object(
 )
 
 export const RedriveResultSchema = Type.Object({ id: Type.String(), state: EventState })
+
+export const ReconcileQueuedSchema = Type.Object({ queued: Type.Literal(true) })

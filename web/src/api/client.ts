@@ -6,6 +6,8 @@
  * non-2xx answer into an `ApiError` carrying the server's human-readable message.
  */
 
+import { friendlyValidationMessage, type RefusedValue, refusedValueOf } from '../friendly-errors.ts'
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export type ApiExchange = {
@@ -22,13 +24,22 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly requestId: string | null
+  /** For VALIDATION_FAILED: the request field that was refused (e.g. `body.legal_name`) and why. */
+  readonly refused: RefusedValue | null
 
-  constructor(status: number, code: string, message: string, requestId: string | null) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    requestId: string | null,
+    refused: RefusedValue | null = null,
+  ) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.requestId = requestId
+    this.refused = refused
   }
 }
 
@@ -83,11 +94,16 @@ export async function apiRequest<T>(
 
 export function apiErrorFrom(exchange: ApiExchange): ApiError {
   const error = readErrorEnvelope(exchange.responseBody)
+  // The server words a refused value for API clients; people get a sentence from friendly-errors.ts.
+  const refused = error?.code === 'VALIDATION_FAILED' ? error.refused : null
   return new ApiError(
     exchange.status,
     error?.code ?? `HTTP_${exchange.status}`,
-    error?.message ?? `Safeclose answered with an unexpected error (HTTP ${exchange.status}).`,
+    refused
+      ? friendlyValidationMessage(refused)
+      : (error?.message ?? `Safeclose answered with an unexpected error (HTTP ${exchange.status}).`),
     exchange.requestId,
+    refused,
   )
 }
 
@@ -101,10 +117,14 @@ async function readJsonBody(response: Response): Promise<unknown> {
   }
 }
 
-function readErrorEnvelope(body: unknown): { code: string; message: string } | null {
+function readErrorEnvelope(
+  body: unknown,
+): { code: string; message: string; refused: RefusedValue | null } | null {
   if (!isRecord(body) || !isRecord(body.error)) return null
   const { code, message } = body.error
-  return typeof code === 'string' && typeof message === 'string' ? { code, message } : null
+  return typeof code === 'string' && typeof message === 'string'
+    ? { code, message, refused: refusedValueOf(body.error) }
+    : null
 }
 
 function readRequestId(body: unknown): string | null {

@@ -1,25 +1,28 @@
+import type {
+  InvitationPreview,
+  InvitationRole,
+  InviteAnswer,
+  MemberSession,
+  Members,
+  PasswordChanged,
+  ResetConfirmed,
+  ResetRequested,
+  Role,
+} from '../../../server/http/contract.ts'
 import { apiRequest } from './client.ts'
-import type { MemberSession, Role } from './session.ts'
 
-export type InvitationRole = 'admin' | 'manager'
-
-export type Member = { user_id: string; email: string; name: string; role: Role; two_factor_enabled: boolean }
-export type Invitation = { id: string; email: string; role: InvitationRole; expires_at: string }
-export type Members = { members: Member[]; invitations: Invitation[] }
-
-export type InvitationPreview = {
-  workspace_name: string
-  email: string
-  name: string | null
-  role: InvitationRole
-  expires_at: string
-  has_account: boolean
-}
+export type {
+  InvitationPreview,
+  InvitationRole,
+  Member,
+  MemberInvitation as Invitation,
+  Members,
+} from '../../../server/http/contract.ts'
 
 export const membersApi = {
   list: (signal?: AbortSignal) => apiRequest<Members>('GET', '/api/admin/members', undefined, signal),
   invite: (email: string, role: InvitationRole) =>
-    apiRequest<{ invitation: Invitation; url: string | null }>('POST', '/api/admin/members/invitations', {
+    apiRequest<InviteAnswer>('POST', '/api/admin/members/invitations', {
       email,
       role,
     }),
@@ -43,12 +46,12 @@ export const invitationApi = {
 
 export const passwordApi = {
   change: (currentPassword: string, newPassword: string) =>
-    apiRequest<{ ended_sessions: number }>('POST', '/api/auth/password', {
+    apiRequest<PasswordChanged>('POST', '/api/auth/password', {
       current_password: currentPassword,
       new_password: newPassword,
     }),
   requestReset: (email: string) =>
-    apiRequest<{ ok: true; message: string }>('POST', '/api/auth/password-reset/request', { email }),
+    apiRequest<ResetRequested>('POST', '/api/auth/password-reset/request', { email }),
   confirmReset: (token: string, password: string) =>
-    apiRequest<{ ok: true }>('POST', '/api/auth/password-reset/confirm', { token, password }),
+    apiRequest<ResetConfirmed>('POST', '/api/auth/password-reset/confirm', { token, password }),
 }

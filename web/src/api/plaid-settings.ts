@@ -1,27 +1,7 @@
+import type { PlaidEnvironment, PlaidSettings, PlaidSettingsUpdate } from '../../../server/http/contract.ts'
 import { apiRequest } from './client.ts'
 
-export type PlaidEnvironment = 'emulator' | 'sandbox' | 'production'
-
-export type PlaidSettings = {
-  environment: PlaidEnvironment
-  client_id: string | null
-  secret_set: boolean
-  webhook_base_url: string
-  /** The OAuth redirect URI registered with Plaid for sandbox/production; the emulator uses its own. */
-  oauth_redirect_uri: string | null
-  encryption: { configured: boolean; active_key_id: string | null; problem: string | null }
-  updated_at: string | null
-  updated_by: string | null
-}
-
-/** `secret` is write-only: omit it to keep the stored one, send null to clear it. */
-export type PlaidSettingsUpdate = Partial<{
-  environment: PlaidEnvironment
-  client_id: string | null
-  secret: string | null
-  webhook_base_url: string | null
-  oauth_redirect_uri: string | null
-}>
+export type { PlaidEnvironment, PlaidSettings, PlaidSettingsUpdate } from '../../../server/http/contract.ts'
 
 export function fetchPlaidSettings(signal?: AbortSignal): Promise<PlaidSettings> {
   return apiRequest<PlaidSettings>('GET', '/api/admin/plaid-settings', undefined, signal)

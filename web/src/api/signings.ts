@@ -1,191 +1,63 @@
-import { ApiError, apiRequest } from './client.ts'
+import type {
+  Activated,
+  AuditTrail,
+  DocumentInput,
+  FieldInput,
+  FieldType,
+  Invitation,
+  OwnershipPolicy,
+  OwnershipReviewInput,
+  OwnershipVerdict,
+  PackageStatus,
+  SignerDocumentContent,
+  SignerFlow,
+  SignerInput,
+  SignerStatus,
+  SignInput,
+  SigningField,
+  SigningPackage,
+  SigningPackageDetail,
+  SigningSummary,
+  VerifyResult,
+} from '../../../server/http/contract.ts'
+import { ApiError, apiErrorFrom, apiRequest } from './client.ts'
 
-export type PackageStatus = 'draft' | 'active' | 'complete' | 'cancelled'
-export type SignerStatus = 'invited' | 'opened' | 'bank_verified' | 'signed'
-export type OwnershipVerdict = 'verified' | 'needs_review' | 'mismatch'
-export type ItemStatus =
-  | 'good'
-  | 'login_required'
-  | 'pending_expiration'
-  | 'pending_disconnect'
-  | 'revoked'
-  | 'removed'
-export type SignerStep = 'review' | 'bank' | 'sign' | 'done' | 'closed'
-
-export type FieldType = 'signature' | 'initials' | 'name' | 'date_signed' | 'text' | 'checkbox'
+// The types come from the server's schemas (server/http/contract.ts, ADR 0021), never copied here.
+export type {
+  AdoptedMark,
+  AuditTrail,
+  BankVerification,
+  DocumentInput,
+  FieldInput,
+  FieldType,
+  Invitation,
+  ItemStatus,
+  ManagedBankVerification,
+  ManagedSigner,
+  OwnershipPolicy,
+  OwnershipReview,
+  OwnershipReviewDecision,
+  OwnershipReviewInput,
+  OwnershipVerdict,
+  PackageStatus,
+  SealInfo,
+  SignerDocumentContent,
+  SignerField,
+  SignerFlow,
+  SignerInput,
+  SignerStatus,
+  SignerStep,
+  SignInput,
+  SigningDocument,
+  SigningField,
+  SigningPackage,
+  SigningPackageDetail,
+  SigningSummary,
+  VerifyResult,
+} from '../../../server/http/contract.ts'
 
 /** A field's box on a page: fractions (0..1) of the page's width and height, origin top-left. */
-export type FieldBox = { page: number; x: number; y: number; width: number; height: number }
-
-/** A field as the manager places it (`PUT …/fields` replaces a document's fields with a list of these). */
-export type FieldInput = FieldBox & {
-  type: FieldType
-  signer_id: string
-  required: boolean
-  label?: string | null
-}
-
-export type SigningField = FieldInput & { id: string }
-
-/** A signer's own field, as the signer's view lists it. */
-export type SignerField = FieldBox & {
-  id: string
-  type: FieldType
-  required: boolean
-  label: string | null
-}
-
-export type SigningDocument = {
-  id: string
-  position: number
-  title: string
-  kind: 'markdown' | 'pdf'
-  byte_size: number
-  sha256: string
-  /** Pages of a PDF document (null for Markdown, or when the server could not count them). */
-  page_count?: number | null
-  /** The document's fields (PDF documents only). */
-  fields?: SigningField[]
-}
-
-/** The sealed PDF of a completed package, once the sealing job has built it. */
-export type SealInfo = {
-  sha256: string
-  sealed_at: string | null
-  size?: number
-  pages?: number
-  download_url?: string
-}
-
-export type OwnershipReviewDecision = 'accept' | 'reject'
-
-export type BankVerification = {
-  item_id: string
-  item_status: ItemStatus
-  /** Plaid's verification_status of the account (null: instant Auth). */
-  account_verification_status: string | null
-  /** Micro-deposits (ADR 0018): pending_manual = confirm the deposit code in Link. */
-  verification: 'verified' | 'pending_manual' | 'pending_automatic' | 'failed'
-  /** A micro-deposit account without identity data: only a manager's acceptance completes the step. */
-  acceptance_required: boolean
-  verdict_reason: string | null
-  institution_name: string | null
-  account_name: string
-  account_mask: string | null
-  verdict: OwnershipVerdict
-  name_score: number | null
-  email_score: number | null
-  verified_at: string
-  /** A manager's decision on a needs-review or mismatch verdict (the signer sees only the decision). */
-  review: { decision: OwnershipReviewDecision; reviewed_at: string } | null
-}
-
-export type OwnershipReview = {
-  decision: OwnershipReviewDecision
-  note: string
-  reviewed_at: string
-  /** Null once the reviewing user was deleted. */
-  reviewer: { user_id: string; name: string; email: string } | null
-}
-
-/** The manager's view of a signer's account: the review with its note and reviewer. */
-export type ManagedBankVerification = Omit<BankVerification, 'review'> & { review: OwnershipReview | null }
-
-export type OwnershipReviewInput = {
-  decision: OwnershipReviewDecision
-  note: string
-  /** The verification the manager looked at; the server refuses the review if the signer chose another since. */
-  verified_at: string
-}
-
-export type ManagedSigner = {
-  id: string
-  position: number
-  legal_name: string
-  email: string
-  bank_required: boolean
-  status: SignerStatus
-  opened_at: string | null
-  signed_at: string | null
-  signature: { typed_name: string; ip_address: string | null; user_agent: string | null } | null
-  link_expires_at: string | null
-  bank: ManagedBankVerification | null
-}
-
-export type OwnershipPolicy = {
-  verified_name_score: number
-  review_name_score: number
-  match_required: boolean
-}
-
-export type SigningPackage = {
-  id: string
-  title: string
-  note: string | null
-  status: PackageStatus
-  cancel_reason: string | null
-  created_at: string
-  activated_at: string | null
-  completed_at: string | null
-  cancelled_at: string | null
-  documents: SigningDocument[]
-  signers: ManagedSigner[]
-  policy: OwnershipPolicy
-  /** Null until the package is complete and its sealing job has run. */
-  seal?: SealInfo | null
-  certificate_pdf_url?: string | null
-}
-
-export type SigningSummary = {
-  id: string
-  title: string
-  status: PackageStatus
-  created_at: string
-  signer_count: number
-  signed_count: number
-}
-
-export type Invitation = {
-  signer_id: string
-  email: string
-  expires_at: string
-  emailed: boolean
-  url: string | null
-}
-
-export type AuditTrail = {
-  signing_id: string
-  generated_at: string
-  verification: {
-    is_valid: boolean
-    event_count: number
-    first_broken_sequence: number | null
-    last_hash: string | null
-  }
-  events: Array<{
-    sequence: number
-    action: string
-    occurred_at: string
-    /** A member acted with their account; a signer through their signing link. */
-    actor: {
-      type: 'member' | 'signer'
-      user_id: string | null
-      signer_id: string | null
-      name: string | null
-      email: string | null
-    } | null
-    details: Record<string, unknown>
-    ip_address: string | null
-    user_agent: string | null
-    hash: string
-  }>
-}
-
-export type DocumentInput =
-  | { title: string; kind: 'markdown'; markdown: string }
-  | { title: string; kind: 'pdf'; pdf_base64: string }
-
-export type SignerInput = { legal_name: string; email: string; bank_required: boolean }
+export type FieldBox = Pick<FieldInput, 'page' | 'x' | 'y' | 'width' | 'height'>
 
 const base = (id: string) => `/api/signings/${encodeURIComponent(id)}`
 
@@ -194,7 +66,8 @@ export const signingsApi = {
     apiRequest<{ signings: SigningSummary[] }>('GET', '/api/signings', undefined, signal),
   create: (input: { title: string; note: string | null }) =>
     apiRequest<SigningPackage>('POST', '/api/signings', input),
-  get: (id: string, signal?: AbortSignal) => apiRequest<SigningPackage>('GET', base(id), undefined, signal),
+  get: (id: string, signal?: AbortSignal) =>
+    apiRequest<SigningPackageDetail>('GET', base(id), undefined, signal),
   addDocument: (id: string, input: DocumentInput) =>
     apiRequest<SigningPackage>('POST', `${base(id)}/documents`, input),
   /** A file (PDF, or Markdown as .md) as multipart/form-data: up to 25 MB, no base64 overhead. */
@@ -242,45 +115,22 @@ export const signingsApi = {
   certificatePdfUrl: (id: string) => `${base(id)}/certificate.pdf`,
 }
 
-export type SignerFlow = {
-  signing: { id: string; title: string; note: string | null; status: PackageStatus }
-  workspace_name: string
-  signer: {
-    id: string
-    legal_name: string
-    email: string
-    status: SignerStatus
-    bank_required: boolean
-    signed_at: string | null
-  }
-  documents: Array<
-    Omit<SigningDocument, 'fields'> & { viewed: boolean; fields?: SignerField[]; pdf_url?: string | null }
-  >
-  bank: BankVerification | null
-  match_required: boolean
-  step: SignerStep
-  /** Null until the package is complete and sealed. */
-  seal?: SealInfo | null
-}
-
-export type SignerDocumentContent = {
-  id: string
-  title: string
-  kind: 'markdown' | 'pdf'
-  sha256: string
-  markdown: string | null
-  /** Where the PDF's bytes are served inline (a same-origin frame may show them); null for Markdown. */
-  pdf_url: string | null
-}
-
 export const signerApi = {
   openLink: (token: string) =>
     apiRequest<{ signing_id: string }>('POST', '/api/signing-links/open', { token }),
   flow: (signal?: AbortSignal) => apiRequest<SignerFlow>('GET', '/api/signer/signing', undefined, signal),
-  document: (documentId: string) =>
+  document: (documentId: string, signal?: AbortSignal) =>
     apiRequest<SignerDocumentContent>(
       'GET',
       `/api/signer/signing/documents/${encodeURIComponent(documentId)}`,
+      undefined,
+      signal,
+    ),
+  /** "I have read this document": only this counts a document as reviewed; answers the flow. */
+  confirmReviewed: (documentId: string) =>
+    apiRequest<SignerFlow>(
+      'POST',
+      `/api/signer/signing/documents/${encodeURIComponent(documentId)}/reviewed`,
     ),
   linkStarted: (linkSessionId: string) =>
     apiRequest<void>('POST', '/api/signer/signing/bank/link-started', { link_session_id: linkSessionId }),
@@ -297,26 +147,6 @@ export const signerApi = {
   documentPdfUrl: (documentId: string) =>
     `/api/signer/signing/documents/${encodeURIComponent(documentId)}/pdf`,
 }
-
-/** An adopted signature or initials: typed (stamped in the script font) or drawn (a PNG). */
-export type AdoptedMark = { kind: 'typed' } | { kind: 'drawn'; png_base64: string }
-
-export type SignInput = {
-  typed_name: string
-  signature?: AdoptedMark
-  initials?: AdoptedMark
-  values?: Record<string, string | boolean>
-}
-
-export type VerifyResult =
-  | {
-      valid: true
-      signing_id: string
-      sealed_at: string
-      sha256?: string
-      signers: Array<{ legal_name?: string; name?: string; email?: string; signed_at?: string | null }>
-    }
-  | { valid: false; reason: string }
 
 /** A multipart POST (the browser sets the boundary); non-2xx answers become an `ApiError`. */
 async function sendForm<T>(path: string, form: FormData): Promise<T> {
@@ -348,16 +178,21 @@ async function readAnswer<T>(response: Response): Promise<T> {
     body = text
   }
   if (response.ok) return body as T
-  const envelope = body as { error?: { code?: string; message?: string }; request_id?: string } | null
-  throw new ApiError(
-    response.status,
-    envelope?.error?.code ?? `HTTP_${response.status}`,
-    envelope?.error?.message ??
-      (response.status === 413
-        ? 'The file is too large.'
-        : `Safeclose answered with an unexpected error (HTTP ${response.status}).`),
-    typeof envelope?.request_id === 'string' ? envelope.request_id : null,
-  )
+  const requestId = (body as { request_id?: unknown } | null)?.request_id
+  // The same envelope as every JSON answer, so a refused upload reads as a sentence too.
+  const error = apiErrorFrom({
+    method: 'POST',
+    path: response.url,
+    requestBody: null,
+    status: response.status,
+    ok: false,
+    responseBody: body,
+    requestId: typeof requestId === 'string' ? requestId : null,
+  })
+  if (response.status === 413 && error.code === 'HTTP_413') {
+    throw new ApiError(413, error.code, 'The file is too large.', error.requestId)
+  }
+  throw error
 }
 
 /** `POST /api/verify` with the file's bytes as `application/pdf` (public, no session needed). */

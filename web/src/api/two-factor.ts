@@ -1,13 +1,14 @@
+import type {
+  MemberSession,
+  Reauthenticated,
+  RecoveryCodes,
+  SecurityPolicy,
+  TotpSetup,
+  TwoFactorStatus,
+} from '../../../server/http/contract.ts'
 import { apiRequest } from './client.ts'
-import type { MemberSession } from './session.ts'
 
-export type TwoFactorStatus = {
-  totp_enabled: boolean
-  totp_pending: boolean
-  recovery_codes_remaining: number
-  /** The workspace requires two-factor of this member's role. */
-  required: boolean
-}
+export type { TwoFactorStatus } from '../../../server/http/contract.ts'
 
 export const ACCOUNT_SECURITY_PATH = '/account/security'
 
@@ -15,11 +16,11 @@ export function fetchTwoFactorStatus(signal?: AbortSignal): Promise<TwoFactorSta
   return apiRequest<TwoFactorStatus>('GET', '/api/auth/2fa', undefined, signal)
 }
 
-export function setUpTotp(): Promise<{ secret: string; otpauth_url: string }> {
+export function setUpTotp(): Promise<TotpSetup> {
   return apiRequest('POST', '/api/auth/2fa/totp/setup', {})
 }
 
-export function enableTotp(code: string): Promise<{ recovery_codes: string[] }> {
+export function enableTotp(code: string): Promise<RecoveryCodes> {
   return apiRequest('POST', '/api/auth/2fa/totp/enable', { code })
 }
 
@@ -28,7 +29,7 @@ export function disableTotp(code: string): Promise<void> {
   return apiRequest('POST', '/api/auth/2fa/totp/disable', { code })
 }
 
-export function reauthenticate(password: string): Promise<{ authenticated_until: string }> {
+export function reauthenticate(password: string): Promise<Reauthenticated> {
   return apiRequest('POST', '/api/auth/reauth', { password })
 }
 
@@ -39,10 +40,10 @@ export function completeTwoFactorSignIn(
   return apiRequest<MemberSession>('POST', '/api/auth/sign-in/2fa', proof)
 }
 
-export function fetchSecurityPolicy(signal?: AbortSignal): Promise<{ require_two_factor: boolean }> {
+export function fetchSecurityPolicy(signal?: AbortSignal): Promise<SecurityPolicy> {
   return apiRequest('GET', '/api/admin/security-policy', undefined, signal)
 }
 
-export function updateSecurityPolicy(requireTwoFactor: boolean): Promise<{ require_two_factor: boolean }> {
+export function updateSecurityPolicy(requireTwoFactor: boolean): Promise<SecurityPolicy> {
   return apiRequest('PUT', '/api/admin/security-policy', { require_two_factor: requireTwoFactor })
 }

@@ -1,27 +1,7 @@
+import type { RedriveResult, WebhookDeliveries, WebhookEventState } from '../../../server/http/contract.ts'
 import { apiRequest } from './client.ts'
 
-export type WebhookEventState = 'queued' | 'processed' | 'ignored' | 'orphaned' | 'retrying' | 'dead'
-
-export type WebhookEventView = {
-  id: string
-  webhook_type: string
-  webhook_code: string
-  item_id: string | null
-  environment: string
-  verification: { key_id: string; issued_at: string }
-  received_at: string
-  delivery_count: number
-  state: WebhookEventState
-  attempts: number
-  last_error: string | null
-  outcome: string | null
-  processed_at: string | null
-}
-
-export type WebhookDeliveries = {
-  events: WebhookEventView[]
-  counts: Partial<Record<WebhookEventState, number>>
-}
+export type { WebhookDeliveries, WebhookEventState, WebhookEventView } from '../../../server/http/contract.ts'
 
 export function fetchWebhookDeliveries(
   filter: { state?: WebhookEventState; limit?: number },
@@ -34,7 +14,7 @@ export function fetchWebhookDeliveries(
   return apiRequest<WebhookDeliveries>('GET', `/api/admin/webhooks${suffix}`, undefined, signal)
 }
 
-export function redriveWebhookEvent(id: string): Promise<{ id: string; state: WebhookEventState }> {
+export function redriveWebhookEvent(id: string): Promise<RedriveResult> {
   return apiRequest('POST', `/api/admin/webhooks/${encodeURIComponent(id)}/redrive`)
 }
 

@@ -8,6 +8,7 @@ import {
   useNavigation,
 } from 'react-router'
 import { ApiError } from '../api/client.ts'
+import { type PayoutPolicy, payoutPolicyApi } from '../api/payout.ts'
 import {
   fetchPlaidSettings,
   isPlaidEnvironment,
@@ -16,23 +17,56 @@ import {
   type PlaidSettingsUpdate,
   updatePlaidSettings,
 } from '../api/plaid-settings.ts'
+import { type OwnershipPolicy, ownershipPolicyApi } from '../api/signings.ts'
 import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
+import { useInvalidInput } from '../focus.ts'
 import { formatDateTime } from '../format.ts'
+import { inputNameOf } from '../friendly-errors.ts'
 import { useSession } from './app-shell.tsx'
 import { OwnershipPolicyPanel } from './ownership-policy-panel.tsx'
 import { PayoutPolicyPanel } from './payout-policy-panel.tsx'
-import { SealCertificatePanel } from './seal-certificate-panel.tsx'
+import {
+  fetchSealCertificate,
+  type SealCertificate,
+  SealCertificatePanel,
+} from './seal-certificate-panel.tsx'
+
+/** A panel's own data: one that fails to load says so in its panel, the rest of the page still works. */
+export type PanelData<T> = { ok: true; value: T } | { ok: false; message: string }
+
+async function panelData<T>(load: Promise<T>): Promise<PanelData<T>> {
+  try {
+    return { ok: true, value: await load }
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    return { ok: false, message: error.message }
+  }
+}
 
 type SettingsLoaderData =
-  | { access: 'granted'; settings: PlaidSettings }
+  | {
+      access: 'granted'
+      settings: PlaidSettings
+      sealCertificate: PanelData<SealCertificate>
+      payoutPolicy: PanelData<PayoutPolicy>
+      ownershipPolicy: PanelData<OwnershipPolicy>
+    }
   | { access: 'forbidden'; message: string }
 
-type SaveResult = { outcome: 'saved' } | { outcome: 'failed'; message: string; requestId: string | null }
+type SaveResult =
+  | { outcome: 'saved' }
+  | { outcome: 'failed'; message: string; requestId: string | null; field?: string | null }
 
 export async function adminSettingsLoader({ request }: LoaderFunctionArgs): Promise<SettingsLoaderData> {
   try {
-    return { access: 'granted', settings: await fetchPlaidSettings(request.signal) }
+    const [settings, sealCertificate, payoutPolicy, ownershipPolicy] = await Promise.all([
+      fetchPlaidSettings(request.signal),
+      panelData(fetchSealCertificate(request.signal)),
+      panelData(payoutPolicyApi.get(request.signal)),
+      panelData(ownershipPolicyApi.get(request.signal)),
+    ])
+    return { access: 'granted', settings, sealCertificate, payoutPolicy, ownershipPolicy }
   } catch (error) {
     if (error instanceof ApiError && error.status === 403)
       return { access: 'forbidden', message: error.message }
@@ -48,7 +82,12 @@ export async function adminSettingsAction({ request }: ActionFunctionArgs): Prom
     return { outcome: 'saved' }
   } catch (error) {
     if (error instanceof ApiError)
-      return { outcome: 'failed', message: error.message, requestId: error.requestId }
+      return {
+        outcome: 'failed',
+        message: error.message,
+        requestId: error.requestId,
+        field: error.refused ? inputNameOf(error.refused.field) : null,
+      }
     throw error
   }
 }
@@ -95,9 +134,9 @@ export function AdminSettingsPage() {
       </header>
       {data.access === 'granted' ? (
         <>
-          <PlaidSettingsForm settings={data.settings} />
-          <OwnershipPolicyPanel />
-          <PayoutPolicyPanel />
+          <PlaidSettingsForm settings={data.settings} sealCertificate={data.sealCertificate} />
+          <OwnershipPolicyPanel loaded={data.ownershipPolicy} />
+          <PayoutPolicyPanel loaded={data.payoutPolicy} />
         </>
       ) : (
         <ForbiddenNotice message={data.message} />
@@ -119,7 +158,13 @@ function ForbiddenNotice({ message }: { message: string }) {
   )
 }
 
-function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
+function PlaidSettingsForm({
+  settings,
+  sealCertificate,
+}: {
+  settings: PlaidSettings
+  sealCertificate: PanelData<SealCertificate>
+}) {
   const result = useActionData<typeof adminSettingsAction>()
   const navigation = useNavigation()
   const saving = navigation.state === 'submitting'
@@ -131,6 +176,13 @@ function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
   useEffect(() => {
     if (result?.outcome === 'saved') formRef.current?.reset()
   }, [result])
+  // A refused value: its input is marked and focused, described by the message.
+  useInvalidInput(
+    formRef,
+    result?.outcome === 'failed' ? (result.field ?? null) : null,
+    `${ids}-error`,
+    result,
+  )
 
   return (
     <div className="settings-layout">
@@ -241,7 +293,7 @@ function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
         <div className="form-message" aria-live="polite" aria-atomic="true">
           {result?.outcome === 'saved' && <p className="form-message__success">Settings saved.</p>}
           {result?.outcome === 'failed' && (
-            <p className="form-message__error">
+            <p className="form-message__error" id={`${ids}-error`} role="alert">
               {result.message}
               {result.requestId && <span className="muted"> (request {result.requestId})</span>}
             </p>
@@ -262,7 +314,7 @@ function PlaidSettingsForm({ settings }: { settings: PlaidSettings }) {
       </Form>
 
       <EncryptionKeyPanel encryption={settings.encryption} />
-      <SealCertificatePanel />
+      <SealCertificatePanel loaded={sealCertificate} />
     </div>
   )
 }

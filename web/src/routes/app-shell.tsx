@@ -7,6 +7,7 @@ import {
   Outlet,
   redirect,
   type ShouldRevalidateFunctionArgs,
+  useLocation,
   useRouteLoaderData,
 } from 'react-router'
 import {
@@ -19,7 +20,15 @@ import {
   type WorkspaceChoice,
 } from '../api/session.ts'
 import { ACCOUNT_SECURITY_PATH, fetchTwoFactorStatus } from '../api/two-factor.ts'
-import { HOME_PATH, PLAID_LAB_PATH, SIGN_IN_PATH, SIGNER_FLOW_PATH, signInPathFor } from '../navigation.ts'
+import { useFocusHeadingOnChange } from '../focus.ts'
+import {
+  HOME_PATH,
+  MANAGER_SIGNINGS_PATH,
+  PLAID_LAB_PATH,
+  SIGN_IN_PATH,
+  SIGNER_FLOW_PATH,
+  signInPathFor,
+} from '../navigation.ts'
 
 export const APP_ROUTE_ID = 'app'
 
@@ -68,6 +77,8 @@ export function useSession(): MemberSession {
 
 export function AppShell() {
   const session = useSession()
+  // After moving to another page inside the app, focus its main heading (a screen reader reads it).
+  const main = useFocusHeadingOnChange<HTMLElement>(useLocation().pathname)
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -86,6 +97,10 @@ export function AppShell() {
             <NavLink to={PLAID_LAB_PATH} reloadDocument>
               Plaid lab
             </NavLink>
+            {(session.role === 'admin' || session.role === 'manager') && (
+              <NavLink to={MANAGER_SIGNINGS_PATH}>Packages</NavLink>
+            )}
+            {session.role === 'admin' && <NavLink to="/admin/webhooks">Webhooks</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/members">Members</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/outbox">Outbox</NavLink>}
@@ -94,7 +109,7 @@ export function AppShell() {
           <UserMenu session={session} />
         </div>
       </header>
-      <main id="main" className="app-main" tabIndex={-1}>
+      <main id="main" className="app-main" tabIndex={-1} ref={main}>
         <Outlet />
       </main>
     </div>

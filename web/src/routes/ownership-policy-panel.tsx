@@ -1,4 +1,5 @@
-import { type ChangeEvent, useEffect, useState } from 'react'
+import { type ChangeEvent, useState } from 'react'
+import { useRevalidator } from 'react-router'
 import { ApiError } from '../api/client.ts'
 import { type OwnershipPolicy, ownershipPolicyApi } from '../api/signings.ts'
 import { Card } from '../components/card.tsx'
@@ -10,19 +11,18 @@ import { Notice } from '../components/notice.tsx'
  * the account holder's name 0–100; at or above the first threshold it is verified, at or above the
  * second it needs a manager's review, below it is a mismatch.
  */
-export function OwnershipPolicyPanel() {
-  const [draft, setDraft] = useState<OwnershipPolicy | null>(null)
+export function OwnershipPolicyPanel({
+  loaded,
+}: {
+  loaded: { ok: true; value: OwnershipPolicy } | { ok: false; message: string }
+}) {
+  // The page's loader reads the policy (ADR 0023); the form edits a copy and revalidates after a save.
+  const [draft, setDraft] = useState<OwnershipPolicy | null>(loaded.ok ? loaded.value : null)
   const [busy, setBusy] = useState(false)
-  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null)
-
-  useEffect(() => {
-    const controller = new AbortController()
-    ownershipPolicyApi.get(controller.signal).then(setDraft, (error: unknown) => {
-      if (controller.signal.aborted) return
-      setMessage({ tone: 'error', text: error instanceof ApiError ? error.message : 'Could not load.' })
-    })
-    return () => controller.abort()
-  }, [])
+  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(
+    loaded.ok ? null : { tone: 'error', text: loaded.message },
+  )
+  const { revalidate } = useRevalidator()
 
   async function save(policy: OwnershipPolicy) {
     if (policy.review_name_score > policy.verified_name_score) {
@@ -33,6 +33,7 @@ export function OwnershipPolicyPanel() {
     setMessage(null)
     try {
       setDraft(await ownershipPolicyApi.update(policy))
+      await revalidate()
       setMessage({ tone: 'success', text: 'Ownership policy saved.' })
     } catch (error) {
       setMessage({ tone: 'error', text: error instanceof ApiError ? error.message : 'Could not save.' })

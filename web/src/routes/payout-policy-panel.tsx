@@ -1,37 +1,31 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
+import { useRevalidator } from 'react-router'
 import { ApiError } from '../api/client.ts'
 import { type PayoutPolicy, payoutPolicyApi } from '../api/payout.ts'
 import { Card } from '../components/card.tsx'
 import { Notice } from '../components/notice.tsx'
 
 /** Administrators: whether resolving a payout alert needs a second manager's confirmation (four eyes). */
-export function PayoutPolicyPanel() {
-  const [policy, setPolicy] = useState<PayoutPolicy | null>(null)
-  const [draft, setDraft] = useState(false)
+export function PayoutPolicyPanel({
+  loaded,
+}: {
+  loaded: { ok: true; value: PayoutPolicy } | { ok: false; message: string }
+}) {
+  const policy = loaded.ok ? loaded.value : null
+  const [draft, setDraft] = useState(policy?.require_second_manager ?? false)
   const [busy, setBusy] = useState(false)
-  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(null)
-
-  useEffect(() => {
-    const controller = new AbortController()
-    payoutPolicyApi.get(controller.signal).then(
-      (loaded) => {
-        setPolicy(loaded)
-        setDraft(loaded.require_second_manager)
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted) return
-        setMessage({ tone: 'error', text: error instanceof ApiError ? error.message : 'Could not load.' })
-      },
-    )
-    return () => controller.abort()
-  }, [])
+  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(
+    loaded.ok ? null : { tone: 'error', text: loaded.message },
+  )
+  const { revalidate } = useRevalidator()
 
   async function save() {
     setBusy(true)
     setMessage(null)
     try {
       const saved = await payoutPolicyApi.update({ require_second_manager: draft })
-      setPolicy(saved)
+      setDraft(saved.require_second_manager)
+      await revalidate()
       setMessage({ tone: 'success', text: 'Payout policy saved.' })
     } catch (error) {
       setMessage({ tone: 'error', text: error instanceof ApiError ? error.message : 'Could not save.' })

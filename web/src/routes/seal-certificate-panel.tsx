@@ -1,4 +1,5 @@
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, useState } from 'react'
+import { useRevalidator } from 'react-router'
 import { ApiError, apiRequest } from '../api/client.ts'
 import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
@@ -20,25 +21,23 @@ const SOURCE_LABELS: Record<SealCertificate['source'], string> = {
   configured: 'Configured on the server (SEAL_P12_PATH)',
 }
 
-/** The certificate that seals completed packages (admins): who it names, until when, its fingerprint. */
-export function SealCertificatePanel() {
-  const [state, setState] = useState<
-    | { phase: 'loading' }
-    | { phase: 'ready'; certificate: SealCertificate }
-    | { phase: 'failed'; message: string }
-  >({ phase: 'loading' })
+export function fetchSealCertificate(signal?: AbortSignal): Promise<SealCertificate> {
+  return apiRequest<SealCertificate>('GET', '/api/admin/seal-certificate', undefined, signal)
+}
 
-  useEffect(() => {
-    const controller = new AbortController()
-    apiRequest<SealCertificate>('GET', '/api/admin/seal-certificate', undefined, controller.signal).then(
-      (certificate) => setState({ phase: 'ready', certificate }),
-      (error: unknown) => {
-        if (controller.signal.aborted) return
-        setState({ phase: 'failed', message: error instanceof ApiError ? error.message : String(error) })
-      },
-    )
-    return () => controller.abort()
-  }, [])
+/**
+ * The certificate that seals completed packages (admins): who it names, until when, its fingerprint.
+ * The settings page's loader reads it; a change re-runs that loader.
+ */
+export function SealCertificatePanel({
+  loaded,
+}: {
+  loaded: { ok: true; value: SealCertificate } | { ok: false; message: string }
+}) {
+  const state = loaded.ok
+    ? ({ phase: 'ready', certificate: loaded.value } as const)
+    : ({ phase: 'failed', message: loaded.message } as const)
+  const { revalidate } = useRevalidator()
 
   return (
     <section className="card" aria-labelledby="seal-certificate-title">
@@ -100,10 +99,7 @@ export function SealCertificatePanel() {
               used.
             </p>
           ) : (
-            <UploadCertificateForm
-              certificate={state.certificate}
-              onChanged={(certificate) => setState({ phase: 'ready', certificate })}
-            />
+            <UploadCertificateForm certificate={state.certificate} onChanged={() => void revalidate()} />
           )}
         </>
       )}

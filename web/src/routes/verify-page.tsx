@@ -1,39 +1,56 @@
 import { type DragEvent, useState } from 'react'
+import { type ActionFunctionArgs, useFetcher } from 'react-router'
 import { ApiError } from '../api/client.ts'
 import { type VerifyResult, verifyPdf } from '../api/signings.ts'
 import { Spinner } from '../components/loading.tsx'
 import { Notice } from '../components/notice.tsx'
+import { useFocusWhenShown } from '../focus.ts'
 import { formatDateTime } from '../format.ts'
 import { SignerFrame } from './signing/signer-frame.tsx'
+
+export type VerifyOutcome =
+  | { phase: 'done'; name: string; result: VerifyResult }
+  | { phase: 'failed'; name: string; message: string }
+
+/** The route's action: the chosen file goes to `POST /api/verify`; the answer comes back to the page. */
+export async function verifyAction({ request }: ActionFunctionArgs): Promise<VerifyOutcome> {
+  const file = (await request.formData()).get('file')
+  if (!(file instanceof File)) throw new Response('No file', { status: 400 })
+  try {
+    return { phase: 'done', name: file.name, result: await verifyPdf(file) }
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    return { phase: 'failed', name: file.name, message: error.message }
+  }
+}
 
 /**
  * Public: anyone drops (or chooses) a PDF and learns whether it is a sealed Safeclose package,
  * byte for byte, with a valid seal. The file goes to `POST /api/verify` and nowhere else.
  */
 export function VerifyPage() {
-  const [state, setState] = useState<
-    | { phase: 'idle' }
-    | { phase: 'checking'; name: string }
-    | { phase: 'done'; name: string; result: VerifyResult }
-    | { phase: 'failed'; name: string; message: string }
-  >({ phase: 'idle' })
+  const fetcher = useFetcher<VerifyOutcome>()
+  const [checking, setChecking] = useState<string | null>(null)
+  const state =
+    fetcher.state !== 'idle' && checking
+      ? ({ phase: 'checking', name: checking } as const)
+      : (fetcher.data ?? ({ phase: 'idle' } as const))
   const [isOver, setOver] = useState(false)
+  // The verdict takes the focus, so a screen reader hears it and it is in view.
+  const resultRef = useFocusWhenShown<HTMLDivElement>(fetcher.state === 'idle' ? fetcher.data : null)
 
-  async function check(file: File | undefined) {
+  function check(file: File | undefined) {
     if (!file) return
-    setState({ phase: 'checking', name: file.name })
-    try {
-      setState({ phase: 'done', name: file.name, result: await verifyPdf(file) })
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-      setState({ phase: 'failed', name: file.name, message: error.message })
-    }
+    setChecking(file.name)
+    const form = new FormData()
+    form.set('file', file)
+    void fetcher.submit(form, { method: 'post', encType: 'multipart/form-data' })
   }
 
   function drop(event: DragEvent<HTMLElement>) {
     event.preventDefault()
     setOver(false)
-    void check(event.dataTransfer.files[0])
+    check(event.dataTransfer.files[0])
   }
 
   return (
@@ -65,7 +82,7 @@ export function VerifyPage() {
             accept="application/pdf,.pdf"
             aria-label="PDF to verify"
             onChange={(event) => {
-              void check(event.target.files?.[0])
+              check(event.target.files?.[0])
               event.target.value = ''
             }}
           />
@@ -74,52 +91,54 @@ export function VerifyPage() {
       </section>
 
       {state.phase === 'checking' && <Spinner label={`Checking ${state.name}…`} />}
-      {state.phase === 'failed' && (
-        <Notice tone="error" title="The file could not be checked" live>
-          <p>{state.message}</p>
-        </Notice>
-      )}
-      {state.phase === 'done' && state.result.valid && (
-        <Notice tone="success" title="Valid: sealed by Safeclose and unchanged" live>
-          <dl className="seal-facts">
-            <dt>File</dt>
-            <dd>{state.name}</dd>
-            <dt>Package</dt>
-            <dd>
-              <code>{state.result.signing_id}</code>
-            </dd>
-            <dt>Sealed</dt>
-            <dd>{formatDateTime(state.result.sealed_at)}</dd>
-            {state.result.sha256 && (
-              <>
-                <dt>SHA-256</dt>
-                <dd>
-                  <code className="seal-fingerprint">{state.result.sha256}</code>
-                </dd>
-              </>
-            )}
-            <dt>Signers</dt>
-            <dd>
-              <ul>
-                {state.result.signers.map((signer, index) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: the server's list, in its order
-                  <li key={index}>
-                    {signer.legal_name ?? signer.name ?? signer.email}
-                    {signer.signed_at ? ` — signed ${formatDateTime(signer.signed_at)}` : ''}
-                  </li>
-                ))}
-              </ul>
-            </dd>
-          </dl>
-        </Notice>
-      )}
-      {state.phase === 'done' && !state.result.valid && (
-        <Notice tone="error" title="Not valid" live>
-          <p>
-            {state.name}: {state.result.reason}
-          </p>
-        </Notice>
-      )}
+      <div ref={resultRef} className="verify-result">
+        {state.phase === 'failed' && (
+          <Notice tone="error" title="The file could not be checked" live>
+            <p>{state.message}</p>
+          </Notice>
+        )}
+        {state.phase === 'done' && state.result.valid && (
+          <Notice tone="success" title="Valid: sealed by Safeclose and unchanged" live>
+            <dl className="seal-facts">
+              <dt>File</dt>
+              <dd>{state.name}</dd>
+              <dt>Package</dt>
+              <dd>
+                <code>{state.result.signing_id}</code>
+              </dd>
+              <dt>Sealed</dt>
+              <dd>{formatDateTime(state.result.sealed_at)}</dd>
+              {state.result.sha256 && (
+                <>
+                  <dt>SHA-256</dt>
+                  <dd>
+                    <code className="seal-fingerprint">{state.result.sha256}</code>
+                  </dd>
+                </>
+              )}
+              <dt>Signers</dt>
+              <dd>
+                <ul>
+                  {state.result.signers.map((signer, index) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the server's list, in its order
+                    <li key={index}>
+                      {signer.name}
+                      {signer.signed_at ? ` — signed ${formatDateTime(signer.signed_at)}` : ''}
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+            </dl>
+          </Notice>
+        )}
+        {state.phase === 'done' && !state.result.valid && (
+          <Notice tone="error" title="Not valid" live>
+            <p>
+              {state.name}: {state.result.reason}
+            </p>
+          </Notice>
+        )}
+      </div>
     </SignerFrame>
   )
 }

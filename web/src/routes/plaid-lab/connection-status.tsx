@@ -39,7 +39,8 @@ type ConnectionStatusProps = {
 const VERIFICATION_LABELS: Record<string, { tone: BadgeTone; label: string }> = {
   pending_manual_verification: { tone: 'warning', label: 'Same-Day: waiting for the deposit code' },
   pending_automatic_verification: { tone: 'warning', label: 'Automated: deposits being verified' },
-  manually_verified: { tone: 'success', label: 'Same-Day micro-deposits verified' },
+  // The end of both Same-Day and Instant Micro-deposits (ADR 0025): the deposit code was right.
+  manually_verified: { tone: 'success', label: 'Micro-deposit code confirmed' },
   automatically_verified: { tone: 'success', label: 'Automated micro-deposits verified' },
   verification_failed: { tone: 'danger', label: 'Micro-deposits failed' },
   verification_expired: { tone: 'danger', label: 'Micro-deposits expired' },
@@ -76,6 +77,16 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
         </>
       ) : (
         <p className="empty-state">No bank account is linked yet. Start with step 1.</p>
+      )}
+
+      {item?.status === 'revoked' && (
+        <Notice tone="error" title="Access to this bank was revoked">
+          <p>
+            The account holder withdrew Safeclose's access at the bank or at Plaid, so this connection cannot
+            be repaired. To continue, remove it below, then link the account again from step 1 (request a new
+            link token and open Link).
+          </p>
+        </Notice>
       )}
 
       {status.action === 'update' && (

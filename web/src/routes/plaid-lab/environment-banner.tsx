@@ -33,8 +33,8 @@ export const TEST_CREDENTIALS = [
 ] as const
 
 /**
- * Plaid's micro-deposit paths for accounts without an instant login (ADR 0018); Safeclose's link tokens
- * enable both. A unit test checks each row against the emulator.
+ * Plaid's micro-deposit paths for accounts without an instant login (ADRs 0018 and 0025); Safeclose's
+ * link tokens enable all three. A unit test checks each row against the emulator.
  */
 export const MICRO_DEPOSIT_PATHS = [
   {
@@ -48,6 +48,12 @@ export const MICRO_DEPOSIT_PATHS = [
     where: 'Houndstooth Bank (ins_109512)',
     enter: 'user_good / microdeposits_good',
     next: 'Pending; "Mark verified" or "Mark expired" (Plaid sends the AUTH webhook)',
+  },
+  {
+    scenario: 'Instant micro-deposits',
+    where: 'Windowpane Bank (ins_135858), or "Link with account numbers"',
+    enter: 'Routing 333333334, account 1111222233330000, any name',
+    next: 'Deposit sent at once: code ABC in the same Link session; verified right away',
   },
 ] as const
 

@@ -70,6 +70,25 @@ export function entryFromSuccess(metadata: PlaidLinkOnSuccessMetadata): Timeline
   }
 }
 
+/** A callback reported in an earlier visit, as Safeclose stored it (no onSuccess: those are not reported). */
+export function entryFromStored(report: Partial<LinkEventReport>): TimelineEntry {
+  const isExit = report.type === 'exit'
+  return {
+    id: nextEntryId++,
+    callback: isExit ? 'onExit' : 'onEvent',
+    name: isExit ? (report.error_code ?? 'User closed Link') : (report.event_name ?? 'EVENT'),
+    viewName: report.view_name ?? null,
+    timestamp: report.timestamp ?? new Date(0).toISOString(),
+    linkSessionId: report.link_session_id ?? null,
+    requestId: report.request_id ?? null,
+    error:
+      report.error_code && report.error_type
+        ? { type: report.error_type, code: report.error_code, message: '' }
+        : null,
+    detail: report.exit_status ?? report.institution_id ?? null,
+  }
+}
+
 export function reportFromEvent(eventName: string, metadata: PlaidLinkOnEventMetadata): LinkEventReport {
   return {
     type: 'event',

@@ -1,3 +1,5 @@
+import { type LoaderFunctionArgs, useLoaderData } from 'react-router'
+import { plaidApi } from '../../api/plaid.ts'
 import { Notice } from '../../components/notice.tsx'
 import { formatDateTime } from '../../format.ts'
 import { ConnectionStatus } from './connection-status.tsx'
@@ -12,8 +14,15 @@ const PERSIST_NOT_READY =
   'Safeclose cannot save a bank connection right now: no encryption key for access tokens is configured. ' +
   'You can still try Link, but the result will not be kept. Ask your workspace administrator.'
 
+/** Link callbacks reported in earlier visits: the timeline survives a reload. */
+export async function plaidLabLoader({ request }: LoaderFunctionArgs) {
+  const { events } = await plaidApi.fetchLinkEvents(request.signal)
+  return { events }
+}
+
 export function PlaidLabPage() {
-  const lab = usePlaidLab()
+  const { events } = useLoaderData<typeof plaidLabLoader>()
+  const lab = usePlaidLab(events)
 
   const status = lab.connection
   const token = lab.activeToken
@@ -39,6 +48,7 @@ export function PlaidLabPage() {
           number={1}
           title="Request a link token"
           progress={progressOf(lab.tokenStep, true)}
+          focusKey={lab.tokenStep.phase === 'failed' ? lab.tokenStep : null}
           description={
             <p>
               Safeclose asks Plaid for a short-lived, single-use <code>link_token</code> that opens Link for
@@ -81,6 +91,14 @@ export function PlaidLabPage() {
           number={2}
           title="Open Plaid Link"
           progress={linkProgress(lab.linkOutcome, token !== null)}
+          // A new token: Link opens from here. Link closed without linking: its outcome is here.
+          focusKey={
+            lab.linkOutcome.kind === 'exited'
+              ? lab.linkOutcome
+              : token && !token.openOnReady
+                ? token.link_token
+                : null
+          }
           description={
             <p>
               Choose a bank and sign in inside Plaid Link. Safeclose never sees the bank credentials, only a
@@ -127,6 +145,7 @@ export function PlaidLabPage() {
           number={3}
           title="Exchange the public token"
           progress={progressOf(lab.exchangeStep)}
+          focusKey={lab.linkOutcome.kind === 'succeeded' ? lab.linkOutcome : null}
           description={
             <p>
               Safeclose trades the <code>public_token</code> for a lasting connection. The access token stays
@@ -167,9 +186,17 @@ export function PlaidLabPage() {
         <StepCard
           number={4}
           title="Check the connection"
-          progress={progressOf(lab.statusStep)}
+          // Reading the status is not the step done: that is a linked Item.
+          progress={
+            lab.statusStep.phase === 'done' && !lab.statusStep.data.item
+              ? 'waiting'
+              : progressOf(lab.statusStep)
+          }
           description={
-            <p>What Safeclose now knows about your bank connection, kept current by Plaid webhooks.</p>
+            <p>
+              What Safeclose now knows about your bank connection, kept current by Plaid webhooks: this page
+              checks for their effect every few seconds.
+            </p>
           }
         >
           {status && (

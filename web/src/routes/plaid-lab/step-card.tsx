@@ -1,6 +1,7 @@
 import { type ReactNode, useId } from 'react'
 import { Spinner } from '../../components/loading.tsx'
 import { type BadgeTone, StatusBadge } from '../../components/status-badge.tsx'
+import { useFocusHeadingOnChange } from '../../focus.ts'
 import { ExchangeView } from './exchange-view.tsx'
 import type { StepState } from './use-plaid-lab.ts'
 
@@ -25,14 +26,17 @@ type StepCardProps = {
   title: string
   description: ReactNode
   progress: StepProgress
+  /** When this changes to a value other than null, the step's heading takes the focus (see focus.ts). */
+  focusKey?: unknown
   children?: ReactNode
 }
 
-export function StepCard({ number, title, description, progress, children }: StepCardProps) {
+export function StepCard({ number, title, description, progress, focusKey = null, children }: StepCardProps) {
   const titleId = useId()
   const badge = PROGRESS_BADGES[progress]
+  const card = useFocusHeadingOnChange<HTMLLIElement>(focusKey)
   return (
-    <li className="step card" aria-labelledby={titleId} data-progress={progress}>
+    <li className="step card" aria-labelledby={titleId} data-progress={progress} ref={card}>
       <div className="step__header">
         <span className="step__number" aria-hidden="true">
           {number}

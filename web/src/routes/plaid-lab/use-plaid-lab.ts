@@ -9,6 +9,7 @@ import { ApiError, type ApiExchange, apiErrorFrom } from '../../api/client.ts'
 import {
   type AuthMasks,
   type ExchangeResponse,
+  type LinkEventReport,
   type LinkMode,
   type LinkTokenResponse,
   type PlaidConnectionStatus,
@@ -19,6 +20,7 @@ import { takeLinkResumption } from '../../oauth-return.ts'
 import {
   entryFromEvent,
   entryFromExit,
+  entryFromStored,
   entryFromSuccess,
   reportFromEvent,
   reportFromExit,
@@ -92,8 +94,14 @@ async function runStep<T>(setStep: StepSetter<T>, call: () => Promise<ApiExchang
   }
 }
 
-/** Everything the Plaid lab page does, step by step: token → Link → exchange → status. */
-export function usePlaidLab() {
+/** How often the lab re-reads the status while an Item is linked: webhooks change it in the background. */
+const FOLLOW_WEBHOOKS_INTERVAL_MS = 5_000
+
+/**
+ * Everything the Plaid lab page does, step by step: token → Link → exchange → status. `storedEvents`
+ * are the Link callbacks reported in earlier visits, the start of the timeline.
+ */
+export function usePlaidLab(storedEvents: ReadonlyArray<Partial<LinkEventReport>> = []) {
   const [tokenStep, setTokenStep] = useState<StepState<LinkTokenResponse>>({ phase: 'idle' })
   const [activeToken, setActiveToken] = useState<ActiveLinkToken | null>(null)
   const [tokenRenewedAfterExpiry, setTokenRenewedAfterExpiry] = useState(false)
@@ -105,7 +113,7 @@ export function usePlaidLab() {
   const unmounted = useRef(false)
   const [toolStep, setToolStep] = useState<StepState<unknown>>({ phase: 'idle' })
   const [authStep, setAuthStep] = useState<StepState<AuthMasks>>({ phase: 'idle' })
-  const [timeline, setTimeline] = useState<TimelineEntry[]>([])
+  const [timeline, setTimeline] = useState<TimelineEntry[]>(() => storedEvents.map(entryFromStored))
   const reporter = useLinkEventReporter()
   // Link may call onExit (with no error) after onSuccess for the same session; that exit is not news.
   const succeededSessionId = useRef<string | null>(null)
@@ -153,6 +161,33 @@ export function usePlaidLab() {
   }, [])
 
   const refreshStatus = useCallback(() => loadStatus(), [loadStatus])
+
+  // Webhooks (a revoked consent, a repaired login, verified deposits) change the Item at any time:
+  // while one is linked, re-read the status quietly and show it when it changed.
+  const hasItem = connection?.item != null
+  const latestConnection = useRef(connection)
+  latestConnection.current = connection
+  useEffect(() => {
+    if (!hasItem) return
+    const controller = new AbortController()
+    const timer = setInterval(async () => {
+      if (document.visibilityState !== 'visible') return
+      try {
+        const exchange = await plaidApi.fetchStatus(controller.signal)
+        if (!exchange.ok || unmounted.current) return
+        const status = exchange.responseBody as PlaidConnectionStatus
+        if (sameConnection(latestConnection.current, status)) return
+        setConnection(status)
+        setStatusStep({ phase: 'done', exchange, data: status })
+      } catch {
+        // Offline for a moment: the next tick tries again.
+      }
+    }, FOLLOW_WEBHOOKS_INTERVAL_MS)
+    return () => {
+      clearInterval(timer)
+      controller.abort()
+    }
+  }, [hasItem])
 
   /** Re-reads the status until it differs from `before`, for changes that arrive by webhook. */
   const watchStatus = async (before: PlaidConnectionStatus | null) => {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { PlaidLinkOnEventMetadata, PlaidLinkOnSuccessMetadata } from 'react-plaid-link'
-import { type ApiExchange, apiErrorFrom } from '../../api/client.ts'
+import { ApiError, type ApiExchange, apiErrorFrom } from '../../api/client.ts'
 import {
   type LinkedAccount,
   type LinkTokenResponse,
@@ -9,10 +9,33 @@ import {
 } from '../../api/plaid.ts'
 import { type SignerFlow, signerApi } from '../../api/signings.ts'
 import { Notice } from '../../components/notice.tsx'
+import { useFocusWhenShown } from '../../focus.ts'
 import { takeLinkResumption } from '../../oauth-return.ts'
 import { LinkLauncher } from '../plaid-lab/link-launcher.tsx'
 import { accountLabel, VerdictBadge } from './badges.tsx'
-import { useAction } from './use-async.ts'
+
+/**
+ * Plaid Link reports through callbacks, outside any form, so the bank step runs its Plaid calls as
+ * one task at a time with their error kept for display; the page's loader re-reads the flow after.
+ */
+function useLinkTask() {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const run = useCallback(async <T,>(task: () => Promise<T>): Promise<T | null> => {
+    setBusy(true)
+    setError(null)
+    try {
+      return await task()
+    } catch (caught) {
+      if (!(caught instanceof ApiError) && !(caught instanceof Error)) throw caught
+      setError(caught.message)
+      return null
+    } finally {
+      setBusy(false)
+    }
+  }, [])
+  return { busy, error, run }
+}
 
 async function expectOk<T>(call: Promise<ApiExchange>): Promise<T> {
   const exchange = await call
@@ -39,7 +62,8 @@ export function BankStep({
   const [choice, setChoice] = useState<Choice | null>(null)
   const [selected, setSelected] = useState<string | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
-  const action = useAction()
+  const action = useLinkTask()
+  const errorRef = useFocusWhenShown<HTMLDivElement>(action.error)
   const bank = flow.bank
   const needsReconnect = bank !== null && bank.item_status === 'login_required'
   const isRejected = bank !== null && bank.review?.decision === 'reject'
@@ -222,7 +246,7 @@ export function BankStep({
         </Notice>
       )}
       {action.error && (
-        <Notice tone="error" title="Bank verification did not finish" live>
+        <Notice tone="error" title="Bank verification did not finish" live ref={errorRef}>
           <p>{action.error}</p>
         </Notice>
       )}

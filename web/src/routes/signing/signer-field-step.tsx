@@ -1,19 +1,22 @@
 import '@fontsource/dancing-script/400.css'
 import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react'
+import { useFetcher } from 'react-router'
 import {
   type AdoptedMark,
   FIELD_TYPE_LABELS,
   type SignerField,
   type SignerFlow,
+  type SignInput,
   signerApi,
 } from '../../api/signings.ts'
 import { Notice } from '../../components/notice.tsx'
+import { useFocusWhenShown } from '../../focus.ts'
 import { asStampedSans, fittedFontSize, useFontsReady } from '../../pdf/fitted-text.ts'
 import { type PageGeometry, PdfPages, usePageGeometry } from '../../pdf/pdf-pages.tsx'
-import { accountLabel, VerdictBadge } from './badges.tsx'
+import { accountLabel, OwnershipNotice, VerdictBadge } from './badges.tsx'
 import { initialsOf, readingOrder } from './field-geometry.ts'
 import { SignaturePadInput } from './signature-pad-input.tsx'
-import { useAction } from './use-async.ts'
+import type { SignerFlowActionResult } from './signer-flow-page.tsx'
 
 /** An adopted mark as the page holds it: typed (drawn from the typed name) or a drawn PNG. */
 type Adopted = { kind: 'typed' } | { kind: 'drawn'; dataUrl: string }
@@ -55,12 +58,16 @@ export function stampedDate(now: Date = new Date()): string {
  * checkboxes filled on the page, a signature and initials adopted once (typed in the script font
  * or drawn) and shown in every field exactly as they will be stamped, and a "Next field" guide.
  */
-export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(flow: SignerFlow): void }) {
+export function FieldSignStep({ flow }: { flow: SignerFlow }) {
   const [typedName, setTypedName] = useState('')
   const [consent, setConsent] = useState(false)
   const [marks, setMarks] = useState<Record<Mark, Adopted | null>>({ signature: null, initials: null })
   const [values, setValues] = useState<Values>({})
-  const action = useAction()
+  // Signing goes through the page's route action; the loader then reads the finished flow.
+  const fetcher = useFetcher<SignerFlowActionResult>()
+  const busy = fetcher.state !== 'idle'
+  const error = !busy && fetcher.data && !fetcher.data.ok ? fetcher.data.message : null
+  const errorRef = useFocusWhenShown<HTMLParagraphElement>(error)
   // Measure with the real faces: re-render once the script font has loaded.
   useFontsReady()
   useEffect(() => {
@@ -132,15 +139,13 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
         body[field.id] = values[field.id] as string
       }
     }
-    const signed = await action.run(() =>
-      signerApi.sign({
-        typed_name: typedName,
-        signature: needs.signature ? toBody(marks.signature) : undefined,
-        initials: needs.initials ? toBody(marks.initials) : undefined,
-        values: body,
-      }),
-    )
-    if (signed) onSigned(signed)
+    const input: SignInput = {
+      typed_name: typedName,
+      signature: needs.signature ? toBody(marks.signature) : undefined,
+      initials: needs.initials ? toBody(marks.initials) : undefined,
+      values: body,
+    }
+    await fetcher.submit({ intent: 'sign', input } as never, { method: 'post', encType: 'application/json' })
   }
 
   const stamp = (field: PlacedField, page: PageGeometry | null): ReactNode => {
@@ -227,10 +232,13 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
           Sign
         </h2>
         {flow.bank && (
-          <p className="toolbar">
-            Payout account: <strong>{accountLabel(flow.bank)}</strong>{' '}
-            <VerdictBadge verdict={flow.bank.verdict} />
-          </p>
+          <>
+            <p className="toolbar">
+              Payout account: <strong>{accountLabel(flow.bank)}</strong>{' '}
+              <VerdictBadge verdict={flow.bank.verdict} />
+            </p>
+            <OwnershipNotice bank={flow.bank} legalName={flow.signer.legal_name} />
+          </>
         )}
         <div className="field">
           <label htmlFor="typed-name">Type your full legal name</label>
@@ -261,7 +269,7 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
         <section key={document.id} className="card" aria-label={`Fields to fill in ${document.title}`}>
           <h3 className="card__title">{document.title}</h3>
           <PdfPages
-            url={document.pdf_url ?? signerApi.documentPdfUrl(document.id)}
+            url={signerApi.documentPdfUrl(document.id)}
             title={document.title}
             overlay={(page) =>
               fields
@@ -306,16 +314,16 @@ export function FieldSignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(f
           />
           I agree that my adopted signature and typed name are my electronic signature on the documents above.
         </label>
-        {action.error && (
-          <p className="form-message__error" role="alert">
-            {action.error}
+        {error && (
+          <p className="form-message__error" role="alert" tabIndex={-1} ref={errorRef}>
+            {error}
           </p>
         )}
         <div className="form-actions">
           <button
             type="submit"
             className="button button--primary"
-            disabled={action.busy || !consent || missing.length > 0}
+            disabled={busy || !consent || missing.length > 0}
           >
             Sign documents
           </button>

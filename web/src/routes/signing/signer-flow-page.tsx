@@ -1,19 +1,33 @@
-import { type FormEvent, lazy, Suspense, useEffect, useState } from 'react'
+import { lazy, Suspense, useEffect } from 'react'
+import {
+  type ActionFunctionArgs,
+  isRouteErrorResponse,
+  Link,
+  type LoaderFunctionArgs,
+  useFetcher,
+  useLoaderData,
+  useRevalidator,
+  useRouteError,
+} from 'react-router'
+import { ApiError } from '../../api/client.ts'
 import {
   type SignerDocumentContent,
   type SignerFlow,
   type SignerStep,
+  type SignInput,
   signerApi,
 } from '../../api/signings.ts'
 import { Spinner } from '../../components/loading.tsx'
 import { Notice } from '../../components/notice.tsx'
+import { useFocusHeadingOnChange, useFocusWhenShown } from '../../focus.ts'
 import { formatDateTime } from '../../format.ts'
-import { accountLabel, VerdictBadge } from './badges.tsx'
+import { inputNameOf } from '../../friendly-errors.ts'
+import { SIGNER_FLOW_PATH } from '../../navigation.ts'
+import { accountLabel, OwnershipNotice, VerdictBadge } from './badges.tsx'
 import { BankStep } from './bank-step.tsx'
 import { MarkdownView } from './markdown-view.tsx'
 import { SignerFrame } from './signer-frame.tsx'
-import { useAction, useAsync } from './use-async.ts'
-import { usePollUntilSealed } from './use-sealed-pdf.ts'
+import { useRevalidateWhile } from './use-sealed-pdf.ts'
 
 // pdf.js and signature_pad load only for signers who have fields to fill.
 const FieldSignStep = lazy(async () => ({
@@ -27,34 +41,108 @@ const STEPS: ReadonlyArray<{ step: SignerStep; label: string }> = [
   { step: 'done', label: 'Done' },
 ]
 
-/** The signer's whole task on one page; the server decides the step, so coming back resumes it. */
-export function SignerFlowPage() {
-  const { state, replace, reload } = useAsync((signal) => signerApi.flow(signal), [])
+/** `?document=<id>`: a document the signer opened again (from the step pills or the sign step). */
+const DOCUMENT_PARAM = 'document'
 
-  if (state.phase === 'loading') {
-    return (
-      <SignerFrame>
-        <Spinner label="Loading your signing package…" />
-      </SignerFrame>
-    )
+type SignerFlowData = {
+  flow: SignerFlow
+  /** The document on screen: the next one to confirm while reviewing, or the one asked for again. */
+  reading: SignerDocumentContent | null
+}
+
+/** The flow, and the content of the document the page shows; the server decides the step. */
+export async function signerFlowLoader({ request }: LoaderFunctionArgs): Promise<SignerFlowData> {
+  const flow = await signerApi.flow(request.signal)
+  const requested = new URL(request.url).searchParams.get(DOCUMENT_PARAM)
+  const document =
+    flow.step === 'review'
+      ? (flow.documents.find((candidate) => !candidate.viewed) ?? flow.documents.at(-1))
+      : flow.documents.find((candidate) => candidate.id === requested)
+  return { flow, reading: document ? await signerApi.document(document.id, request.signal) : null }
+}
+
+export type SignerFlowActionResult =
+  | { ok: true }
+  | { ok: false; message: string; field: string | null; requestId: string | null }
+
+/**
+ * Confirms a document as read, or signs: a form (typed name only) or JSON `{ intent: 'sign', input }`
+ * from the step with placed fields. The loader then re-reads the flow.
+ */
+export async function signerFlowAction({ request }: ActionFunctionArgs): Promise<SignerFlowActionResult> {
+  try {
+    if (request.headers.get('content-type')?.startsWith('application/json')) {
+      const body = (await request.json()) as { intent?: string; input?: SignInput }
+      if (body.intent !== 'sign' || !body.input) throw new Response('Unknown action', { status: 400 })
+      await signerApi.sign(body.input)
+      return { ok: true }
+    }
+    const form = await request.formData()
+    switch (form.get('intent')) {
+      case 'reviewed':
+        await signerApi.confirmReviewed(String(form.get('document_id') ?? ''))
+        return { ok: true }
+      case 'sign':
+        await signerApi.sign({ typed_name: String(form.get('typed_name') ?? '') })
+        return { ok: true }
+      default:
+        throw new Response('Unknown action', { status: 400 })
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    return {
+      ok: false,
+      message: error.message,
+      field: error.refused ? inputNameOf(error.refused.field) : null,
+      requestId: error.requestId,
+    }
   }
-  if (state.phase === 'failed') {
-    return (
-      <SignerFrame>
-        <title>Signing · Safeclose</title>
+}
+
+/** A flow that cannot load: usually a signing session that ended (a new link replaced it, or it expired). */
+export function SignerFlowErrorPage() {
+  const error = useRouteError()
+  const sessionClosed = error instanceof ApiError && (error.status === 401 || error.status === 403)
+  if (!(error instanceof ApiError) && !isRouteErrorResponse(error)) console.error(error)
+  return (
+    <SignerFrame>
+      <title>Signing · Safeclose</title>
+      <div role="alert">
         <Notice tone="error" title="Your signing session is not open">
           <p>
-            {state.error.status === 401 || state.error.status === 403
+            {sessionClosed
               ? 'Open the signing link from your invitation again to continue.'
-              : state.error.message}
+              : error instanceof ApiError
+                ? error.message
+                : 'Something stopped this page from loading.'}
           </p>
+          {!sessionClosed && (
+            <p>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => window.location.reload()}
+              >
+                Try again
+              </button>
+            </p>
+          )}
         </Notice>
-      </SignerFrame>
-    )
-  }
-  const flow = state.data
+      </div>
+    </SignerFrame>
+  )
+}
+
+/** The signer's whole task on one page; the server decides the step, so coming back resumes it. */
+export function SignerFlowPage() {
+  const { flow, reading } = useLoaderData<typeof signerFlowLoader>()
+  const revalidator = useRevalidator()
   const visibleSteps = STEPS.filter((entry) => entry.step !== 'bank' || flow.signer.bank_required)
   const currentIndex = visibleSteps.findIndex((entry) => entry.step === flow.step)
+  const isRereading = flow.step !== 'review' && reading !== null
+  // A new step or another document: focus its heading rather than leave it on <body>.
+  const stepArea = useFocusHeadingOnChange<HTMLDivElement>(`${flow.step}:${reading?.id ?? ''}`)
+  const reloadFlow = () => revalidator.revalidate()
 
   return (
     <SignerFrame>
@@ -67,47 +155,62 @@ export function SignerFlowPage() {
         {flow.signing.note && <p className="page-header__lead">{flow.signing.note}</p>}
       </header>
       <ol className="signer-steps" aria-label="Progress">
-        {visibleSteps.map((entry, index) => (
-          <li
-            key={entry.step}
-            data-state={
-              index < currentIndex || flow.step === 'done'
-                ? 'done'
-                : index === currentIndex
-                  ? 'current'
-                  : 'todo'
-            }
-            aria-current={index === currentIndex ? 'step' : undefined}
-          >
-            {entry.label}
-          </li>
-        ))}
+        {visibleSteps.map((entry, index) => {
+          const isDone = index < currentIndex || flow.step === 'done'
+          // Documents already confirmed can be read again at any later step.
+          const rereadable = entry.step === 'review' && isDone && flow.documents.length > 0
+          return (
+            <li
+              key={entry.step}
+              data-state={isDone ? 'done' : index === currentIndex ? 'current' : 'todo'}
+              aria-current={index === currentIndex && !isRereading ? 'step' : undefined}
+            >
+              {rereadable ? (
+                <Link to={documentPath(flow.documents[0]?.id ?? '')}>{entry.label}</Link>
+              ) : (
+                entry.label
+              )}
+            </li>
+          )
+        })}
       </ol>
 
-      {flow.step === 'review' && <ReviewStep flow={flow} onReviewed={reload} />}
-      {flow.step === 'bank' && <BankStep flow={flow} onVerified={replace} onChanged={reload} />}
-      {flow.step === 'sign' &&
-        (flow.documents.some((document) => (document.fields?.length ?? 0) > 0) ? (
-          <Suspense fallback={<Spinner label="Loading your documents…" />}>
-            <FieldSignStep flow={flow} onSigned={replace} />
-          </Suspense>
+      <div ref={stepArea}>
+        {isRereading && reading ? (
+          <RereadStep flow={flow} reading={reading} />
         ) : (
-          <SignStep flow={flow} onSigned={replace} />
-        ))}
-      {flow.step === 'done' && <DoneStep flow={flow} onUpdate={replace} />}
-      {flow.step === 'closed' && (
-        <Notice tone="warning" title="This package is closed">
-          <p>It is no longer open for signing. Contact the sender if you think this is a mistake.</p>
-        </Notice>
-      )}
+          <>
+            {flow.step === 'review' && reading && <ReviewStep flow={flow} content={reading} />}
+            {flow.step === 'bank' && <BankStep flow={flow} onVerified={reloadFlow} onChanged={reloadFlow} />}
+            {flow.step === 'sign' &&
+              (flow.documents.some((document) => (document.fields?.length ?? 0) > 0) ? (
+                <Suspense fallback={<Spinner label="Loading your documents…" />}>
+                  <FieldSignStep flow={flow} />
+                </Suspense>
+              ) : (
+                <SignStep flow={flow} />
+              ))}
+            {flow.step === 'done' && <DoneStep flow={flow} />}
+            {flow.step === 'closed' && (
+              <Notice tone="warning" title="This package is closed">
+                <p>It is no longer open for signing. Contact the sender if you think this is a mistake.</p>
+              </Notice>
+            )}
+          </>
+        )}
+      </div>
     </SignerFrame>
   )
 }
 
-function DoneStep({ flow, onUpdate }: { flow: SignerFlow; onUpdate(flow: SignerFlow): void }) {
+function documentPath(documentId: string): string {
+  return `${SIGNER_FLOW_PATH}?${new URLSearchParams({ [DOCUMENT_PARAM]: documentId })}`
+}
+
+function DoneStep({ flow }: { flow: SignerFlow }) {
   const isComplete = flow.signing.status === 'complete'
-  // Other signers may still be signing, then sealing runs as a job: the page follows both.
-  usePollUntilSealed(!flow.seal, (signal) => signerApi.flow(signal), onUpdate)
+  // Other signers may still be signing, then sealing runs as a job: the page re-reads until sealed.
+  useRevalidateWhile(!flow.seal)
   return (
     <section className="card" aria-labelledby="done-title">
       <h2 id="done-title" className="card__title">
@@ -134,39 +237,21 @@ function DoneStep({ flow, onUpdate }: { flow: SignerFlow; onUpdate(flow: SignerF
       ) : (
         <p className="muted">The signed PDF will be ready here once every signer has signed.</p>
       )}
+      <DocumentLinks flow={flow} />
     </section>
   )
 }
 
-function ReviewStep({ flow, onReviewed }: { flow: SignerFlow; onReviewed(): void }) {
-  const next = flow.documents.find((document) => !document.viewed) ?? flow.documents.at(-1)
-  const [content, setContent] = useState<SignerDocumentContent | null>(null)
-  const action = useAction()
-
-  useEffect(() => {
-    if (!next) return
-    setContent(null)
-    void action.run(() => signerApi.document(next.id)).then((loaded) => loaded && setContent(loaded))
-  }, [next, action.run])
-
-  if (!next) return null
-  const remaining = flow.documents.filter((document) => !document.viewed && document.id !== next.id).length
+/** A document's text or PDF frame, its download and its fingerprint. */
+function DocumentContent({ content, sha256 }: { content: SignerDocumentContent; sha256: string }) {
   return (
-    <section className="card" aria-labelledby="document-title">
-      <p className="muted">
-        Document {next.position} of {flow.documents.length}
-      </p>
-      <h2 id="document-title" className="card__title">
-        {next.title}
-      </h2>
-      {action.error && <Notice tone="error">{action.error}</Notice>}
-      {!content && !action.error && <Spinner label="Loading the document…" />}
-      {content?.markdown !== null && content?.markdown !== undefined && (
+    <>
+      {content.markdown !== null && (
         <article className="document-view">
           <MarkdownView source={content.markdown} />
         </article>
       )}
-      {content?.pdf_url && (
+      {content.pdf_url && (
         <>
           {/* The server answers it inline under a policy with no scripts; only our pages may frame it. */}
           <iframe className="document-pdf" title={`${content.title} (PDF)`} src={content.pdf_url} />
@@ -178,62 +263,142 @@ function ReviewStep({ flow, onReviewed }: { flow: SignerFlow; onReviewed(): void
         </>
       )}
       <p className="muted">
-        SHA-256 <code>{next.sha256}</code>
+        SHA-256 <code>{sha256}</code>
       </p>
-      <div className="form-actions">
-        <button type="button" className="button button--primary" disabled={!content} onClick={onReviewed}>
+    </>
+  )
+}
+
+function ReviewStep({ flow, content }: { flow: SignerFlow; content: SignerDocumentContent }) {
+  const fetcher = useFetcher<typeof signerFlowAction>()
+  const failed = fetcher.data && !fetcher.data.ok ? fetcher.data : null
+  const errorRef = useFocusWhenShown<HTMLDivElement>(failed)
+  const next = flow.documents.find((document) => document.id === content.id)
+  if (!next) return null
+  const remaining = flow.documents.filter((document) => !document.viewed && document.id !== next.id).length
+  return (
+    <section className="card" aria-labelledby="document-title">
+      <p className="muted">
+        Document {next.position} of {flow.documents.length}
+      </p>
+      <h2 id="document-title" className="card__title">
+        {next.title}
+      </h2>
+      <DocumentContent content={content} sha256={next.sha256} />
+      {failed && (
+        <Notice tone="error" live ref={errorRef}>
+          {failed.message}
+        </Notice>
+      )}
+      <fetcher.Form method="post" className="form-actions">
+        <input type="hidden" name="intent" value="reviewed" />
+        <input type="hidden" name="document_id" value={next.id} />
+        <button type="submit" className="button button--primary" disabled={fetcher.state !== 'idle'}>
           {remaining > 0 ? 'I have read this document — next' : 'I have read all documents — continue'}
         </button>
-      </div>
+      </fetcher.Form>
     </section>
   )
 }
 
-function SignStep({ flow, onSigned }: { flow: SignerFlow; onSigned(flow: SignerFlow): void }) {
-  const [typedName, setTypedName] = useState('')
-  const [consent, setConsent] = useState(false)
-  const action = useAction()
+/** A confirmed document read again from a later step; nothing is recorded. */
+function RereadStep({ flow, reading }: { flow: SignerFlow; reading: SignerDocumentContent }) {
+  const summary = flow.documents.find((document) => document.id === reading.id)
+  const current = STEPS.find((entry) => entry.step === flow.step)
+  return (
+    <section className="card" aria-labelledby="reread-title">
+      <p className="muted">
+        Document {summary?.position} of {flow.documents.length} · read again
+      </p>
+      <h2 id="reread-title" className="card__title">
+        {reading.title}
+      </h2>
+      <p>
+        <Link className="button button--primary" to={SIGNER_FLOW_PATH}>
+          Back to {current ? current.label.toLowerCase() : 'your signing'}
+        </Link>
+      </p>
+      <DocumentContent content={reading} sha256={summary?.sha256 ?? ''} />
+      <DocumentLinks flow={flow} currentId={reading.id} />
+    </section>
+  )
+}
 
-  async function submit(event: FormEvent) {
-    event.preventDefault()
-    const signed = await action.run(() => signerApi.sign({ typed_name: typedName }))
-    if (signed) onSigned(signed)
-  }
+/** The package's documents, each to open again. */
+function DocumentLinks({ flow, currentId }: { flow: SignerFlow; currentId?: string }) {
+  if (flow.documents.length === 0) return null
+  return (
+    <nav aria-label="Documents in this package">
+      <p className="muted">Documents in this package:</p>
+      <ul className="document-links">
+        {flow.documents.map((document) => (
+          <li key={document.id}>
+            {document.id === currentId ? (
+              <strong aria-current="page">{document.title}</strong>
+            ) : (
+              <Link to={documentPath(document.id)}>{document.title}</Link>
+            )}
+          </li>
+        ))}
+      </ul>
+    </nav>
+  )
+}
+
+function SignStep({ flow }: { flow: SignerFlow }) {
+  const fetcher = useFetcher<typeof signerFlowAction>()
+  const failed = fetcher.data && !fetcher.data.ok ? fetcher.data : null
+  const errorRef = useFocusWhenShown<HTMLParagraphElement>(failed)
+  const nameInvalid = failed?.field === 'typed_name'
+  useEffect(() => {
+    if (nameInvalid) document.getElementById('typed-name')?.focus()
+  }, [nameInvalid])
 
   return (
     <section className="card" aria-labelledby="sign-title">
       <h2 id="sign-title" className="card__title">
         Sign
       </h2>
+      <p>By signing you agree to these documents, which you confirmed you have read:</p>
+      <DocumentLinks flow={flow} />
       {flow.bank && (
-        <p className="toolbar">
-          Payout account: <strong>{accountLabel(flow.bank)}</strong>{' '}
-          <VerdictBadge verdict={flow.bank.verdict} />
-        </p>
+        <>
+          <p className="toolbar">
+            Payout account: <strong>{accountLabel(flow.bank)}</strong>{' '}
+            <VerdictBadge verdict={flow.bank.verdict} />
+          </p>
+          <OwnershipNotice bank={flow.bank} legalName={flow.signer.legal_name} />
+        </>
       )}
-      <form className="form" onSubmit={submit}>
+      <fetcher.Form method="post" className="form">
+        <input type="hidden" name="intent" value="sign" />
         <div className="field">
           <label htmlFor="typed-name">Type your full legal name</label>
           <input
             id="typed-name"
-            value={typedName}
-            onChange={(e) => setTypedName(e.target.value)}
+            name="typed_name"
             placeholder={flow.signer.legal_name}
             required
             autoComplete="name"
+            aria-invalid={nameInvalid || undefined}
+            aria-describedby={failed ? 'sign-error' : undefined}
           />
         </div>
         <label className="checkbox">
-          <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} required />I
-          agree that typing my name is my electronic signature on the documents above.
+          <input type="checkbox" name="consent" required />I agree that typing my name is my electronic
+          signature on the documents listed above.
         </label>
-        {action.error && <p className="form-message__error">{action.error}</p>}
+        {failed && (
+          <p className="form-message__error" id="sign-error" role="alert" tabIndex={-1} ref={errorRef}>
+            {failed.message}
+          </p>
+        )}
         <div className="form-actions">
-          <button type="submit" className="button button--primary" disabled={action.busy || !consent}>
+          <button type="submit" className="button button--primary" disabled={fetcher.state !== 'idle'}>
             Sign documents
           </button>
         </div>
-      </form>
+      </fetcher.Form>
     </section>
   )
 }

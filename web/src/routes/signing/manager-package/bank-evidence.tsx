@@ -17,7 +17,18 @@ import { OwnershipReviewSummary } from './ownership-review.tsx'
  * The account a signer proved is theirs: the ownership verdict, the Item's live status and the scores,
  * then the manager's review of the verdict, or `children` (the review form) while there is none.
  */
-export function BankEvidence({ bank, children }: { bank: ManagedBankVerification; children?: ReactNode }) {
+export function BankEvidence({
+  bank,
+  holderNames,
+  signerName,
+  children,
+}: {
+  bank: ManagedBankVerification
+  /** The account holders Plaid named for this account, when Safeclose fetched them. */
+  holderNames: string[] | null
+  signerName: string
+  children?: ReactNode
+}) {
   return (
     <div className="bank-evidence">
       <p>
@@ -25,7 +36,7 @@ export function BankEvidence({ bank, children }: { bank: ManagedBankVerification
       </p>
       <p className="toolbar">
         <VerdictBadge verdict={bank.verdict} />
-        <ItemStatusBadge status={bank.item_status} />
+        {bank.item_status !== null && <ItemStatusBadge status={bank.item_status} />}
         {bank.account_verification_status !== null && (
           <StatusBadge
             tone={
@@ -41,6 +52,24 @@ export function BankEvidence({ bank, children }: { bank: ManagedBankVerification
         )}
       </p>
       {bank.verdict_reason && <p>{bank.verdict_reason}</p>}
+      {holderNames !== null && (
+        <p className="bank-evidence__holders">
+          {holderNames.length > 0 ? (
+            <>
+              Plaid names the account holder{holderNames.length === 1 ? '' : 's'}:{' '}
+              <strong>{holderNames.join(', ')}</strong>
+              {bank.verdict !== 'verified' && (
+                <>
+                  {' '}
+                  · the signer's legal name: <strong>{signerName}</strong>
+                </>
+              )}
+            </>
+          ) : (
+            <>Plaid returned no account holder name for this account.</>
+          )}
+        </p>
+      )}
       {bank.account_verification_status !== null && (
         <p className="muted">
           Plaid verification status <code>{bank.account_verification_status}</code>

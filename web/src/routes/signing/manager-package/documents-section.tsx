@@ -15,12 +15,13 @@ export function DocumentsSection({
   documents,
   editable,
   busy,
+  invalidField,
   onAdd,
   onRemove,
-  onFieldsSaved,
   onFieldsDirty,
 }: {
-  onFieldsSaved(): void
+  /** The input the last refused change was about. */
+  invalidField: string | null
   onFieldsDirty(documentId: string, isDirty: boolean): void
   signingId: string
   signers: ManagedSigner[]
@@ -60,7 +61,6 @@ export function DocumentsSection({
                   document={document}
                   signers={signers}
                   editable={editable}
-                  onSaved={onFieldsSaved}
                   onDirtyChange={(isDirty) => onFieldsDirty(document.id, isDirty)}
                 />
               )}
@@ -68,7 +68,7 @@ export function DocumentsSection({
           ))}
         </ol>
       )}
-      {editable && <AddDocumentForm busy={busy} onAdd={onAdd} />}
+      {editable && <AddDocumentForm busy={busy} invalidField={invalidField} onAdd={onAdd} />}
     </Card>
   )
 }
@@ -81,14 +81,12 @@ function DocumentPages({
   document,
   signers,
   editable,
-  onSaved,
   onDirtyChange,
 }: {
   signingId: string
   document: SigningDocument
   signers: ManagedSigner[]
   editable: boolean
-  onSaved(): void
   onDirtyChange(isDirty: boolean): void
 }) {
   // Once opened the editor stays mounted (a closed <details> only hides it), so closing the panel
@@ -106,7 +104,6 @@ function DocumentPages({
             document={document}
             signers={signers}
             editable={editable}
-            onSaved={onSaved}
             onDirtyChange={onDirtyChange}
           />
         </Suspense>
@@ -117,11 +114,16 @@ function DocumentPages({
 
 function AddDocumentForm({
   busy,
+  invalidField,
   onAdd,
 }: {
   busy: boolean
+  /** The input the last refused change was about (`file`, `title`, `markdown`), marked invalid. */
+  invalidField: string | null
   onAdd(input: DocumentInput | { title: string; file: File }): Promise<boolean>
 }) {
+  const invalid = (name: string) =>
+    invalidField === name ? { 'aria-invalid': true, 'aria-describedby': 'page-error' } : {}
   const [title, setTitle] = useState('')
   const [markdown, setMarkdown] = useState('')
   const [file, setFile] = useState<File | null>(null)
@@ -152,6 +154,7 @@ function AddDocumentForm({
         onChange={(e) => setTitle(e.target.value)}
         required
         maxLength={200}
+        {...invalid('title')}
       />
       <TextAreaField
         id="document-markdown"
@@ -161,6 +164,7 @@ function AddDocumentForm({
         rows={5}
         disabled={file !== null}
         required={file === null}
+        {...invalid('markdown')}
       />
       <InputField
         id="document-pdf"
@@ -168,6 +172,7 @@ function AddDocumentForm({
         type="file"
         accept="application/pdf"
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+        {...(invalidField === 'pdf_base64' ? invalid('pdf_base64') : invalid('file'))}
       />
     </Subform>
   )

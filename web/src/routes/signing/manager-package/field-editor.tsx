@@ -1,4 +1,5 @@
-import { type PointerEvent as ReactPointerEvent, useState } from 'react'
+import { type PointerEvent as ReactPointerEvent, useEffect, useRef, useState } from 'react'
+import { useFetcher } from 'react-router'
 import {
   FIELD_TYPE_LABELS,
   type FieldInput,
@@ -10,7 +11,7 @@ import {
 import { Notice } from '../../../components/notice.tsx'
 import { PdfPages } from '../../../pdf/pdf-pages.tsx'
 import { boxProblem, clampBox, defaultSize, MIN_SIZE, round } from '../field-geometry.ts'
-import { useAction } from '../use-async.ts'
+import type { PackageChange, PackageChangeResult } from './use-package-changes.ts'
 
 type DraftField = FieldInput & { key: string }
 
@@ -31,15 +32,12 @@ export default function FieldEditor({
   document,
   signers,
   editable,
-  onSaved,
   onDirtyChange,
 }: {
   signingId: string
   document: SigningDocument
   signers: ManagedSigner[]
   editable: boolean
-  /** The package page re-reads the package (field counts, and the fields if the editor is reopened). */
-  onSaved(): void
   /** Unsaved changes keep the package from being activated without them. */
   onDirtyChange(isDirty: boolean): void
 }) {
@@ -58,7 +56,21 @@ export default function FieldEditor({
     onDirtyChange(next)
   }
   const [savedAt, setSavedAt] = useState<Date | null>(null)
-  const save = useAction()
+  // Saved through the package route's action, which answers the stored fields (with their ids).
+  const save = useFetcher<PackageChangeResult>()
+  const saving = save.state !== 'idle'
+  const saveError = !saving && save.data && !save.data.ok ? save.data.message : null
+  const applied = useRef<PackageChangeResult | null>(null)
+  useEffect(() => {
+    const result = save.data
+    if (saving || !result || applied.current === result || !result.ok || !result.fields) return
+    applied.current = result
+    setFields(result.fields.map(({ id, ...field }) => ({ ...field, key: id })))
+    setSelected(null)
+    setDirtyState(false)
+    onDirtyChange(false)
+    setSavedAt(new Date())
+  }, [saving, save.data, onDirtyChange])
   const pageCount = document.page_count ?? null
   const signerIndex = new Map(signers.map((signer, index) => [signer.id, index]))
   const signerName = (id: string) =>
@@ -103,15 +115,10 @@ export default function FieldEditor({
     })
     .filter((problem) => problem !== null)
 
-  async function submit() {
+  function submit() {
     const body = fields.map(({ key: _key, ...field }) => ({ ...field, label: field.label?.trim() || null }))
-    const saved = await save.run(() => signingsApi.saveFields(signingId, document.id, body))
-    if (!saved) return
-    setFields(saved.fields.map(({ id, ...field }) => ({ ...field, key: id })))
-    setSelected(null)
-    setDirty(false)
-    setSavedAt(new Date())
-    onSaved()
+    const change: PackageChange = { intent: 'save-fields', document_id: document.id, fields: body }
+    void save.submit(change as never, { method: 'post', encType: 'application/json' })
   }
 
   return (
@@ -221,15 +228,15 @@ export default function FieldEditor({
               ))}
             </ul>
           )}
-          {save.error && (
+          {saveError && (
             <p className="form-message__error" role="alert">
-              {save.error}
+              {saveError}
             </p>
           )}
           <button
             type="button"
             className="button button--primary"
-            disabled={save.busy || problems.length > 0 || !isDirty}
+            disabled={saving || problems.length > 0 || !isDirty}
             onClick={submit}
           >
             Save fields

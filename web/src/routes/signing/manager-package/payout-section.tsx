@@ -207,7 +207,7 @@ export function PayoutInstructions({ signing, payout }: { signing: SigningPackag
               {locked ? (
                 <p className="muted">
                   Locked on {formatDateTime(locked.locked_at)} when the package completed
-                  {locked.holder_names.length > 0 ? ` · holders: ${locked.holder_names.join(', ')}` : ''}
+                  {locked.holder_names?.length ? ` · holders: ${locked.holder_names.join(', ')}` : ''}
                   {locked.institution_name ? ` · ${locked.institution_name}` : ''}.
                 </p>
               ) : (

@@ -2,24 +2,13 @@ import { type SigningPackage, signingsApi } from '../../../api/signings.ts'
 import { Card } from '../../../components/card.tsx'
 import { Spinner } from '../../../components/loading.tsx'
 import { formatDateTime } from '../../../format.ts'
-import { usePollUntilSealed } from '../use-sealed-pdf.ts'
+import { useRevalidateWhile } from '../use-sealed-pdf.ts'
 
 /** A completed package's sealed PDF (documents with their fields stamped, certificate, digital seal). */
-export function SealSection({
-  signing,
-  onUpdate,
-}: {
-  signing: SigningPackage
-  onUpdate(signing: SigningPackage): void
-}) {
+export function SealSection({ signing }: { signing: SigningPackage }) {
   const seal = signing.seal ?? null
-  usePollUntilSealed(
-    signing.status === 'complete' && !seal,
-    (signal) => signingsApi.get(signing.id, signal),
-    (loaded) => {
-      if (loaded.seal) onUpdate(loaded)
-    },
-  )
+  // Sealing runs as a job after the last signature: re-read the page until the seal is there.
+  useRevalidateWhile(signing.status === 'complete' && !seal)
   return (
     <Card titleId="seal-title" title="Signed PDF">
       {seal ? (

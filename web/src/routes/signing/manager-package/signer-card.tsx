@@ -13,6 +13,8 @@ import { OwnershipReviewForm } from './ownership-review.tsx'
 export function SignerCard({
   signer,
   packageStatus,
+  holderNames,
+  linkToHandOver,
   busy,
   onRemove,
   onResend,
@@ -20,6 +22,9 @@ export function SignerCard({
 }: {
   signer: ManagedSigner
   packageStatus: PackageStatus
+  holderNames: string[] | null
+  /** A link issued on this page that was not e-mailed: the manager still has to send it. */
+  linkToHandOver: boolean
   busy: boolean
   onRemove(): void
   onResend(): void
@@ -37,7 +42,7 @@ export function SignerCard({
         <span>
           <strong>{signer.legal_name}</strong> <span className="muted">{signer.email}</span>
         </span>
-        <SignerStatusBadge status={signer.status} />
+        <SignerStatusBadge signer={signer} linkToHandOver={linkToHandOver} />
       </div>
       <dl className="details">
         <Detail term="Bank step">{signer.bank_required ? 'Required' : 'Not required'}</Detail>
@@ -48,7 +53,7 @@ export function SignerCard({
         )}
       </dl>
       {signer.bank && (
-        <BankEvidence bank={signer.bank}>
+        <BankEvidence bank={signer.bank} holderNames={holderNames} signerName={signer.legal_name}>
           {isReviewable && (
             <OwnershipReviewForm
               signerId={signer.id}

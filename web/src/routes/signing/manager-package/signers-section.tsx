@@ -1,4 +1,5 @@
-import { useState } from 'react'
+import { useRef, useState } from 'react'
+import { payoutOf } from '../../../api/payout.ts'
 import type { OwnershipReviewInput, SignerInput, SigningPackage } from '../../../api/signings.ts'
 import { Card } from '../../../components/card.tsx'
 import { InputField } from '../../../components/form-field.tsx'
@@ -7,14 +8,20 @@ import { SignerCard } from './signer-card.tsx'
 
 export function SignersSection({
   signing,
+  handOverSignerIds,
   busy,
+  invalidField,
   onAdd,
   onRemove,
   onResend,
   onReview,
 }: {
   signing: SigningPackage
+  /** Signers whose link, issued on this page, was not e-mailed. */
+  handOverSignerIds: ReadonlySet<string>
   busy: boolean
+  /** The input the last refused change was about, marked invalid in the add form. */
+  invalidField: string | null
   onAdd(input: SignerInput): Promise<boolean>
   onRemove(signerId: string): void
   onResend(signerId: string): void
@@ -31,6 +38,11 @@ export function SignersSection({
               key={signer.id}
               signer={signer}
               packageStatus={signing.status}
+              holderNames={
+                payoutOf(signing).payout_numbers.find((numbers) => numbers.signer_id === signer.id)
+                  ?.holder_names ?? null
+              }
+              linkToHandOver={handOverSignerIds.has(signer.id)}
               busy={busy}
               onRemove={() => onRemove(signer.id)}
               onResend={() => onResend(signer.id)}
@@ -39,18 +51,35 @@ export function SignersSection({
           ))}
         </ul>
       )}
-      {signing.status === 'draft' && <AddSignerForm busy={busy} onAdd={onAdd} />}
+      {signing.status === 'draft' && <AddSignerForm busy={busy} invalidField={invalidField} onAdd={onAdd} />}
     </Card>
   )
 }
 
-function AddSignerForm({ busy, onAdd }: { busy: boolean; onAdd(input: SignerInput): Promise<boolean> }) {
+function AddSignerForm({
+  busy,
+  invalidField,
+  onAdd,
+}: {
+  busy: boolean
+  invalidField: string | null
+  onAdd(input: SignerInput): Promise<boolean>
+}) {
   const [legalName, setLegalName] = useState('')
   const [email, setEmail] = useState('')
   const [bankRequired, setBankRequired] = useState(true)
+  const invalidFieldRef = useRef(invalidField)
+  invalidFieldRef.current = invalidField
 
   async function submit() {
-    if (!(await onAdd({ legal_name: legalName, email, bank_required: bankRequired }))) return
+    if (!(await onAdd({ legal_name: legalName, email, bank_required: bankRequired }))) {
+      // The refused value's input takes the focus, so it can be corrected at once.
+      const refused = document.getElementById(
+        invalidFieldRef.current === 'email' ? 'signer-email' : 'signer-name',
+      )
+      refused?.focus()
+      return
+    }
     setLegalName('')
     setEmail('')
     setBankRequired(true)
@@ -71,6 +100,8 @@ function AddSignerForm({ busy, onAdd }: { busy: boolean; onAdd(input: SignerInpu
         onChange={(e) => setLegalName(e.target.value)}
         required
         maxLength={200}
+        aria-invalid={invalidField === 'legal_name' || undefined}
+        aria-describedby={invalidField === 'legal_name' ? 'page-error' : undefined}
       />
       <InputField
         id="signer-email"
@@ -79,6 +110,8 @@ function AddSignerForm({ busy, onAdd }: { busy: boolean; onAdd(input: SignerInpu
         value={email}
         onChange={(e) => setEmail(e.target.value)}
         required
+        aria-invalid={invalidField === 'email' || undefined}
+        aria-describedby={invalidField === 'email' ? 'page-error' : undefined}
       />
       <label className="checkbox">
         <input type="checkbox" checked={bankRequired} onChange={(e) => setBankRequired(e.target.checked)} />

@@ -1,4 +1,4 @@
-import { type JobQueue, QUEUES } from './queue.ts'
+import type { JobDefinition } from './registry.ts'
 
 /** Hourly, at a minute no other schedule uses. */
 export const HOUSEKEEPING_CRON = '17 * * * *'
@@ -23,9 +23,12 @@ export async function runHousekeeping(tasks: HousekeepingTasks): Promise<{ expir
   return { expiredSessions: sessions.status === 'fulfilled' ? sessions.value : 0 }
 }
 
-export async function startHousekeepingWorker(queue: JobQueue, tasks: HousekeepingTasks): Promise<void> {
-  await queue.work(QUEUES.housekeeping, async () => {
-    await runHousekeeping(tasks)
-  })
-  await queue.schedule(QUEUES.housekeeping, HOUSEKEEPING_CRON)
+/** The `housekeeping` queue: one job per hour (cron), no payload. */
+export function housekeepingJob(tasks: HousekeepingTasks): JobDefinition<'housekeeping'> {
+  return {
+    handler: async () => {
+      await runHousekeeping(tasks)
+    },
+    cron: HOUSEKEEPING_CRON,
+  }
 }

@@ -1,17 +1,25 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import { type ConstructorOptions, fromDrizzle, fromPglite, PgBoss } from 'pg-boss'
-import type { DatabaseHandle, Queryable } from '../db/client.ts'
+import Value from 'typebox/value'
+import type { DatabaseHandle, Queryable } from '../../db/client.ts'
+import {
+  JOB_PAYLOADS,
+  type JobAttempt,
+  type JobDefinitions,
+  type JobHandler,
+  type JobPayload,
+  QUEUE_NAMES,
+  type QueueName,
+} from './registry.ts'
 
-/** Every queue Safeclose uses; a worker process and the server agree on these names. */
-export const QUEUES = {
-  plaidWebhook: 'plaid-webhook',
-  plaidReconcile: 'plaid-reconcile',
-  plaidItemRemoval: 'plaid-item-removal',
-  housekeeping: 'housekeeping',
-  signingSeal: 'signing-seal',
-} as const
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]
+export {
+  type JobAttempt,
+  type JobDefinitions,
+  type JobPayload,
+  QUEUES,
+  type QueueName,
+} from './registry.ts'
 
 const UNIQUE_VIOLATION = '23505'
 const FETCH_BATCH_SIZE = 10
@@ -27,11 +35,11 @@ export type JobQueueOptions = {
   /** How often an idle worker asks for work (pg-boss minimum: 0.5). */
   pollingIntervalSeconds: number
   onError?: (error: Error) => void
+  /** A job whose payload does not match its queue's schema: it fails for good, without retries. */
+  onInvalidPayload?: (problem: { queue: QueueName; jobId: string; message: string }) => void
 }
 
 export type EnqueueOptions = { startAfterSeconds?: number }
-
-export type JobAttempt<T> = { id: string; data: T; retryCount: number; retryLimit: number }
 
 export type JobQueue = {
   start(): Promise<void>
@@ -41,12 +49,27 @@ export type JobQueue = {
    * Creates a job inside the caller's transaction: it exists exactly when the transaction commits.
    * `startAfterSeconds` defers it (fractions allowed).
    */
-  enqueue(tx: Queryable, queue: QueueName, data: object, options?: EnqueueOptions): Promise<string>
-  work<T>(
-    queue: QueueName,
-    handler: (job: JobAttempt<T>) => Promise<void>,
-    concurrency?: number,
-  ): Promise<void>
+  enqueue<Q extends QueueName>(
+    tx: Queryable,
+    queue: Q,
+    data: JobPayload<Q>,
+    options?: EnqueueOptions,
+  ): Promise<string>
+  /**
+   * Creates several jobs of one queue inside the caller's transaction, in one statement per call
+   * (several `enqueue` calls on the same transaction, in sequence or at once, do the same).
+   */
+  enqueueMany<Q extends QueueName>(
+    tx: Queryable,
+    queue: Q,
+    data: ReadonlyArray<JobPayload<Q>>,
+    options?: EnqueueOptions,
+  ): Promise<string[]>
+  /**
+   * Hands the queue's jobs to `handler`, each payload checked against the queue's schema first; a
+   * payload that does not match fails its job for good (no retry) and never reaches the handler.
+   */
+  work<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Promise<void>
   /** Runs `queue` on a cron schedule; several instances scheduling the same queue create one job per slot. */
   schedule(queue: QueueName, cron: string): Promise<void>
 }
@@ -102,7 +125,7 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
       // One read of every queue; a restart with unchanged settings writes nothing (each write and
       // each lookup is a round trip, which on PGlite made up most of the queue's start-up time).
       const existing = new Map((await boss.getQueues()).map((queue) => [queue.name, queue]))
-      for (const name of Object.values(QUEUES)) {
+      for (const name of QUEUE_NAMES) {
         const queue = existing.get(name)
         if (queue && hasOptions(queue, queueOptions)) continue
         if (queue) await boss.updateQueue(name, queueOptions)
@@ -125,9 +148,26 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
     async enqueue(tx, queue, data, enqueueOptions) {
       const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql)
       const delay = enqueueOptions?.startAfterSeconds
-      const id = await boss.send(queue, data, { db, ...(delay && delay > 0 ? { startAfter: delay } : {}) })
+      const id = await boss.send(queue, data as object | null, {
+        db,
+        ...(delay && delay > 0 ? { startAfter: delay } : {}),
+      })
       if (!id) throw new Error(`pg-boss did not create a job in ${queue}`)
       return id
+    },
+
+    async enqueueMany(tx, queue, data, enqueueOptions) {
+      if (data.length === 0) return []
+      const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql)
+      const delay = enqueueOptions?.startAfterSeconds
+      const startAfter = delay && delay > 0 ? new Date(Date.now() + delay * 1000) : undefined
+      const ids = await boss.insert(
+        queue,
+        data.map((item) => ({ data: item as object, ...(startAfter ? { startAfter } : {}) })),
+        { db, returnId: true },
+      )
+      if (!ids || ids.length !== data.length) throw new Error(`pg-boss did not create the jobs in ${queue}`)
+      return ids
     },
 
     async work(queue, handler, concurrency = 1) {
@@ -144,12 +184,24 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
           localConcurrency: concurrency,
         },
         async (jobs) => {
-          const results: Array<{ id: string; status: 'completed' | 'failed'; output?: object }> = []
+          const results: Array<{
+            id: string
+            status: 'completed' | 'failed' | 'deadletter'
+            output?: object
+          }> = []
           for (const job of jobs) {
+            const problem = payloadProblem(queue, job.data)
+            if (problem) {
+              // Retrying cannot make a malformed payload valid: the job fails for good, visibly.
+              const message = `invalid ${queue} payload: ${problem}`
+              options.onInvalidPayload?.({ queue, jobId: job.id, message })
+              results.push({ id: job.id, status: 'deadletter', output: { message } })
+              continue
+            }
             try {
               await handler({
                 id: job.id,
-                data: job.data as never,
+                data: job.data as JobPayload<typeof queue>,
                 retryCount: job.retryCount,
                 retryLimit: job.retryLimit,
               })
@@ -169,6 +221,54 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
       await boss.schedule(queue, cron, null, { tz: 'UTC' })
     },
   }
+}
+
+/** Why `data` is not a valid payload for `queue` (the first few schema errors), or null when it is. */
+export function payloadProblem(queue: QueueName, data: unknown): string | null {
+  const schema = JOB_PAYLOADS[queue]
+  if (Value.Check(schema, data)) return null
+  const errors = Value.Errors(schema, data)
+  return (
+    errors
+      .slice(0, 3)
+      .map((error) => `${error.instancePath || '(payload)'} ${error.message}`)
+      .join('; ') || 'does not match its schema'
+  )
+}
+
+/**
+ * Attaches every queue's handler from the registry and schedules the cron ones. The definitions
+ * object must name every queue (the compiler checks), so no queue can be left without a worker.
+ */
+export async function startJobWorkers(
+  queue: JobQueue,
+  definitions: JobDefinitions,
+  hooks: JobAttemptHooks = {},
+): Promise<void> {
+  for (const name of QUEUE_NAMES) {
+    const definition = definitions[name] as JobDefinitions[QueueName]
+    const handler = definition.handler as JobHandler<QueueName>
+    const attempt: JobHandler<QueueName> =
+      hooks.beforeAttempt || hooks.afterAttempt
+        ? async (job) => {
+            await hooks.beforeAttempt?.(name, job)
+            await handler(job)
+            await hooks.afterAttempt?.(name, job)
+          }
+        : handler
+    await queue.work(name, attempt, definition.concurrency ?? 1)
+    if (definition.cron) await queue.schedule(name, definition.cron)
+  }
+}
+
+/**
+ * Test hooks around every job attempt. A throw before the handler stands for a worker that died
+ * before doing anything; a throw after it, for one that died after the job's effects committed but
+ * before pg-boss recorded the job as done. Either way the attempt fails and pg-boss retries it.
+ */
+export type JobAttemptHooks = {
+  beforeAttempt?: (queue: QueueName, job: JobAttempt<unknown>) => Promise<void>
+  afterAttempt?: (queue: QueueName, job: JobAttempt<unknown>) => Promise<void>
 }
 
 /** True when the stored queue already has every option Safeclose sets (pg-boss row field names). */

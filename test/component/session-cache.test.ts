@@ -1,0 +1,435 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createAuditService } from '../../server/modules/audit/service.ts'
+import { createAuthService, hashSessionToken } from '../../server/modules/auth/service.ts'
+import { createSessionCache } from '../../server/modules/auth/session-cache.ts'
+import { apiClient, type JsonBody } from '../helpers/api-client.ts'
+import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
+import { shareTestDatabase } from '../helpers/database.ts'
+
+const STRONG = 'correct horse battery staple'
+/** Another instance must see a revocation within 1 s; we look for up to 1.5 s before failing. */
+const OTHER_INSTANCE_DEADLINE_MS = 1_500
+const isPostgres = process.env.SAFECLOSE_TEST_DATABASE === 'postgres'
+
+/** A clock the test moves: every app in this file reads it (sessions, cache lifetimes). */
+function testClock() {
+  let offsetMs = 0
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance(ms: number) {
+      offsetMs += ms
+    },
+  }
+}
+
+/** Polls until `cookie` is refused by `app`; fails after the deadline. Returns how long it took. */
+async function refusedWithin(
+  client: ReturnType<typeof apiClient>,
+  cookie: string,
+  deadlineMs = OTHER_INSTANCE_DEADLINE_MS,
+): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    const response = await client.call('GET', '/api/session', cookie)
+    if (response.statusCode === 401) return Date.now() - started
+    expect(response.statusCode).toBe(200)
+    if (Date.now() - started > deadlineMs) {
+      throw new Error(`the session was still accepted after ${deadlineMs} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+async function sessionWithin<T>(
+  client: ReturnType<typeof apiClient>,
+  cookie: string,
+  isDone: (session: JsonBody) => T | undefined,
+): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    const found = isDone(await client.ok('GET', '/api/session', cookie))
+    if (found !== undefined) return found
+    if (Date.now() - started > OTHER_INSTANCE_DEADLINE_MS) {
+      throw new Error(`the change was not seen after ${OTHER_INSTANCE_DEADLINE_MS} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+const cookieOf = (response: { cookies: Array<{ name: string; value: string }> }) => {
+  const cookie = response.cookies.find((entry) => entry.name === 'safeclose_session')
+  if (!cookie) throw new Error('no session cookie')
+  return `${cookie.name}=${cookie.value}`
+}
+const tokenHashOf = (cookie: string) => hashSessionToken(cookie.slice(cookie.indexOf('=') + 1))
+
+/** Deletes a session row with its trigger disabled: no instance hears of it. */
+async function deleteSilently(t: TestApp, cookie: string): Promise<void> {
+  await t.database.executeSql('alter table sessions disable trigger sessions_session_cache')
+  await t.database.executeSql('delete from sessions where token_hash = $1', [tokenHashOf(cookie)])
+  await t.database.executeSql('alter table sessions enable trigger sessions_session_cache')
+}
+
+// Two app instances over one database (on PGlite, one embedded database shared in this process).
+// Every session is read on both before it is revoked, so both have it cached: a revocation that one
+// of them did not hear about would keep it alive there for the cache's lifetime (30 s), not 1.5 s.
+describe('session cache: revocation across two instances', () => {
+  let a: TestApp
+  let b: TestApp
+  const onA = apiClient(() => a.app)
+  const onB = apiClient(() => b.app)
+
+  beforeEach(async () => {
+    a = await buildTestApp()
+    b = await buildTestApp({ database: await shareTestDatabase(a.database), seedDemo: false })
+    // Two apps, and the first time a migrated template too: slow on a loaded machine.
+  }, 120_000)
+  afterEach(async () => {
+    await b?.close()
+    await a?.close()
+  })
+
+  /** Reads the session on both instances, twice, so each has it cached. */
+  async function warm(...cookies: string[]): Promise<void> {
+    for (const cookie of cookies) {
+      for (const client of [onA, onB, onA, onB]) await client.ok('GET', '/api/session', cookie)
+    }
+  }
+
+  async function userIdOf(email: string): Promise<string> {
+    const { rows } = await a.database.executeSql('select id from users where email = $1', [email])
+    return (rows[0] as { id: string }).id
+  }
+
+  it('sign-out: refused at once on the instance that signed out, within 1 s on the other', async () => {
+    const cookie = await a.signIn(DEMO.manager)
+    await warm(cookie)
+    expect((await onA.call('POST', '/api/auth/sign-out', cookie)).statusCode).toBe(204)
+    expect((await onA.call('GET', '/api/session', cookie)).statusCode).toBe(401)
+    expect(await refusedWithin(onB, cookie)).toBeLessThanOrEqual(OTHER_INSTANCE_DEADLINE_MS)
+  })
+
+  it('member removal ends the removed member’s sessions on both instances', async () => {
+    const admin = await a.signIn(DEMO.admin)
+    const manager = await a.signIn(DEMO.manager)
+    await warm(admin, manager)
+    const managerId = await userIdOf(DEMO.manager)
+    expect((await onA.call('DELETE', `/api/admin/members/${managerId}`, admin)).statusCode).toBe(204)
+    expect((await onA.call('GET', '/api/session', manager)).statusCode).toBe(401)
+    await refusedWithin(onB, manager)
+    // Nobody else's session went with it.
+    expect((await onB.call('GET', '/api/session', admin)).statusCode).toBe(200)
+  })
+
+  it('a role change applies at once on the instance that made it, within 1 s on the other', async () => {
+    const admin = await b.signIn(DEMO.admin)
+    const manager = await b.signIn(DEMO.manager)
+    await warm(admin, manager)
+    const managerId = await userIdOf(DEMO.manager)
+    await onB.ok('PATCH', `/api/admin/members/${managerId}`, admin, { role: 'signer' })
+    expect((await onB.ok('GET', '/api/session', manager)).role).toBe('signer')
+    expect((await onB.call('GET', '/api/signings', manager)).statusCode).toBe(403)
+    await sessionWithin(onA, manager, (session) => (session.role === 'signer' ? true : undefined))
+    expect((await onA.call('GET', '/api/signings', manager)).statusCode).toBe(403)
+  })
+
+  it('a password change ends the other sessions on both instances and keeps the caller’s', async () => {
+    const kept = await a.signIn(DEMO.manager)
+    const other = await b.signIn(DEMO.manager)
+    await warm(kept, other)
+    await onA.ok('POST', '/api/auth/password', kept, {
+      current_password: DEMO.password,
+      new_password: STRONG,
+    })
+    expect((await onA.call('GET', '/api/session', other)).statusCode).toBe(401)
+    await refusedWithin(onB, other)
+    expect((await onA.call('GET', '/api/session', kept)).statusCode).toBe(200)
+    expect((await onB.call('GET', '/api/session', kept)).statusCode).toBe(200)
+  })
+
+  it('a password reset ends every session of the user on both instances', async () => {
+    const admin = await a.signIn(DEMO.admin)
+    const signer = await a.signIn(DEMO.signer)
+    await warm(signer)
+    expect(
+      (await onA.call('POST', '/api/auth/password-reset/request', null, { email: DEMO.signer })).statusCode,
+    ).toBe(202)
+    const token = await resetTokenFor(DEMO.signer, admin)
+    // Confirmed on B this time: B refuses at once, A within 1 s.
+    await onB.ok('POST', '/api/auth/password-reset/confirm', '', { token, password: STRONG })
+    expect((await onB.call('GET', '/api/session', signer)).statusCode).toBe(401)
+    await refusedWithin(onA, signer)
+  })
+
+  it('a workspace switch ends the old session on both instances', async () => {
+    const admin = await a.signIn(DEMO.admin)
+    const adminId = await userIdOf(DEMO.admin)
+    const { rows } = await a.database.executeSql(
+      "insert into workspaces (name) values ('Second') returning id",
+    )
+    const otherId = (rows[0] as { id: string }).id
+    await a.database.executeSql(
+      "insert into memberships (user_id, workspace_id, role) values ($1, $2, 'manager')",
+      [adminId, otherId],
+    )
+    await warm(admin)
+    const switched = await onA.call('POST', '/api/session/workspace', admin, { workspace_id: otherId })
+    expect(switched.statusCode).toBe(200)
+    expect((await onA.call('GET', '/api/session', admin)).statusCode).toBe(401)
+    await refusedWithin(onB, admin)
+    expect((await onB.ok('GET', '/api/session', cookieOf(switched))).workspace.id).toBe(otherId)
+  })
+
+  it('a replaced signing link and a cancelled package end the signer sessions on both instances', async () => {
+    const manager = await a.signIn(DEMO.manager)
+    const { packageId, signerId, cookie: firstLink } = await signerSession(manager)
+    await warm(firstLink)
+    const resent = await onA.ok('POST', `/api/signings/${packageId}/signers/${signerId}/resend`, manager)
+    expect((await onA.call('GET', '/api/session', firstLink)).statusCode).toBe(401)
+    await refusedWithin(onB, firstLink)
+
+    const opened = await onB.call('POST', '/api/signing-links/open', null, {
+      token: new URL(resent.invitation.url).pathname.split('/').at(-1),
+    })
+    const secondLink = cookieOf(opened)
+    await warm(secondLink)
+    await onB.ok('POST', `/api/signings/${packageId}/cancel`, manager, { reason: 'Wrong buyer' })
+    expect((await onB.call('GET', '/api/session', secondLink)).statusCode).toBe(401)
+    await refusedWithin(onA, secondLink)
+  })
+
+  it('hears changes made outside the services too: a renamed user, a deleted signer', async () => {
+    const manager = await a.signIn(DEMO.manager)
+    const { signerId, cookie: link } = await signerSession(manager)
+    await warm(manager, link)
+    await b.database.executeSql('update users set name = $1 where email = $2', ['Renamed', DEMO.manager])
+    await sessionWithin(onA, manager, (session) => (session.user.name === 'Renamed' ? true : undefined))
+    await b.database.executeSql('delete from signers where id = $1', [signerId])
+    await refusedWithin(onA, link)
+  })
+
+  async function resetTokenFor(email: string, adminCookie: string): Promise<string> {
+    const started = Date.now()
+    for (;;) {
+      const { messages } = await onA.ok('GET', '/api/admin/outbox', adminCookie)
+      const message = messages.find(
+        (entry: JsonBody) => entry.to === email && entry.subject.includes('Reset'),
+      )
+      const url = (message?.text as string | undefined)?.match(/\/reset-password\/([A-Za-z0-9_-]+)/)?.[1]
+      if (url) return url
+      if (Date.now() - started > 15_000) throw new Error('no reset e-mail in the outbox')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  /** An active package with one signer, whose link is opened on A. */
+  async function signerSession(manager: string) {
+    const created = await onA.ok('POST', '/api/signings', manager, { title: 'Closing at 2 Cache Row' })
+    await onA.ok('POST', `/api/signings/${created.id}/documents`, manager, {
+      title: 'Agreement',
+      kind: 'markdown',
+      markdown: 'Sign here.',
+    })
+    await onA.ok('POST', `/api/signings/${created.id}/signers`, manager, {
+      legal_name: 'Sam Signer',
+      email: 'sam.signer@example.test',
+    })
+    const activated = await onA.ok('POST', `/api/signings/${created.id}/activate`, manager)
+    const invitation = activated.invitations[0] as { url: string; signer_id: string }
+    const opened = await onA.call('POST', '/api/signing-links/open', null, {
+      token: new URL(invitation.url).pathname.split('/').at(-1),
+    })
+    expect(opened.statusCode).toBe(200)
+    return { packageId: created.id as string, signerId: invitation.signer_id, cookie: cookieOf(opened) }
+  }
+})
+
+describe('session cache: one instance', () => {
+  let t: TestApp
+  const clock = testClock()
+  const client = apiClient(() => t.app)
+
+  beforeEach(async () => {
+    t = await buildTestApp({
+      now: clock.now,
+      env: { SESSION_TTL_HOURS: '1', SESSION_CACHE_TTL_SECONDS: '30' },
+    })
+  })
+  afterEach(async () => {
+    await t?.close()
+  })
+
+  it('answers from memory: a session deleted behind its back lives on, but never past the cache lifetime', async () => {
+    const cookie = await t.signIn(DEMO.manager)
+    await client.ok('GET', '/api/session', cookie)
+    await deleteSilently(t, cookie)
+    // The database no longer knows the session; only the cache can answer this.
+    const { rows } = await t.database.executeSql(
+      'select count(*)::int as n from sessions where token_hash = $1',
+      [tokenHashOf(cookie)],
+    )
+    expect((rows[0] as { n: number }).n).toBe(0)
+    expect((await client.call('GET', '/api/session', cookie)).statusCode).toBe(200)
+    clock.advance(31_000)
+    expect((await client.call('GET', '/api/session', cookie)).statusCode).toBe(401)
+  })
+
+  it('never serves a cached session past its expiry', async () => {
+    const cookie = await t.signIn(DEMO.manager)
+    // Cached 10 s before the session ends (the database still has it then) ...
+    clock.advance(3_600_000 - 10_000)
+    expect((await client.call('GET', '/api/session', cookie)).statusCode).toBe(200)
+    // ... and asked again 11 s later, well within the cache lifetime: the session has ended.
+    clock.advance(11_000)
+    expect((await client.call('GET', '/api/session', cookie)).statusCode).toBe(401)
+  })
+
+  it('signs out, removes and demotes at once on the same instance', async () => {
+    const admin = await t.signIn(DEMO.admin)
+    const manager = await t.signIn(DEMO.manager)
+    const signer = await t.signIn(DEMO.signer)
+    for (const cookie of [admin, manager, signer]) await client.ok('GET', '/api/session', cookie)
+    const members = (await client.ok('GET', '/api/admin/members', admin)).members as JsonBody[]
+    const idOf = (email: string) => members.find((member) => member.email === email).user_id as string
+
+    await client.ok('PATCH', `/api/admin/members/${idOf(DEMO.manager)}`, admin, { role: 'signer' })
+    expect((await client.ok('GET', '/api/session', manager)).role).toBe('signer')
+    expect((await client.call('DELETE', `/api/admin/members/${idOf(DEMO.signer)}`, admin)).statusCode).toBe(
+      204,
+    )
+    expect((await client.call('GET', '/api/session', signer)).statusCode).toBe(401)
+    await client.call('POST', '/api/auth/sign-out', manager)
+    expect((await client.call('GET', '/api/session', manager)).statusCode).toBe(401)
+  })
+})
+
+// The revoking instance must not wait for its own commit's notification, which can arrive after its
+// response. Here the cache hears no notification at all: only the service's own invalidation works.
+describe('session cache: the instance that changes a session forgets it itself', () => {
+  let t: TestApp
+  let auth: ReturnType<typeof createAuthService>
+  let workspaceId: string
+
+  beforeEach(async () => {
+    t = await buildTestApp()
+    workspaceId = t.workspaceId
+    const cache = createSessionCache({ maxEntries: 100, ttlMs: 30_000, now: () => new Date() })
+    cache.setListening(true)
+    const db = t.database.db
+    auth = createAuthService({
+      db,
+      audit: createAuditService({ db }),
+      sessionTtlHours: 1,
+      sessionCache: cache,
+    })
+  })
+  afterEach(async () => {
+    await t?.close()
+  })
+
+  async function cachedSessionOf(email: string) {
+    const { rows } = await t.database.executeSql('select id from users where email = $1', [email])
+    const userId = (rows[0] as { id: string }).id
+    const opened = await auth.openMemberSession({ userId, workspaceId, ipAddress: null, userAgent: null })
+    expect(await auth.resolveSession(opened.token)).not.toBeNull()
+    return { userId, token: opened.token }
+  }
+
+  it('on sign-out', async () => {
+    const { token } = await cachedSessionOf(DEMO.manager)
+    await auth.signOut(token)
+    expect(await auth.resolveSession(token)).toBeNull()
+  })
+
+  it('on a role change and a removal', async () => {
+    const manager = await cachedSessionOf(DEMO.manager)
+    const signer = await cachedSessionOf(DEMO.signer)
+    await t.database.db.transaction((tx) =>
+      auth.changeRole(tx, { userId: manager.userId, workspaceId, role: 'signer' }),
+    )
+    expect(await auth.resolveSession(manager.token)).toMatchObject({ role: 'signer' })
+    await t.database.db.transaction((tx) => auth.removeMembership(tx, { userId: signer.userId, workspaceId }))
+    expect(await auth.resolveSession(signer.token)).toBeNull()
+  })
+
+  it('on a password change, keeping the caller’s session', async () => {
+    const kept = await cachedSessionOf(DEMO.manager)
+    const other = await cachedSessionOf(DEMO.manager)
+    await t.database.db.transaction((tx) =>
+      auth.setPassword(tx, {
+        userId: kept.userId,
+        email: DEMO.manager,
+        password: STRONG,
+        keepToken: kept.token,
+      }),
+    )
+    expect(await auth.resolveSession(other.token)).toBeNull()
+    expect(await auth.resolveSession(kept.token)).not.toBeNull()
+  })
+
+  it('on a workspace switch', async () => {
+    const admin = await cachedSessionOf(DEMO.admin)
+    const { rows } = await t.database.executeSql(
+      "insert into workspaces (name) values ('Second') returning id",
+    )
+    const otherId = (rows[0] as { id: string }).id
+    await t.database.executeSql(
+      "insert into memberships (user_id, workspace_id, role) values ($1, $2, 'manager')",
+      [admin.userId, otherId],
+    )
+    const session = await auth.resolveSession(admin.token)
+    if (session?.principal !== 'member') throw new Error('expected a member session')
+    await auth.switchWorkspace(admin.token, session, otherId, { ipAddress: null, userAgent: null })
+    expect(await auth.resolveSession(admin.token)).toBeNull()
+  })
+})
+
+// The listening connection exists on PostgreSQL only (the embedded database notifies in-process).
+describe.runIf(isPostgres)('session cache: the listening connection drops', () => {
+  let t: TestApp
+  const client = apiClient(() => t.app)
+
+  beforeEach(async () => {
+    t = await buildTestApp()
+  })
+  afterEach(async () => {
+    await t?.close()
+  })
+
+  const listenerCount = async () => {
+    const { rows } = await t.database.executeSql(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'safeclose-listen-session_cache'",
+    )
+    return (rows[0] as { n: number }).n
+  }
+
+  it('forgets everything when it loses the connection, and listens again after reconnecting', async () => {
+    const cookie = await t.signIn(DEMO.manager)
+    await client.ok('GET', '/api/session', cookie)
+    expect(await listenerCount()).toBe(1)
+    await t.database.executeSql(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'safeclose-listen-session_cache'",
+    )
+    // A change nobody is told about (no trigger): only forgetting on the loss can refuse it in time.
+    // Well before the reconnection (a second later) would clear the cache.
+    await deleteSilently(t, cookie)
+    await refusedWithin(client, cookie, 600)
+
+    // It reconnects (every second) and caches again: a session deleted behind its back lives on ...
+    const started = Date.now()
+    for (;;) {
+      const probe = await t.signIn(DEMO.manager)
+      await client.ok('GET', '/api/session', probe)
+      await deleteSilently(t, probe)
+      if ((await client.call('GET', '/api/session', probe)).statusCode === 200) break
+      if (Date.now() - started > 5_000) throw new Error('the cache did not resume after reconnecting')
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(await listenerCount()).toBe(1)
+    // ... and hears revocations again.
+    const next = await t.signIn(DEMO.manager)
+    await client.ok('GET', '/api/session', next)
+    await t.database.executeSql('delete from sessions where token_hash = $1', [tokenHashOf(next)])
+    await refusedWithin(client, next)
+  })
+})
