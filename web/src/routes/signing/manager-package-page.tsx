@@ -15,6 +15,7 @@ import { PayoutAlerts, PayoutInstructions } from './manager-package/payout-secti
 import { SealSection } from './manager-package/seal-section.tsx'
 import { SignersSection } from './manager-package/signers-section.tsx'
 import { usePackageChanges } from './manager-package/use-package-changes.ts'
+import './manager-package-page.css'
 
 export { managerPackageAction } from './manager-package/use-package-changes.ts'
 
