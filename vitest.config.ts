@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config'
 // PGlite by default and also a PostgreSQL server when TEST_DATABASE_URL is set), and browser tests
 // that drive Debian's Chromium through playwright-core.
 // test/system spawns real server processes against TEST_DATABASE_URL and skips (loudly) without it.
+// `*.pg.test.ts` files test what exists on PostgreSQL only and run in component-postgres alone.
 const componentFiles = [
   'test/component/**/*.test.ts',
   'plaid-sandbox/test/**/*.test.ts',
@@ -39,7 +40,8 @@ export default defineConfig({
         test: {
           name: 'component',
           include: componentFiles,
-          exclude: [...browserFiles, '**/node_modules/**'],
+          // `*.pg.test.ts`: what exists on PostgreSQL only; the component-postgres project runs them.
+          exclude: [...browserFiles, '**/node_modules/**', '**/*.pg.test.ts'],
           env: { SAFECLOSE_TEST_DATABASE: 'pglite' },
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -15,6 +15,9 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // dist/.vite/manifest.json maps each module to its chunk and stylesheets; the server does not serve
+    // it (only dist/assets), test/browser/web-css-split.browser.test.ts reads it.
+    manifest: true,
   },
   server: {
     proxy: {

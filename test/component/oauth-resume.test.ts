@@ -73,6 +73,21 @@ describe('OAuth return: redirect URI and the link token in flight', () => {
     expect(stale.json().error.message).toMatch(/can no longer be resumed/)
   })
 
+  it('answers every one of several link tokens requested at once (a double click), keeping one', async () => {
+    // Five: with the three of the test before, still within the per-user limit of ten a minute.
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => call('POST', '/api/plaid/link-token', adminCookie)),
+    )
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(5).fill(200))
+    const issued = answers.map((answer) => answer.json().link_token)
+    expect(issued).toContain((await ok('GET', '/api/plaid/oauth-resume', adminCookie)).link_token)
+    const { rows } = await t.database.executeSql(
+      'select count(*)::int as n from plaid_link_resumes where user_id = (select id from users where email = $1)',
+      [DEMO.admin],
+    )
+    expect(rows[0]).toEqual({ n: 1 })
+  })
+
   it('sends a signer back to their signing page, with their own token', async () => {
     const created = await ok('POST', '/api/signings', managerCookie, { title: 'OAuth closing' })
     await ok('POST', `/api/signings/${created.id}/documents`, managerCookie, {

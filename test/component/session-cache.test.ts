@@ -1,15 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createAuditService } from '../../server/modules/audit/service.ts'
-import { createAuthService, hashSessionToken } from '../../server/modules/auth/service.ts'
+import { createAuthService } from '../../server/modules/auth/service.ts'
 import { createSessionCache } from '../../server/modules/auth/session-cache.ts'
 import { apiClient, type JsonBody } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { shareTestDatabase } from '../helpers/database.ts'
+import {
+  deleteSilently,
+  OTHER_INSTANCE_DEADLINE_MS,
+  refusedWithin,
+  tokenHashOf,
+} from '../helpers/sessions.ts'
 
 const STRONG = 'correct horse battery staple'
-/** Another instance must see a revocation within 1 s; we look for up to 1.5 s before failing. */
-const OTHER_INSTANCE_DEADLINE_MS = 1_500
-const isPostgres = process.env.SAFECLOSE_TEST_DATABASE === 'postgres'
 
 /** A clock the test moves: every app in this file reads it (sessions, cache lifetimes). */
 function testClock() {
@@ -19,24 +22,6 @@ function testClock() {
     advance(ms: number) {
       offsetMs += ms
     },
-  }
-}
-
-/** Polls until `cookie` is refused by `app`; fails after the deadline. Returns how long it took. */
-async function refusedWithin(
-  client: ReturnType<typeof apiClient>,
-  cookie: string,
-  deadlineMs = OTHER_INSTANCE_DEADLINE_MS,
-): Promise<number> {
-  const started = Date.now()
-  for (;;) {
-    const response = await client.call('GET', '/api/session', cookie)
-    if (response.statusCode === 401) return Date.now() - started
-    expect(response.statusCode).toBe(200)
-    if (Date.now() - started > deadlineMs) {
-      throw new Error(`the session was still accepted after ${deadlineMs} ms`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
@@ -61,15 +46,6 @@ const cookieOf = (response: { cookies: Array<{ name: string; value: string }> })
   if (!cookie) throw new Error('no session cookie')
   return `${cookie.name}=${cookie.value}`
 }
-const tokenHashOf = (cookie: string) => hashSessionToken(cookie.slice(cookie.indexOf('=') + 1))
-
-/** Deletes a session row with its trigger disabled: no instance hears of it. */
-async function deleteSilently(t: TestApp, cookie: string): Promise<void> {
-  await t.database.executeSql('alter table sessions disable trigger sessions_session_cache')
-  await t.database.executeSql('delete from sessions where token_hash = $1', [tokenHashOf(cookie)])
-  await t.database.executeSql('alter table sessions enable trigger sessions_session_cache')
-}
-
 // Two app instances over one database (on PGlite, one embedded database shared in this process).
 // Every session is read on both before it is revoked, so both have it cached: a revocation that one
 // of them did not hear about would keep it alive there for the cache's lifetime (30 s), not 1.5 s.
@@ -381,55 +357,5 @@ describe('session cache: the instance that changes a session forgets it itself',
     if (session?.principal !== 'member') throw new Error('expected a member session')
     await auth.switchWorkspace(admin.token, session, otherId, { ipAddress: null, userAgent: null })
     expect(await auth.resolveSession(admin.token)).toBeNull()
-  })
-})
-
-// The listening connection exists on PostgreSQL only (the embedded database notifies in-process).
-describe.runIf(isPostgres)('session cache: the listening connection drops', () => {
-  let t: TestApp
-  const client = apiClient(() => t.app)
-
-  beforeEach(async () => {
-    t = await buildTestApp()
-  })
-  afterEach(async () => {
-    await t?.close()
-  })
-
-  const listenerCount = async () => {
-    const { rows } = await t.database.executeSql(
-      "select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'safeclose-listen-session_cache'",
-    )
-    return (rows[0] as { n: number }).n
-  }
-
-  it('forgets everything when it loses the connection, and listens again after reconnecting', async () => {
-    const cookie = await t.signIn(DEMO.manager)
-    await client.ok('GET', '/api/session', cookie)
-    expect(await listenerCount()).toBe(1)
-    await t.database.executeSql(
-      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'safeclose-listen-session_cache'",
-    )
-    // A change nobody is told about (no trigger): only forgetting on the loss can refuse it in time.
-    // Well before the reconnection (a second later) would clear the cache.
-    await deleteSilently(t, cookie)
-    await refusedWithin(client, cookie, 600)
-
-    // It reconnects (every second) and caches again: a session deleted behind its back lives on ...
-    const started = Date.now()
-    for (;;) {
-      const probe = await t.signIn(DEMO.manager)
-      await client.ok('GET', '/api/session', probe)
-      await deleteSilently(t, probe)
-      if ((await client.call('GET', '/api/session', probe)).statusCode === 200) break
-      if (Date.now() - started > 5_000) throw new Error('the cache did not resume after reconnecting')
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-    expect(await listenerCount()).toBe(1)
-    // ... and hears revocations again.
-    const next = await t.signIn(DEMO.manager)
-    await client.ok('GET', '/api/session', next)
-    await t.database.executeSql('delete from sessions where token_hash = $1', [tokenHashOf(next)])
-    await refusedWithin(client, next)
   })
 })

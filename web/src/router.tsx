@@ -5,31 +5,14 @@ import { ForgotPasswordPage, forgotPasswordAction } from './routes/account/forgo
 import { InvitePage, inviteAction, inviteLoader } from './routes/account/invite-page.tsx'
 import { ResetPasswordPage, resetPasswordAction } from './routes/account/reset-password-page.tsx'
 import { SetupPage, setupAction, setupLoader } from './routes/account/setup-page.tsx'
-import { AdminAuditPage, adminAuditLoader } from './routes/admin-audit.tsx'
-import { AdminMembersPage, adminMembersAction, adminMembersLoader } from './routes/admin-members.tsx'
-import { AdminOutboxPage, adminOutboxLoader } from './routes/admin-outbox.tsx'
-import { AdminSettingsPage, adminSettingsAction, adminSettingsLoader } from './routes/admin-settings.tsx'
-import { AdminWebhooksPage, adminWebhooksAction, adminWebhooksLoader } from './routes/admin-webhooks.tsx'
 import { APP_ROUTE_ID, AppShell, appLoader, appShouldRevalidate, signOutAction } from './routes/app-shell.tsx'
 import { NotFoundPage } from './routes/not-found.tsx'
 import { OAuthReturnPage } from './routes/oauth-return-page.tsx'
 import { RootLayout } from './routes/root-layout.tsx'
 import { RouteErrorPage } from './routes/route-error.tsx'
 import { SignInPage, signInAction, signInLoader } from './routes/sign-in.tsx'
-import {
-  ManagerPackageErrorPage,
-  ManagerPackagePage,
-  managerPackageAction,
-  managerPackageLoader,
-} from './routes/signing/manager-package-page.tsx'
-import {
-  ManagerSigningsPage,
-  managerSigningsAction,
-  managerSigningsLoader,
-} from './routes/signing/manager-signings-page.tsx'
 import { SignerLinkPage } from './routes/signing/signer-link-page.tsx'
 import { SigningHubPage } from './routes/signing-hub.tsx'
-import { VerifyPage, verifyAction } from './routes/verify-page.tsx'
 
 export const router = createBrowserRouter([
   {
@@ -49,7 +32,13 @@ export const router = createBrowserRouter([
       // A bank's OAuth page sends mobile browsers back here, for members and signers alike.
       { path: 'oauth-return', Component: OAuthReturnPage },
       // Public: anyone may check a sealed PDF.
-      { path: 'verify', action: verifyAction, Component: VerifyPage },
+      {
+        path: 'verify',
+        lazy: async () => {
+          const page = await import('./routes/verify-page.tsx')
+          return { action: page.verifyAction, Component: page.VerifyPage }
+        },
+      },
       {
         path: 'signing/sign',
         lazy: async () => {
@@ -75,16 +64,26 @@ export const router = createBrowserRouter([
               { path: 'signing', Component: SigningHubPage },
               {
                 path: 'signing/manager/signings',
-                loader: managerSigningsLoader,
-                action: managerSigningsAction,
-                Component: ManagerSigningsPage,
+                lazy: async () => {
+                  const page = await import('./routes/signing/manager-signings-page.tsx')
+                  return {
+                    loader: page.managerSigningsLoader,
+                    action: page.managerSigningsAction,
+                    Component: page.ManagerSigningsPage,
+                  }
+                },
               },
               {
                 path: 'signing/manager/signings/:id',
-                loader: managerPackageLoader,
-                action: managerPackageAction,
-                Component: ManagerPackagePage,
-                ErrorBoundary: ManagerPackageErrorPage,
+                lazy: async () => {
+                  const page = await import('./routes/signing/manager-package-page.tsx')
+                  return {
+                    loader: page.managerPackageLoader,
+                    action: page.managerPackageAction,
+                    Component: page.ManagerPackagePage,
+                    ErrorBoundary: page.ManagerPackageErrorPage,
+                  }
+                },
               },
               {
                 path: PLAID_LAB_PATH,
@@ -96,17 +95,39 @@ export const router = createBrowserRouter([
               },
               {
                 path: 'admin/settings',
-                loader: adminSettingsLoader,
-                action: adminSettingsAction,
-                Component: AdminSettingsPage,
+                lazy: async () => {
+                  const page = await import('./routes/admin-settings.tsx')
+                  return {
+                    loader: page.adminSettingsLoader,
+                    action: page.adminSettingsAction,
+                    Component: page.AdminSettingsPage,
+                  }
+                },
               },
-              { path: 'admin/outbox', loader: adminOutboxLoader, Component: AdminOutboxPage },
-              { path: 'admin/audit', loader: adminAuditLoader, Component: AdminAuditPage },
+              {
+                path: 'admin/outbox',
+                lazy: async () => {
+                  const page = await import('./routes/admin-outbox.tsx')
+                  return { loader: page.adminOutboxLoader, Component: page.AdminOutboxPage }
+                },
+              },
+              {
+                path: 'admin/audit',
+                lazy: async () => {
+                  const page = await import('./routes/admin-audit.tsx')
+                  return { loader: page.adminAuditLoader, Component: page.AdminAuditPage }
+                },
+              },
               {
                 path: 'admin/members',
-                loader: adminMembersLoader,
-                action: adminMembersAction,
-                Component: AdminMembersPage,
+                lazy: async () => {
+                  const page = await import('./routes/admin-members.tsx')
+                  return {
+                    loader: page.adminMembersLoader,
+                    action: page.adminMembersAction,
+                    Component: page.AdminMembersPage,
+                  }
+                },
               },
               {
                 path: 'account/security',
@@ -122,9 +143,14 @@ export const router = createBrowserRouter([
               },
               {
                 path: 'admin/webhooks',
-                loader: adminWebhooksLoader,
-                action: adminWebhooksAction,
-                Component: AdminWebhooksPage,
+                lazy: async () => {
+                  const page = await import('./routes/admin-webhooks.tsx')
+                  return {
+                    loader: page.adminWebhooksLoader,
+                    action: page.adminWebhooksAction,
+                    Component: page.AdminWebhooksPage,
+                  }
+                },
               },
             ],
           },

@@ -370,14 +370,28 @@ export type LinkResume = {
   expiresAt: Date
 }
 
-/** Remembers the principal's link token in flight, replacing any earlier one. */
+/**
+ * Remembers the principal's link token in flight, replacing any earlier one. One statement against
+ * the principal's unique index, so two link tokens requested at once (a double click) both succeed
+ * and the later write wins, rather than one failing on the index.
+ */
 export async function saveLinkResume(db: Queryable, owner: PrincipalRef, resume: LinkResume): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.delete(plaidLinkResumes).where(isOwnedBy(owner, plaidLinkResumes))
-    await tx
-      .insert(plaidLinkResumes)
-      .values({ ...resume, workspaceId: owner.workspaceId, ...ownerColumns(owner) })
-  })
+  await db
+    .insert(plaidLinkResumes)
+    .values({ ...resume, workspaceId: owner.workspaceId, ...ownerColumns(owner) })
+    .onConflictDoUpdate(
+      owner.kind === 'member'
+        ? {
+            target: [plaidLinkResumes.workspaceId, plaidLinkResumes.userId],
+            targetWhere: sql`${plaidLinkResumes.userId} is not null`,
+            set: resume,
+          }
+        : {
+            target: plaidLinkResumes.signerId,
+            targetWhere: sql`${plaidLinkResumes.signerId} is not null`,
+            set: resume,
+          },
+    )
 }
 
 /** The principal's link token in flight, unless it has expired. */

@@ -1,5 +1,4 @@
 import type {
-  Activated,
   AuditTrail,
   DocumentInput,
   FieldInput,

@@ -24,6 +24,7 @@ import { QrCode } from '../components/qr-code.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
 import { ChangePasswordForm } from './account/change-password-form.tsx'
 import { useSession } from './app-shell.tsx'
+import './account-security.css'
 
 type LoaderData = { status: TwoFactorStatus; policy: { require_two_factor: boolean } | null }
 

@@ -13,6 +13,7 @@ import { ROLE_LABELS, type Role } from '../api/session.ts'
 import { Notice } from '../components/notice.tsx'
 import { formatDateTime } from '../format.ts'
 import { useSession } from './app-shell.tsx'
+import './admin-members.css'
 
 type MembersLoaderData = { access: 'granted'; members: Members } | { access: 'forbidden'; message: string }
 

@@ -5,6 +5,7 @@ import { fetchOutbox, type Outbox, type OutboxStatus } from '../api/outbox.ts'
 import { Notice } from '../components/notice.tsx'
 import { type BadgeTone, StatusBadge } from '../components/status-badge.tsx'
 import { formatDateTime } from '../format.ts'
+import './admin-outbox.css'
 
 type OutboxLoaderData = { access: 'granted'; outbox: Outbox } | { access: 'forbidden'; message: string }
 

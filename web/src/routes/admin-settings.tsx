@@ -31,6 +31,7 @@ import {
   type SealCertificate,
   SealCertificatePanel,
 } from './seal-certificate-panel.tsx'
+import './admin-settings.css'
 
 /** A panel's own data: one that fails to load says so in its panel, the rest of the page still works. */
 export type PanelData<T> = { ok: true; value: T } | { ok: false; message: string }

@@ -21,6 +21,7 @@ import {
 import { Notice } from '../components/notice.tsx'
 import { type BadgeTone, StatusBadge } from '../components/status-badge.tsx'
 import { formatDateTime } from '../format.ts'
+import './admin-webhooks.css'
 
 type WebhooksLoaderData =
   | { access: 'granted'; deliveries: WebhookDeliveries; state: WebhookEventState | null }

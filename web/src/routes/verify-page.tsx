@@ -7,6 +7,7 @@ import { Notice } from '../components/notice.tsx'
 import { useFocusWhenShown } from '../focus.ts'
 import { formatDateTime } from '../format.ts'
 import { SignerFrame } from './signing/signer-frame.tsx'
+import './verify-page.css'
 
 export type VerifyOutcome =
   | { phase: 'done'; name: string; result: VerifyResult }

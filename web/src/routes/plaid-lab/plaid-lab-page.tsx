@@ -9,6 +9,7 @@ import { LinkLauncher } from './link-launcher.tsx'
 import { maskToken } from './mask-tokens.ts'
 import { progressOf, StepCard, StepExchange, type StepProgress } from './step-card.tsx'
 import { type LinkOutcome, usePlaidLab } from './use-plaid-lab.ts'
+import './plaid-lab-page.css'
 
 const PERSIST_NOT_READY =
   'Safeclose cannot save a bank connection right now: no encryption key for access tokens is configured. ' +

@@ -5,6 +5,7 @@ import { payoutOf } from '../../api/payout.ts'
 import { signingsApi } from '../../api/signings.ts'
 import { Notice } from '../../components/notice.tsx'
 import { useFocusHeadingOnChange, useFocusWhenShown } from '../../focus.ts'
+import { MANAGER_SIGNINGS_PATH } from '../../navigation.ts'
 import { AuditPanel } from './manager-package/audit-panel.tsx'
 import { DocumentsSection } from './manager-package/documents-section.tsx'
 import { InvitationList } from './manager-package/invitation-list.tsx'
@@ -14,7 +15,7 @@ import { PayoutAlerts, PayoutInstructions } from './manager-package/payout-secti
 import { SealSection } from './manager-package/seal-section.tsx'
 import { SignersSection } from './manager-package/signers-section.tsx'
 import { usePackageChanges } from './manager-package/use-package-changes.ts'
-import { MANAGER_SIGNINGS_PATH } from './manager-signings-page.tsx'
+import './manager-package-page.css'
 
 export { managerPackageAction } from './manager-package/use-package-changes.ts'
 

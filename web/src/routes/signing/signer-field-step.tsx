@@ -17,6 +17,7 @@ import { accountLabel, OwnershipNotice, VerdictBadge } from './badges.tsx'
 import { initialsOf, readingOrder } from './field-geometry.ts'
 import { SignaturePadInput } from './signature-pad-input.tsx'
 import type { SignerFlowActionResult } from './signer-flow-page.tsx'
+import './signer-field-step.css'
 
 /** An adopted mark as the page holds it: typed (drawn from the typed name) or a drawn PNG. */
 type Adopted = { kind: 'typed' } | { kind: 'drawn'; dataUrl: string }

@@ -28,6 +28,7 @@ import { BankStep } from './bank-step.tsx'
 import { MarkdownView } from './markdown-view.tsx'
 import { SignerFrame } from './signer-frame.tsx'
 import { useRevalidateWhile } from './use-sealed-pdf.ts'
+import './signer-flow-page.css'
 
 // pdf.js and signature_pad load only for signers who have fields to fill.
 const FieldSignStep = lazy(async () => ({

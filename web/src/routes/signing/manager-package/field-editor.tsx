@@ -12,6 +12,7 @@ import { Notice } from '../../../components/notice.tsx'
 import { PdfPages } from '../../../pdf/pdf-pages.tsx'
 import { boxProblem, clampBox, defaultSize, MIN_SIZE, round } from '../field-geometry.ts'
 import type { PackageChange, PackageChangeResult } from './use-package-changes.ts'
+import './field-editor.css'
 
 type DraftField = FieldInput & { key: string }
 

@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import type { SigningPackage } from '../../../api/signings.ts'
+import { MANAGER_SIGNINGS_PATH } from '../../../navigation.ts'
 import { PackageStatusBadge } from '../badges.tsx'
-import { MANAGER_SIGNINGS_PATH } from '../manager-signings-page.tsx'
 
 export function PackageHeader({ signing }: { signing: SigningPackage }) {
   return (
