@@ -22,6 +22,9 @@ describe('the embedded database template (made at install by scripts/prepare.ts)
       expect(await readdir(dataDir)).toEqual(expect.arrayContaining(await readdir(template.path)))
       const result = await database.executeSql('select count(*)::int as users from users')
       expect(result.rows).toEqual([{ users: 0 }])
+      // A copied cluster runs with the embedded database's options too (PGLITE_OPTIONS, ADR 0026).
+      const buffers = await database.executeSql('show shared_buffers')
+      expect(buffers.rows).toEqual([{ shared_buffers: '16MB' }])
     } finally {
       await database.close()
     }
