@@ -66,9 +66,10 @@ export const BARE_AUTHENTICATED: Scenario = {
   route: 'GET /api/session (bare authenticated)',
   description:
     'The bare authenticated route: the full Safeclose stack (helmet headers, cookie parsing, session ' +
-    'guard) with one indexed query (session joined to user, membership and workspace) and a tiny JSON ' +
-    'reply. Every `/api/plaid/*` route pays exactly this before its own work, so it is the honest ' +
-    'baseline for "what authentication costs".',
+    'guard) and a tiny JSON reply. The session comes from the in-process session cache (ADR 0019); a ' +
+    'miss is one indexed query (session joined to user, membership and workspace). Every `/api/plaid/*` ' +
+    'route pays exactly this before its own work, so it is the honest baseline for "what ' +
+    'authentication costs".',
   async prepare({ server, cookieFor }) {
     return {
       target: server,
@@ -82,8 +83,9 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'status',
     route: 'GET /api/plaid/status',
     description:
-      'Session lookup plus one statement (active Plaid environment, the live Item, its accounts as JSON), ' +
-      'for a user with a linked Item (linked through the sandbox before the run).',
+      'Session lookup plus the principal’s status from the status cache (ADR 0027; a miss is one ' +
+      'statement: active Plaid environment, the live Item, its accounts as JSON), for a user with a ' +
+      'linked Item (linked through the sandbox before the run).',
     async prepare({ server, sandbox, cookieFor }) {
       const cookie = await cookieFor(READER)
       await ensureBankAccountLinked(server.url, sandbox.url, cookie)
