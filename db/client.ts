@@ -52,6 +52,25 @@ export type NotificationHandlers = {
   onListening(isListening: boolean): void
 }
 
+/** A cache kept true by a channel's NOTIFY messages (the session and status caches, ADRs 0019, 0027). */
+export type NotifiedCache = {
+  invalidate(payload: string): void
+  /** Whether messages are arriving; a cache forgets everything on either change. */
+  setListening(isListening: boolean): void
+}
+
+/** Starts feeding `channel`'s messages to `cache`; resolves to a function that stops. */
+export function followInvalidations(
+  database: DatabaseHandle,
+  channel: string,
+  cache: NotifiedCache,
+): Promise<() => Promise<void>> {
+  return database.listen(channel, {
+    onMessage: (payload) => cache.invalidate(payload),
+    onListening: (listening) => cache.setListening(listening),
+  })
+}
+
 export type OpenDatabaseOptions =
   | { kind: 'pglite'; dataDir: string | null }
   | { kind: 'postgres'; url: string }

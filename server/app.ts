@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie'
 import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
-import type { DatabaseHandle } from '../db/client.ts'
+import { type DatabaseHandle, followInvalidations } from '../db/client.ts'
 import type { Config } from './config.ts'
 import { registerApiDocs } from './http/api-docs.ts'
 import { plaidBrowserSources } from './http/content-security-policy.ts'
@@ -22,7 +22,7 @@ import { passwordRoutes } from './modules/auth/password-routes.ts'
 import { createPasswordService } from './modules/auth/password-service.ts'
 import { authRoutes } from './modules/auth/routes.ts'
 import { createAuthService } from './modules/auth/service.ts'
-import { createSessionCache, followSessionChanges } from './modules/auth/session-cache.ts'
+import { createSessionCache, SESSION_CACHE_CHANNEL } from './modules/auth/session-cache.ts'
 import { registerSessionSupport } from './modules/auth/session-guard.ts'
 import { createSecondFactorGate, createTwoFactorService } from './modules/auth/two-factor.ts'
 import { twoFactorRoutes } from './modules/auth/two-factor-routes.ts'
@@ -38,7 +38,7 @@ import { createPlaidGateway, type PlaidGateway } from './modules/plaid/gateway.t
 import { createItemStateService } from './modules/plaid/item-state-service.ts'
 import { plaidRoutes } from './modules/plaid/routes.ts'
 import { createBankLinkingService, type StatusResult } from './modules/plaid/service.ts'
-import { createStatusCache, followStatusChanges } from './modules/plaid/status-cache.ts'
+import { createStatusCache, PLAID_STATUS_CHANNEL } from './modules/plaid/status-cache.ts'
 import { bankLinkingJobs } from './modules/plaid/workers.ts'
 import { createAuditTrailService } from './modules/signing/audit-trail.ts'
 import { createSigningManagerService } from './modules/signing/manager-service.ts'
@@ -144,32 +144,27 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     sessionCache,
     now: deps.now,
   })
-  // The cache stores nothing until it hears the database's revocations (ADR 0019).
-  let stopFollowingSessions: (() => Promise<void>) | undefined
-  app.addHook('onReady', async () => {
-    if (config.sessionCache.maxEntries > 0) {
-      stopFollowingSessions = await followSessionChanges(deps.database, sessionCache)
-    }
-  })
-  app.addHook('onClose', async () => {
-    await stopFollowingSessions?.()
-    sessionCache.setListening(false)
-  })
   // Bank-linking status per principal, revoked the same way (ADR 0027), within the same bounds.
   const statusCache = createStatusCache<StatusResult>({
     maxEntries: config.sessionCache.maxEntries,
     ttlMs: config.sessionCache.ttlSeconds * 1000,
     now: deps.now ?? (() => new Date()),
   })
-  let stopFollowingStatus: (() => Promise<void>) | undefined
+  // Each cache stores nothing until it hears its channel's invalidations (ADRs 0019, 0027).
+  const notifiedCaches = [
+    { channel: SESSION_CACHE_CHANNEL, cache: sessionCache },
+    { channel: PLAID_STATUS_CHANNEL, cache: statusCache },
+  ]
+  const stopFollowing: Array<() => Promise<void>> = []
   app.addHook('onReady', async () => {
-    if (config.sessionCache.maxEntries > 0) {
-      stopFollowingStatus = await followStatusChanges(deps.database, statusCache)
+    if (config.sessionCache.maxEntries <= 0) return
+    for (const { channel, cache } of notifiedCaches) {
+      stopFollowing.push(await followInvalidations(deps.database, channel, cache))
     }
   })
   app.addHook('onClose', async () => {
-    await stopFollowingStatus?.()
-    statusCache.setListening(false)
+    await Promise.all(stopFollowing.map((stop) => stop()))
+    for (const { cache } of notifiedCaches) cache.setListening(false)
   })
   // A request that may have written has committed by now: its workspace's cached statuses go before
   // the answer does, so the caller's next read is fresh without waiting for the notification.

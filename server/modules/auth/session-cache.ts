@@ -1,4 +1,3 @@
-import type { DatabaseHandle } from '../../../db/client.ts'
 import type { SessionContext } from './service.ts'
 
 /** The NOTIFY channel the database triggers of migration 0012 write to. */
@@ -111,17 +110,6 @@ const KEY_MATCHERS: Record<string, (session: SessionContext, id: string) => bool
   w: (session, id) => session.workspace.id === id,
   s: (session, id) => session.principal === 'signer' && session.signer.id === id,
   p: (session, id) => session.principal === 'signer' && session.signer.packageId === id,
-}
-
-/** Starts following the database's session notifications; resolves to a function that stops. */
-export function followSessionChanges(
-  database: DatabaseHandle,
-  cache: SessionCache,
-): Promise<() => Promise<void>> {
-  return database.listen(SESSION_CACHE_CHANNEL, {
-    onMessage: (payload) => cache.invalidate(payload),
-    onListening: (listening) => cache.setListening(listening),
-  })
 }
 
 // A cached session is shared by every request that presents its token: nobody may change it.

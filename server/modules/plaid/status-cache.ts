@@ -1,4 +1,3 @@
-import type { DatabaseHandle } from '../../../db/client.ts'
 import type { SessionContext } from '../auth/service.ts'
 
 /** The NOTIFY channel the database triggers of migration 0013 write to. */
@@ -88,15 +87,4 @@ function keyOf(session: SessionContext): string {
   return session.principal === 'member'
     ? `${session.workspace.id}:member:${session.user.id}`
     : `${session.workspace.id}:signer:${session.signer.id}`
-}
-
-/** Starts following the database's status notifications; resolves to a function that stops. */
-export function followStatusChanges<T>(
-  database: DatabaseHandle,
-  cache: StatusCache<T>,
-): Promise<() => Promise<void>> {
-  return database.listen(PLAID_STATUS_CHANNEL, {
-    onMessage: (payload) => cache.invalidate(payload),
-    onListening: (listening) => cache.setListening(listening),
-  })
 }
