@@ -41,8 +41,8 @@ export const ROLE_LABELS: Record<Role, string> = {
 }
 
 /** The workspaces the signed-in member belongs to, and the session's current one. */
-export function fetchWorkspaces(): Promise<WorkspaceChoices> {
-  return apiRequest('GET', '/api/session/workspaces')
+export function fetchWorkspaces(signal?: AbortSignal): Promise<WorkspaceChoices> {
+  return apiRequest('GET', '/api/session/workspaces', undefined, signal)
 }
 
 /** Replaces the session with one in another workspace of the same member. */

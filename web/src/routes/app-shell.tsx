@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import {
   Form,
   Link,
@@ -32,11 +32,23 @@ import {
 
 export const APP_ROUTE_ID = 'app'
 
+/** What the shell shows on every page: the member's session and the workspaces they may switch to. */
+export interface AppShellData {
+  session: MemberSession
+  workspaces: WorkspaceChoice[]
+}
+
 /**
  * Every page under the shell needs a member session; without one the visitor signs in and comes back.
  * A signer session (from a signing link) belongs on the signer's own pages, not in the workspace.
+ * The workspace list (the switcher in the user menu) is requested together with the session, not
+ * after it; a failure of either reaches the route's error boundary.
  */
-export async function appLoader({ request }: LoaderFunctionArgs): Promise<MemberSession> {
+export async function appLoader({ request }: LoaderFunctionArgs): Promise<AppShellData> {
+  const workspaces = fetchWorkspaces(request.signal)
+  // Without a member session the list is refused too; then the redirect below is the answer, and
+  // this rejection must not surface as an unhandled one.
+  workspaces.catch(() => undefined)
   const session = await fetchSession(request.signal)
   if (!session) throw redirect(signInPathFor(new URL(request.url)))
   if (session.principal === 'signer') throw redirect(SIGNER_FLOW_PATH)
@@ -46,7 +58,7 @@ export async function appLoader({ request }: LoaderFunctionArgs): Promise<Member
     const twoFactor = await fetchTwoFactorStatus(request.signal)
     if (twoFactor.required && !twoFactor.totp_enabled) throw redirect(ACCOUNT_SECURITY_PATH)
   }
-  return session
+  return { session, workspaces: (await workspaces).workspaces }
 }
 
 /**
@@ -69,14 +81,18 @@ export async function signOutAction() {
   return redirect(SIGN_IN_PATH)
 }
 
+function useAppShellData(): AppShellData {
+  const data = useRouteLoaderData<typeof appLoader>(APP_ROUTE_ID)
+  if (!data) throw new Error('useSession() is only available on pages inside the signed-in app shell')
+  return data
+}
+
 export function useSession(): MemberSession {
-  const session = useRouteLoaderData<typeof appLoader>(APP_ROUTE_ID)
-  if (!session) throw new Error('useSession() is only available on pages inside the signed-in app shell')
-  return session
+  return useAppShellData().session
 }
 
 export function AppShell() {
-  const session = useSession()
+  const { session, workspaces } = useAppShellData()
   // After moving to another page inside the app, focus its main heading (a screen reader reads it).
   const main = useFocusHeadingOnChange<HTMLElement>(useLocation().pathname)
   return (
@@ -106,7 +122,7 @@ export function AppShell() {
             {session.role === 'admin' && <NavLink to="/admin/outbox">Outbox</NavLink>}
             {session.role === 'admin' && <NavLink to="/admin/audit">Audit log</NavLink>}
           </nav>
-          <UserMenu session={session} />
+          <UserMenu session={session} workspaces={workspaces} />
         </div>
       </header>
       <main id="main" className="app-main" tabIndex={-1} ref={main}>
@@ -116,7 +132,7 @@ export function AppShell() {
   )
 }
 
-function UserMenu({ session }: { session: MemberSession }) {
+function UserMenu({ session, workspaces }: { session: MemberSession; workspaces: WorkspaceChoice[] }) {
   return (
     <div className="user-menu">
       <span className="avatar" aria-hidden="true">
@@ -128,7 +144,7 @@ function UserMenu({ session }: { session: MemberSession }) {
           {ROLE_LABELS[session.role]} · {session.workspace.name}
         </span>
       </span>
-      <WorkspaceSwitcher current={session.workspace.id} />
+      <WorkspaceSwitcher current={session.workspace.id} choices={workspaces} />
       <Link to={ACCOUNT_SECURITY_PATH} className="button button--ghost button--small">
         Account security
       </Link>
@@ -151,17 +167,12 @@ function initialsOf(name: string): string {
 
 /**
  * For a member of several workspaces: a session acts in one; choosing another opens a session there
- * and reloads the app as a new document (each workspace has its own Plaid script and policy).
+ * and reloads the app as a new document (each workspace has its own Plaid script and policy), so the
+ * switch is a request followed by a full load rather than a route action. The list comes from the
+ * shell's loader.
  */
-function WorkspaceSwitcher({ current }: { current: string }) {
-  const [choices, setChoices] = useState<WorkspaceChoice[]>([])
+function WorkspaceSwitcher({ current, choices }: { current: string; choices: WorkspaceChoice[] }) {
   const [problem, setProblem] = useState<string | null>(null)
-  useEffect(() => {
-    fetchWorkspaces().then(
-      (answer) => setChoices(answer.workspaces),
-      () => setChoices([]),
-    )
-  }, [])
   if (choices.length < 2) return null
   return (
     <label className="workspace-switcher">
