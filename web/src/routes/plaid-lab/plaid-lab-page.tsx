@@ -15,15 +15,21 @@ const PERSIST_NOT_READY =
   'Safeclose cannot save a bank connection right now: no encryption key for access tokens is configured. ' +
   'You can still try Link, but the result will not be kept. Ask your workspace administrator.'
 
-/** Link callbacks reported in earlier visits: the timeline survives a reload. */
+/**
+ * Link callbacks reported in earlier visits (the timeline survives a reload) and Safeclose's status
+ * exchange, read together. A refused status is the status step's answer on the page, not an error page.
+ */
 export async function plaidLabLoader({ request }: LoaderFunctionArgs) {
-  const { events } = await plaidApi.fetchLinkEvents(request.signal)
-  return { events }
+  const [{ events }, status] = await Promise.all([
+    plaidApi.fetchLinkEvents(request.signal),
+    plaidApi.fetchStatus(request.signal),
+  ])
+  return { events, status }
 }
 
 export function PlaidLabPage() {
-  const { events } = useLoaderData<typeof plaidLabLoader>()
-  const lab = usePlaidLab(events)
+  const { events, status: initialStatus } = useLoaderData<typeof plaidLabLoader>()
+  const lab = usePlaidLab(events, initialStatus)
 
   const status = lab.connection
   const token = lab.activeToken

@@ -97,19 +97,31 @@ async function runStep<T>(setStep: StepSetter<T>, call: () => Promise<ApiExchang
 /** How often the lab re-reads the status while an Item is linked: webhooks change it in the background. */
 const FOLLOW_WEBHOOKS_INTERVAL_MS = 5_000
 
+/** The status step as the route's loader left it: the exchange, answered or refused. */
+function stepFromExchange(exchange: ApiExchange): StepState<PlaidConnectionStatus> {
+  if (!exchange.ok) return { phase: 'failed', exchange, error: apiErrorFrom(exchange) }
+  return { phase: 'done', exchange, data: exchange.responseBody as PlaidConnectionStatus }
+}
+
 /**
  * Everything the Plaid lab page does, step by step: token → Link → exchange → status. `storedEvents`
- * are the Link callbacks reported in earlier visits, the start of the timeline.
+ * are the Link callbacks reported in earlier visits, the start of the timeline; `initialStatus` is the
+ * status exchange the route's loader made.
  */
-export function usePlaidLab(storedEvents: ReadonlyArray<Partial<LinkEventReport>> = []) {
+export function usePlaidLab(
+  storedEvents: ReadonlyArray<Partial<LinkEventReport>>,
+  initialStatus: ApiExchange,
+) {
   const [tokenStep, setTokenStep] = useState<StepState<LinkTokenResponse>>({ phase: 'idle' })
   const [activeToken, setActiveToken] = useState<ActiveLinkToken | null>(null)
   const [tokenRenewedAfterExpiry, setTokenRenewedAfterExpiry] = useState(false)
   const [linkOutcome, setLinkOutcome] = useState<LinkOutcome>({ kind: 'not-opened' })
   const [exchangeStep, setExchangeStep] = useState<StepState<ExchangeResponse>>({ phase: 'idle' })
-  const [statusStep, setStatusStep] = useState<StepState<PlaidConnectionStatus>>({ phase: 'idle' })
+  const [statusStep, setStatusStep] = useState(() => stepFromExchange(initialStatus))
   // The last status Safeclose reported, kept on screen while a refresh is under way.
-  const [connection, setConnection] = useState<PlaidConnectionStatus | null>(null)
+  const [connection, setConnection] = useState<PlaidConnectionStatus | null>(() =>
+    initialStatus.ok ? (initialStatus.responseBody as PlaidConnectionStatus) : null,
+  )
   const unmounted = useRef(false)
   const [toolStep, setToolStep] = useState<StepState<unknown>>({ phase: 'idle' })
   const [authStep, setAuthStep] = useState<StepState<AuthMasks>>({ phase: 'idle' })
@@ -123,21 +135,18 @@ export function usePlaidLab(storedEvents: ReadonlyArray<Partial<LinkEventReport>
     [],
   )
 
-  const loadStatus = useCallback(async (signal?: AbortSignal) => {
-    const status = await runStep(setStatusStep, () => plaidApi.fetchStatus(signal))
+  const loadStatus = useCallback(async () => {
+    const status = await runStep(setStatusStep, () => plaidApi.fetchStatus())
     if (status) setConnection(status)
     return status
   }, [])
 
   useEffect(() => {
     unmounted.current = false
-    const controller = new AbortController()
-    void loadStatus(controller.signal)
     return () => {
       unmounted.current = true
-      controller.abort()
     }
-  }, [loadStatus])
+  }, [])
 
   // Back from a bank's OAuth page (through /oauth-return): re-open Link with the same token.
   const [oauthResumeError, setOAuthResumeError] = useState<string | null>(null)
