@@ -110,5 +110,50 @@ describe('members', () => {
     await page.getByLabel('Workspace').selectOption({ label: 'Harbor Escrow (Manager)' })
     await page.getByText('Manager · Harbor Escrow').waitFor()
     expect(await page.getByRole('link', { name: 'Members' }).count()).toBe(0)
+    const selected = () =>
+      page
+        .getByLabel('Workspace')
+        .evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent)
+    expect(await selected()).toBe('Harbor Escrow (Manager)')
+
+    // The shell's loader asks for the workspace list without waiting for the session: hold the
+    // session's answer until the list has been requested (or 10 s have passed, for a waterfall).
+    let listRequested = () => {}
+    const listSeen = new Promise<void>((resolve) => {
+      listRequested = resolve
+    })
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/session/workspaces') listRequested()
+    })
+    let listBeforeSession = false
+    await page.route(
+      (url) => url.pathname === '/api/session',
+      async (route) => {
+        listBeforeSession = await Promise.race([
+          listSeen.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
+        ])
+        await route.continue()
+      },
+    )
+    await page.goto(`${server.url}/signing`)
+    await page.getByText('Manager · Harbor Escrow').waitFor()
+    expect(await selected()).toBe('Harbor Escrow (Manager)')
+    expect(listBeforeSession).toBe(true)
+    await page.unroute((url) => url.pathname === '/api/session')
+
+    // A list that cannot be read is the route's error, as for any loader.
+    await page.route(
+      (url) => url.pathname === '/api/session/workspaces',
+      (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'Workspaces are unavailable.' } }),
+        }),
+    )
+    await page.goto(`${server.url}/signing`)
+    await page.getByRole('heading', { name: 'We could not load this page' }).waitFor()
+    await page.getByText('Workspaces are unavailable.').waitFor()
   })
 })
