@@ -42,7 +42,7 @@ export interface AppShellData {
  * Every page under the shell needs a member session; without one the visitor signs in and comes back.
  * A signer session (from a signing link) belongs on the signer's own pages, not in the workspace.
  * The workspace list (the switcher in the user menu) is requested together with the session, not
- * after it; a failure of either reaches the route's error boundary.
+ * after it; a failure of either reaches the root route's error page.
  */
 export async function appLoader({ request }: LoaderFunctionArgs): Promise<AppShellData> {
   const workspaces = fetchWorkspaces(request.signal)
@@ -83,7 +83,7 @@ export async function signOutAction() {
 
 function useAppShellData(): AppShellData {
   const data = useRouteLoaderData<typeof appLoader>(APP_ROUTE_ID)
-  if (!data) throw new Error('useSession() is only available on pages inside the signed-in app shell')
+  if (!data) throw new Error('The session is only available on pages inside the signed-in app shell')
   return data
 }
 
