@@ -32,7 +32,7 @@ export default defineConfig({
   test: {
     // Test processes resolve drizzle-orm the way server processes do (server/node-flags.ts): without
     // it every test file spends about a second and 200 MB re-reading drizzle-orm's package.json.
-    execArgv: ['--import', './server/module-hooks.ts'],
+    execArgv: ['--import', './server/module-hooks.js'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

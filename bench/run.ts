@@ -114,8 +114,9 @@ async function measureScenario(
   return measurement
 }
 
-// Long enough for the server's start-up work (queue, first jobs, garbage collection) to finish.
-const SETTLE_MS = 5_000
+// Long enough for the server's start-up work (queue, first jobs) and the jobs a round leaves behind
+// to finish, and for the idle trim (server/idle-memory.ts, after 3 idle seconds) to run.
+const SETTLE_MS = 10_000
 
 async function residentAfterSettling(process: BenchProcess): Promise<number | null> {
   await sleep(SETTLE_MS)

@@ -3,6 +3,7 @@ import pino from 'pino'
 import { openDatabase } from '../db/client.ts'
 import { buildApp } from '../server/app.ts'
 import { loadConfigOrExit } from '../server/config.ts'
+import { idleMemoryTrimmer } from '../server/idle-memory.ts'
 import { loggerOptions } from '../server/logger.ts'
 import { createKeyring } from '../server/security/keyring.ts'
 
@@ -29,9 +30,11 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(config, { database, keyring, logger, runWorkers: true })
 
+  const memoryTrimmer = idleMemoryTrimmer(config, logger)
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'worker shutting down after an error')
     else logger.info({ signal }, 'worker shutting down')
+    memoryTrimmer?.stop()
     await app.close()
     await database.close()
   })

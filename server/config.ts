@@ -74,6 +74,13 @@ export const ConfigSchema = Type.Object({
     maximum: 60,
     description: 'Longest time a cached session is used before it is read again',
   }),
+  IDLE_MEMORY_TRIM_SECONDS: Type.Integer({
+    default: 3,
+    minimum: 0,
+    maximum: 3600,
+    description:
+      'After this many idle seconds following a burst of work, return freed memory to the system; 0 = never',
+  }),
   SIGN_IN_ATTEMPTS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, description: 'Per IP and e-mail' }),
   SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE: Type.Integer({
     default: 30,
@@ -235,6 +242,8 @@ export type Config = {
   logLevel: string
   sessionTtlHours: number
   sessionCache: { maxEntries: number; ttlSeconds: number }
+  /** Idle seconds after which freed memory goes back to the system; 0 = never (server/idle-memory.ts). */
+  idleMemoryTrimSeconds: number
   signInAttemptsPerMinute: number
   signInAttemptsPerIpPerMinute: number
   passwordHashing: { concurrency: number; maxWaiting: number }
@@ -313,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: raw.LOG_LEVEL,
     sessionTtlHours: raw.SESSION_TTL_HOURS,
     sessionCache: { maxEntries: raw.SESSION_CACHE_MAX_ENTRIES, ttlSeconds: raw.SESSION_CACHE_TTL_SECONDS },
+    idleMemoryTrimSeconds: raw.IDLE_MEMORY_TRIM_SECONDS,
     signInAttemptsPerMinute: raw.SIGN_IN_ATTEMPTS_PER_MINUTE,
     signInAttemptsPerIpPerMinute: raw.SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE,
     passwordHashing: {

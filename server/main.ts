@@ -1,12 +1,9 @@
-import module from 'node:module'
-import { fileURLToPath } from 'node:url'
-
 /**
- * The server's entry point (`npm start`, `node server/main.ts`). It only turns on Node's compile cache
- * (V8 code and stripped TypeScript kept under node_modules/.cache, so a restart skips most compiling)
- * and then loads the process itself, serve.ts: a static import would be compiled before the cache is on.
+ * The server's entry point (`npm start`, `node server/main.ts`). The module hooks turn on Node's compile
+ * cache and must run before anything else is compiled: `npm start` loads them with `--import`, and this
+ * import covers a bare `node server/main.ts` (a module runs once, so they never run twice). The process
+ * itself, serve.ts, is imported dynamically so that it is compiled with the cache on.
  */
-module.enableCompileCache?.(
-  fileURLToPath(new URL('../node_modules/.cache/node-compile-cache', import.meta.url)),
-)
+import './module-hooks.js'
+
 await import('./serve.ts')

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
  * dev` and `npm run worker` spell them out in package.json (a unit test keeps the two in step); the
  * bench and the system tests spawn processes with this list, so they measure what `npm start` runs.
  *
- * - `--import module-hooks.ts`: resolves drizzle-orm's internal imports without re-reading its
+ * - `--import module-hooks.js`: resolves drizzle-orm's internal imports without re-reading its
  *   180 KB package.json for each of them (see that file).
  * - `--max-semi-space-size=8`: V8's young generation grows to 3 × 32 MB by default on this kind of
  *   machine and keeps it; 8 MB semi-spaces hold a request's short-lived objects with room to spare.
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
  */
 export const SERVER_NODE_FLAGS: readonly string[] = [
   '--import',
-  fileURLToPath(new URL('./module-hooks.ts', import.meta.url)),
+  fileURLToPath(new URL('./module-hooks.js', import.meta.url)),
   '--max-semi-space-size=8',
   '--liftoff-only',
 ]

@@ -3,6 +3,7 @@ import pino from 'pino'
 import { DatabaseBusyError, openDatabase } from '../db/client.ts'
 import { buildApp } from './app.ts'
 import { loadConfigOrExit } from './config.ts'
+import { idleMemoryTrimmer } from './idle-memory.ts'
 import { loggerOptions } from './logger.ts'
 import { createAuditService } from './modules/audit/service.ts'
 import { createAuthService } from './modules/auth/service.ts'
@@ -75,9 +76,11 @@ async function main(): Promise<void> {
     attachWorkersAfterReady: true,
   })
 
+  const memoryTrimmer = idleMemoryTrimmer(config, logger)
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error')
     else logger.info({ signal }, 'shutting down')
+    memoryTrimmer?.stop()
     // Stops accepting requests, lets in-flight ones finish, then stops the in-process job workers
     // (their current job completes); only then does the database close.
     await app.close()
