@@ -130,6 +130,35 @@ describe('the mounted Plaid sandbox', () => {
     expect(response.headers['x-frame-options']).toBeUndefined()
   })
 
+  it("serves link.html's whole ES module graph as JavaScript, with no policy that would block it", async () => {
+    const base = '/plaid-sandbox/link/v2/stable/'
+    const page = await t.app.inject({ method: 'GET', url: `${base}link.html` })
+    // Module scripts need 'self' (or no policy at all) in script-src; a nonce would cover the entry only.
+    const pagePolicy = String(page.headers['content-security-policy'] ?? '')
+    const scriptSources = /(?:^|;\s*)script-src ([^;]*)/.exec(pagePolicy)?.[1]
+    if (scriptSources !== undefined) expect(scriptSources.split(' ')).toContain("'self'")
+    const entry = /<script type="module" src="([^"]+)"><\/script>/.exec(page.body)?.[1]
+    expect(entry).toBe('link.js')
+
+    const pending = [new URL(String(entry), `http://sandbox${base}`).pathname]
+    const served = new Set<string>()
+    while (pending.length > 0) {
+      const url = String(pending.pop())
+      if (served.has(url)) continue
+      served.add(url)
+      const response = await t.app.inject({ method: 'GET', url })
+      expect(response.statusCode, url).toBe(200)
+      // Browsers refuse a module script served with any other type.
+      expect(response.headers['content-type'], url).toMatch(/^(text|application)\/javascript\b/)
+      for (const match of response.body.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms)) {
+        pending.push(new URL(String(match[1]), `http://sandbox${url}`).pathname)
+      }
+    }
+    // link.js, its state and API modules, and the panes.
+    expect(served.size).toBeGreaterThan(20)
+    expect(served).toContain(`${base}link/panes/consent.js`)
+  })
+
   it('keeps the page policy on the app itself', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/session' })
     expect(String(response.headers['content-security-policy'])).toContain("frame-ancestors 'none'")

@@ -1,3 +1,4 @@
+// @ts-check
 // Offline stand-in for https://cdn.plaid.com/link/v2/stable/link-initialize.js.
 //
 // Defines `window.Plaid` with the contract of the real script, as react-plaid-link 5 drives it:
@@ -6,7 +7,13 @@
 // `{ open, exit, submit, destroy }`. The Link UI itself lives in the frame (`link.html` next to this
 // file); the two sides talk only through postMessage, with explicit target origins checked both ways.
 // See plaid-sandbox/src/link-ui/README.md for the message protocol.
+// A classic script, as the real one: pages load it with <script src>; it finds itself via currentScript.
+/** @typedef {import('./link/events.js').ExitPlan} FrameExitPlan the frame's, kept current per event */
+/** @typedef {Omit<FrameExitPlan, 'eventMetadata'> & { eventMetadata: FrameExitPlan['eventMetadata'] | null }} ExitPlan */
+/** @typedef {{ create: (config: Record<string, unknown>) => object, createEmbedded: () => void }} PlaidGlobal */
+
 ;(() => {
+  const host = /** @type {Window & { Plaid?: PlaidGlobal }} */ (window)
   const CDN_SCRIPT_URL = 'https://cdn.plaid.com/link/v2/stable/link-initialize.js'
   const CHANNEL = 'plaid-link-emulator'
   const FRAME_READY_GRACE_MS = 2000
@@ -25,7 +32,7 @@
 
   // StrictMode and double inclusion execute this file twice; the first definition must survive, or
   // live handlers would lose their instance counter and listeners (real Link warns the same way).
-  if (window.Plaid) {
+  if (host.Plaid) {
     console.warn('The Plaid link-initialize.js script was embedded more than once.')
     return
   }
@@ -102,6 +109,7 @@
     /** @type {Element | null} */
     let focusBeforeOpen = null
 
+    /** @returns {ExitPlan} */
     function defaultExitPlan() {
       return {
         error: null,
@@ -287,5 +295,5 @@
     throw new Error('Embedded Link (Plaid.createEmbedded) is not supported by the Plaid sandbox')
   }
 
-  window.Plaid = { create, createEmbedded }
+  host.Plaid = { create, createEmbedded }
 })()

@@ -1,3 +1,4 @@
+// @ts-check
 // The consent page of an OAuth institution, as the Plaid sandbox fakes it. Link sends the user here
 // (in a popup, or by redirecting the whole page) with `?oauth_state_id=`; the user signs in with the
 // sandbox credentials, ticks the accounts to share, and approves or cancels. The answer goes to the

@@ -1,0 +1,103 @@
+// @ts-check
+// SELECT_ACCOUNT and CONNECTED: the account to share, then Success, whose Continue (or ×, Escape)
+// hands the public token to the app.
+import { callApi } from '../api.js'
+import { button, h, paneTitle, radioGroup, submitButton } from '../dom.js'
+import { pane } from '../layout.js'
+import { endWithSuccess } from '../outcome.js'
+import { showPane } from '../pane.js'
+import { currentSession } from '../session.js'
+import { runStep } from '../steps.js'
+
+/** @import { LinkSession } from '../session.js' */
+/** @typedef {{ account_id: string, name: string, mask: string | null, type: string, subtype: string }} LinkAccount */
+
+/** @param {LinkAccount[]} accounts */
+export function showAccounts(accounts) {
+  const current = currentSession()
+  // Update mode repairs the existing Item and keeps its accounts, so real Link skips this pane.
+  if (current.isUpdateMode) {
+    submitAccounts(
+      accounts.map((account) => account.account_id),
+      () => showAccounts(accounts),
+    )
+    return
+  }
+  const group = radioGroup(
+    'account',
+    'Accounts',
+    accounts.map((account) => ({
+      value: account.account_id,
+      label: account.name,
+      detail: `${account.subtype}${account.mask ? ` •••• ${account.mask}` : ''}`,
+    })),
+  )
+  group.legend.className = 'visually-hidden'
+  const form = h(
+    'form',
+    { className: 'pane-form', noValidate: true },
+    group.fieldset,
+    h('div', { className: 'actions' }, submitButton('Continue')),
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    submitAccounts([group.selected()], () => showAccounts(accounts))
+  })
+  showPane({ view: 'SELECT_ACCOUNT' }, [
+    paneTitle('Select account'),
+    h('p', { className: 'lede' }, `${current.clientName} will use this account to verify it is yours.`),
+    form,
+  ])
+}
+
+/**
+ * @param {string[]} accountIds
+ * @param {() => void} retry
+ */
+export function submitAccounts(accountIds, retry) {
+  const current = currentSession()
+  const submitted = pane.querySelector('button[type="submit"]')
+  if (submitted instanceof HTMLButtonElement) submitted.disabled = true
+  void runStep(
+    () => callApi('accounts/submit', { link_session_id: current.linkSessionId, account_ids: accountIds }),
+    showConnected,
+    retry,
+  )
+}
+
+/** @param {any} linked the accounts/submit answer (or a verified micro-deposit's) */
+export function showConnected(linked) {
+  const current = currentSession()
+  const metadata = {
+    institution: linked.institution,
+    accounts: linked.accounts,
+    link_session_id: linked.link_session_id,
+    transfer_status: linked.transfer_status ?? null,
+  }
+  const finish = () => endWithSuccess(linked.public_token, metadata)
+  const continueButton = button('Continue', 'primary', finish)
+  continueButton.dataset.autofocus = ''
+  showPane({ view: 'CONNECTED' }, [
+    h('div', { className: 'status-icon success', ariaHidden: 'true' }, '✓'),
+    paneTitle('Success'),
+    h('p', { className: 'lede' }, connectedMessage(current, linked)),
+    h('div', { className: 'actions' }, continueButton),
+  ])
+  current.back = null
+  current.finish = finish
+}
+
+/**
+ * @param {LinkSession} current
+ * @param {any} linked
+ */
+function connectedMessage(current, linked) {
+  if (linked.verified) {
+    const account = linked.accounts[0]
+    return `Your ${account.subtype} account ending in ${account.mask} is verified and connected to ${current.clientName}.`
+  }
+  if (current.isUpdateMode && linked.institution) {
+    return `Your ${linked.institution.name} account is reconnected to ${current.clientName}.`
+  }
+  return `Your account has been successfully linked to ${current.clientName}.`
+}
