@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import fastifyCookie from '@fastify/cookie'
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import { type DatabaseHandle, followInvalidations } from '../db/client.ts'
@@ -11,6 +10,7 @@ import { plaidBrowserSources } from './http/content-security-policy.ts'
 import { registerErrorHandling } from './http/error-handler.ts'
 import { registerOriginCheck } from './http/origin-check.ts'
 import { pruneRateLimitCounters, registerRateLimits } from './http/rate-limit.ts'
+import { registerSecurityHeaders } from './http/security-headers.ts'
 import { textAjvPlugins } from './http/text.ts'
 import { registerWebApp } from './http/web-app.ts'
 import { housekeepingJob } from './jobs/housekeeping.ts'
@@ -168,10 +168,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   })
   // A request that may have written has committed by now: its workspace's cached statuses go before
   // the answer does, so the caller's next read is fresh without waiting for the notification.
-  app.addHook('onSend', async (request) => {
+  app.addHook('onSend', (request, _reply, payload, done) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && request.session) {
       statusCache.invalidateWorkspace(request.session.workspace.id)
     }
+    done(null, payload)
   })
   const twoFactor = createTwoFactorService({ db, keyring: deps.keyring, audit, auth, now: deps.now })
   const settings = createWorkspaceSettingsService({
@@ -366,7 +367,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   registerErrorHandling(app)
   // The API speaks JSON only; anything else is 415 rather than a string body that fails validation.
   app.removeContentTypeParser('text/plain')
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     // API responses are never rendered: one fixed policy, built once, on every response. HTML pages
     // replace it with their own, with a fresh nonce each (web-app.ts); only they pay for randomness.
     contentSecurityPolicy: {
@@ -430,10 +431,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     const sandboxPlugin = deps.plaidSandboxPlugin
     await app.register(async (sandboxScope) => {
       // The sandbox stands in for Plaid's own hosts, which send their own headers. Our page policy
-      // (frame-ancestors 'none') would forbid our pages to frame its Link UI, so helmet skips it.
+      // (frame-ancestors 'none') would forbid our pages to frame its Link UI, so its routes opt out.
       sandboxScope.addHook('onRoute', (route) => {
-        // Set on config, where helmet reads it per request: its own onRoute hook has already run.
-        route.config = { ...route.config, helmet: { skipRoute: true } } as typeof route.config
+        route.config = { ...route.config, securityHeaders: false }
       })
       await sandboxScope.register(sandboxPlugin, { prefix: PLAID_SANDBOX_PREFIX })
     })

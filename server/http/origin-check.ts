@@ -17,15 +17,19 @@ export function registerOriginCheck(
   options: { trustedOrigins: readonly string[] },
 ): void {
   const trusted = new Set(options.trustedOrigins.map((origin) => new URL(origin).origin))
-  app.addHook('onRequest', async (request) => {
-    if (SAFE_METHODS.has(request.method)) return
+  // A callback hook, not an async one: every request passes here, most of them reads.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (SAFE_METHODS.has(request.method)) return done()
     const fetchSite = request.headers['sec-fetch-site']
-    if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
-      throw new AppError('CROSS_SITE_REQUEST', 'Cross-site requests cannot change state.')
-    }
     const origin = request.headers.origin
-    if (origin !== undefined && !trusted.has(origin)) {
-      throw new AppError('CROSS_SITE_REQUEST', 'Cross-site requests cannot change state.')
-    }
+    const isCrossSite =
+      fetchSite === 'cross-site' ||
+      fetchSite === 'same-site' ||
+      (origin !== undefined && !trusted.has(origin))
+    done(
+      isCrossSite
+        ? new AppError('CROSS_SITE_REQUEST', 'Cross-site requests cannot change state.')
+        : undefined,
+    )
   })
 }

@@ -47,6 +47,35 @@ describe('HTML pages, security headers and health', () => {
     expect(a).not.toBe(b)
   })
 
+  it('sends the same security header set on JSON answers of every kind', async () => {
+    const expected = {
+      'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+      'cross-origin-opener-policy': 'same-origin-allow-popups',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    }
+    const answers = await Promise.all([
+      t.app.inject({ method: 'GET', url: '/healthz' }),
+      t.app.inject({ method: 'GET', url: '/api/session' }),
+      t.app.inject({ method: 'GET', url: '/api/no-such-route' }),
+      t.app.inject({ method: 'POST', url: '/api/auth/sign-in/email', payload: { email: 1 } }),
+    ])
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 401, 404, 400])
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject(expected)
+      expect(answer.headers['cross-origin-embedder-policy']).toBeUndefined()
+      expect(answer.headers['x-powered-by']).toBeUndefined()
+    }
+  })
+
   it('answers an unknown page with the app (its not-found page) and a real 404', async () => {
     const unknown = await t.app.inject({ method: 'GET', url: '/no/such/page?x=1' })
     expect(unknown.statusCode).toBe(404)
@@ -128,6 +157,8 @@ describe('the mounted Plaid sandbox', () => {
     expect(response.statusCode).toBe(200)
     expect(String(response.headers['content-security-policy'] ?? '')).not.toContain("frame-ancestors 'none'")
     expect(response.headers['x-frame-options']).toBeUndefined()
+    expect(response.headers['strict-transport-security']).toBeUndefined()
+    expect(response.headers['cross-origin-resource-policy']).toBeUndefined()
   })
 
   it("serves link.html's whole ES module graph as JavaScript, with no policy that would block it", async () => {

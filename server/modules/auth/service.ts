@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import type { Database, Queryable } from '../../../db/client.ts'
 import type { Role } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
@@ -342,7 +342,7 @@ async function assertAnotherAdmin(tx: Queryable, workspaceId: string): Promise<v
 }
 
 export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url')
+  return hash('sha256', token, 'base64url')
 }
 
 function toSessionContext(record: repository.SessionRecord): SessionContext {
