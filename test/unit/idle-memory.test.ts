@@ -57,19 +57,18 @@ describe('idle memory trimmer', () => {
   })
 
   it('trims again after a burst that grew memory enough, not after a small one', () => {
+    const burstThenQuiet = (growthMb: number) => {
+      utilization = 0.9
+      resident += growthMb * MB
+      vi.advanceTimersByTime(5_000)
+      utilization = 0
+      vi.advanceTimersByTime(5_000)
+    }
     vi.advanceTimersByTime(3_000)
     expect(collections).toBe(1)
-    utilization = 0.9
-    resident += 20 * MB
-    vi.advanceTimersByTime(5_000)
-    utilization = 0
-    vi.advanceTimersByTime(5_000)
+    burstThenQuiet(20)
     expect(collections).toBe(1)
-    utilization = 0.9
-    resident += 20 * MB
-    vi.advanceTimersByTime(5_000)
-    utilization = 0
-    vi.advanceTimersByTime(5_000)
+    burstThenQuiet(20)
     expect(collections).toBe(2)
   })
 

@@ -2,12 +2,12 @@
 // SELECT_ACCOUNT and CONNECTED: the account to share, then Success, whose Continue (or ×, Escape)
 // hands the public token to the app.
 import { callApi } from '../api.js'
-import { button, h, paneTitle, radioGroup, submitButton } from '../dom.js'
+import { h, paneTitle, radioGroup, submitButton } from '../dom.js'
 import { pane } from '../layout.js'
-import { endWithSuccess } from '../outcome.js'
 import { showPane } from '../pane.js'
 import { currentSession } from '../session.js'
 import { runStep } from '../steps.js'
+import { showLinkedPane } from './linked.js'
 
 /** @import { LinkSession } from '../session.js' */
 /** @typedef {{ account_id: string, name: string, mask: string | null, type: string, subtype: string }} LinkAccount */
@@ -67,24 +67,13 @@ export function submitAccounts(accountIds, retry) {
 
 /** @param {any} linked the accounts/submit answer (or a verified micro-deposit's) */
 export function showConnected(linked) {
-  const current = currentSession()
-  const metadata = {
+  showLinkedPane({
+    view: 'CONNECTED',
+    title: 'Success',
     institution: linked.institution,
-    accounts: linked.accounts,
-    link_session_id: linked.link_session_id,
-    transfer_status: linked.transfer_status ?? null,
-  }
-  const finish = () => endWithSuccess(linked.public_token, metadata)
-  const continueButton = button('Continue', 'primary', finish)
-  continueButton.dataset.autofocus = ''
-  showPane({ view: 'CONNECTED' }, [
-    h('div', { className: 'status-icon success', ariaHidden: 'true' }, '✓'),
-    paneTitle('Success'),
-    h('p', { className: 'lede' }, connectedMessage(current, linked)),
-    h('div', { className: 'actions' }, continueButton),
-  ])
-  current.back = null
-  current.finish = finish
+    linked,
+    body: [h('p', { className: 'lede' }, connectedMessage(currentSession(), linked))],
+  })
 }
 
 /**

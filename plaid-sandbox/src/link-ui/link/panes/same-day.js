@@ -1,40 +1,30 @@
 // @ts-check
 // Same-Day Micro-deposits: "Deposit authorized" after the numbers, and (in update mode on a Same-Day
 // Item) the code from the deposit's description.
-import { button, h, paneTitle } from '../dom.js'
-import { endWithSuccess } from '../outcome.js'
-import { showPane } from '../pane.js'
+import { h } from '../dom.js'
 import { currentSession } from '../session.js'
 import { SANDBOX_DEPOSIT_CODE, showDepositCodePane } from './deposit-code.js'
+import { showLinkedPane } from './linked.js'
 
 /** @param {any} linked the numbers/submit answer: the Item exists, its account is pending. */
 export function showDepositAuthorized(linked) {
-  const current = currentSession()
   const account = linked.accounts[0]
-  const metadata = {
+  showLinkedPane({
+    view: 'SAME_DAY_MICRODEPOSIT_AUTHORIZED',
+    title: 'Deposit authorized',
     institution: null,
-    accounts: linked.accounts,
-    link_session_id: linked.link_session_id,
-    transfer_status: linked.transfer_status ?? null,
-  }
-  const finish = () => endWithSuccess(linked.public_token, metadata)
-  const continueButton = button('Continue', 'primary', finish)
-  continueButton.dataset.autofocus = ''
-  showPane({ view: 'SAME_DAY_MICRODEPOSIT_AUTHORIZED' }, [
-    h('div', { className: 'status-icon success', ariaHidden: 'true' }, '✓'),
-    paneTitle('Deposit authorized'),
-    h(
-      'p',
-      { className: 'lede' },
-      `Plaid will send a small deposit to your ${account.subtype} account ending in ${account.mask} ` +
-        `within 1–2 business days. Its description holds a 3-letter code: come back to ` +
-        `${current.clientName} to enter it and finish verifying your account.`,
-    ),
-    h('p', { className: 'hint' }, `Sandbox: the code is ${SANDBOX_DEPOSIT_CODE}.`),
-    h('div', { className: 'actions' }, continueButton),
-  ])
-  current.back = null
-  current.finish = finish
+    linked,
+    body: [
+      h(
+        'p',
+        { className: 'lede' },
+        `Plaid will send a small deposit to your ${account.subtype} account ending in ${account.mask} ` +
+          `within 1–2 business days. Its description holds a 3-letter code: come back to ` +
+          `${currentSession().clientName} to enter it and finish verifying your account.`,
+      ),
+      h('p', { className: 'hint' }, `Sandbox: the code is ${SANDBOX_DEPOSIT_CODE}.`),
+    ],
+  })
 }
 
 /**
