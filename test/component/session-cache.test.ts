@@ -1,7 +1,10 @@
+import { generateSync } from 'otplib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createAuditService } from '../../server/modules/audit/service.ts'
-import { createAuthService } from '../../server/modules/auth/service.ts'
-import { createSessionCache } from '../../server/modules/auth/session-cache.ts'
+import { createAuthService, hashSessionToken, type MemberSession } from '../../server/modules/auth/service.ts'
+import { createSessionCache, type SessionCache } from '../../server/modules/auth/session-cache.ts'
+import { createTwoFactorService } from '../../server/modules/auth/two-factor.ts'
+import { isHeldByTwoFactorPolicy } from '../../server/modules/auth/two-factor-repository.ts'
 import { apiClient, type JsonBody } from '../helpers/api-client.ts'
 import { buildTestApp, DEMO, type TestApp } from '../helpers/build-app.ts'
 import { shareTestDatabase } from '../helpers/database.ts'
@@ -40,6 +43,40 @@ async function sessionWithin<T>(
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+/**
+ * What the role guard says of this member session, on GET /api/signings (admins and managers):
+ * 'free' (200) or 'held' by the workspace's two-factor policy (403 TWO_FACTOR_REQUIRED).
+ */
+async function guardOf(client: ReturnType<typeof apiClient>, cookie: string): Promise<'free' | 'held'> {
+  const response = await client.call('GET', '/api/signings', cookie)
+  if (response.statusCode === 200) return 'free'
+  expect(response.statusCode).toBe(403)
+  expect(response.json().error.code).toBe('TWO_FACTOR_REQUIRED')
+  return 'held'
+}
+
+/** Polls the role guard until it says `expected`; fails after the deadline. */
+async function guardWithin(
+  client: ReturnType<typeof apiClient>,
+  cookie: string,
+  expected: 'free' | 'held',
+): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    if ((await guardOf(client, cookie)) === expected) return Date.now() - started
+    if (Date.now() - started > OTHER_INSTANCE_DEADLINE_MS) {
+      throw new Error(`the role guard did not say ${expected} after ${OTHER_INSTANCE_DEADLINE_MS} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** The session response carries the declared fields only: the two-factor hold is not one of them. */
+const SESSION_RESPONSE_KEYS = ['principal', 'role', 'signer', 'user', 'workspace']
+
+/** How long an instance that changed sessions itself stores nothing new (session-cache.ts). */
+const QUIET_AFTER_LOCAL_CHANGE_MS = 2_000
 
 const cookieOf = (response: { cookies: Array<{ name: string; value: string }> }) => {
   const cookie = response.cookies.find((entry) => entry.name === 'safeclose_session')
@@ -184,6 +221,112 @@ describe('session cache: revocation across two instances', () => {
     await refusedWithin(onA, link)
   })
 
+  /** Makes the demo manager a second administrator (plain SQL, before they sign in). */
+  async function secondAdmin(): Promise<{ cookie: string; userId: string }> {
+    const userId = await userIdOf(DEMO.manager)
+    await a.database.executeSql("update memberships set role = 'admin' where user_id = $1", [userId])
+    return { cookie: await a.signIn(DEMO.manager), userId }
+  }
+
+  /** Sets up and enables TOTP through the routes of `client`; answers the recovery codes. */
+  async function enrol(client: ReturnType<typeof apiClient>, cookie: string): Promise<string[]> {
+    const { secret } = await client.ok('POST', '/api/auth/2fa/totp/setup', cookie)
+    const enabled = await client.ok('POST', '/api/auth/2fa/totp/enable', cookie, {
+      code: generateSync({ secret, epoch: Math.floor(Date.now() / 1000) }),
+    })
+    return enabled.recovery_codes as string[]
+  }
+
+  it('the two-factor policy holds an admin without it at once on the instance that changed it, within 1 s on the other', async () => {
+    const admin = await a.signIn(DEMO.admin)
+    const other = await secondAdmin()
+    await enrol(onA, admin)
+    await warm(admin, other.cookie)
+    for (const client of [onA, onB]) expect(await guardOf(client, other.cookie)).toBe('free')
+
+    // Switched on (on A): held on A at once, on B within 1 s; the enrolled admin is not held.
+    await onA.ok('PUT', '/api/admin/security-policy', admin, { require_two_factor: true })
+    expect(await guardOf(onA, other.cookie)).toBe('held')
+    await guardWithin(onB, other.cookie, 'held')
+    for (const client of [onA, onB]) expect(await guardOf(client, admin)).toBe('free')
+    // The session itself still answers, without the hold in it.
+    const body = await onB.ok('GET', '/api/session', other.cookie)
+    expect(Object.keys(body).sort()).toEqual(SESSION_RESPONSE_KEYS)
+    expect(body).toMatchObject({ principal: 'member', role: 'admin' })
+
+    // The held admin enrols (on A): free on A at once, on B within 1 s.
+    const recoveryCodes = await enrol(onA, other.cookie)
+    expect(await guardOf(onA, other.cookie)).toBe('free')
+    await guardWithin(onB, other.cookie, 'free')
+
+    // ... disables it again (on A): held again.
+    const disabled = await onA.call('POST', '/api/auth/2fa/totp/disable', other.cookie, {
+      recovery_code: recoveryCodes[0],
+    })
+    expect(disabled.statusCode).toBe(204)
+    expect(await guardOf(onA, other.cookie)).toBe('held')
+    await guardWithin(onB, other.cookie, 'held')
+
+    // Switched off on B this time, once A has the held session cached again (A's own change above
+    // keeps it from caching for 2 s): free on B at once, on A within 1 s.
+    await new Promise((resolve) => setTimeout(resolve, QUIET_AFTER_LOCAL_CHANGE_MS + 100))
+    await warm(other.cookie)
+    expect(await guardOf(onA, other.cookie)).toBe('held')
+    await onB.ok('PUT', '/api/admin/security-policy', admin, { require_two_factor: false })
+    expect(await guardOf(onB, other.cookie)).toBe('free')
+    await guardWithin(onA, other.cookie, 'free')
+  })
+
+  it('hears two-factor changes made in plain SQL: the policy row and the enrolment', async () => {
+    const other = await secondAdmin()
+    await warm(other.cookie)
+    for (const client of [onA, onB]) expect(await guardOf(client, other.cookie)).toBe('free')
+    const both = async (expected: 'free' | 'held') => {
+      for (const client of [onA, onB]) await guardWithin(client, other.cookie, expected)
+    }
+    const workspaceId = a.workspaceId
+
+    // The policy row: inserted, updated both ways, deleted. Each poll that sees the change caches it
+    // again on both instances, so the next change finds it cached.
+    await b.database.executeSql(
+      'insert into workspace_security_policies (workspace_id, require_two_factor) values ($1, true)',
+      [workspaceId],
+    )
+    await both('held')
+    const setPolicy = (required: boolean) =>
+      b.database.executeSql(
+        'update workspace_security_policies set require_two_factor = $1 where workspace_id = $2',
+        [required, workspaceId],
+      )
+    await setPolicy(false)
+    await both('free')
+    await setPolicy(true)
+    await both('held')
+
+    // The enrolment: a TOTP row enabled, then deleted (an operator resetting it).
+    await b.database.executeSql(
+      "insert into user_totp (user_id, secret_ciphertext, secret_key_id, enabled_at) values ($1, 'x', 'k', now())",
+      [other.userId],
+    )
+    await both('free')
+    await b.database.executeSql('delete from user_totp where user_id = $1', [other.userId])
+    await both('held')
+
+    // A sign-in while held answers the session without the hold in it.
+    const signedIn = await onA.call('POST', '/api/auth/sign-in/email', null, {
+      email: DEMO.manager,
+      password: DEMO.password,
+    })
+    expect(signedIn.statusCode).toBe(200)
+    expect(Object.keys(signedIn.json()).sort()).toEqual(SESSION_RESPONSE_KEYS)
+    expect(await guardOf(onB, cookieOf(signedIn))).toBe('held')
+
+    await b.database.executeSql('delete from workspace_security_policies where workspace_id = $1', [
+      workspaceId,
+    ])
+    await both('free')
+  })
+
   async function resetTokenFor(email: string, adminCookie: string): Promise<string> {
     const started = Date.now()
     for (;;) {
@@ -250,6 +393,26 @@ describe('session cache: one instance', () => {
     expect((await client.call('GET', '/api/session', cookie)).statusCode).toBe(401)
   })
 
+  it('the role guard asks the database nothing: a policy switched on behind its back holds only once the entry expires', async () => {
+    const manager = await t.signIn(DEMO.manager)
+    expect(await guardOf(client, manager)).toBe('free')
+    // Switched on with its trigger disabled: no instance hears of it.
+    const trigger = 'workspace_security_policies_session_cache'
+    await t.database.executeSql(`alter table workspace_security_policies disable trigger ${trigger}`)
+    await t.database.executeSql(
+      'insert into workspace_security_policies (workspace_id, require_two_factor) values ($1, true)',
+      [t.workspaceId],
+    )
+    await t.database.executeSql(`alter table workspace_security_policies enable trigger ${trigger}`)
+    const { rows } = await t.database.executeSql('select id from users where email = $1', [DEMO.manager])
+    const managerId = (rows[0] as { id: string }).id
+    expect(await isHeldByTwoFactorPolicy(t.database.db, t.workspaceId, managerId)).toBe(true)
+    // The database says held; a guard that asked it would refuse. It answers from the cached session.
+    expect(await guardOf(client, manager)).toBe('free')
+    clock.advance(31_000)
+    expect(await guardOf(client, manager)).toBe('held')
+  })
+
   it('never serves a cached session past its expiry', async () => {
     const cookie = await t.signIn(DEMO.manager)
     // Cached 10 s before the session ends (the database still has it then) ...
@@ -284,12 +447,20 @@ describe('session cache: one instance', () => {
 describe('session cache: the instance that changes a session forgets it itself', () => {
   let t: TestApp
   let auth: ReturnType<typeof createAuthService>
+  let cache: SessionCache
   let workspaceId: string
+  /** The cache's clock only, to step past its quiet period after a change. */
+  let cacheOffsetMs = 0
 
   beforeEach(async () => {
     t = await buildTestApp()
     workspaceId = t.workspaceId
-    const cache = createSessionCache({ maxEntries: 100, ttlMs: 30_000, now: () => new Date() })
+    cacheOffsetMs = 0
+    cache = createSessionCache({
+      maxEntries: 100,
+      ttlMs: 30_000,
+      now: () => new Date(Date.now() + cacheOffsetMs),
+    })
     cache.setListening(true)
     const db = t.database.db
     auth = createAuthService({
@@ -341,6 +512,63 @@ describe('session cache: the instance that changes a session forgets it itself',
     )
     expect(await auth.resolveSession(other.token)).toBeNull()
     expect(await auth.resolveSession(kept.token)).not.toBeNull()
+  })
+
+  it('on a two-factor enrolment, its removal, and a policy change', async () => {
+    const db = t.database.db
+    const twoFactor = createTwoFactorService({
+      db,
+      keyring: t.keyring,
+      audit: createAuditService({ db }),
+      auth,
+    })
+    const origin = { ipAddress: null, userAgent: null }
+    const admin = await cachedSessionOf(DEMO.admin)
+    const manager = await cachedSessionOf(DEMO.manager)
+    const memberSession = async (token: string): Promise<MemberSession> => {
+      const session = await auth.resolveSession(token)
+      if (session?.principal !== 'member') throw new Error('expected a member session')
+      return session
+    }
+    const codeOf = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) })
+    /** Past the quiet period of the last change, both sessions cached again (as they are before it). */
+    const cachedAgain = async () => {
+      cacheOffsetMs += QUIET_AFTER_LOCAL_CHANGE_MS + 100
+      for (const token of [admin.token, manager.token]) {
+        await auth.resolveSession(token)
+        expect(cache.get(hashSessionToken(token))).toBeDefined()
+      }
+    }
+    const managerHold = async () => (await memberSession(manager.token)).heldByTwoFactorPolicy
+
+    const { secret } = await twoFactor.setup(await memberSession(admin.token))
+    await twoFactor.enable(await memberSession(admin.token), codeOf(secret), origin)
+    await cachedAgain()
+    expect(await managerHold()).toBe(false)
+    await twoFactor.updatePolicy(await memberSession(admin.token), { require_two_factor: true }, origin)
+    expect(await managerHold()).toBe(true)
+    expect((await memberSession(admin.token)).heldByTwoFactorPolicy).toBe(false)
+
+    await cachedAgain()
+    const managerSetup = await twoFactor.setup(await memberSession(manager.token))
+    const { recovery_codes: recoveryCodes } = await twoFactor.enable(
+      await memberSession(manager.token),
+      codeOf(managerSetup.secret),
+      origin,
+    )
+    expect(await managerHold()).toBe(false)
+
+    await cachedAgain()
+    await twoFactor.disable(
+      await memberSession(manager.token),
+      { recovery_code: recoveryCodes[0] as string },
+      origin,
+    )
+    expect(await managerHold()).toBe(true)
+
+    await cachedAgain()
+    await twoFactor.updatePolicy(await memberSession(admin.token), { require_two_factor: false }, origin)
+    expect(await managerHold()).toBe(false)
   })
 
   it('on a workspace switch', async () => {

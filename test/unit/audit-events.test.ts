@@ -17,6 +17,7 @@ const member: MemberSession = {
   user: { id: 'u1', email: 'm@example.test', name: 'Morgan' },
   workspace,
   role: 'manager',
+  heldByTwoFactorPolicy: false,
 }
 const signer: SignerSession = {
   principal: 'signer',

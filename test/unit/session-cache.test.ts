@@ -10,6 +10,7 @@ function member(userId: string, workspaceId = 'w1'): SessionContext {
     user: { id: userId, email: `${userId}@example.test`, name: userId },
     workspace: { id: workspaceId, name: 'Workspace' },
     role: 'manager',
+    heldByTwoFactorPolicy: false,
   }
 }
 

@@ -9,6 +9,8 @@ import {
   signers,
   signingPackages,
   users,
+  userTotp,
+  workspaceSecurityPolicies,
   workspaces,
 } from '../../../db/schema.ts'
 
@@ -16,7 +18,15 @@ export type UserWithPassword = { id: string; email: string; name: string; passwo
 
 /** A live session and the one principal it acts for. */
 export type SessionRecord = { workspaceId: string; workspaceName: string; expiresAt: Date } & (
-  | { kind: 'member'; userId: string; email: string; name: string; role: Role }
+  | {
+      kind: 'member'
+      userId: string
+      email: string
+      name: string
+      role: Role
+      /** The workspace requires two-factor of this admin or manager, who has not enabled it. */
+      heldByTwoFactorPolicy: boolean
+    }
   | { kind: 'signer'; signerId: string; email: string; name: string; packageId: string }
 )
 
@@ -64,7 +74,8 @@ export async function insertSession(
  * The hot path of every authenticated request. Built once per database as a prepared statement and
  * shaped to be cheap to plan: a primary-key lookup of the session, its membership (a member session
  * whose membership is gone is dead) or its signer record, with display fields as scalar subqueries.
- * A five-way join cost more to plan on the embedded database than to execute.
+ * A five-way join cost more to plan on the embedded database than to execute. It also answers the
+ * role guard's two-factor question (`heldByTwoFactorPolicy`), so that guard costs no query of its own.
  */
 export async function findLiveSession(
   db: Database,
@@ -89,6 +100,7 @@ export async function findLiveSession(
       email: row.userEmail,
       name: row.userName,
       role: row.role,
+      heldByTwoFactorPolicy: row.heldByTwoFactorPolicy === true,
     }
   }
   // A signer session: its signer record must belong to a package of the session's workspace.
@@ -116,6 +128,10 @@ function prepareLiveSessionLookup(db: Database) {
       workspaceId: sessions.workspaceId,
       workspaceName: sql<string>`(select ${workspaces.name} from ${workspaces} where ${workspaces.id} = ${sessions.workspaceId})`,
       role: memberships.role,
+      // The same rule as `isHeldByTwoFactorPolicy` (two-factor-repository.ts), for this membership.
+      heldByTwoFactorPolicy: sql<boolean | null>`(${memberships.role} in ('admin', 'manager')
+        and exists (select 1 from ${workspaceSecurityPolicies} where ${workspaceSecurityPolicies.workspaceId} = ${sessions.workspaceId} and ${workspaceSecurityPolicies.requireTwoFactor})
+        and not exists (select 1 from ${userTotp} where ${userTotp.userId} = ${sessions.userId} and ${userTotp.enabledAt} is not null))`,
       expiresAt: sessions.expiresAt,
       signerId: signers.id,
       signerEmail: signers.email,

@@ -21,6 +21,12 @@ export type MemberSession = {
   user: { id: string; email: string; name: string }
   workspace: { id: string; name: string }
   role: Role
+  /**
+   * The workspace requires two-factor of admins and managers and this one has not enabled it: the
+   * role guard answers 403 TWO_FACTOR_REQUIRED. Read with the session (one lookup, then the cache,
+   * which the triggers of migration 0014 keep fresh); never part of a response.
+   */
+  heldByTwoFactorPolicy: boolean
 }
 
 export type SignerSession = {
@@ -124,10 +130,11 @@ export function createAuthService(deps: {
       tx,
     )
     // Read back inside `tx`: the row is not visible to the shared session lookup before the commit.
-    const [user, workspace, role] = await Promise.all([
+    const [user, workspace, role, heldByTwoFactorPolicy] = await Promise.all([
       repository.findUserById(tx, input.userId),
       repository.findWorkspaceName(tx, input.workspaceId),
       repository.findMembershipRole(tx, input.userId, input.workspaceId),
+      twoFactorRepository.isHeldByTwoFactorPolicy(tx, input.workspaceId, input.userId),
     ])
     if (!user || workspace === null || !role) {
       throw new AppError('INTERNAL', 'The new session could not be read back.')
@@ -141,6 +148,7 @@ export function createAuthService(deps: {
         user: { id: user.id, email: user.email, name: user.name },
         workspace: { id: input.workspaceId, name: workspace },
         role,
+        heldByTwoFactorPolicy,
       },
     }
   }
@@ -324,6 +332,19 @@ export function createAuthService(deps: {
       })
     },
 
+    /**
+     * Another module is changing what this user's member sessions carry (their two-factor enrolment):
+     * forget them here at once. Call inside the transaction, before the write, like `forget` above.
+     */
+    forgetSessionsOfUser(userId: string): void {
+      forget(`u:${userId}`)
+    },
+
+    /** The same for every session in a workspace (its two-factor policy). */
+    forgetSessionsOfWorkspace(workspaceId: string): void {
+      forget(`w:${workspaceId}`)
+    },
+
     /** Ends the sessions opened from these signing links (the links were revoked or replaced). */
     async endSigningLinkSessions(linkIds: string[], tx: Queryable): Promise<void> {
       const ended = await repository.deleteSessionsOfSigningLinks(tx, linkIds)
@@ -353,6 +374,7 @@ function toSessionContext(record: repository.SessionRecord): SessionContext {
       user: { id: record.userId, email: record.email, name: record.name },
       workspace,
       role: record.role,
+      heldByTwoFactorPolicy: record.heldByTwoFactorPolicy,
     }
   }
   return {

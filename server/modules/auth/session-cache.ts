@@ -1,6 +1,6 @@
 import type { SessionContext } from './service.ts'
 
-/** The NOTIFY channel the database triggers of migration 0012 write to. */
+/** The NOTIFY channel the database triggers of migrations 0012 and 0014 write to. */
 export const SESSION_CACHE_CHANNEL = 'session_cache'
 
 /**

@@ -34,8 +34,6 @@ export function registerSessionSupport(
 
 /** What the guards ask of the two-factor module (two-factor.ts). */
 export type SessionChecks = {
-  /** The workspace requires two-factor of this admin or manager, who has not enabled it. */
-  isHeldByPolicy(session: MemberSession): Promise<boolean>
   /** The session's person signed in or re-authenticated within the last few minutes. */
   isRecentlyAuthenticated(sessionToken: string): Promise<boolean>
 }
@@ -71,7 +69,8 @@ export function requireRole(...roles: Role[]) {
     if (!roles.includes(session.role)) {
       throw new AppError('FORBIDDEN', 'Your role in this workspace does not allow this action.')
     }
-    if (await this.sessionChecks?.isHeldByPolicy(session)) {
+    // Read with the session (repository.ts `findLiveSession`), so this costs no query of its own.
+    if (session.heldByTwoFactorPolicy) {
       throw new AppError(
         'TWO_FACTOR_REQUIRED',
         'This workspace requires two-factor sign-in for your role. Set it up under Account security.',

@@ -256,8 +256,9 @@ export async function saveSecurityPolicy(
 }
 
 /**
- * One query for the role guard: does the workspace require two-factor while this member (an admin or
- * manager there) has not enabled it?
+ * Does the workspace require two-factor while this member (an admin or manager there) has not enabled
+ * it? For a session just opened inside a transaction; the session lookup (repository.ts
+ * `findLiveSession`) answers the same question for every later request, so the role guard needs no query.
  */
 export async function isHeldByTwoFactorPolicy(
   db: Queryable,

@@ -199,6 +199,8 @@ export function createTwoFactorService(deps: {
       }
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode)
       await deps.db.transaction(async (tx) => {
+        // Their sessions stop being held by the workspace policy: no instance may keep the old answer.
+        deps.auth.forgetSessionsOfUser(userId)
         if (!(await repository.enableTotp(tx, userId, step, now()))) {
           throw new AppError('CONFLICT', 'Two-factor sign-in is already enabled.')
         }
@@ -220,6 +222,7 @@ export function createTwoFactorService(deps: {
       const who = { userId: session.user.id, workspaceId: session.workspace.id }
       const method = await spendSecondFactor(who, proof, origin)
       await deps.db.transaction(async (tx) => {
+        deps.auth.forgetSessionsOfUser(who.userId)
         await repository.deleteTotp(tx, who.userId)
         await deps.audit.record(
           auditEvent(userActor(who.userId, origin), 'auth.two_factor_disabled', {
@@ -307,12 +310,6 @@ export function createTwoFactorService(deps: {
       return at !== null && now().getTime() - at.getTime() < RECENT_AUTH_WINDOW_MS
     },
 
-    /** For the role guard: the workspace requires two-factor of this admin or manager, who has none. */
-    isHeldByPolicy(session: MemberSession): Promise<boolean> {
-      if (session.role !== 'admin' && session.role !== 'manager') return Promise.resolve(false)
-      return repository.isHeldByTwoFactorPolicy(deps.db, session.workspace.id, session.user.id)
-    },
-
     async getPolicy(workspaceId: string): Promise<{ require_two_factor: boolean }> {
       const policy = await repository.findSecurityPolicy(deps.db, workspaceId)
       return { require_two_factor: policy?.requireTwoFactor ?? false }
@@ -331,6 +328,7 @@ export function createTwoFactorService(deps: {
         )
       }
       await deps.db.transaction(async (tx) => {
+        deps.auth.forgetSessionsOfWorkspace(session.workspace.id)
         await repository.saveSecurityPolicy(tx, {
           workspaceId: session.workspace.id,
           requireTwoFactor: update.require_two_factor,
