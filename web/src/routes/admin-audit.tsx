@@ -1,8 +1,8 @@
 import { type LoaderFunctionArgs, useLoaderData } from 'react-router'
 import { fetchWorkspaceAudit, type WorkspaceAudit } from '../api/audit.ts'
 import { ApiError } from '../api/client.ts'
+import { AuditEventsTable } from '../components/audit-events-table.tsx'
 import { Notice } from '../components/notice.tsx'
-import { formatDateTime } from '../format.ts'
 
 type AuditLoaderData = { access: 'granted'; audit: WorkspaceAudit } | { access: 'forbidden'; message: string }
 
@@ -43,43 +43,17 @@ export function AdminAuditPage() {
               <p>Event {data.audit.verification.first_broken_sequence} does not match the chain before it.</p>
             </Notice>
           )}
-          <div className="table-scroll">
-            <table className="data-table data-table--compact">
-              <caption>
-                Newest first{data.audit.verification.event_count > 200 ? ' (the latest 200)' : ''}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Details</th>
-                  <th scope="col">IP</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.audit.events.map((event) => (
-                  <tr key={event.sequence}>
-                    <td>{event.sequence}</td>
-                    <td>{formatDateTime(event.occurred_at)}</td>
-                    <td>
-                      <code>{event.action}</code>
-                    </td>
-                    <td>
-                      {event.actor
-                        ? (event.actor.email ?? `${event.actor.type} ${event.actor.id.slice(0, 8)}`)
-                        : 'System'}
-                    </td>
-                    <td>
-                      <code className="break-anywhere">{JSON.stringify(event.details)}</code>
-                    </td>
-                    <td>{event.ip_address ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <AuditEventsTable
+            events={data.audit.events}
+            caption={`Newest first${data.audit.verification.event_count > 200 ? ' (the latest 200)' : ''}`}
+            actorHeading="By"
+            actorOf={(event) =>
+              event.actor
+                ? (event.actor.email ?? `${event.actor.type} ${event.actor.id.slice(0, 8)}`)
+                : 'System'
+            }
+            detailsOf={(event) => event.details}
+          />
         </>
       )}
     </>

@@ -1,6 +1,6 @@
 import { type AuditTrail, type SigningPackage, signingsApi } from '../../../api/signings.ts'
+import { AuditEventsTable } from '../../../components/audit-events-table.tsx'
 import { Notice } from '../../../components/notice.tsx'
-import { formatDateTime } from '../../../format.ts'
 
 /** The package's audit trail with its verification result, as the page's loader last read it. */
 export function AuditPanel({ signing, audit }: { signing: SigningPackage; audit: AuditTrail }) {
@@ -41,36 +41,13 @@ export function AuditPanel({ signing, audit }: { signing: SigningPackage; audit:
           <p>Event {audit.verification.first_broken_sequence} was changed after it was written.</p>
         </Notice>
       )}
-      <div className="table-scroll">
-        <table className="data-table data-table--compact">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">IP</th>
-            </tr>
-          </thead>
-          <tbody>
-            {audit.events.map((event) => (
-              <tr key={event.sequence}>
-                <td>{event.sequence}</td>
-                <td>{formatDateTime(event.occurred_at)}</td>
-                <td>
-                  <code>{event.action}</code>
-                </td>
-                <td>
-                  {event.actor
-                    ? (event.actor.email ?? event.actor.user_id ?? event.actor.signer_id)
-                    : 'System'}
-                </td>
-                <td>{event.ip_address ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AuditEventsTable
+        events={audit.events}
+        actorHeading="Actor"
+        actorOf={(event) =>
+          event.actor ? (event.actor.email ?? event.actor.user_id ?? event.actor.signer_id ?? '') : 'System'
+        }
+      />
     </section>
   )
 }
