@@ -16,6 +16,7 @@ import {
 } from './group-commit.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
 import type { KeyFetchBudget } from './key-fetch-budget.ts'
+import { createOwnerLookup, OWNER_LOOKUP_GROUPING } from './owner-lookup.ts'
 import { ITEM_STATUS_CODES } from './processor.ts'
 import * as repository from './repository.ts'
 import {
@@ -57,10 +58,18 @@ export function createWebhookReceiver(deps: {
 }) {
   const { db, logger } = deps
 
+  // Concurrent deliveries' Item look-ups share one query (ADR 0028); nothing is cached.
+  const ownerLookup = createOwnerLookup(
+    (plaidItemIds) => deps.items.findOwners(plaidItemIds),
+    OWNER_LOOKUP_GROUPING,
+    (error, size) =>
+      logger.warn({ err: error, batchSize: size }, 'a grouped Item look-up failed; looking up one by one'),
+  )
+
   /** The environment to ask for the key: the item's, or the configured default for unknown items. */
   async function verificationContext(rawBody: Buffer) {
     const plaidItemId = peekItemId(rawBody)
-    const owner = plaidItemId ? await deps.items.findOwner(plaidItemId) : null
+    const owner = plaidItemId ? await ownerLookup.find(plaidItemId) : null
     const environment = owner?.environment ?? deps.defaultEnvironment
     const workspaceId = owner?.workspaceId ?? null
     const fetchKey: FetchVerificationKey = async (kid) => {
