@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
-import type { PlaidEnvironment, webhookEvents } from '../../../db/schema.ts'
+import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import type { JobPayload } from '../../jobs/registry.ts'
@@ -267,11 +267,7 @@ type PendingReceipt = {
   receivedAt: Date
 }
 
-type NewEvent = typeof webhookEvents.$inferInsert & {
-  id: string
-  deliveryCount: number
-  lastDeliveredAt: Date
-}
+type NewEvent = repository.NewWebhookEvent
 
 type WebhookPayload = { text: string; webhookType: string; webhookCode: string; itemId: string | null }
 
