@@ -225,6 +225,11 @@ export function createWebhookReceiver(deps: {
         const context = await verificationContext(input.rawBody)
         // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
         arrival = committer.arrival()
+        // One turn of the event loop before verifying: the requests already received get to announce
+        // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0028), and on PGlite a
+        // look-up completes without leaving the turn, so without this pause a delivery would reach the
+        // group commit before anyone else could, and every batch would be one delivery.
+        await new Promise<void>((resolve) => setImmediate(resolve))
         const signature = await verifyPlaidSignature({
           rawBody: input.rawBody,
           signature: input.signature,
