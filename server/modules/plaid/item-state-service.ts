@@ -27,6 +27,10 @@ export function createItemStateService(deps: { db: Database; keyring: Keyring })
     /** The environment and workspace of a Plaid item_id (the live row first); null when unknown. */
     findOwner: (plaidItemId: string, tx: Queryable = db) => repository.findItemOwner(tx, plaidItemId),
 
+    /** findOwner for several item_ids in one query; unknown ones are absent from the map. */
+    findOwners: (plaidItemIds: readonly string[], tx: Queryable = db) =>
+      repository.findItemOwners(tx, plaidItemIds),
+
     find: (environment: PlaidEnvironment, plaidItemId: string) =>
       repository.findItem(db, environment, plaidItemId),
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, lt, ne, notInArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, notInArray, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../../../db/client.ts'
 import {
   type ItemStatus,
@@ -615,4 +615,31 @@ export async function findItemOwner(
     .orderBy(sql`${plaidItems.status} = 'removed'`, desc(plaidItems.updatedAt))
     .limit(1)
   return row ?? null
+}
+
+/**
+ * findItemOwner for several item_ids in one query (the webhook receiver groups concurrent look-ups,
+ * ADR 0028): the same row per item_id as findItemOwner would choose. Unknown item_ids are absent.
+ */
+export async function findItemOwners(
+  db: Queryable,
+  plaidItemIds: readonly string[],
+): Promise<Map<string, { environment: PlaidEnvironment; workspaceId: string }>> {
+  const distinct = [...new Set(plaidItemIds)]
+  if (distinct.length === 0) return new Map()
+  if (distinct.length === 1) {
+    const id = distinct[0] as string
+    const owner = await findItemOwner(db, id)
+    return new Map(owner ? [[id, owner]] : [])
+  }
+  const rows = await db
+    .selectDistinctOn([plaidItems.plaidItemId], {
+      plaidItemId: plaidItems.plaidItemId,
+      environment: plaidItems.environment,
+      workspaceId: plaidItems.workspaceId,
+    })
+    .from(plaidItems)
+    .where(inArray(plaidItems.plaidItemId, distinct))
+    .orderBy(plaidItems.plaidItemId, sql`${plaidItems.status} = 'removed'`, desc(plaidItems.updatedAt))
+  return new Map(rows.map(({ plaidItemId, ...owner }) => [plaidItemId, owner]))
 }

@@ -1,4 +1,4 @@
-import { importJWK, type JWK } from 'jose'
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 
 /** A verification key as /webhook_verification_key/get serves it (the fields we rely on). */
@@ -13,7 +13,8 @@ export type PlaidVerificationJwk = {
 }
 
 export type VerificationKey = {
-  key: CryptoKey | Uint8Array
+  /** A P-256 public key, for node:crypto's ES256 verification (verifier.ts). */
+  key: KeyObject
   /** Unix seconds after which Plaid no longer signs with, nor vouches for, this key; null = current. */
   expiredAt: number | null
 }
@@ -111,7 +112,7 @@ export function createVerificationKeyCache(options: KeyCacheOptions) {
     const jwk = await fetchKey(kid)
     const checkedAt = options.now()
     if (!jwk) return { kind: 'unknown', checkedAt }
-    return { kind: 'known', key: await toVerificationKey(jwk, kid), checkedAt }
+    return { kind: 'known', key: toVerificationKey(jwk, kid), checkedAt }
   }
 
   return {
@@ -178,10 +179,17 @@ export function createVerificationKeyCache(options: KeyCacheOptions) {
 
 export type VerificationKeyCache = ReturnType<typeof createVerificationKeyCache>
 
-async function toVerificationKey(jwk: PlaidVerificationJwk, kid: string): Promise<VerificationKey> {
+function toVerificationKey(jwk: PlaidVerificationJwk, kid: string): VerificationKey {
   if (jwk.kid !== kid || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || (jwk.alg && jwk.alg !== 'ES256')) {
     throw new Error(`Plaid served an unusable verification key for kid ${kid}`)
   }
-  const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }
-  return { key: await importJWK(publicJwk, 'ES256'), expiredAt: jwk.expired_at }
+  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+    throw new Error(`Plaid served an unusable verification key for kid ${kid}`)
+  }
+  // createPublicKey checks that the point lies on P-256, as jose's importJWK did.
+  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' })
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error(`Plaid served an unusable verification key for kid ${kid}`)
+  }
+  return { key, expiredAt: jwk.expired_at }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../../db/client.ts'
-import type { PlaidEnvironment, webhookEvents } from '../../../db/schema.ts'
+import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import type { JobPayload } from '../../jobs/registry.ts'
@@ -16,6 +16,7 @@ import {
 } from './group-commit.ts'
 import type { FetchVerificationKey, PlaidVerificationJwk, VerificationKeyCache } from './key-cache.ts'
 import type { KeyFetchBudget } from './key-fetch-budget.ts'
+import { createOwnerLookup, OWNER_LOOKUP_GROUPING } from './owner-lookup.ts'
 import { ITEM_STATUS_CODES } from './processor.ts'
 import * as repository from './repository.ts'
 import {
@@ -57,10 +58,18 @@ export function createWebhookReceiver(deps: {
 }) {
   const { db, logger } = deps
 
+  // Concurrent deliveries' Item look-ups share one query (ADR 0028); nothing is cached.
+  const ownerLookup = createOwnerLookup(
+    (plaidItemIds) => deps.items.findOwners(plaidItemIds),
+    OWNER_LOOKUP_GROUPING,
+    (error, size) =>
+      logger.warn({ err: error, batchSize: size }, 'a grouped Item look-up failed; looking up one by one'),
+  )
+
   /** The environment to ask for the key: the item's, or the configured default for unknown items. */
   async function verificationContext(rawBody: Buffer) {
     const plaidItemId = peekItemId(rawBody)
-    const owner = plaidItemId ? await deps.items.findOwner(plaidItemId) : null
+    const owner = plaidItemId ? await ownerLookup.find(plaidItemId) : null
     const environment = owner?.environment ?? deps.defaultEnvironment
     const workspaceId = owner?.workspaceId ?? null
     const fetchKey: FetchVerificationKey = async (kid) => {
@@ -216,6 +225,11 @@ export function createWebhookReceiver(deps: {
         const context = await verificationContext(input.rawBody)
         // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
         arrival = committer.arrival()
+        // One turn of the event loop before verifying: the requests already received get to announce
+        // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0028), and on PGlite a
+        // look-up completes without leaving the turn, so without this pause a delivery would reach the
+        // group commit before anyone else could, and every batch would be one delivery.
+        await new Promise<void>((resolve) => setImmediate(resolve))
         const signature = await verifyPlaidSignature({
           rawBody: input.rawBody,
           signature: input.signature,
@@ -258,11 +272,7 @@ type PendingReceipt = {
   receivedAt: Date
 }
 
-type NewEvent = typeof webhookEvents.$inferInsert & {
-  id: string
-  deliveryCount: number
-  lastDeliveredAt: Date
-}
+type NewEvent = repository.NewWebhookEvent
 
 type WebhookPayload = { text: string; webhookType: string; webhookCode: string; itemId: string | null }
 

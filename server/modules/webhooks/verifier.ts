@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose'
+import { createHash, timingSafeEqual, verify } from 'node:crypto'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import {
   type FetchVerificationKey,
@@ -71,18 +70,13 @@ export async function verifyPlaidSignature(input: {
 }): Promise<VerifiedSignature> {
   const token = input.signature?.trim()
   if (!token) throw new WebhookRejection('missing_signature', 'The Plaid-Verification header is missing.')
-  if (token.length > MAX_HEADER_LENGTH || token.split('.').length !== 3) {
+  if (token.length > MAX_HEADER_LENGTH || !COMPACT_JWS.test(token)) {
     throw new WebhookRejection('malformed_signature', 'The Plaid-Verification header is not a compact JWT.')
   }
+  const headerEnd = token.indexOf('.')
+  const payloadEnd = token.lastIndexOf('.')
 
-  let header: ReturnType<typeof decodeProtectedHeader>
-  try {
-    header = decodeProtectedHeader(token)
-  } catch (error) {
-    throw new WebhookRejection('malformed_signature', 'The Plaid-Verification header cannot be decoded.', {
-      cause: error,
-    })
-  }
+  const header = decodeHeader(token.slice(0, headerEnd))
   if (header.alg !== 'ES256') {
     throw new WebhookRejection('unsupported_algorithm', 'Only ES256-signed webhooks are accepted.')
   }
@@ -114,19 +108,21 @@ export async function verifyPlaidSignature(input: {
     throw new WebhookRejection('expired_key', 'The key that signed this webhook has expired.')
   }
 
-  let payload: Uint8Array
+  // ES256 (RFC 7515/7518): ECDSA P-256 with SHA-256 over the ASCII "header.payload", the signature
+  // being r and s, 32 bytes each. node:crypto directly, about twice as fast as WebCrypto through jose.
+  const signature = Buffer.from(token.slice(payloadEnd + 1), 'base64url')
+  const signingInput = Buffer.from(token.slice(0, payloadEnd), 'latin1')
+  let holds: boolean
   try {
-    payload = (await compactVerify(token, key.key, { algorithms: ['ES256'] })).payload
+    holds =
+      signature.length === ES256_SIGNATURE_BYTES &&
+      verify('sha256', signingInput, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
   } catch (error) {
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-      throw new WebhookRejection('bad_signature', 'The webhook signature does not verify.', { cause: error })
-    }
-    throw new WebhookRejection('malformed_signature', 'The Plaid-Verification header is not a valid JWS.', {
-      cause: error,
-    })
+    throw new WebhookRejection('bad_signature', 'The webhook signature does not verify.', { cause: error })
   }
+  if (!holds) throw new WebhookRejection('bad_signature', 'The webhook signature does not verify.')
 
-  const claims = parseClaims(payload)
+  const claims = parseClaims(Buffer.from(token.slice(headerEnd + 1, payloadEnd), 'base64url'))
   if (nowSeconds - claims.iat > MAX_SIGNATURE_AGE_SECONDS) {
     throw new WebhookRejection('stale_signature', 'The webhook was signed more than 5 minutes ago.')
   }
@@ -143,6 +139,33 @@ export async function verifyPlaidSignature(input: {
   // Everything held: the key has signed a genuine webhook, so forged kids may no longer evict it.
   input.keys.markVerified(input.environment, kid)
   return { keyId: kid, issuedAt: new Date(claims.iat * 1000), bodySha256 }
+}
+
+/** Three base64url parts; the characters checked here, since Node's decoder skips what it cannot read. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/
+const ES256_SIGNATURE_BYTES = 64
+
+/**
+ * The protected header: a JSON object. A `crit` header names extensions we would have to understand
+ * (RFC 7515 §4.1.11); Plaid uses none, so any is refused (this also refuses unencoded payloads, RFC
+ * 7797, which need `crit`).
+ */
+function decodeHeader(part: string): { alg?: unknown; kid?: unknown } {
+  let header: unknown
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url')))
+  } catch (error) {
+    throw new WebhookRejection('malformed_signature', 'The Plaid-Verification header cannot be decoded.', {
+      cause: error,
+    })
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new WebhookRejection('malformed_signature', 'The Plaid-Verification header cannot be decoded.')
+  }
+  if ('crit' in header) {
+    throw new WebhookRejection('malformed_signature', 'The Plaid-Verification header is not a valid JWS.')
+  }
+  return header as { alg?: unknown; kid?: unknown }
 }
 
 function parseClaims(payload: Uint8Array): { iat: number; requestBodySha256: string } {

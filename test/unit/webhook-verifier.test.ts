@@ -1,0 +1,134 @@
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { compactVerify, importJWK } from 'jose'
+import { describe, expect, it } from 'vitest'
+import {
+  createVerificationKeyCache,
+  type PlaidVerificationJwk,
+} from '../../server/modules/webhooks/key-cache.ts'
+import { verifyPlaidSignature, WebhookRejection } from '../../server/modules/webhooks/verifier.ts'
+
+const KID = 'test-kid'
+const NOW_MS = Date.parse('2026-12-06T12:00:00Z')
+const BODY = Buffer.from(
+  '{\n  "item_id": "item1",\n  "webhook_code": "DEFAULT_UPDATE",\n  "webhook_type": "AUTH"\n}',
+)
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const JWK = { ...(publicKey.export({ format: 'jwk' }) as { x: string; y: string }) }
+
+const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url')
+const sha256 = async (body: Buffer) => createHash('sha256').update(body).digest('hex')
+
+/** A compact JWS signed by `key` over whatever header and claims the test wants. */
+function token(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  options: { key?: KeyObject; dsaEncoding?: 'ieee-p1363' | 'der' } = {},
+): string {
+  const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}`
+  const signature = sign('sha256', Buffer.from(input), {
+    key: options.key ?? privateKey,
+    dsaEncoding: options.dsaEncoding ?? 'ieee-p1363',
+  })
+  return `${input}.${b64(signature)}`
+}
+
+async function genuine(): Promise<string> {
+  return token(
+    { alg: 'ES256', kid: KID, typ: 'JWT' },
+    { iat: Math.floor(NOW_MS / 1000) - 10, request_body_sha256: await sha256(BODY) },
+  )
+}
+
+function verifyWith(signature: string, jwk: Partial<PlaidVerificationJwk> = {}) {
+  return verifyPlaidSignature({
+    rawBody: BODY,
+    signature,
+    environment: 'sandbox',
+    keys: createVerificationKeyCache({ now: () => NOW_MS }),
+    fetchKey: async (kid) =>
+      kid === KID ? { kid, kty: 'EC', crv: 'P-256', alg: 'ES256', expired_at: null, ...JWK, ...jwk } : null,
+    nowMs: NOW_MS,
+  })
+}
+
+async function reasonOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  )
+  if (!(error instanceof WebhookRejection)) throw new Error(`expected a rejection, got ${String(error)}`)
+  return error.reason
+}
+
+/** jose's answer for the same token and key, the verifier the server used before ADR 0028. */
+async function joseAccepts(signature: string): Promise<boolean> {
+  const key = await importJWK({ kty: 'EC', crv: 'P-256', ...JWK }, 'ES256')
+  return compactVerify(signature, key, { algorithms: ['ES256'] }).then(
+    () => true,
+    () => false,
+  )
+}
+
+describe('ES256 webhook signatures verified with node:crypto', () => {
+  it('accepts a genuine signature, as jose does', async () => {
+    const signature = await genuine()
+    await expect(verifyWith(signature)).resolves.toMatchObject({ keyId: KID, bodySha256: await sha256(BODY) })
+    expect(await joseAccepts(signature)).toBe(true)
+  })
+
+  it('refuses what jose refuses: tampered claims, header or signature, a DER signature, another key', async () => {
+    const signature = await genuine()
+    const [header, claims, signed] = signature.split('.') as [string, string, string]
+    const otherClaims = b64(JSON.stringify({ iat: Math.floor(NOW_MS / 1000), request_body_sha256: 'x' }))
+    const otherHeader = b64(JSON.stringify({ alg: 'ES256', kid: KID }))
+    const flipped = Buffer.from(signed, 'base64url')
+    flipped[10] = (flipped[10] ?? 0) ^ 1
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+    const forged = [
+      `${header}.${otherClaims}.${signed}`,
+      `${otherHeader}.${claims}.${signed}`,
+      `${header}.${claims}.${b64(flipped)}`,
+      `${header}.${claims}.${signed.slice(0, -4)}`,
+      `${header}.${claims}.`,
+      `${header}..${signed}`,
+      token({ alg: 'ES256', kid: KID }, { iat: 1, request_body_sha256: 'x' }, { dsaEncoding: 'der' }),
+      token({ alg: 'ES256', kid: KID }, { iat: 1, request_body_sha256: 'x' }, { key: other }),
+    ]
+    for (const candidate of forged) {
+      expect(await reasonOf(verifyWith(candidate)), candidate).toBe('bad_signature')
+      expect(await joseAccepts(candidate), candidate).toBe(false)
+    }
+  })
+
+  it('refuses malformed tokens and critical header extensions before asking for a key', async () => {
+    const signature = await genuine()
+    const [, claims, signed] = signature.split('.') as [string, string, string]
+    const critical = token(
+      { alg: 'ES256', kid: KID, crit: ['exp'], exp: 1 },
+      { iat: Math.floor(NOW_MS / 1000), request_body_sha256: await sha256(BODY) },
+    )
+    expect(await joseAccepts(critical)).toBe(false)
+    for (const candidate of [
+      critical,
+      `${signature}.extra`,
+      `${b64('not json')}.${claims}.${signed}`,
+      `${b64('["ES256"]')}.${claims}.${signed}`,
+      `${signature.slice(0, 10)}*${signature.slice(11)}`,
+      `.${claims}.${signed}`,
+    ]) {
+      expect(await reasonOf(verifyWith(candidate)), candidate).toBe('malformed_signature')
+    }
+    expect(await reasonOf(verifyWith(token({ alg: 'ES384', kid: KID }, {})))).toBe('unsupported_algorithm')
+  })
+
+  it('will not use a key Plaid served that is not a P-256 point', async () => {
+    const signature = await genuine()
+    const otherCurve = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' })
+    expect(await reasonOf(verifyWith(signature, { crv: 'P-384' }))).toBe('key_service_unavailable')
+    expect(
+      await reasonOf(verifyWith(signature, { x: otherCurve.x as string, y: otherCurve.y as string })),
+    ).toBe('key_service_unavailable')
+    // A point that is not on the curve.
+    expect(await reasonOf(verifyWith(signature, { y: JWK.x }))).toBe('key_service_unavailable')
+  })
+})
