@@ -190,7 +190,7 @@ async function measureRawVerify(keys: KeyServer): Promise<VerifyRates> {
 type VerifyRates = { nodeCrypto: number; nodeCryptoCpuMs: number; jose: number; joseCpuMs: number }
 
 /**
- * The server verifies with node:crypto (ADR 0028; jose's WebCrypto path before it), so the targets
+ * The server verifies with node:crypto (ADR 0029; jose's WebCrypto path before it), so the targets
  * are measured against node:crypto's raw rate, the faster of the two. jose's stays in the output
  * for comparison with earlier runs.
  */
@@ -519,7 +519,7 @@ function render(run: {
     '',
     `Method: one server process (\`node server/main.ts\`, \`LOG_LEVEL=warn\`) per database, the key endpoint in the bench process. Ingest: ${number(DELIVERIES)} distinct deliveries (plus ${WARMUP_DELIVERIES} warm-up), each body signed with the sandbox's key ring and signing code moments before the run (fresh \`iat\`), sent once each by autocannon with ${CONNECTIONS} connections, workers off (\`JOB_WORKERS_IN_PROCESS=false\`) so the figure is the acknowledgement path alone: verify, store the event and its pg-boss job (concurrent deliveries share one group-committed transaction, ADR 0020), 200. Fixed load: then ${number(FIXED_RATE * FIXED_RATE_SECONDS)} more distinct deliveries offered at ${FIXED_RATE} req/s (autocannon \`overallRate\`, same connections) for the latency at a steady load. Deliveries per transaction: events per distinct \`xmin\` (the transaction that stored them), per phase, read before anything else writes to them. Processing: the same server restarted with the in-process workers at their defaults (concurrency 2, batches of 10), rate from the events' own \`processed_at\` stamps, first to last (the events are for Items unknown to the database, so processing is the lookup, the state change and the job's completion, without Plaid calls). Raw verify: a tight loop over the same JWS on one core of this machine, moments before, ES256 verification plus the SHA-256 of the body.`,
     '',
-    `Raw ES256 verify + body hash on one core: **${number(run.verifyRates.nodeCrypto)}/s** with \`node:crypto\` (what the server uses, ${run.verifyRates.nodeCryptoCpuMs.toFixed(3)} ms of CPU each), **${number(run.verifyRates.jose)}/s** with \`jose\` (${run.verifyRates.joseCpuMs.toFixed(3)} ms; the server used it before ADR 0028).`,
+    `Raw ES256 verify + body hash on one core: **${number(run.verifyRates.nodeCrypto)}/s** with \`node:crypto\` (what the server uses, ${run.verifyRates.nodeCryptoCpuMs.toFixed(3)} ms of CPU each), **${number(run.verifyRates.jose)}/s** with \`jose\` (${run.verifyRates.joseCpuMs.toFixed(3)} ms; the server used it before ADR 0029).`,
     '',
     `Targets (issue 14, PostgreSQL): ingest ≥ ${percent(TARGET_VERIFY_RATIO)} of the raw verify rate of the same run, with the verifier the server uses (\`${SERVER_VERIFIER}\`); p99 < ${TARGET_FIXED_P99_MS} ms at ${FIXED_RATE} req/s.${postgres ? ` This run: **${percent(postgres.requestsPerSecond / serverVerifyRate(run.verifyRates))}** and **${ms(postgres.fixed.latency.percentile(99))} ms**.${postgres.serverCpuPercent === null ? '' : ` Per CPU time, which a loaded machine distorts less: one ${SERVER_VERIFIER} verification costs ${serverVerifyCpuMs(run.verifyRates).toFixed(3)} ms of CPU, one acknowledged delivery ${cpuMsPerDelivery(postgres)?.toFixed(3)} ms of server CPU, so the server acknowledges at **${percent(serverVerifyCpuMs(run.verifyRates) / (cpuMsPerDelivery(postgres) as number))}** of the rate at which the same CPU time would verify.`}` : ''}`,
     '',
@@ -563,7 +563,7 @@ function renderComparison(before: RunSummary, after: RunSummary): string[] {
   const percent = (value: number) => `${Math.round(value * 100)}%`
   const rows: string[] = []
   for (const run of [before, after]) {
-    // Each run against the verifier its server used (runs saved before ADR 0028 used jose).
+    // Each run against the verifier its server used (runs saved before ADR 0029 used jose).
     const usesNodeCrypto = run.serverVerifier === 'node:crypto'
     const verifier = usesNodeCrypto ? 'node:crypto' : 'jose'
     const verifyRate = usesNodeCrypto ? (run.verifyNodeCryptoPerSecond ?? 0) : run.verifyJosePerSecond

@@ -23,7 +23,7 @@ const ITEMS = {
 }
 
 /**
- * The Item look-ups before webhook verification, grouped (ADR 0028): the grouped query answers each
+ * The Item look-ups before webhook verification, grouped (ADR 0029): the grouped query answers each
  * item_id exactly as the single look-up does, and concurrent deliveries for Items of two workspaces
  * and unknown Items, looked up together, are each stored with their own Item's workspace.
  */

@@ -60,7 +60,7 @@ async function reasonOf(promise: Promise<unknown>): Promise<string> {
   return error.reason
 }
 
-/** jose's answer for the same token and key, the verifier the server used before ADR 0028. */
+/** jose's answer for the same token and key, the verifier the server used before ADR 0029. */
 async function joseAccepts(signature: string): Promise<boolean> {
   const key = await importJWK({ kty: 'EC', crv: 'P-256', ...JWK }, 'ES256')
   return compactVerify(signature, key, { algorithms: ['ES256'] }).then(

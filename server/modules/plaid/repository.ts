@@ -619,7 +619,7 @@ export async function findItemOwner(
 
 /**
  * findItemOwner for several item_ids in one query (the webhook receiver groups concurrent look-ups,
- * ADR 0028): the same row per item_id as findItemOwner would choose. Unknown item_ids are absent.
+ * ADR 0029): the same row per item_id as findItemOwner would choose. Unknown item_ids are absent.
  */
 export async function findItemOwners(
   db: Queryable,

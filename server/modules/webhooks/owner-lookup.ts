@@ -7,13 +7,13 @@ export type ItemOwner = { environment: PlaidEnvironment; workspaceId: string }
 export type FindOwners = (plaidItemIds: string[]) => Promise<ReadonlyMap<string, ItemOwner>>
 
 /**
- * Grouping of the Item look-ups before verification (ADR 0028): at most two queries at once, up to
+ * Grouping of the Item look-ups before verification (ADR 0029): at most two queries at once, up to
  * 64 item_ids each; a look-up waits at most 2 ms for one under way before starting beside it.
  */
 export const OWNER_LOOKUP_GROUPING: GroupCommitOptions = { maxBatch: 64, windowMs: 2, maxInFlight: 2 }
 
 /**
- * The Item look-ups of concurrent webhook deliveries, grouped (ADR 0028) with the group committer's
+ * The Item look-ups of concurrent webhook deliveries, grouped (ADR 0029) with the group committer's
  * queue (group-commit.ts): a look-up goes at once, alone, when none is under way; those that come
  * while one is under way are answered together by the next query. Each caller gets the answer for
  * its own item_id. Nothing is cached: every answer comes from a query that started after the caller

@@ -58,7 +58,7 @@ export function createWebhookReceiver(deps: {
 }) {
   const { db, logger } = deps
 
-  // Concurrent deliveries' Item look-ups share one query (ADR 0028); nothing is cached.
+  // Concurrent deliveries' Item look-ups share one query (ADR 0029); nothing is cached.
   const ownerLookup = createOwnerLookup(
     (plaidItemIds) => deps.items.findOwners(plaidItemIds),
     OWNER_LOOKUP_GROUPING,
@@ -226,7 +226,7 @@ export function createWebhookReceiver(deps: {
         // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
         arrival = committer.arrival()
         // One turn of the event loop before verifying: the requests already received get to announce
-        // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0028), and on PGlite a
+        // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0029), and on PGlite a
         // look-up completes without leaving the turn, so without this pause a delivery would reach the
         // group commit before anyone else could, and every batch would be one delivery.
         await new Promise<void>((resolve) => setImmediate(resolve))

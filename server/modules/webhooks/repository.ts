@@ -108,7 +108,7 @@ export type NewWebhookEvent = {
 /**
  * The new events of a group commit in one statement with one parameter, whatever their number: the
  * rows travel as a JSON array and `json_to_recordset` types them, so the SQL text is the same for
- * every batch and nothing is built per row and column (ADR 0028).
+ * every batch and nothing is built per row and column (ADR 0029).
  */
 export async function insertEvents(tx: Queryable, events: NewWebhookEvent[]): Promise<void> {
   if (events.length === 0) return
