@@ -59,19 +59,25 @@ export type StatusRow = {
   }
 }
 
-const itemColumns = {
+/** What every read of an Item selects: which Item it is, its state, and its sealed access token. */
+const itemIdentityColumns = {
   id: plaidItems.id,
   workspaceId: plaidItems.workspaceId,
-  userId: plaidItems.userId,
-  signerId: plaidItems.signerId,
   environment: plaidItems.environment,
   plaidItemId: plaidItems.plaidItemId,
-  institutionId: plaidItems.institutionId,
-  institutionName: plaidItems.institutionName,
   status: plaidItems.status,
   hasNewAccounts: plaidItems.hasNewAccounts,
   accessTokenCiphertext: plaidItems.accessTokenCiphertext,
   accessTokenKeyId: plaidItems.accessTokenKeyId,
+}
+
+/** An Item as its owner's routes read it. */
+const itemColumns = {
+  ...itemIdentityColumns,
+  userId: plaidItems.userId,
+  signerId: plaidItems.signerId,
+  institutionId: plaidItems.institutionId,
+  institutionName: plaidItems.institutionName,
   linkedAt: plaidItems.linkedAt,
   updatedAt: plaidItems.updatedAt,
 }
@@ -453,18 +459,12 @@ export type TrackedItem = {
   accessTokenKeyId: string | null
 }
 
-const columns = {
-  id: plaidItems.id,
-  workspaceId: plaidItems.workspaceId,
-  environment: plaidItems.environment,
-  plaidItemId: plaidItems.plaidItemId,
-  status: plaidItems.status,
-  hasNewAccounts: plaidItems.hasNewAccounts,
+/** An Item as webhooks and jobs track it (TrackedItem). */
+const trackedItemColumns = {
+  ...itemIdentityColumns,
   errorCode: plaidItems.errorCode,
   consentExpiresAt: plaidItems.consentExpiresAt,
   webhookUrl: plaidItems.webhookUrl,
-  accessTokenCiphertext: plaidItems.accessTokenCiphertext,
-  accessTokenKeyId: plaidItems.accessTokenKeyId,
 }
 
 export async function findItem(
@@ -473,14 +473,18 @@ export async function findItem(
   plaidItemId: string,
 ): Promise<TrackedItem | null> {
   const [row] = await db
-    .select(columns)
+    .select(trackedItemColumns)
     .from(plaidItems)
     .where(and(eq(plaidItems.environment, environment), eq(plaidItems.plaidItemId, plaidItemId)))
   return row ?? null
 }
 
 export async function lockItem(tx: Queryable, id: string): Promise<TrackedItem | null> {
-  const [row] = await tx.select(columns).from(plaidItems).where(eq(plaidItems.id, id)).for('update')
+  const [row] = await tx
+    .select(trackedItemColumns)
+    .from(plaidItems)
+    .where(eq(plaidItems.id, id))
+    .for('update')
   return row ?? null
 }
 
@@ -590,7 +594,7 @@ export async function listItemsToReconcile(
   workspaceId?: string,
 ): Promise<TrackedItem[]> {
   return db
-    .select(columns)
+    .select(trackedItemColumns)
     .from(plaidItems)
     .where(
       and(
