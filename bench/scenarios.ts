@@ -65,7 +65,7 @@ export const BARE_AUTHENTICATED: Scenario = {
   id: 'session',
   route: 'GET /api/session (bare authenticated)',
   description:
-    'The bare authenticated route: the full Safeclose stack (helmet headers, cookie parsing, session ' +
+    'The bare authenticated route: the full Safeclose stack (security headers, cookie parsing, session ' +
     'guard) and a tiny JSON reply. The session comes from the in-process session cache (ADR 0019); a ' +
     'miss is one indexed query (session joined to user, membership and workspace). Every `/api/plaid/*` ' +
     'route pays exactly this before its own work, so it is the honest baseline for "what ' +
