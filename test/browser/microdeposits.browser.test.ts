@@ -4,9 +4,8 @@
 // instant bank login types the account and routing numbers in Link, sees the account pending, comes
 // back to confirm the deposit code in Link's update mode, and the manager, who sees "needs review"
 // and why, accepts the account; then the signer may sign. Every plaid.com request is refused.
-import type { Browser, FrameLocator, Page } from 'playwright-core'
+import type { FrameLocator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import {
   acceptConsent,
   chooseAccountAndContinue,
@@ -15,11 +14,10 @@ import {
   submitCredentials,
   submitDepositCode,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
-import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
 import { apiClient } from '../helpers/api-client.ts'
-import { launchBrowser, newOfflineContext, type OfflineContext } from '../helpers/browser.ts'
+import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const OWNER = 'Alberta Charleson'
 // Plaid's Same-Day sandbox numbers and deposit code (plaid-sandbox/README.md, "Micro-deposits").
@@ -28,33 +26,21 @@ const ACCOUNT = '1111222233330000'
 // Instant Micro-deposits (ADR 0025): Windowpane Bank's routing number in Plaid's testing guide.
 const INSTANT_ROUTING = '333333334'
 
-let sandbox: PlaidSandbox
+let stack: BrowserStack
 let server: TestServer
-let browser: Browser
-const opened: OfflineContext[] = []
 
 beforeAll(async () => {
-  sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
-    launchBrowser(),
-  ])
+  stack = await startBrowserStack()
+  server = stack.server
 })
 
+// Closes every page and expects none of them to have logged a page or console error.
 afterAll(async () => {
-  for (const { context, problems } of opened) {
-    await context.close()
-    expect(problems).toEqual([])
-  }
-  await browser?.close()
-  await server?.close()
-  await sandbox?.close()
+  await stack?.close()
 })
 
 async function newPage(): Promise<Page> {
-  const context = await newOfflineContext(browser)
-  opened.push(context)
-  return context.page
+  return (await stack.newPage()).page
 }
 
 async function visibleLink(page: Page): Promise<FrameLocator> {

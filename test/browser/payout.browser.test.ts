@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Products } from 'plaid'
-import type { Browser, BrowserContext } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JsonBody } from '../helpers/api-client.ts'
 import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
@@ -181,14 +181,19 @@ describe('payout verification on the package page', () => {
     expect(offline.problems).toEqual([])
   })
 
+  /** Signs the demo administrator in on the sign-in page, which then opens workspace settings. */
+  async function openSettingsAsAdmin(page: Page): Promise<void> {
+    await page.goto(`${server.url}/signin?next=${encodeURIComponent('/admin/settings')}`)
+    await page.getByLabel('Email').fill(DEMO.admin)
+    await page.getByLabel('Password').fill(DEMO.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(`${server.url}/admin/settings`)
+  }
+
   it('lets an administrator require a second manager for resolutions', async () => {
     const { context: adminContext, page, problems } = await newOfflineContext(browser)
     try {
-      await page.goto(`${server.url}/signin?next=${encodeURIComponent('/admin/settings')}`)
-      await page.getByLabel('Email').fill(DEMO.admin)
-      await page.getByLabel('Password').fill(DEMO.password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.waitForURL(`${server.url}/admin/settings`)
+      await openSettingsAsAdmin(page)
       const panel = page.getByRole('region', { name: 'Payout alerts' })
       await panel.getByLabel(/second, different manager/).check()
       await panel.getByRole('button', { name: 'Save payout policy' }).click()
@@ -204,11 +209,7 @@ describe('payout verification on the package page', () => {
   it('lets an administrator set the ownership policy in workspace settings', async () => {
     const { context: adminContext, page, problems } = await newOfflineContext(browser)
     try {
-      await page.goto(`${server.url}/signin?next=${encodeURIComponent('/admin/settings')}`)
-      await page.getByLabel('Email').fill(DEMO.admin)
-      await page.getByLabel('Password').fill(DEMO.password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.waitForURL(`${server.url}/admin/settings`)
+      await openSettingsAsAdmin(page)
       const panel = page.getByRole('region', { name: 'Account ownership' })
       const verified = panel.getByLabel('Verified from name score')
       // The form appears once the current policy is loaded: the default thresholds.

@@ -3,12 +3,10 @@
 // with its chunk, linked from /assets under the nonce-only CSP. Reads web/dist (run `npm run build:web`).
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
-import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const DIST = new URL('../../web/dist/', import.meta.url)
 const MANIFEST = fileURLToPath(new URL('.vite/manifest.json', DIST))
@@ -95,30 +93,24 @@ describe('the built stylesheets', () => {
 })
 
 describe('a page whose stylesheet is its own', () => {
-  let sandbox: PlaidSandbox
+  let stack: BrowserStack
   let server: TestServer
-  let browser: Browser
   let context: BrowserContext
   let page: Page
   let problems: string[]
 
   beforeAll(async () => {
     // Mounted as in the embedded demo, so every page carries the emulator's Link script like a real one.
-    sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
-    ;[server, browser] = await Promise.all([
-      startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
-      launchBrowser(),
-    ])
+    stack = await startBrowserStack()
+    server = stack.server
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    await sandbox?.close()
+    await stack?.close()
   })
 
   beforeEach(async () => {
-    ;({ context, page, problems } = await newOfflineContext(browser))
+    ;({ context, page, problems } = await stack.newPage())
   })
 
   afterEach(async () => {

@@ -2,19 +2,16 @@
 // serving the built app (web/dist) under its real nonce-only CSP.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
-import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
 
 const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 
-let sandbox: PlaidSandbox
+let stack: BrowserStack
 let server: TestServer
-let browser: Browser
 let context: BrowserContext
 let page: Page
 let browserProblems: string[]
@@ -23,21 +20,16 @@ beforeAll(async () => {
   if (!existsSync(BUILT_APP))
     throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
   // Mounted as in the embedded demo, so every page carries the emulator's Link script like a real one.
-  sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
-    launchBrowser(),
-  ])
+  stack = await startBrowserStack()
+  server = stack.server
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await sandbox?.close()
+  await stack?.close()
 })
 
 beforeEach(async () => {
-  ;({ context, page, problems: browserProblems } = await newOfflineContext(browser))
+  ;({ context, page, problems: browserProblems } = await stack.newPage())
 })
 
 afterEach(async () => {
