@@ -6,7 +6,12 @@
  * non-2xx answer into an `ApiError` carrying the server's human-readable message.
  */
 
-import { friendlyValidationMessage, type RefusedValue, refusedValueOf } from '../friendly-errors.ts'
+import {
+  friendlyValidationMessage,
+  inputNameOf,
+  type RefusedValue,
+  refusedValueOf,
+} from '../friendly-errors.ts'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -40,6 +45,23 @@ export class ApiError extends Error {
     this.code = code
     this.requestId = requestId
     this.refused = refused
+  }
+}
+
+/** What a route action hands back to its form when the API refused the change. */
+export type Refusal = { message: string; field: string | null; requestId: string | null }
+
+/**
+ * The refusal an action returns for an ApiError: its sentence, the form input to mark (`field`, the
+ * input's name) and the request id. Anything else is not a refusal and is thrown on, to the route's
+ * error page.
+ */
+export function refusalOf(error: unknown): Refusal {
+  if (!(error instanceof ApiError)) throw error
+  return {
+    message: error.message,
+    field: error.refused ? inputNameOf(error.refused.field) : null,
+    requestId: error.requestId,
   }
 }
 

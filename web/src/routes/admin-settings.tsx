@@ -7,7 +7,7 @@ import {
   useLoaderData,
   useNavigation,
 } from 'react-router'
-import { ApiError } from '../api/client.ts'
+import { ApiError, refusalOf } from '../api/client.ts'
 import { type PayoutPolicy, payoutPolicyApi } from '../api/payout.ts'
 import {
   fetchPlaidSettings,
@@ -22,7 +22,6 @@ import { Notice } from '../components/notice.tsx'
 import { StatusBadge } from '../components/status-badge.tsx'
 import { useInvalidInput } from '../focus.ts'
 import { formatDateTime } from '../format.ts'
-import { inputNameOf } from '../friendly-errors.ts'
 import { useSession } from './app-shell.tsx'
 import { OwnershipPolicyPanel } from './ownership-policy-panel.tsx'
 import { PayoutPolicyPanel } from './payout-policy-panel.tsx'
@@ -82,14 +81,7 @@ export async function adminSettingsAction({ request }: ActionFunctionArgs): Prom
     await updatePlaidSettings(update)
     return { outcome: 'saved' }
   } catch (error) {
-    if (error instanceof ApiError)
-      return {
-        outcome: 'failed',
-        message: error.message,
-        requestId: error.requestId,
-        field: error.refused ? inputNameOf(error.refused.field) : null,
-      }
-    throw error
+    return { outcome: 'failed', ...refusalOf(error) }
   }
 }
 

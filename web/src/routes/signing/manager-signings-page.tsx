@@ -9,13 +9,12 @@ import {
   useLoaderData,
   useNavigation,
 } from 'react-router'
-import { ApiError } from '../../api/client.ts'
+import { type Refusal, refusalOf } from '../../api/client.ts'
 import { signingsApi } from '../../api/signings.ts'
 import { Card } from '../../components/card.tsx'
 import { InputField, TextAreaField } from '../../components/form-field.tsx'
 import { useFocusWhenShown } from '../../focus.ts'
 import { formatDateTime } from '../../format.ts'
-import { inputNameOf } from '../../friendly-errors.ts'
 import { MANAGER_SIGNINGS_PATH } from '../../navigation.ts'
 import { PackageStatusBadge } from './badges.tsx'
 
@@ -25,7 +24,7 @@ export async function managerSigningsLoader({ request }: LoaderFunctionArgs) {
   return signingsApi.list(request.signal)
 }
 
-type CreateResult = { message: string; field: string | null }
+type CreateResult = Refusal
 
 /** Creates a draft and opens it; a refusal comes back to the form. */
 export async function managerSigningsAction({
@@ -37,8 +36,7 @@ export async function managerSigningsAction({
     const created = await signingsApi.create({ title: String(form.get('title') ?? ''), note: note || null })
     return redirect(`${MANAGER_SIGNINGS_PATH}/${created.id}`)
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error
-    return { message: error.message, field: error.refused ? inputNameOf(error.refused.field) : null }
+    return refusalOf(error)
   }
 }
 

@@ -9,7 +9,7 @@ import {
   useRevalidator,
   useRouteError,
 } from 'react-router'
-import { ApiError } from '../../api/client.ts'
+import { ApiError, refusalOf } from '../../api/client.ts'
 import {
   type SignerDocumentContent,
   type SignerFlow,
@@ -21,7 +21,6 @@ import { Spinner } from '../../components/loading.tsx'
 import { Notice } from '../../components/notice.tsx'
 import { useFocusHeadingOnChange, useFocusWhenShown } from '../../focus.ts'
 import { formatDateTime } from '../../format.ts'
-import { inputNameOf } from '../../friendly-errors.ts'
 import { SIGNER_FLOW_PATH } from '../../navigation.ts'
 import { accountLabel, OwnershipNotice, VerdictBadge } from './badges.tsx'
 import { BankStep } from './bank-step.tsx'
@@ -90,13 +89,7 @@ export async function signerFlowAction({ request }: ActionFunctionArgs): Promise
         throw new Response('Unknown action', { status: 400 })
     }
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error
-    return {
-      ok: false,
-      message: error.message,
-      field: error.refused ? inputNameOf(error.refused.field) : null,
-      requestId: error.requestId,
-    }
+    return { ok: false, ...refusalOf(error) }
   }
 }
 

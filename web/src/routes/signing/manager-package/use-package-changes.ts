@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { type ActionFunctionArgs, useFetcher } from 'react-router'
-import { ApiError } from '../../../api/client.ts'
+import { refusalOf } from '../../../api/client.ts'
 import {
   type DocumentInput,
   type FieldInput,
@@ -10,7 +10,6 @@ import {
   type SigningField,
   signingsApi,
 } from '../../../api/signings.ts'
-import { inputNameOf } from '../../../friendly-errors.ts'
 
 /** One change to a package, as the page's fetcher submits it to the route action. */
 export type PackageChange =
@@ -76,13 +75,7 @@ export async function managerPackageAction({
     }
     return { ok: true, invitations: [] }
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error
-    return {
-      ok: false,
-      message: error.message,
-      field: error.refused ? inputNameOf(error.refused.field) : null,
-      requestId: error.requestId,
-    }
+    return { ok: false, ...refusalOf(error) }
   }
 }
 
