@@ -27,8 +27,12 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
 export type Queryable = Database | Transaction
 
-/** Plain SQL access for libraries that bring their own queries (pg-boss). */
-export type SqlExecutor = (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>
+/**
+ * Plain SQL access for libraries that bring their own queries (pg-boss) and for the few statements
+ * no query builder expresses. A `name` makes it a prepared statement on PostgreSQL (parsed and
+ * planned once per connection); the same name must always come with the same text.
+ */
+export type SqlExecutor = (text: string, values?: unknown[], name?: string) => Promise<{ rows: unknown[] }>
 
 export type DatabaseHandle = {
   kind: 'pglite' | 'postgres'
@@ -234,7 +238,8 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   return {
     kind: 'postgres',
     db,
-    executeSql: (text, values) => pool.query(text, values as unknown[]),
+    executeSql: (text, values, name) =>
+      pool.query({ text, values: values as unknown[], ...(name ? { name } : {}) }),
     async migrate() {
       // Instances starting together take turns: the migrator itself does not lock.
       const client = await pool.connect()

@@ -291,6 +291,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const itemState = createItemStateService({ db, keyring: deps.keyring })
   const webhookReceiver = createWebhookReceiver({
     db,
+    execute: deps.database.executeSql,
     gateway,
     keys: createVerificationKeyCache({ now: () => now().getTime() }),
     keyFetchBudget: createKeyFetchBudget({

@@ -66,12 +66,24 @@ export type JobQueue = {
     options?: EnqueueOptions,
   ): Promise<string[]>
   /**
+   * pg-boss's own statement that creates jobs in `queue`, for a caller that folds job creation into a
+   * statement of its own (a row and its job in one round trip, ADR 0030): a plain `INSERT … RETURNING
+   * id`, usable as a data-modifying CTE, reading its jobs from parameter `$<parameter>`, whose value
+   * `jobsParameter` makes. Only once started; throws if pg-boss's statement has another shape.
+   */
+  foldedInsert<Q extends QueueName>(queue: Q, parameter: number): Promise<FoldedJobInsert<Q>>
+  /**
    * Hands the queue's jobs to `handler`, each payload checked against the queue's schema first; a
    * payload that does not match fails its job for good (no retry) and never reaches the handler.
    */
   work<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Promise<void>
   /** Runs `queue` on a cron schedule; several instances scheduling the same queue create one job per slot. */
   schedule(queue: QueueName, cron: string): Promise<void>
+}
+
+export type FoldedJobInsert<Q extends QueueName> = {
+  text: string
+  jobsParameter(data: ReadonlyArray<JobPayload<Q>>): string
 }
 
 /**
@@ -168,6 +180,34 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
       )
       if (!ids || ids.length !== data.length) throw new Error(`pg-boss did not create the jobs in ${queue}`)
       return ids
+    },
+
+    async foldedInsert(queue, parameter) {
+      // pg-boss builds the statement (its table, the queue's policy and defaults); a capturing adapter
+      // keeps the text instead of running it.
+      let text: string | null = null
+      await boss.insert(queue, [{ data: {} }], {
+        db: {
+          executeSql: async (statement: string) => {
+            text = statement
+            return { rows: [] }
+          },
+        },
+        returnId: true,
+      })
+      const captured = (text as string | null)?.trim() ?? ''
+      const placeholders = captured.match(/\$\d+/g) ?? []
+      if (
+        !/^INSERT INTO /i.test(captured) ||
+        placeholders.join() !== '$1' ||
+        !/RETURNING id$/i.test(captured)
+      ) {
+        throw new Error(`pg-boss's insert for ${queue} is not a one-parameter INSERT … RETURNING id`)
+      }
+      return {
+        text: captured.replace('$1', `$${parameter}`),
+        jobsParameter: (data) => JSON.stringify(data.map((item) => ({ data: item }))),
+      }
     },
 
     async work(queue, handler, concurrency = 1) {

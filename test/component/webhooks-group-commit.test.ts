@@ -294,28 +294,37 @@ async function storedEventCount(database: DatabaseHandle): Promise<number> {
 }
 
 /**
- * The database with a gate in front of its transactions: while shut, a transaction waits before it
- * begins (and is counted as arrived). Other queries pass. Only the webhook receiver opens transactions
- * in these tests (no sign-ins, workers off).
+ * The database with a gate in front of its commits: while shut, a transaction, or a named statement
+ * (the receiver's one-statement store, ADR 0030), waits before it begins (and is counted as arrived).
+ * Other queries pass. Only the webhook receiver opens transactions or names statements in these tests
+ * (no sign-ins, workers off).
  */
 function gateTransactions(handle: DatabaseHandle) {
   let gate: Promise<void> | null = null
   let release: () => void = () => {}
   let arrived = 0
+  async function pass(): Promise<void> {
+    if (gate) {
+      arrived += 1
+      await gate
+    }
+  }
   const db = new Proxy(handle.db, {
     get(target, property, receiver) {
       if (property !== 'transaction') return Reflect.get(target, property, receiver)
       return async (...args: Parameters<typeof target.transaction>) => {
-        if (gate) {
-          arrived += 1
-          await gate
-        }
+        await pass()
         return target.transaction(...args)
       }
     },
   })
+  // A batch of new deliveries commits as one named statement instead (ADR 0030).
+  const executeSql: DatabaseHandle['executeSql'] = async (text, values, name) => {
+    if (name) await pass()
+    return handle.executeSql(text, values, name)
+  }
   return {
-    database: { ...handle, db } as DatabaseHandle,
+    database: { ...handle, db, executeSql } as DatabaseHandle,
     arrived: () => arrived,
     shut() {
       gate = new Promise((resolve) => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Database } from '../../../db/client.ts'
+import type { Database, SqlExecutor } from '../../../db/client.ts'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import { AppError } from '../../errors.ts'
-import { type JobQueue, QUEUES } from '../../jobs/queue.ts'
+import { type FoldedJobInsert, type JobQueue, QUEUES } from '../../jobs/queue.ts'
 import type { JobPayload } from '../../jobs/registry.ts'
 import type { PlaidConnectionResolver } from '../plaid/connections.ts'
 import { type PlaidGateway, PlaidRequestError } from '../plaid/gateway.ts'
@@ -43,6 +43,8 @@ export type WebhookReceiver = ReturnType<typeof createWebhookReceiver>
  */
 export function createWebhookReceiver(deps: {
   db: Database
+  /** Runs the one-statement store of new deliveries (ADR 0030), prepared on PostgreSQL. */
+  execute: SqlExecutor
   gateway: PlaidGateway
   keys: VerificationKeyCache
   /** Bounds outbound key fetches per minute (forged kids would otherwise each cost one). */
@@ -106,22 +108,60 @@ export function createWebhookReceiver(deps: {
     }
   }
 
+  // The single statement that stores a batch of new deliveries with their jobs (ADR 0030), made once
+  // pg-boss has started, from pg-boss's own job insert.
+  let newEventsStatement: Promise<NewEventsStatement | null> | null = null
+  let isFoldingRefused = false
+  function statementForNewEvents(): Promise<NewEventsStatement | null> {
+    newEventsStatement ??= deps.jobs.foldedInsert(QUEUES.plaidWebhook, 4).then(
+      (jobsInsert) => ({
+        name: 'webhook_store_new_events',
+        text: repository.newEventsStatement(jobsInsert.text),
+        jobsParameter: jobsInsert.jobsParameter,
+      }),
+      (error: unknown) => {
+        // The transaction path stores every batch meanwhile; the next batch asks again.
+        newEventsStatement = null
+        if (!isFoldingRefused)
+          logger.error({ err: error }, 'webhooks: no one-statement store; using transactions')
+        isFoldingRefused = true
+        return null
+      },
+    )
+    return newEventsStatement
+  }
+
+  /**
+   * Stores verified deliveries and their jobs durably; results are in the order of `receipts`. A batch
+   * that can only hold new events (distinct bodies, each filed where its key was looked up) goes in
+   * one statement, which refuses, storing nothing, when any body was received before; every other
+   * batch, and a refused one, is decided delivery by delivery in a transaction.
+   */
+  async function storeReceipts(receipts: PendingReceipt[]): Promise<ReceiptResult[]> {
+    const earliest = Math.min(...receipts.map((receipt) => receipt.receivedAt.getTime()))
+    const since = new Date(earliest - DEDUPE_WINDOW_MS)
+    const events = newEventsOf(receipts)
+    const statement = events ? await statementForNewEvents() : null
+    if (events && statement) {
+      const jobs = statement.jobsParameter(events.map((event) => ({ eventId: event.id })))
+      if (await repository.storeNewEvents(deps.execute, statement, events, since, jobs)) {
+        return events.map((event) => ({ event_id: event.id, duplicate: false }))
+      }
+    }
+    return decideAndStore(receipts, since)
+  }
+
   /**
    * Stores verified deliveries and their jobs in one transaction. Each is decided as the single-delivery
    * path always did: under its body's lock, a body already received within the dedupe window is a
    * redelivery of that event; the first of several identical bodies in this batch is the new event and
    * the others are its redeliveries. Results are in the order of `receipts`.
    */
-  async function storeReceipts(receipts: PendingReceipt[]): Promise<ReceiptResult[]> {
+  async function decideAndStore(receipts: PendingReceipt[], since: Date): Promise<ReceiptResult[]> {
     return db.transaction(async (tx) => {
       const dedupeKeys = [...new Set(receipts.map((receipt) => receipt.dedupeKey))]
       await repository.lockDedupeKeys(tx, dedupeKeys)
-      const earliest = Math.min(...receipts.map((receipt) => receipt.receivedAt.getTime()))
-      const earlier = await repository.findRecentDeliveries(
-        tx,
-        dedupeKeys,
-        new Date(earliest - DEDUPE_WINDOW_MS),
-      )
+      const earlier = await repository.findRecentDeliveries(tx, dedupeKeys, since)
       const results: ReceiptResult[] = []
       const stored = new Map<string, NewEvent>()
       const redeliveries = new Map<string, { count: number; at: Date }>()
@@ -171,22 +211,7 @@ export function createWebhookReceiver(deps: {
             : payload.itemId
               ? ((await deps.items.findOwner(payload.itemId, tx))?.workspaceId ?? null)
               : null
-        const event: NewEvent = {
-          id: randomUUID(),
-          dedupeKey: receipt.dedupeKey,
-          environment: receipt.environment,
-          workspaceId,
-          webhookType: payload.webhookType,
-          webhookCode: payload.webhookCode,
-          plaidItemId: payload.itemId,
-          rawBody: payload.text,
-          keyId: receipt.keyId,
-          issuedAt: receipt.issuedAt,
-          receivedAt,
-          deliveryCount: 1,
-          lastDeliveredAt: receivedAt,
-          updatedAt: receivedAt,
-        }
+        const event = newEvent(receipt, workspaceId)
         stored.set(receipt.dedupeKey, event)
         results.push({ event_id: event.id, duplicate: false })
       }
@@ -273,6 +298,39 @@ type PendingReceipt = {
 }
 
 type NewEvent = repository.NewWebhookEvent
+
+type NewEventsStatement = {
+  name: string
+  text: string
+  jobsParameter: FoldedJobInsert<typeof QUEUES.plaidWebhook>['jobsParameter']
+}
+
+/** The batch's events if it can only hold new ones: distinct bodies, each verified for the peeked Item. */
+function newEventsOf(receipts: PendingReceipt[]): NewEvent[] | null {
+  if (new Set(receipts.map((receipt) => receipt.dedupeKey)).size < receipts.length) return null
+  if (receipts.some((receipt) => receipt.payload.itemId !== receipt.peekedItemId)) return null
+  return receipts.map((receipt) => newEvent(receipt, receipt.peekedWorkspaceId))
+}
+
+function newEvent(receipt: PendingReceipt, workspaceId: string | null): NewEvent {
+  const { payload, receivedAt } = receipt
+  return {
+    id: randomUUID(),
+    dedupeKey: receipt.dedupeKey,
+    environment: receipt.environment,
+    workspaceId,
+    webhookType: payload.webhookType,
+    webhookCode: payload.webhookCode,
+    plaidItemId: payload.itemId,
+    rawBody: payload.text,
+    keyId: receipt.keyId,
+    issuedAt: receipt.issuedAt,
+    receivedAt,
+    deliveryCount: 1,
+    lastDeliveredAt: receivedAt,
+    updatedAt: receivedAt,
+  }
+}
 
 type WebhookPayload = { text: string; webhookType: string; webhookCode: string; itemId: string | null }
 

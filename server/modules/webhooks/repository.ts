@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
-import type { Queryable } from '../../../db/client.ts'
+import type { Queryable, SqlExecutor } from '../../../db/client.ts'
 import { type WebhookEventState, webhookEvents, webhookRejections } from '../../../db/schema.ts'
 
 export type StoredWebhookEvent = typeof webhookEvents.$inferSelect
@@ -112,7 +112,20 @@ export type NewWebhookEvent = {
  */
 export async function insertEvents(tx: Queryable, events: NewWebhookEvent[]): Promise<void> {
   if (events.length === 0) return
-  const rows = JSON.stringify(
+  await tx.execute(sql`${sql.raw(INSERT_EVENTS_FROM)}${eventRows(events)}${sql.raw(EVENT_RECORD)}`)
+}
+
+const EVENT_COLUMNS = `id, dedupe_key, environment, workspace_id, webhook_type, webhook_code,
+  plaid_item_id, raw_body, key_id, issued_at, received_at, delivery_count, last_delivered_at, updated_at`
+const INSERT_EVENTS_FROM = `insert into webhook_events (${EVENT_COLUMNS})
+  select ${EVENT_COLUMNS} from json_to_recordset(`
+const EVENT_RECORD = `::json) as row(id uuid, dedupe_key text, environment text,
+  workspace_id uuid, webhook_type text, webhook_code text, plaid_item_id text, raw_body text,
+  key_id text, issued_at timestamptz, received_at timestamptz, delivery_count integer,
+  last_delivered_at timestamptz, updated_at timestamptz)`
+
+function eventRows(events: NewWebhookEvent[]): string {
+  return JSON.stringify(
     events.map((event) => ({
       id: event.id,
       dedupe_key: event.dedupeKey,
@@ -130,15 +143,52 @@ export async function insertEvents(tx: Queryable, events: NewWebhookEvent[]): Pr
       updated_at: event.updatedAt.toISOString(),
     })),
   )
-  await tx.execute(sql`
-    insert into webhook_events (id, dedupe_key, environment, workspace_id, webhook_type, webhook_code,
-      plaid_item_id, raw_body, key_id, issued_at, received_at, delivery_count, last_delivered_at, updated_at)
-    select id, dedupe_key, environment, workspace_id, webhook_type, webhook_code,
-      plaid_item_id, raw_body, key_id, issued_at, received_at, delivery_count, last_delivered_at, updated_at
-    from json_to_recordset(${rows}::json) as row(id uuid, dedupe_key text, environment text,
-      workspace_id uuid, webhook_type text, webhook_code text, plaid_item_id text, raw_body text,
-      key_id text, issued_at timestamptz, received_at timestamptz, delivery_count integer,
-      last_delivered_at timestamptz, updated_at timestamptz)`)
+}
+
+/** SQLSTATE of webhook_claim_new_bodies (migration 0015) when a body of the batch was received before. */
+const DELIVERED_BEFORE = 'SCW01'
+
+/**
+ * The single statement that stores new events and their jobs (ADR 0030): it claims the bodies (their
+ * advisory locks, then no earlier delivery since `$3`), inserts the events (`$1`) and runs pg-boss's
+ * own job insert (`jobsInsert`, reading `$4`) as data-modifying CTEs, and fails unless every event got
+ * its job. A single statement is its own transaction: all of it is stored, or none.
+ */
+export function newEventsStatement(jobsInsert: string): string {
+  return `with claimed as (
+  select webhook_claim_new_bodies($2::text[], $3::timestamptz) as is_claimed
+), stored as (
+  ${INSERT_EVENTS_FROM}$1${EVENT_RECORD}
+  cross join claimed where claimed.is_claimed
+  returning 1
+), jobs as (
+  ${jobsInsert}
+)
+select webhook_expect_jobs((select count(*) from stored), (select count(*) from jobs)) as stored`
+}
+
+/**
+ * Runs newEventsStatement for `events`, all of distinct bodies. False, with nothing stored, when a
+ * body was received since `since`: the caller then decides each delivery in a transaction.
+ */
+export async function storeNewEvents(
+  execute: SqlExecutor,
+  statement: { name: string; text: string },
+  events: NewWebhookEvent[],
+  since: Date,
+  jobs: string,
+): Promise<boolean> {
+  try {
+    await execute(
+      statement.text,
+      [eventRows(events), events.map((event) => event.dedupeKey), since.toISOString(), jobs],
+      statement.name,
+    )
+    return true
+  } catch (error) {
+    if ((error as { code?: unknown }).code === DELIVERED_BEFORE) return false
+    throw error
+  }
 }
 
 export async function countRejection(db: Queryable, reason: string, at: Date): Promise<void> {

@@ -1,0 +1,42 @@
+-- The one-statement acknowledgement of new webhook deliveries (ADR 0030): a batch whose bodies were
+-- never received is stored, with its jobs, by a single statement that runs in its own transaction.
+--
+-- webhook_claim_new_bodies takes the same per-body advisory locks as the transaction path (the same
+-- lock ids, ascending, so the two paths queue behind each other instead of deadlocking), then, in a
+-- statement of its own and so with a snapshot taken after the locks, looks for an earlier delivery
+-- of any of the bodies. If there is one it raises SQLSTATE SCW01, which undoes the whole statement;
+-- the caller then decides each delivery in the transaction path, as before.
+--
+-- Its look-up is planned afresh on every call: PL/pgSQL would otherwise keep the first generic plan
+-- of a connection, which on a new, nearly empty table is a sequential scan, and a connection lives
+-- for hours while the table grows (the statements of the transaction path are planned per call too).
+-- It reads every match rather than asking EXISTS: before the table's first ANALYZE, EXISTS makes a
+-- sequential scan that expects an early match look cheaper than the index.
+CREATE FUNCTION webhook_claim_new_bodies(dedupe_keys text[], since timestamptz) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+  PERFORM count(pg_advisory_xact_lock(lock_id)) FROM (
+    SELECT DISTINCT hashtextextended('webhook:' || body_key, 0) AS lock_id
+    FROM unnest(dedupe_keys) AS body_key
+    ORDER BY lock_id
+  ) AS ordered;
+  PERFORM FROM webhook_events
+  WHERE webhook_events.dedupe_key = ANY (dedupe_keys) AND webhook_events.received_at > since;
+  IF FOUND THEN
+    RAISE EXCEPTION 'a body of this batch was delivered before' USING ERRCODE = 'SCW01';
+  END IF;
+  RETURN true;
+END
+$$;
+--> statement-breakpoint
+-- Every stored event has its job, or the statement fails: pg-boss's insert skips conflicting rows
+-- (ON CONFLICT DO NOTHING), which must never leave an event without a job.
+CREATE FUNCTION webhook_expect_jobs(events bigint, jobs bigint) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF events <> jobs THEN
+    RAISE EXCEPTION '% webhook events but % jobs', events, jobs;
+  END IF;
+  RETURN events;
+END
+$$;
