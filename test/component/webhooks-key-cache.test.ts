@@ -111,6 +111,30 @@ describe('webhook verification key cache', () => {
     expect(fetches).toHaveLength(before)
   })
 
+  it('names the one environment whose verified, current keys hold a kid, and no other', async () => {
+    const { cache, published, fetchKey, advance } = setup()
+    published.set('k', jwkFor('k'))
+    published.set('shared', jwkFor('shared'))
+    expect(cache.soleVerifiedEnvironment('k')).toBeNull()
+    await cache.get('sandbox', 'k', fetchKey)
+    // Fetched is not enough: only a key that verified a genuine webhook.
+    expect(cache.soleVerifiedEnvironment('k')).toBeNull()
+    cache.markVerified('sandbox', 'k')
+    expect(cache.soleVerifiedEnvironment('k')).toBe('sandbox')
+    expect(cache.soleVerifiedEnvironment('other')).toBeNull()
+    // A kid verified in two environments names neither.
+    for (const environment of ['sandbox', 'production'] as const) {
+      await cache.get(environment, 'shared', fetchKey)
+      cache.markVerified(environment, 'shared')
+    }
+    expect(cache.soleVerifiedEnvironment('shared')).toBeNull()
+    // A current key due for its daily re-check is not used before it was asked for again.
+    advance(24 * 60 * 60 * 1000 + 1)
+    expect(cache.soleVerifiedEnvironment('k')).toBeNull()
+    await cache.get('sandbox', 'k', fetchKey)
+    expect(cache.soleVerifiedEnvironment('k')).toBe('sandbox')
+  })
+
   it('without a verified webhook, a fetched key is on probation and can be evicted like any kid', async () => {
     const { cache, published, fetches, fetchKey } = setup({ maxEntries: 8 })
     published.set('fetched', jwkFor('fetched'))

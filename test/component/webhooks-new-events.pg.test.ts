@@ -59,13 +59,12 @@ describe('storing new webhook events in one statement, concurrently (PostgreSQL)
   }
 
   function store(events: Array<ReturnType<typeof newEvent>>) {
-    return repository.storeNewEvents(
-      database.executeSql,
-      statement,
+    return repository.storeNewEvents(database.executeSql, statement, {
       events,
-      new Date(Date.now() - 2 * DAY_MS),
-      jobsParameter(events.map((event) => ({ eventId: event.id }))),
-    )
+      since: new Date(Date.now() - 2 * DAY_MS),
+      defaultEnvironment: 'sandbox',
+      jobs: jobsParameter(events.map((event) => ({ eventId: event.id }))),
+    })
   }
 
   async function storedIds(dedupeKey: string): Promise<string[]> {
@@ -105,7 +104,10 @@ describe('storing new webhook events in one statement, concurrently (PostgreSQL)
 
     const redelivery = newEvent(held.dedupeKey)
     const outcome = store([newEvent(), redelivery])
-    await eventually(async () => ((await waitingForAdvisoryLock()) > 0 ? true : undefined), 'statement waiting')
+    await eventually(
+      async () => ((await waitingForAdvisoryLock()) > 0 ? true : undefined),
+      'statement waiting',
+    )
     release()
     await transaction
 

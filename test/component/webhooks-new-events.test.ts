@@ -56,13 +56,12 @@ describe('storing new webhook events in one statement', () => {
   }
 
   function store(events: Array<ReturnType<typeof newEvent>>, since: Date) {
-    return repository.storeNewEvents(
-      database.executeSql,
-      statement,
+    return repository.storeNewEvents(database.executeSql, statement, {
       events,
       since,
-      jobsParameter(events.map((event) => ({ eventId: event.id }))),
-    )
+      defaultEnvironment: 'sandbox',
+      jobs: jobsParameter(events.map((event) => ({ eventId: event.id }))),
+    })
   }
 
   async function stored(ids: string[]) {
@@ -142,7 +141,12 @@ describe('storing new webhook events in one statement', () => {
     const events = [newEvent(now), newEvent(now)]
     const jobs = jobsParameter([{ eventId: events[0]?.id as string }])
     await expect(
-      repository.storeNewEvents(database.executeSql, statement, events, new Date(now.getTime() - DAY_MS), jobs),
+      repository.storeNewEvents(database.executeSql, statement, {
+        events,
+        since: new Date(now.getTime() - DAY_MS),
+        defaultEnvironment: 'sandbox',
+        jobs,
+      }),
     ).rejects.toThrow(/2 webhook events but 1 jobs/)
     expect(await stored(events.map((event) => event.id))).toEqual([])
   })

@@ -33,6 +33,8 @@ describe('grouped Item look-ups of webhook deliveries', () => {
   let groupedQueries = 0
   let gate: Promise<void> | null = null
   let held = 0
+  /** Reads of plaid_items through the query builder (the look-ups before verification). */
+  let itemReads = 0
   const workspaces = { a: '', b: '' }
 
   /**
@@ -45,6 +47,7 @@ describe('grouped Item look-ups of webhook deliveries', () => {
         const value = Reflect.get(target, property, target)
         if (property === 'then') {
           return (resolve: (value: unknown) => void, reject: (error: unknown) => void) => {
+            if (readsItems) itemReads += 1
             const waiting = readsItems ? gate : null
             if (!waiting) return (value as PromiseLike<unknown>['then']).call(target, resolve, reject)
             held += 1
@@ -196,5 +199,51 @@ describe('grouped Item look-ups of webhook deliveries', () => {
         environment: 'emulator',
       })
     }
+  })
+
+  it('verifies with the one environment that knows the kid before looking anything up, and checks the Item at commit', async () => {
+    // The emulator's key has verified genuine webhooks above: only the emulator's verified keys hold its kid.
+    const send = async (itemId: string) => {
+      const signed = await sandbox.sign({
+        webhook_type: 'ITEM',
+        webhook_code: 'NEW_ACCOUNTS_AVAILABLE',
+        item_id: itemId,
+        error: null,
+        nonce: randomUUID(),
+      })
+      return t.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/plaid',
+        headers: { 'content-type': 'application/json', 'plaid-verification': signed.signature },
+        payload: signed.body,
+      })
+    }
+    const readsBefore = itemReads
+    const known = await send(ITEMS.b)
+    const unknown = await send(ITEMS.unknown)
+    expect([known.statusCode, unknown.statusCode]).toEqual([200, 200])
+    // No look-up before verification; the statement that stored them filed each under its Item's workspace.
+    expect(itemReads).toBe(readsBefore)
+    for (const [response, workspaceId] of [
+      [known, workspaces.b],
+      [unknown, null],
+    ] as const) {
+      const { rows } = await t.database.executeSql(
+        'select workspace_id, environment from webhook_events where id = $1::uuid',
+        [(response.json() as { event_id: string }).event_id],
+      )
+      expect(rows[0]).toEqual({ workspace_id: workspaceId, environment: 'emulator' })
+    }
+
+    // An Item of production, signed with the emulator's key: not stored, and verified again the way it
+    // always was, with production's keys (this server has no production credentials to fetch them).
+    const eventsBefore = await t.database.executeSql('select count(*)::int as count from webhook_events')
+    const foreign = await send(ITEMS.removed)
+    expect(foreign.statusCode).toBe(503)
+    expect(foreign.json()).toMatchObject({ error: { reason: 'key_service_unavailable' } })
+    expect(itemReads).toBeGreaterThan(readsBefore)
+    expect(await t.database.executeSql('select count(*)::int as count from webhook_events')).toEqual(
+      eventsBefore,
+    )
   })
 })

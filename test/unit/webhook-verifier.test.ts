@@ -5,7 +5,7 @@ import {
   createVerificationKeyCache,
   type PlaidVerificationJwk,
 } from '../../server/modules/webhooks/key-cache.ts'
-import { verifyPlaidSignature, WebhookRejection } from '../../server/modules/webhooks/verifier.ts'
+import { peekKeyId, verifyPlaidSignature, WebhookRejection } from '../../server/modules/webhooks/verifier.ts'
 
 const KID = 'test-kid'
 const NOW_MS = Date.parse('2026-12-06T12:00:00Z')
@@ -130,5 +130,26 @@ describe('ES256 webhook signatures verified with node:crypto', () => {
     ).toBe('key_service_unavailable')
     // A point that is not on the curve.
     expect(await reasonOf(verifyWith(signature, { y: JWK.x }))).toBe('key_service_unavailable')
+  })
+})
+
+describe('the kid of an unverified header', () => {
+  it('is read from a compact JWS header, and is null for anything that names none', async () => {
+    expect(peekKeyId(await genuine())).toBe(KID)
+    expect(peekKeyId(` ${await genuine()} `)).toBe(KID)
+    const claims = { iat: 1, request_body_sha256: 'x' }
+    for (const signature of [
+      undefined,
+      '',
+      'not-a-jws',
+      `${b64('{not json')}.${b64('{}')}.${b64('sig')}`,
+      token({ alg: 'ES256' }, claims),
+      token({ alg: 'ES256', kid: 7 }, claims),
+      token({ alg: 'ES256', kid: '' }, claims),
+      token({ alg: 'ES256', kid: 'k'.repeat(129) }, claims),
+      token({ alg: 'ES256', kid: KID, crit: ['exp'] }, claims),
+    ]) {
+      expect(peekKeyId(signature), String(signature)).toBeNull()
+    }
   })
 })

@@ -154,6 +154,22 @@ export function createVerificationKeyCache(options: KeyCacheOptions) {
      * Records that `kid` verified a genuine webhook (signature, age and body hash all held): its key
      * leaves probation for the tier forged kids cannot evict.
      */
+    /**
+     * The one environment whose verified keys hold `kid`, current and not due for a re-check; null
+     * when none or several do. Such a key has verified a genuine webhook, so it can verify the next
+     * one before anything is looked up (ADR 0030).
+     */
+    soleVerifiedEnvironment(kid: string): PlaidEnvironment | null {
+      let found: PlaidEnvironment | null = null
+      for (const [cacheKey, entry] of verified) {
+        const separator = cacheKey.indexOf(':')
+        if (cacheKey.slice(separator + 1) !== kid || !isFresh(entry)) continue
+        if (found) return null
+        found = cacheKey.slice(0, separator) as PlaidEnvironment
+      }
+      return found
+    },
+
     markVerified(environment: PlaidEnvironment, kid: string): void {
       const cacheKey = `${environment}:${kid}`
       const entry = verified.get(cacheKey) ?? probation.get(cacheKey)

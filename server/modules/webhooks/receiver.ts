@@ -21,6 +21,7 @@ import { ITEM_STATUS_CODES } from './processor.ts'
 import * as repository from './repository.ts'
 import {
   peekItemId,
+  peekKeyId,
   REJECTION_REASONS,
   type RejectionReason,
   verifyPlaidSignature,
@@ -68,12 +69,29 @@ export function createWebhookReceiver(deps: {
       logger.warn({ err: error, batchSize: size }, 'a grouped Item look-up failed; looking up one by one'),
   )
 
-  /** The environment to ask for the key: the item's, or the configured default for unknown items. */
-  async function verificationContext(rawBody: Buffer) {
-    const plaidItemId = peekItemId(rawBody)
+  /**
+   * The environment whose key verifies a delivery. When its kid names a key that has verified a
+   * genuine webhook in exactly one environment, that one, with nothing looked up before the signature
+   * holds: the commit then checks that it is the Item's (ADR 0030). Otherwise, or when `lookUp`, the
+   * Item's environment, looked up, or the configured default for an Item we do not hold.
+   */
+  async function verificationContext(input: ReceivedDelivery, lookUp: boolean) {
+    if (!lookUp) {
+      const kid = peekKeyId(input.signature)
+      const environment = kid ? deps.keys.soleVerifiedEnvironment(kid) : null
+      if (environment) return keyAccess(environment, null, null)
+    }
+    const plaidItemId = peekItemId(input.rawBody)
     const owner = plaidItemId ? await ownerLookup.find(plaidItemId) : null
-    const environment = owner?.environment ?? deps.defaultEnvironment
-    const workspaceId = owner?.workspaceId ?? null
+    // Only a delivery naming an Item we hold may draw on the key-fetch budget's reserve.
+    return keyAccess(
+      owner?.environment ?? deps.defaultEnvironment,
+      owner?.workspaceId ?? null,
+      owner ? plaidItemId : null,
+    )
+  }
+
+  function keyAccess(environment: PlaidEnvironment, workspaceId: string | null, knownItemId: string | null) {
     const fetchKey: FetchVerificationKey = async (kid) => {
       const connection = await deps.connections(environment, workspaceId)
       if (!connection) throw new Error(`no Plaid credentials for the ${environment} environment`)
@@ -86,11 +104,9 @@ export function createWebhookReceiver(deps: {
         throw error
       }
     }
-    // Only a delivery naming an Item we hold may draw on the budget's reserve.
-    const knownItemId = owner ? plaidItemId : null
     // A refusal is logged and counted by reject() as key_fetch_budget_exhausted.
     const mayFetchKey = () => deps.keyFetchBudget.tryTake({ knownItemId })
-    return { plaidItemId, environment, workspaceId, fetchKey, mayFetchKey }
+    return { environment, fetchKey, mayFetchKey }
   }
 
   async function reject(rejection: WebhookRejection): Promise<never> {
@@ -137,14 +153,15 @@ export function createWebhookReceiver(deps: {
    * one statement, which refuses, storing nothing, when any body was received before; every other
    * batch, and a refused one, is decided delivery by delivery in a transaction.
    */
-  async function storeReceipts(receipts: PendingReceipt[]): Promise<ReceiptResult[]> {
+  async function storeReceipts(receipts: PendingReceipt[]): Promise<StoreResult[]> {
     const earliest = Math.min(...receipts.map((receipt) => receipt.receivedAt.getTime()))
     const since = new Date(earliest - DEDUPE_WINDOW_MS)
     const events = newEventsOf(receipts)
     const statement = events ? await statementForNewEvents() : null
     if (events && statement) {
       const jobs = statement.jobsParameter(events.map((event) => ({ eventId: event.id })))
-      if (await repository.storeNewEvents(deps.execute, statement, events, since, jobs)) {
+      const batch = { events, since, defaultEnvironment: deps.defaultEnvironment, jobs }
+      if (await repository.storeNewEvents(deps.execute, statement, batch)) {
         return events.map((event) => ({ event_id: event.id, duplicate: false }))
       }
     }
@@ -155,19 +172,28 @@ export function createWebhookReceiver(deps: {
    * Stores verified deliveries and their jobs in one transaction. Each is decided as the single-delivery
    * path always did: under its body's lock, a body already received within the dedupe window is a
    * redelivery of that event; the first of several identical bodies in this batch is the new event and
-   * the others are its redeliveries. Results are in the order of `receipts`.
+   * the others are its redeliveries. A delivery verified for another environment than its Item's is
+   * not stored: it is to be verified again (ENVIRONMENT_CHANGED). Results are in the order of `receipts`.
    */
-  async function decideAndStore(receipts: PendingReceipt[], since: Date): Promise<ReceiptResult[]> {
+  async function decideAndStore(receipts: PendingReceipt[], since: Date): Promise<StoreResult[]> {
     return db.transaction(async (tx) => {
       const dedupeKeys = [...new Set(receipts.map((receipt) => receipt.dedupeKey))]
       await repository.lockDedupeKeys(tx, dedupeKeys)
       const earlier = await repository.findRecentDeliveries(tx, dedupeKeys, since)
-      const results: ReceiptResult[] = []
+      const itemIds = receipts.flatMap((receipt) => (receipt.payload.itemId ? [receipt.payload.itemId] : []))
+      const owners = await deps.items.findOwners(itemIds, tx)
+      const results: StoreResult[] = []
       const stored = new Map<string, NewEvent>()
       const redeliveries = new Map<string, { count: number; at: Date }>()
       const reconciles: Array<JobPayload<typeof QUEUES.plaidReconcile>> = []
       for (const receipt of receipts) {
         const { payload, receivedAt } = receipt
+        // The verified item_id decides the workspace, and whose key had to verify the delivery.
+        const owner = payload.itemId ? owners.get(payload.itemId) : undefined
+        if (receipt.environment !== (owner?.environment ?? deps.defaultEnvironment)) {
+          results.push(ENVIRONMENT_CHANGED)
+          continue
+        }
         const previous = earlier.get(receipt.dedupeKey)
         if (previous && previous.receivedAt.getTime() > receivedAt.getTime() - DEDUPE_WINDOW_MS) {
           const seen = redeliveries.get(previous.id)
@@ -204,14 +230,7 @@ export function createWebhookReceiver(deps: {
           results.push({ event_id: sameBody.id, duplicate: true })
           continue
         }
-        // The verified item_id decides the workspace; the peeked one only chose whose key to ask.
-        const workspaceId =
-          payload.itemId === receipt.peekedItemId
-            ? receipt.peekedWorkspaceId
-            : payload.itemId
-              ? ((await deps.items.findOwner(payload.itemId, tx))?.workspaceId ?? null)
-              : null
-        const event = newEvent(receipt, workspaceId)
+        const event = newEvent(receipt, owner?.workspaceId ?? null)
         stored.set(receipt.dedupeKey, event)
         results.push({ event_id: event.id, duplicate: false })
       }
@@ -241,57 +260,70 @@ export function createWebhookReceiver(deps: {
       ),
   )
 
+  async function receiveOnce(input: ReceivedDelivery, lookUp: boolean): Promise<StoreResult> {
+    let arrival: Arrival<PendingReceipt, StoreResult> | null = null
+    try {
+      const context = await verificationContext(input, lookUp)
+      // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
+      arrival = committer.arrival()
+      // One turn of the event loop before verifying: the requests already received get to announce
+      // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0029), and on PGlite a
+      // look-up completes without leaving the turn, so without this pause a delivery would reach the
+      // group commit before anyone else could, and every batch would be one delivery.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      const signature = await verifyPlaidSignature({
+        rawBody: input.rawBody,
+        signature: input.signature,
+        environment: context.environment,
+        keys: deps.keys,
+        fetchKey: context.fetchKey,
+        mayFetchKey: context.mayFetchKey,
+        nowMs: deps.now().getTime(),
+      })
+      const payload = parsePayload(input.rawBody)
+      return await arrival.submit({
+        dedupeKey: signature.bodySha256,
+        payload,
+        environment: context.environment,
+        keyId: signature.keyId,
+        issuedAt: signature.issuedAt,
+        receivedAt: deps.now(),
+      })
+    } catch (error) {
+      arrival?.withdraw()
+      if (error instanceof WebhookRejection) return reject(error)
+      throw error
+    }
+  }
+
   return {
     countRejection,
 
-    async receive(input: { rawBody: Buffer; signature: string | undefined }): Promise<ReceiptResult> {
-      let arrival: Arrival<PendingReceipt, ReceiptResult> | null = null
-      try {
-        const context = await verificationContext(input.rawBody)
-        // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
-        arrival = committer.arrival()
-        // One turn of the event loop before verifying: the requests already received get to announce
-        // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0029), and on PGlite a
-        // look-up completes without leaving the turn, so without this pause a delivery would reach the
-        // group commit before anyone else could, and every batch would be one delivery.
-        await new Promise<void>((resolve) => setImmediate(resolve))
-        const signature = await verifyPlaidSignature({
-          rawBody: input.rawBody,
-          signature: input.signature,
-          environment: context.environment,
-          keys: deps.keys,
-          fetchKey: context.fetchKey,
-          mayFetchKey: context.mayFetchKey,
-          nowMs: deps.now().getTime(),
-        })
-        const payload = parsePayload(input.rawBody)
-        return await arrival.submit({
-          dedupeKey: signature.bodySha256,
-          payload,
-          environment: context.environment,
-          peekedItemId: context.plaidItemId,
-          peekedWorkspaceId: context.workspaceId,
-          keyId: signature.keyId,
-          issuedAt: signature.issuedAt,
-          receivedAt: deps.now(),
-        })
-      } catch (error) {
-        arrival?.withdraw()
-        if (error instanceof WebhookRejection) return reject(error)
-        throw error
-      }
+    async receive(input: ReceivedDelivery): Promise<ReceiptResult> {
+      const result = await receiveOnce(input, false)
+      if (result !== ENVIRONMENT_CHANGED) return result
+      // Verified with a key of another environment than its Item's (or its Item just moved): again,
+      // with the Item looked up first.
+      const again = await receiveOnce(input, true)
+      if (again !== ENVIRONMENT_CHANGED) return again
+      throw new Error('the Item of a webhook changed environment while the webhook was received')
     },
   }
 }
+
+type ReceivedDelivery = { rawBody: Buffer; signature: string | undefined }
+
+/** A delivery verified with a key of another environment than its Item's: not stored, verify again. */
+const ENVIRONMENT_CHANGED = Symbol('environment changed')
+
+type StoreResult = ReceiptResult | typeof ENVIRONMENT_CHANGED
 
 /** A verified delivery waiting for its group commit. */
 type PendingReceipt = {
   dedupeKey: string
   payload: WebhookPayload
+  /** The environment whose key verified it. */
   environment: PlaidEnvironment
-  /** The Item named by the peek before verification, and its workspace: whose key was asked for. */
-  peekedItemId: string | null
-  peekedWorkspaceId: string | null
   keyId: string
   issuedAt: Date
   receivedAt: Date
@@ -305,11 +337,13 @@ type NewEventsStatement = {
   jobsParameter: FoldedJobInsert<typeof QUEUES.plaidWebhook>['jobsParameter']
 }
 
-/** The batch's events if it can only hold new ones: distinct bodies, each verified for the peeked Item. */
+/**
+ * The batch's events if it can only hold new ones (distinct bodies); the one statement files each under
+ * its Item's workspace itself.
+ */
 function newEventsOf(receipts: PendingReceipt[]): NewEvent[] | null {
   if (new Set(receipts.map((receipt) => receipt.dedupeKey)).size < receipts.length) return null
-  if (receipts.some((receipt) => receipt.payload.itemId !== receipt.peekedItemId)) return null
-  return receipts.map((receipt) => newEvent(receipt, receipt.peekedWorkspaceId))
+  return receipts.map((receipt) => newEvent(receipt, null))
 }
 
 function newEvent(receipt: PendingReceipt, workspaceId: string | null): NewEvent {

@@ -145,20 +145,31 @@ function eventRows(events: NewWebhookEvent[]): string {
   )
 }
 
-/** SQLSTATE of webhook_claim_new_bodies (migration 0015) when a body of the batch was received before. */
+/**
+ * SQLSTATEs of webhook_claim_new_bodies (migration 0015): a body of the batch was received before; a
+ * delivery was verified for another environment than its Item's.
+ */
 const DELIVERED_BEFORE = 'SCW01'
+const ENVIRONMENT_MISMATCH = 'SCW02'
 
 /**
- * The single statement that stores new events and their jobs (ADR 0030): it claims the bodies (their
- * advisory locks, then no earlier delivery since `$3`), inserts the events (`$1`) and runs pg-boss's
- * own job insert (`jobsInsert`, reading `$4`) as data-modifying CTEs, and fails unless every event got
- * its job. A single statement is its own transaction: all of it is stored, or none.
+ * The single statement that stores new events and their jobs (ADR 0030). It claims the bodies (their
+ * advisory locks, then no earlier delivery since `$3`, and each delivery's environment, `$6`, that of
+ * its Item `$5` or the default `$7`), inserts the events (`$1`), each filed under its Item's workspace,
+ * and runs pg-boss's own job insert (`jobsInsert`, reading `$4`) as data-modifying CTEs, and fails
+ * unless every event got its job. A single statement is its own transaction: all of it, or none.
  */
 export function newEventsStatement(jobsInsert: string): string {
+  const values = EVENT_COLUMNS.split(',').map((column) =>
+    column.trim() === 'workspace_id' ? 'owner.workspace_id' : `row.${column.trim()}`,
+  )
   return `with claimed as (
-  select webhook_claim_new_bodies($2::text[], $3::timestamptz) as is_claimed
+  select webhook_claim_new_bodies($2::text[], $3::timestamptz, $5::text[], $6::text[], $7::text) as is_claimed
 ), stored as (
-  ${INSERT_EVENTS_FROM}$1${EVENT_RECORD}
+  insert into webhook_events (${EVENT_COLUMNS})
+  select ${values.join(', ')}
+  from json_to_recordset($1${EVENT_RECORD}
+  left join lateral plaid_item_owner(row.plaid_item_id) as owner on true
   cross join claimed where claimed.is_claimed
   returning 1
 ), jobs as (
@@ -169,24 +180,33 @@ select webhook_expect_jobs((select count(*) from stored), (select count(*) from 
 
 /**
  * Runs newEventsStatement for `events`, all of distinct bodies. False, with nothing stored, when a
- * body was received since `since`: the caller then decides each delivery in a transaction.
+ * body was received since `since` or an event's environment is not its Item's (nor, for an Item we
+ * do not hold, `defaultEnvironment`): the caller then decides each delivery in a transaction.
  */
 export async function storeNewEvents(
   execute: SqlExecutor,
   statement: { name: string; text: string },
-  events: NewWebhookEvent[],
-  since: Date,
-  jobs: string,
+  batch: { events: NewWebhookEvent[]; since: Date; defaultEnvironment: string; jobs: string },
 ): Promise<boolean> {
+  const { events } = batch
   try {
     await execute(
       statement.text,
-      [eventRows(events), events.map((event) => event.dedupeKey), since.toISOString(), jobs],
+      [
+        eventRows(events),
+        events.map((event) => event.dedupeKey),
+        batch.since.toISOString(),
+        batch.jobs,
+        events.map((event) => event.plaidItemId),
+        events.map((event) => event.environment),
+        batch.defaultEnvironment,
+      ],
       statement.name,
     )
     return true
   } catch (error) {
-    if ((error as { code?: unknown }).code === DELIVERED_BEFORE) return false
+    const code = (error as { code?: unknown }).code
+    if (code === DELIVERED_BEFORE || code === ENVIRONMENT_MISMATCH) return false
     throw error
   }
 }

@@ -182,6 +182,21 @@ function parseClaims(payload: Uint8Array): { iat: number; requestBodySha256: str
   return { iat, requestBodySha256: hash }
 }
 
+/**
+ * The kid named by an unverified Plaid-Verification header, used only to choose which cached key to
+ * verify it with; null when the header has none (verification then says why).
+ */
+export function peekKeyId(signature: string | undefined): string | null {
+  const token = signature?.trim()
+  if (!token || token.length > MAX_HEADER_LENGTH || !COMPACT_JWS.test(token)) return null
+  try {
+    const { kid } = decodeHeader(token.slice(0, token.indexOf('.')))
+    return typeof kid === 'string' && kid.length > 0 && kid.length <= MAX_KID_LENGTH ? kid : null
+  } catch {
+    return null
+  }
+}
+
 /** The Plaid item_id named by an unverified body, used only to choose whose key endpoint to ask. */
 export function peekItemId(rawBody: Buffer): string | null {
   const match = /"item_id"\s*:\s*"([A-Za-z0-9_-]{1,128})"/.exec(rawBody.toString('latin1'))
