@@ -37,10 +37,11 @@ export type WebhookReceiver = ReturnType<typeof createWebhookReceiver>
 
 /**
  * The acknowledgement path: verify on the raw bytes, then store the event and its job in one
- * transaction, shared with the deliveries verified at the same time (group commit, ADR 0020); the 200
- * goes out only after that transaction committed. Nothing is parsed, looked up beyond the item's
- * environment, or changed before the signature, age and body hash hold; a rejection only increments a
- * counter.
+ * transaction, shared with the deliveries verified at the same time (group commit, ADR 0020; a batch of
+ * new deliveries is one statement, ADR 0030); the 200 goes out only after that transaction committed.
+ * Nothing is parsed, looked up beyond the item's environment (and nothing at all when the kid names a
+ * key that verified Plaid's webhooks in one environment), or changed before the signature, age and
+ * body hash hold; a rejection only increments a counter.
  */
 export function createWebhookReceiver(deps: {
   db: Database
@@ -61,7 +62,8 @@ export function createWebhookReceiver(deps: {
 }) {
   const { db, logger } = deps
 
-  // Concurrent deliveries' Item look-ups share one query (ADR 0029); nothing is cached.
+  // The Item look-ups before verification (a kid no verified key holds, ADR 0030) share one query (ADR
+  // 0029); nothing is cached.
   const ownerLookup = createOwnerLookup(
     (plaidItemIds) => deps.items.findOwners(plaidItemIds),
     OWNER_LOOKUP_GROUPING,
