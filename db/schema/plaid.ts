@@ -66,6 +66,8 @@ export const plaidItems = pgTable(
     ),
     // Tokens never cross environments, and one Plaid Item is stored once.
     uniqueIndex('plaid_items_environment_item_key').on(table.environment, table.plaidItemId),
+    // Webhooks name an item_id without its environment: the owner look-up (plaid_item_owner).
+    index('plaid_items_plaid_item_idx').on(table.plaidItemId),
     check('plaid_items_owner_check', sql`(${table.userId} is null) <> (${table.signerId} is null)`),
     // At most one live connection per principal and environment; also the status hot path's indexes.
     uniqueIndex('plaid_items_one_live_per_member_key')

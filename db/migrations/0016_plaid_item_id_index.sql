@@ -1,0 +1,1 @@
+CREATE INDEX "plaid_items_plaid_item_idx" ON "plaid_items" USING btree ("plaid_item_id");
