@@ -151,9 +151,10 @@ export function createWebhookReceiver(deps: {
 
   /**
    * Stores verified deliveries and their jobs durably; results are in the order of `receipts`. A batch
-   * that can only hold new events (distinct bodies, each filed where its key was looked up) goes in
-   * one statement, which refuses, storing nothing, when any body was received before; every other
-   * batch, and a refused one, is decided delivery by delivery in a transaction.
+   * that can only hold new events (distinct bodies) goes in one statement, which refuses, storing
+   * nothing, when any body was received before or any delivery was verified for another environment
+   * than its Item's; every other batch, and a refused one, is decided delivery by delivery in a
+   * transaction.
    */
   async function storeReceipts(receipts: PendingReceipt[]): Promise<StoreResult[]> {
     const earliest = Math.min(...receipts.map((receipt) => receipt.receivedAt.getTime()))
