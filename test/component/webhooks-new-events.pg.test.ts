@@ -1,12 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../db/client.ts'
-import { createJobQueue, type JobQueue, QUEUES } from '../../server/jobs/queue.ts'
 import * as repository from '../../server/modules/webhooks/repository.ts'
 import { createTestDatabase } from '../helpers/database.ts'
+import { newWebhookEvent, startNewEventsStore } from '../helpers/new-webhook-events.ts'
 import { eventually } from '../system/webhook-harness.ts'
-
-const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * The one-statement store of new deliveries (ADR 0030) beside concurrent writers of the same body,
@@ -15,57 +13,24 @@ const DAY_MS = 24 * 60 * 60 * 1000
  */
 describe('storing new webhook events in one statement, concurrently (PostgreSQL)', () => {
   let database: DatabaseHandle
-  let queue: JobQueue
-  let statement: { name: string; text: string }
-  let jobsParameter: (data: ReadonlyArray<{ eventId: string }>) => string
+  let newEvents: Awaited<ReturnType<typeof startNewEventsStore>>
 
   beforeAll(async () => {
     database = await createTestDatabase()
     if (database.kind !== 'postgres') throw new Error('this file runs in the component-postgres project')
-    queue = createJobQueue(database, {
+    newEvents = await startNewEventsStore(database, {
       retryLimit: 2,
       retryDelaySeconds: 1,
       expireSeconds: 60,
-      pollingIntervalSeconds: 0.5,
     })
-    await queue.start()
-    const insert = await queue.foldedInsert(QUEUES.plaidWebhook, 4)
-    statement = { name: 'test_store_new_events', text: repository.newEventsStatement(insert.text) }
-    jobsParameter = insert.jobsParameter
   })
   afterAll(async () => {
-    await queue?.stop()
+    await newEvents?.stop()
     await database?.close()
   })
 
-  function newEvent(dedupeKey = randomBytes(32).toString('hex')) {
-    const now = new Date()
-    return {
-      id: randomUUID(),
-      dedupeKey,
-      environment: 'sandbox',
-      workspaceId: null,
-      webhookType: 'ITEM',
-      webhookCode: 'NEW_ACCOUNTS_AVAILABLE',
-      plaidItemId: `item${randomUUID().replaceAll('-', '')}`,
-      rawBody: `{"n":"${randomUUID()}"}`,
-      keyId: 'kid-1',
-      issuedAt: now,
-      receivedAt: now,
-      deliveryCount: 1,
-      lastDeliveredAt: now,
-      updatedAt: now,
-    }
-  }
-
-  function store(events: Array<ReturnType<typeof newEvent>>) {
-    return repository.storeNewEvents(database.executeSql, statement, {
-      events,
-      since: new Date(Date.now() - 2 * DAY_MS),
-      defaultEnvironment: 'sandbox',
-      jobs: jobsParameter(events.map((event) => ({ eventId: event.id }))),
-    })
-  }
+  const newEvent = (dedupeKey?: string) => newWebhookEvent(new Date(), dedupeKey)
+  const store = (events: repository.NewWebhookEvent[]) => newEvents.store(events)
 
   async function storedIds(dedupeKey: string): Promise<string[]> {
     const { rows } = await database.executeSql(

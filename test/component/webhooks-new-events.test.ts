@@ -1,11 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../db/client.ts'
-import { createJobQueue, type JobQueue, QUEUES } from '../../server/jobs/queue.ts'
-import * as repository from '../../server/modules/webhooks/repository.ts'
 import { createTestDatabase } from '../helpers/database.ts'
-
-const DAY_MS = 24 * 60 * 60 * 1000
+import { DAY_MS, newWebhookEvent as newEvent, startNewEventsStore } from '../helpers/new-webhook-events.ts'
 
 /**
  * The one-statement store of new webhook deliveries (ADR 0030), on the repository: events and their
@@ -14,55 +10,20 @@ const DAY_MS = 24 * 60 * 60 * 1000
  */
 describe('storing new webhook events in one statement', () => {
   let database: DatabaseHandle
-  let queue: JobQueue
-  let statement: { name: string; text: string }
-  let jobsParameter: (data: ReadonlyArray<{ eventId: string }>) => string
+  let newEvents: Awaited<ReturnType<typeof startNewEventsStore>>
 
   beforeAll(async () => {
     database = await createTestDatabase()
-    queue = createJobQueue(database, {
+    newEvents = await startNewEventsStore(database, {
       retryLimit: 4,
       retryDelaySeconds: 3,
       expireSeconds: 90,
-      pollingIntervalSeconds: 0.5,
     })
-    await queue.start()
-    const insert = await queue.foldedInsert(QUEUES.plaidWebhook, 4)
-    statement = { name: 'test_store_new_events', text: repository.newEventsStatement(insert.text) }
-    jobsParameter = insert.jobsParameter
   })
   afterAll(async () => {
-    await queue?.stop()
+    await newEvents?.stop()
     await database?.close()
   })
-
-  function newEvent(receivedAt: Date, dedupeKey = randomBytes(32).toString('hex')) {
-    return {
-      id: randomUUID(),
-      dedupeKey,
-      environment: 'sandbox',
-      workspaceId: null,
-      webhookType: 'ITEM',
-      webhookCode: 'NEW_ACCOUNTS_AVAILABLE',
-      plaidItemId: `item${randomUUID().replaceAll('-', '')}`,
-      rawBody: `{"webhook_type":"ITEM","webhook_code":"NEW_ACCOUNTS_AVAILABLE","n":"${randomUUID()}"}`,
-      keyId: 'kid-1',
-      issuedAt: new Date(receivedAt.getTime() - 1000),
-      receivedAt,
-      deliveryCount: 1,
-      lastDeliveredAt: receivedAt,
-      updatedAt: receivedAt,
-    }
-  }
-
-  function store(events: Array<ReturnType<typeof newEvent>>, since: Date) {
-    return repository.storeNewEvents(database.executeSql, statement, {
-      events,
-      since,
-      defaultEnvironment: 'sandbox',
-      jobs: jobsParameter(events.map((event) => ({ eventId: event.id }))),
-    })
-  }
 
   async function stored(ids: string[]) {
     const { rows } = await database.executeSql(
@@ -94,7 +55,7 @@ describe('storing new webhook events in one statement', () => {
   it('stores every event with one job of its own, all in one transaction, as pg-boss makes jobs', async () => {
     const now = new Date()
     const events = [newEvent(now), newEvent(now), newEvent(new Date(now.getTime() + 1))]
-    expect(await store(events, new Date(now.getTime() - 2 * DAY_MS))).toBe(true)
+    expect(await newEvents.store(events)).toBe(true)
 
     const rows = await stored(events.map((event) => event.id))
     expect(rows.map((row) => row.id).sort()).toEqual(events.map((event) => event.id).sort())
@@ -120,17 +81,17 @@ describe('storing new webhook events in one statement', () => {
   it('stores nothing, neither events nor jobs, when one body was received since the window began', async () => {
     const earlier = new Date(Date.now() - DAY_MS)
     const first = newEvent(earlier)
-    expect(await store([first], new Date(earlier.getTime() - 2 * DAY_MS))).toBe(true)
+    expect(await newEvents.store([first], { since: new Date(earlier.getTime() - 2 * DAY_MS) })).toBe(true)
     const jobsBefore = await jobCount()
 
     const now = new Date()
     const batch = [newEvent(now), newEvent(now, first.dedupeKey), newEvent(now)]
-    expect(await store(batch, new Date(now.getTime() - 2 * DAY_MS))).toBe(false)
+    expect(await newEvents.store(batch)).toBe(false)
     expect(await stored(batch.map((event) => event.id))).toEqual([])
     expect(await jobCount()).toBe(jobsBefore)
 
     // A delivery received before the window began is another event.
-    expect(await store(batch, new Date(earlier.getTime() + 1))).toBe(true)
+    expect(await newEvents.store(batch, { since: new Date(earlier.getTime() + 1) })).toBe(true)
     expect(await stored(batch.map((event) => event.id))).toHaveLength(3)
     expect(await jobCount()).toBe(jobsBefore + 3)
   })
@@ -139,14 +100,8 @@ describe('storing new webhook events in one statement', () => {
     // pg-boss's insert skips conflicting rows; an event must never be left without its job.
     const now = new Date()
     const events = [newEvent(now), newEvent(now)]
-    const jobs = jobsParameter([{ eventId: events[0]?.id as string }])
     await expect(
-      repository.storeNewEvents(database.executeSql, statement, {
-        events,
-        since: new Date(now.getTime() - DAY_MS),
-        defaultEnvironment: 'sandbox',
-        jobs,
-      }),
+      newEvents.store(events, { since: new Date(now.getTime() - DAY_MS), jobsFor: events.slice(0, 1) }),
     ).rejects.toThrow(/2 webhook events but 1 jobs/)
     expect(await stored(events.map((event) => event.id))).toEqual([])
   })
