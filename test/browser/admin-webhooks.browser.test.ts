@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { emulatorClient } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -77,10 +77,7 @@ async function call(method: 'GET' | 'POST', url: string, cookie: string, payload
 }
 
 async function signInAt(path: string, email: string): Promise<void> {
-  await page.goto(`${server.url}/signin?next=${encodeURIComponent(path)}`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInThroughForm(page, server.url, email, { next: path })
   await page.waitForURL(`${server.url}${path}`)
 }
 

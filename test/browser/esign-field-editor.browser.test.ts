@@ -7,7 +7,7 @@ import forge from 'node-forge'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -116,10 +116,7 @@ async function signedInManager(email: string = DEMO.manager): Promise<Page> {
   problemLists.push(problems)
   // Tall enough for a whole page: the mouse only reaches what is on screen.
   await page.setViewportSize({ width: 1280, height: 1700 })
-  await page.goto(`${server.url}/signin`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInThroughForm(page, server.url, email)
   await page.waitForURL(/\/signing/)
   return page
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../helpers/browser.ts'
+import { launchBrowser, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { makePdf } from '../helpers/pdf.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
@@ -337,10 +337,7 @@ describe('signing with fields', () => {
 
     // The manager: the sealed PDF, the certificate, and the seal's SHA-256 on the package page.
     const manager = await newPage('desktop')
-    await manager.page.goto(`${server.url}/signin`)
-    await manager.page.getByLabel('Email').fill(DEMO.manager)
-    await manager.page.getByLabel('Password').fill(DEMO.password)
-    await manager.page.getByRole('button', { name: 'Sign in' }).click()
+    await signInThroughForm(manager.page, server.url, DEMO.manager)
     await manager.page.waitForURL(/\/signing/)
     await manager.page.goto(`${server.url}/signing/manager/signings/${id}`)
     const managerCopy = await downloadSealed(manager.page, 'manager.pdf')

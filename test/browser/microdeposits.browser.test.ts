@@ -15,6 +15,7 @@ import {
   submitDepositCode,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
 import { apiClient } from '../helpers/api-client.ts'
+import { signInThroughForm } from '../helpers/browser.ts'
 import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import type { TestServer } from '../helpers/test-server.ts'
@@ -138,10 +139,7 @@ describe('Same-Day micro-deposits in the signer bank step', () => {
     // The manager sees "needs review", why, and accepts after checking with the signer.
     const manager = await newPage()
     const packagePath = `/signing/manager/signings/${pkg.id}`
-    await manager.goto(`${server.url}/signin?next=${encodeURIComponent(packagePath)}`)
-    await manager.getByLabel('Email').fill(DEMO.manager)
-    await manager.getByLabel('Password').fill(DEMO.password)
-    await manager.getByRole('button', { name: 'Sign in' }).click()
+    await signInThroughForm(manager, server.url, DEMO.manager, { next: packagePath })
     await manager.waitForURL(`${server.url}${packagePath}`)
     const card = manager.getByRole('listitem', { name: `Signer ${OWNER}` })
     await card.getByText('Needs review').first().waitFor()

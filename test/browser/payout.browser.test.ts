@@ -7,7 +7,7 @@ import type { Products } from 'plaid'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JsonBody } from '../helpers/api-client.ts'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { createRecordingGateway, startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -110,10 +110,7 @@ describe('payout verification on the package page', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
 
     const packagePath = `/signing/manager/signings/${pkg.id}`
-    await page.goto(`${server.url}/signin?next=${encodeURIComponent(packagePath)}`)
-    await page.getByLabel('Email').fill(DEMO.manager)
-    await page.getByLabel('Password').fill(DEMO.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await signInThroughForm(page, server.url, DEMO.manager, { next: packagePath })
     await page.waitForURL(`${server.url}${packagePath}`)
     const instruction = page.getByRole('listitem', { name: `Payout instruction of ${OWNER}` })
     await instruction.getByText('account ending 0000').waitFor()
@@ -183,10 +180,7 @@ describe('payout verification on the package page', () => {
 
   /** Signs the demo administrator in on the sign-in page, which then opens workspace settings. */
   async function openSettingsAsAdmin(page: Page): Promise<void> {
-    await page.goto(`${server.url}/signin?next=${encodeURIComponent('/admin/settings')}`)
-    await page.getByLabel('Email').fill(DEMO.admin)
-    await page.getByLabel('Password').fill(DEMO.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await signInThroughForm(page, server.url, DEMO.admin, { next: '/admin/settings' })
     await page.waitForURL(`${server.url}/admin/settings`)
   }
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linkFirstPlatypus } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -66,10 +66,7 @@ async function newPage(): Promise<Page> {
 describe('signing golden path', () => {
   it('runs a package with two signers end to end, with the bank step and a verified audit trail', async () => {
     const manager = await newPage()
-    await manager.goto(`${server.url}/signin?next=${encodeURIComponent('/signing/manager/signings')}`)
-    await manager.getByLabel('Email').fill(DEMO.manager)
-    await manager.getByLabel('Password').fill(DEMO.password)
-    await manager.getByRole('button', { name: 'Sign in' }).click()
+    await signInThroughForm(manager, server.url, DEMO.manager, { next: '/signing/manager/signings' })
     await manager.waitForURL(`${server.url}/signing/manager/signings`)
 
     await manager.getByLabel('Title').fill('Closing at 12 Elm Street')

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { generateSync } from 'otplib'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { signInThroughForm } from '../helpers/browser.ts'
 import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import type { TestServer } from '../helpers/test-server.ts'
@@ -39,10 +40,7 @@ afterEach(async () => {
 })
 
 async function passwordStep(email: string): Promise<void> {
-  await page.goto(`${server.url}/signin`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInThroughForm(page, server.url, email)
 }
 
 async function signOut(): Promise<void> {

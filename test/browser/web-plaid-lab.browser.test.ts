@@ -14,7 +14,7 @@ import {
   submitCredentials,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
+import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -77,10 +77,7 @@ afterEach(async () => {
 })
 
 async function openLabAs(server: TestServer, email: string): Promise<void> {
-  await page.goto(`${server.url}/signin?next=%2Fsigning%2Fplaid-lab`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInThroughForm(page, server.url, email, { next: '/signing/plaid-lab' })
   await page.getByRole('heading', { name: 'Plaid lab', level: 1 }).waitFor()
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { DEMO_PASSWORD } from '../../server/seed/demo-workspace.ts'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 
@@ -56,4 +57,21 @@ export async function newOfflineContext(
     }
   })
   return { context, page, problems }
+}
+
+/**
+ * Signs `email` in through the sign-in page, with the demo password unless another is given, from
+ * `/signin?next=<next>` when `next` is given. The caller waits for wherever the sign-in leads.
+ */
+export async function signInThroughForm(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  options: { next?: string; password?: string } = {},
+): Promise<void> {
+  const query = options.next ? `?next=${encodeURIComponent(options.next)}` : ''
+  await page.goto(`${baseUrl}/signin${query}`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(options.password ?? DEMO_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
 }
