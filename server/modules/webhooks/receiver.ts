@@ -270,9 +270,10 @@ export function createWebhookReceiver(deps: {
       // Announced before verifying, so a commit about to start waits (briefly) for this delivery too.
       arrival = committer.arrival()
       // One turn of the event loop before verifying: the requests already received get to announce
-      // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0029), and on PGlite a
-      // look-up completes without leaving the turn, so without this pause a delivery would reach the
-      // group commit before anyone else could, and every batch would be one delivery.
+      // themselves too. Verification is synchronous CPU work (node:crypto, ADR 0029), and nothing before
+      // it leaves the turn when the kid is known (ADR 0030) or, on PGlite, when the Item is looked up,
+      // so without this pause a delivery would reach the group commit before anyone else could, and
+      // every batch would be one delivery.
       await new Promise<void>((resolve) => setImmediate(resolve))
       const signature = await verifyPlaidSignature({
         rawBody: input.rawBody,
