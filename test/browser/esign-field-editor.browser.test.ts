@@ -1,18 +1,14 @@
 // The manager's field editor in Chromium: a PDF's pages rendered by pdf.js (its worker allowed by the
 // page policy), fields drawn, moved, resized and deleted with the mouse, added and edited from the
 // keyboard in the field table, and saved as fractions of the page whatever the zoom.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import forge from 'node-forge'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
+import { signInThroughForm } from '../helpers/browser.ts'
+import { type EmulatorBrowserStack, startEmulatorBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 const SIGNERS = [
   { legal_name: 'Alberta Charleson', email: 'alberta.fields@example.test', bank_required: false },
   { legal_name: 'Zoe Charleson', email: 'zoe.fields@example.test', bank_required: false },
@@ -67,37 +63,18 @@ type PackageView = {
   signers: Array<{ id: string; legal_name: string }>
 }
 
-let emulator: TestEmulator
-let server: TestServer
-let browser: Browser
-let managerCookie: string
-const contexts: BrowserContext[] = []
-const problemLists: string[][] = []
+// Every page carries the Plaid Link script: the emulator on its own origin serves it, as in the demo.
+let stack: EmulatorBrowserStack
+const api: EmulatorBrowserStack['managerApi'] = (method, url, payload) =>
+  stack.managerApi(method, url, payload)
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
-  // Every page carries the Plaid Link script: the emulator on its own origin serves it, as in the demo.
-  emulator = await startTestEmulator()
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),
-    launchBrowser(),
-  ])
-  managerCookie = await server.signIn(DEMO.manager)
+  stack = await startEmulatorBrowserStack()
 })
 
 afterAll(async () => {
-  for (const context of contexts) await context.close()
-  await browser?.close()
-  await server?.close()
-  await emulator?.close()
+  await stack?.close()
 })
-
-async function api<T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> {
-  const response = await server.app.inject({ method, url, headers: { cookie: managerCookie }, payload })
-  if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-  return response.json() as T
-}
 
 /** A draft with two signers (through the API); the PDF is uploaded from the page. */
 async function draftWithSigners(): Promise<{ id: string; signerIds: string[] }> {
@@ -111,12 +88,10 @@ async function draftWithSigners(): Promise<{ id: string; signerIds: string[] }> 
 }
 
 async function signedInManager(email: string = DEMO.manager): Promise<Page> {
-  const { context, page, problems } = await newOfflineContext(browser)
-  contexts.push(context)
-  problemLists.push(problems)
+  const { page } = await stack.newPage()
   // Tall enough for a whole page: the mouse only reaches what is on screen.
   await page.setViewportSize({ width: 1280, height: 1700 })
-  await signInThroughForm(page, server.url, email)
+  await signInThroughForm(page, stack.server.url, email)
   await page.waitForURL(/\/signing/)
   return page
 }
@@ -162,7 +137,7 @@ describe('field editor (managers)', () => {
   it('places, moves, resizes and deletes fields with the mouse, edits them from the keyboard, and saves fractions', async () => {
     const { id, signerIds } = await draftWithSigners()
     const page = await signedInManager()
-    await page.goto(`${server.url}/signing/manager/signings/${id}`)
+    await page.goto(`${stack.server.url}/signing/manager/signings/${id}`)
     // The upload goes as multipart/form-data.
     const upload = page.waitForRequest((request) => request.url().endsWith(`/api/signings/${id}/documents`))
     await page.getByLabel('Document title').fill('Deed of trust')
@@ -321,12 +296,12 @@ describe('field editor (managers)', () => {
       .boundingBox()
     near(((again?.x ?? 0) - narrow.box.x) / narrow.box.width, 0.125, 0.005)
     near(((again?.y ?? 0) - narrow.box.y) / narrow.box.height, 0.2, 0.005)
-    expect(problemLists.flat()).toEqual([])
+    expect(stack.problems()).toEqual([])
   })
 
   it('shows admins the sealing certificate on the settings page', async () => {
-    const adminCookie = await server.signIn(DEMO.admin)
-    const response = await server.app.inject({
+    const adminCookie = await stack.server.signIn(DEMO.admin)
+    const response = await stack.server.app.inject({
       method: 'GET',
       url: '/api/admin/seal-certificate',
       headers: { cookie: adminCookie },
@@ -334,7 +309,7 @@ describe('field editor (managers)', () => {
     expect(response.statusCode).toBe(200)
     const certificate = response.json() as { subject: string; sha256_fingerprint: string }
     const page = await signedInManager(DEMO.admin)
-    await page.goto(`${server.url}/admin/settings`)
+    await page.goto(`${stack.server.url}/admin/settings`)
     const panel = page.getByRole('region', { name: 'Sealing certificate' })
     await panel.getByText(certificate.sha256_fingerprint).waitFor()
     await panel.getByText(certificate.subject).first().waitFor()
@@ -361,6 +336,6 @@ describe('field editor (managers)', () => {
     await panel.getByText('Uploaded PKCS#12 (stored encrypted)').waitFor()
     await form.getByRole('button', { name: 'Remove uploaded certificate' }).click()
     await panel.getByText('Self-signed, generated for this workspace (demo)').waitFor()
-    expect(problemLists.flat()).toEqual([])
+    expect(stack.problems()).toEqual([])
   })
 })

@@ -5,58 +5,35 @@
 // public /verify page accepts (and refuses after a one-byte change).
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, signInThroughForm } from '../helpers/browser.ts'
+import { signInThroughForm } from '../helpers/browser.ts'
+import { type EmulatorBrowserStack, startEmulatorBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { makePdf } from '../helpers/pdf.ts'
-import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 const run = promisify(execFile)
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 const ALBERTA = { legal_name: 'Alberta Charleson', email: 'alberta.sign@example.test', bank_required: false }
 const ZOE = { legal_name: 'Zoe Charleson', email: 'zoe.sign@example.test', bank_required: false }
 
-let emulator: TestEmulator
-let server: TestServer
-let browser: Browser
-let managerCookie: string
+let stack: EmulatorBrowserStack
 let workDir: string
-const contexts: BrowserContext[] = []
-const problemLists: string[][] = []
+const api: EmulatorBrowserStack['managerApi'] = (method, url, payload) =>
+  stack.managerApi(method, url, payload)
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
-  emulator = await startTestEmulator()
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),
-    launchBrowser(),
-  ])
-  managerCookie = await server.signIn(DEMO.manager)
+  stack = await startEmulatorBrowserStack()
   workDir = await mkdtemp(path.join(tmpdir(), 'safeclose-esign-'))
 })
 
 afterAll(async () => {
-  for (const context of contexts) await context.close()
-  await browser?.close()
-  await server?.close()
-  await emulator?.close()
+  await stack?.close()
   if (workDir) await rm(workDir, { recursive: true, force: true })
 })
-
-async function api<T>(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<T> {
-  const response = await server.app.inject({ method, url, headers: { cookie: managerCookie }, payload })
-  if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-  return response.json() as T
-}
 
 type View = { documents: Array<{ id: string; kind: string }>; signers: Array<{ id: string; email: string }> }
 
@@ -162,7 +139,7 @@ async function activePackage(): Promise<{ id: string; links: Record<string, stri
 
 /** A browser profile: a phone (touch, 390 × 844) or a desktop; *.plaid.com refused, errors collected. */
 async function newPage(device: 'phone' | 'desktop'): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await browser.newContext(
+  return stack.newPage(
     device === 'phone'
       ? {
           viewport: { width: 390, height: 844 },
@@ -173,23 +150,11 @@ async function newPage(device: 'phone' | 'desktop'): Promise<{ page: Page; conte
         }
       : { viewport: { width: 1280, height: 1000 }, acceptDownloads: true },
   )
-  await context.route(/^https?:\/\/([\w-]+\.)*plaid\.com\//, (route) => route.abort('blockedbyclient'))
-  const page = await context.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      problems.push(`console error: ${message.text()}`)
-    }
-  })
-  contexts.push(context)
-  problemLists.push(problems)
-  return { page, context }
 }
 
 async function openAndReview(page: Page, link: string) {
   await page.goto(link)
-  await page.waitForURL(`${server.url}/signing/sign`)
+  await page.waitForURL(`${stack.server.url}/signing/sign`)
   await page.getByRole('button', { name: 'I have read all documents — continue' }).click()
   await page.getByRole('heading', { name: 'Sign', exact: true }).waitFor()
   // pdf.js drew the page under the fields.
@@ -337,9 +302,9 @@ describe('signing with fields', () => {
 
     // The manager: the sealed PDF, the certificate, and the seal's SHA-256 on the package page.
     const manager = await newPage('desktop')
-    await signInThroughForm(manager.page, server.url, DEMO.manager)
+    await signInThroughForm(manager.page, stack.server.url, DEMO.manager)
     await manager.page.waitForURL(/\/signing/)
-    await manager.page.goto(`${server.url}/signing/manager/signings/${id}`)
+    await manager.page.goto(`${stack.server.url}/signing/manager/signings/${id}`)
     const managerCopy = await downloadSealed(manager.page, 'manager.pdf')
     expect(managerCopy.equals(zoeCopy)).toBe(true)
     const sha256 = createHash('sha256').update(managerCopy).digest('hex')
@@ -355,7 +320,7 @@ describe('signing with fields', () => {
 
     // The public verification page: the file as downloaded is valid, one changed byte is not.
     const visitor = await newPage('desktop')
-    await visitor.page.goto(`${server.url}/verify`)
+    await visitor.page.goto(`${stack.server.url}/verify`)
     await visitor.page.getByLabel('PDF to verify').setInputFiles(sealedFile)
     await visitor.page.getByText('Valid: sealed by Safeclose and unchanged').waitFor()
     await visitor.page.getByText(id).waitFor()
@@ -376,6 +341,6 @@ describe('signing with fields', () => {
     await visitor.page.getByText('Not valid').waitFor()
     await visitor.page.getByText(/^tampered\.pdf: /).waitFor()
 
-    expect(problemLists.flat()).toEqual([])
+    expect(stack.problems()).toEqual([])
   })
 })

@@ -1,17 +1,12 @@
 // The signing golden path in Chromium: a manager sends a package to two signers, each opens their
 // link, links a bank in the emulated Plaid Link, signs; the manager accepts the account whose holder's
 // name only partly matched; the package completes with a verified trail.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linkFirstPlatypus } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
-import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
+import { signInThroughForm } from '../helpers/browser.ts'
+import { type EmulatorBrowserStack, startEmulatorBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
-import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
-
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 
 // The emulator's identity data belongs to Alberta Bobbeth Charleson: one strong match, one partial,
 // which the manager accepts with a note before Zoe signs.
@@ -25,29 +20,15 @@ const SIGNERS = [
   },
 ]
 
-let emulator: TestEmulator
-let server: TestServer
-let browser: Browser
-const contexts: BrowserContext[] = []
-/** Each page's page and console errors (see newOfflineContext). */
-const problemLists: string[][] = []
+// The standalone emulator on its own origin: every page carries its Link script, as in the demo.
+let stack: EmulatorBrowserStack
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
-  // The standalone emulator on its own origin: every page carries its Link script, as in the demo.
-  emulator = await startTestEmulator()
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),
-    launchBrowser(),
-  ])
+  stack = await startEmulatorBrowserStack()
 })
 
 afterAll(async () => {
-  for (const context of contexts) await context.close()
-  await browser?.close()
-  await server?.close()
-  await emulator?.close()
+  await stack?.close()
 })
 
 /** Waits until keyboard focus is on an element whose text is `text` (a heading, usually). */
@@ -57,17 +38,14 @@ async function expectFocusOn(page: Page, text: string) {
 
 /** A fresh browser profile (one per person), with every *.plaid.com request refused. */
 async function newPage(): Promise<Page> {
-  const { context, page, problems } = await newOfflineContext(browser)
-  contexts.push(context)
-  problemLists.push(problems)
-  return page
+  return (await stack.newPage()).page
 }
 
 describe('signing golden path', () => {
   it('runs a package with two signers end to end, with the bank step and a verified audit trail', async () => {
     const manager = await newPage()
-    await signInThroughForm(manager, server.url, DEMO.manager, { next: '/signing/manager/signings' })
-    await manager.waitForURL(`${server.url}/signing/manager/signings`)
+    await signInThroughForm(manager, stack.server.url, DEMO.manager, { next: '/signing/manager/signings' })
+    await manager.waitForURL(`${stack.server.url}/signing/manager/signings`)
 
     await manager.getByLabel('Title').fill('Closing at 12 Elm Street')
     await manager.getByRole('button', { name: 'Create draft' }).click()
@@ -133,7 +111,7 @@ describe('signing golden path', () => {
         .getByText('Link ready — copy and send')
         .waitFor()
     }
-    expect(links.every((link) => link.startsWith(`${server.url}/signing/s/`))).toBe(true)
+    expect(links.every((link) => link.startsWith(`${stack.server.url}/signing/s/`))).toBe(true)
     // The links are at the top of the page; focus follows them there instead of falling to <body>.
     await expectFocusOn(manager, 'Signing links')
     expect(await manager.getByRole('link', { name: 'Completion certificate' }).count()).toBe(0)
@@ -148,7 +126,7 @@ describe('signing golden path', () => {
     for (const [index, signer] of SIGNERS.entries()) {
       const page = await newPage()
       await page.goto(links[index] as string)
-      await page.waitForURL(`${server.url}/signing/sign`)
+      await page.waitForURL(`${stack.server.url}/signing/sign`)
       // The document card's title; the Markdown body renders its own "# Purchase agreement" heading too.
       await page.locator('#document-title', { hasText: 'Purchase agreement' }).waitFor()
       await page.getByText('The buyer pays the').waitFor()
@@ -270,11 +248,11 @@ describe('signing golden path', () => {
 
     // A signing link cut short in an e-mail: a sentence, not the validator's text.
     const stranger = await newPage()
-    await stranger.goto(`${server.url}/signing/s/abc`)
+    await stranger.goto(`${stack.server.url}/signing/s/abc`)
     await stranger.getByRole('heading', { name: 'This link cannot be used' }).waitFor()
     await stranger.getByText('This link is incomplete.', { exact: false }).waitFor()
     expect(await stranger.getByText('must NOT have fewer', { exact: false }).count()).toBe(0)
 
-    expect(problemLists.flat()).toEqual([])
+    expect(stack.problems()).toEqual([])
   })
 })

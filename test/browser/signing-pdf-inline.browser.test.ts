@@ -1,51 +1,23 @@
 // A PDF document in Chromium's review step: shown in a same-origin frame from its own route (not a
 // data: URL), allowed by the page policy, downloadable, and recorded as viewed once.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, newOfflineContext } from '../helpers/browser.ts'
-import { DEMO } from '../helpers/build-app.ts'
+import { type EmulatorBrowserStack, startEmulatorBrowserStack } from '../helpers/browser-stack.ts'
 import { makePdf } from '../helpers/pdf.ts'
-import { startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 const PDF = makePdf('Deed of trust for 12 Elm Street')
 
-let emulator: TestEmulator
-let server: TestServer
-let browser: Browser
-let managerCookie: string
-const contexts: BrowserContext[] = []
-/** Each page's page and console errors (see newOfflineContext). */
-const problemLists: string[][] = []
+let stack: EmulatorBrowserStack
+const api: EmulatorBrowserStack['managerApi'] = (method, url, payload) =>
+  stack.managerApi(method, url, payload)
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
-  // The emulator on its own origin, as in the golden path: the page's frame-src then allows our own
-  // origin only for the documents path, so the PDF frame loads through that source alone.
-  emulator = await startTestEmulator()
-  ;[server, browser] = await Promise.all([
-    startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),
-    launchBrowser(),
-  ])
-  managerCookie = await server.signIn(DEMO.manager)
+  stack = await startEmulatorBrowserStack()
 })
 
 afterAll(async () => {
-  for (const context of contexts) await context.close()
-  await browser?.close()
-  await server?.close()
-  await emulator?.close()
+  await stack?.close()
 })
-
-async function api<T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> {
-  const response = await server.app.inject({ method, url, headers: { cookie: managerCookie }, payload })
-  if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-  return response.json() as T
-}
 
 /** An active package (a Markdown document, then a PDF) for one signer without a bank step. */
 async function activePackage(): Promise<{ id: string; pdfId: string; link: string }> {
@@ -76,10 +48,7 @@ async function activePackage(): Promise<{ id: string; pdfId: string; link: strin
 }
 
 async function newPage(): Promise<Page> {
-  const { context, page, problems } = await newOfflineContext(browser)
-  contexts.push(context)
-  problemLists.push(problems)
-  return page
+  return (await stack.newPage()).page
 }
 
 describe('PDF documents in the review step', () => {
@@ -89,12 +58,14 @@ describe('PDF documents in the review step', () => {
     const page = await newPage()
 
     await page.goto(link)
-    await page.waitForURL(`${server.url}/signing/sign`)
+    await page.waitForURL(`${stack.server.url}/signing/sign`)
     await page.getByText('The buyer pays the').waitFor()
     expect(await page.locator('iframe').count()).toBe(0)
 
     // Moving on to the PDF: the frame's own navigation fetches the bytes.
-    const frameResponse = page.waitForResponse((response) => response.url() === `${server.url}${pdfPath}`)
+    const frameResponse = page.waitForResponse(
+      (response) => response.url() === `${stack.server.url}${pdfPath}`,
+    )
     await page.getByRole('button', { name: 'I have read this document — next' }).click()
     const frame = page.getByTitle('Deed of trust (PDF)')
     await frame.waitFor()
@@ -113,7 +84,7 @@ describe('PDF documents in the review step', () => {
     expect(await frame.getAttribute('src')).toBe(pdfPath)
     // The frame navigated to the PDF (a refused frame would show Chromium's error page instead).
     const contentFrame = await (await frame.elementHandle())?.contentFrame()
-    expect(contentFrame?.url()).toBe(`${server.url}${pdfPath}`)
+    expect(contentFrame?.url()).toBe(`${stack.server.url}${pdfPath}`)
     const box = await frame.boundingBox()
     expect(box?.height).toBeGreaterThanOrEqual(400)
 
@@ -122,7 +93,7 @@ describe('PDF documents in the review step', () => {
     expect(await download.getAttribute('download')).toBe('Deed of trust.pdf')
     const [file] = await Promise.all([page.waitForEvent('download'), download.click()])
     expect(file.suggestedFilename()).toBe('Deed of trust.pdf')
-    expect(file.url()).toBe(`${server.url}${pdfPath}`)
+    expect(file.url()).toBe(`${stack.server.url}${pdfPath}`)
 
     // No data: URLs and no base64 any more.
     expect(await page.locator('a[href^="data:"]').count()).toBe(0)
@@ -138,6 +109,6 @@ describe('PDF documents in the review step', () => {
       (event) => event.action === 'document.viewed' && event.details.document_id === pdfId,
     )
     expect(pdfViews).toHaveLength(1)
-    expect(problemLists.flat()).toEqual([])
+    expect(stack.problems()).toEqual([])
   })
 })
