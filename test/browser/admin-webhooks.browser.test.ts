@@ -3,21 +3,18 @@
 // what was received, how it was verified and processed (rejected deliveries are operators' data and
 // not shown), and let an admin re-drive a dead-lettered event; other roles are refused.
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
 import type { Products } from 'plaid'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
+import { assertWebBuilt, launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { emulatorClient } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { eventually } from '../system/webhook-harness.ts'
 
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 /** With WEBHOOK_RETRY_LIMIT=1 an event is dead after this many failed attempts. */
 const ATTEMPTS_UNTIL_DEAD = 2
 
@@ -32,8 +29,7 @@ let page: Page
 let browserProblems: string[]
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  assertWebBuilt()
   sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS], webhookRetrySchedule: [50, 100] })
   ;[server, browser] = await Promise.all([
     startTestServer({

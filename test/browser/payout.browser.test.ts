@@ -1,19 +1,16 @@
 // Payout-grade verification in Chromium (ADR 0017): a manager reveals a signer's account numbers after
 // re-entering the password, and a payout alert appears on the package page after a webhook says the
 // signer revoked the bank connection; the manager resolves it with a note.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { Products } from 'plaid'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JsonBody } from '../helpers/api-client.ts'
-import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
+import { assertWebBuilt, launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { createRecordingGateway, startTestEmulator, type TestEmulator } from '../helpers/plaid.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { eventually } from '../system/webhook-harness.ts'
 
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 const OWNER = 'Alberta Charleson'
 // The sandbox's "Plaid Checking" account number (plaid-sandbox/src/fixtures/accounts.ts).
 const ACCOUNT = '1111222233330000'
@@ -25,8 +22,7 @@ let context: BrowserContext | undefined
 let recorded: ReturnType<typeof createRecordingGateway>
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  assertWebBuilt()
   emulator = await startTestEmulator()
   recorded = createRecordingGateway(emulator.url)
   ;[server, browser] = await Promise.all([

@@ -1,8 +1,6 @@
 // Two-factor sign-in in Chromium against a real server serving the built app under its nonce-only CSP:
 // TOTP enrolment on /account/security (QR code and key), then signing in with a code and with a
 // recovery code. Codes come from otplib with the key the page shows, as an authenticator app would.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { generateSync } from 'otplib'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -11,8 +9,6 @@ import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.t
 import { DEMO } from '../helpers/build-app.ts'
 import type { TestServer } from '../helpers/test-server.ts'
 
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
-
 let stack: BrowserStack
 let server: TestServer
 let context: BrowserContext
@@ -20,8 +16,6 @@ let page: Page
 let browserProblems: string[]
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
   stack = await startBrowserStack()
   server = stack.server
 })

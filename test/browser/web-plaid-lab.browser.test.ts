@@ -1,8 +1,6 @@
 // The Plaid lab end to end in Chromium: the built web app, a real Safeclose server and the embedded
 // Plaid emulator (its Link script injected by the server, as in the offline demo). Every plaid.com
 // request is aborted, and the emulated flow must not even attempt one.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
@@ -14,11 +12,10 @@ import {
   submitCredentials,
 } from '../../plaid-sandbox/test/browser-fixtures/link-panes.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
+import { assertWebBuilt, launchBrowser, newOfflineContext, signInThroughForm } from '../helpers/browser.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 const FIVE_HOURS_MS = 5 * 60 * 60 * 1000
 
 type Stack = { sandbox: PlaidSandbox; server: TestServer }
@@ -46,8 +43,7 @@ let browserProblems: string[]
 let eventReports: { status: number; body: string }[]
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  assertWebBuilt()
   browser = await launchBrowser()
 })
 

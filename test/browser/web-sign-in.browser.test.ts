@@ -1,14 +1,10 @@
 // The web app's sign-in, signing hub and admin settings, in Chromium against a real Safeclose server
 // serving the built app (web/dist) under its real nonce-only CSP.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type BrowserStack, startBrowserStack } from '../helpers/browser-stack.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import type { TestServer } from '../helpers/test-server.ts'
-
-const BUILT_APP = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url))
 
 let stack: BrowserStack
 let server: TestServer
@@ -17,8 +13,6 @@ let page: Page
 let browserProblems: string[]
 
 beforeAll(async () => {
-  if (!existsSync(BUILT_APP))
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
   // Mounted as in the embedded demo, so every page carries the emulator's Link script like a real one.
   stack = await startBrowserStack()
   server = stack.server

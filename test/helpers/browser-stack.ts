@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { expect } from 'vitest'
 import { createPlaidSandbox, type PlaidSandbox } from '../../plaid-sandbox/src/sandbox.ts'
 import { EMULATOR_CREDENTIALS } from '../../server/app.ts'
-import { launchBrowser, newOfflineContext, type OfflineContext } from './browser.ts'
+import { assertWebBuilt, launchBrowser, newOfflineContext, type OfflineContext } from './browser.ts'
 import { DEMO } from './build-app.ts'
 import { startTestEmulator, type TestEmulator } from './plaid.ts'
 import { startTestServer, type TestServer } from './test-server.ts'
-
-const BUILT_APP = new URL('../../web/dist/index.html', import.meta.url)
 
 /** A phone, for the pages and Link flows that differ on small touch screens. */
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
@@ -26,6 +23,7 @@ export type BrowserStack = {
  * embedded demo (so signed-in pages load its Link script), and Debian's Chromium.
  */
 export async function startBrowserStack(): Promise<BrowserStack> {
+  assertWebBuilt()
   const sandbox = createPlaidSandbox({ clients: [EMULATOR_CREDENTIALS] })
   const [server, browser]: [TestServer, Browser] = await Promise.all([
     startTestServer({ env: { PLAID_SANDBOX_ENABLED: 'true' }, plaidSandboxPlugin: sandbox.plugin }),
@@ -68,9 +66,7 @@ export type EmulatorBrowserStack = {
  * our own origin only where it must), Debian's Chromium, and the demo manager's session for API calls.
  */
 export async function startEmulatorBrowserStack(): Promise<EmulatorBrowserStack> {
-  if (!existsSync(BUILT_APP)) {
-    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
-  }
+  assertWebBuilt()
   const emulator = await startTestEmulator()
   const [server, browser]: [TestServer, Browser] = await Promise.all([
     startTestServer({ env: { PLAID_EMULATOR_URL: emulator.url } }),

@@ -4,6 +4,15 @@ import { DEMO_PASSWORD } from '../../server/seed/demo-workspace.ts'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 
+const BUILT_APP = new URL('../../web/dist/index.html', import.meta.url)
+
+/** Fails with what to do when the web app is not built: browser tests load web/dist. */
+export function assertWebBuilt(): void {
+  if (!existsSync(BUILT_APP)) {
+    throw new Error('web/dist is missing: run `npm run build:web` (npm run test:browser does)')
+  }
+}
+
 /**
  * Debian's Chromium, headless, with every background network feature off (the machines have no
  * internet). A missing browser is a failure, never a skip: CI must not pass without browser tests.
