@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import fc from 'fast-check'
 import { compactVerify, importJWK } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
@@ -151,5 +152,20 @@ describe('the kid of an unverified header', () => {
     ]) {
       expect(peekKeyId(signature), String(signature)).toBeNull()
     }
+  })
+
+  it('never throws on any header value, and names a kid only as the JSON header carries it', () => {
+    fc.assert(
+      fc.property(fc.option(fc.string({ maxLength: 600 }), { nil: undefined }), (value) => {
+        const kid = peekKeyId(value)
+        expect(kid === null || (kid.length > 0 && kid.length <= 128)).toBe(true)
+      }),
+    )
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 128 }), fc.string(), (kid, rest) => {
+        const header = b64(JSON.stringify({ alg: 'ES256', kid }))
+        expect(peekKeyId(`${header}.${b64(rest)}.${b64('signature')}`)).toBe(kid)
+      }),
+    )
   })
 })
