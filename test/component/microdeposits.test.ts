@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobAttemptHooks } from '../../server/jobs/queue.ts'
 import type { PlaidGateway } from '../../server/modules/plaid/gateway.ts'
 import { PAYOUT_NUMBERS_PURPOSE } from '../../server/modules/signing/payout-service.ts'
-import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
+import { apiClient, type JsonBody } from '../helpers/api-client.ts'
 import { DEMO } from '../helpers/build-app.ts'
 import { jobsSettled } from '../helpers/jobs.ts'
 import { createRecordingGateway, simulatedPlaidOutage } from '../helpers/plaid.ts'
+import { activeReviewedPackage } from '../helpers/signer-package.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
 import { eventually } from '../system/webhook-harness.ts'
@@ -70,20 +71,7 @@ describe('micro-deposits', () => {
     await sandbox?.close()
   })
 
-  async function call(method: HttpMethod, url: string, cookie: string | null, payload?: unknown) {
-    return server.app.inject({
-      method,
-      url,
-      headers: cookie ? { cookie } : {},
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    })
-  }
-  async function ok(method: HttpMethod, url: string, cookie: string, payload?: unknown): Promise<Body> {
-    const response = await call(method, url, cookie, payload)
-    if (response.statusCode >= 300)
-      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
-    return response.json()
-  }
+  const { call, ok } = apiClient(() => server.app)
 
   /** The emulated Link's private API, as the Link frame calls it. */
   async function linkUi(path: string, body: Record<string, unknown>) {
@@ -96,24 +84,8 @@ describe('micro-deposits', () => {
   }
 
   /** An active package with one signer who has reviewed the documents; the signer's session cookie. */
-  async function activePackage(email: string) {
-    const created = await ok('POST', '/api/signings', manager, { title: `Closing for ${email}` })
-    await ok('POST', `/api/signings/${created.id}/documents`, manager, {
-      title: 'Purchase agreement',
-      kind: 'markdown',
-      markdown: '# Purchase agreement\n\nThe buyer pays **$1**.',
-    })
-    await ok('POST', `/api/signings/${created.id}/signers`, manager, { legal_name: OWNER, email })
-    const activated = await ok('POST', `/api/signings/${created.id}/activate`, manager)
-    const token = new URL(activated.invitations[0].url).pathname.split('/').at(-1)
-    const opened = await call('POST', '/api/signing-links/open', null, { token })
-    const cookie = opened.cookies.find((entry) => entry.name === 'safeclose_session')
-    if (!cookie) throw new Error(`open failed: ${opened.body}`)
-    const signer = `${cookie.name}=${cookie.value}`
-    const flow = await ok('GET', '/api/signer/signing', signer)
-    for (const document of flow.documents)
-      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
-    return { id: created.id as string, signerId: flow.signer.id as string, signer }
+  function activePackage(email: string) {
+    return activeReviewedPackage({ call, ok }, manager, { legalName: OWNER, email })
   }
 
   /** The signer's payout numbers as stored (decrypted), with the holder names stored beside them. */

@@ -21,6 +21,7 @@ import type { HttpMethod, JsonBody } from '../helpers/api-client.ts'
 import { DEMO, TEST_KEYRING } from '../helpers/build-app.ts'
 import { jobsSettled } from '../helpers/jobs.ts'
 import { createRecordingGateway, simulatedPlaidOutage } from '../helpers/plaid.ts'
+import { activeReviewedPackage } from '../helpers/signer-package.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { type SandboxWithSigningKey, startSandboxWithSigningKey } from '../helpers/webhook-signing.ts'
 import { eventually } from '../system/webhook-harness.ts'
@@ -125,24 +126,8 @@ describe('payout numbers, reveal and alerts', () => {
   }
 
   /** An active package with one signer who has reviewed the documents; the signer's session cookie. */
-  async function activePackage(email: string) {
-    const created = await ok('POST', '/api/signings', manager, { title: `Closing for ${email}` })
-    await ok('POST', `/api/signings/${created.id}/documents`, manager, {
-      title: 'Purchase agreement',
-      kind: 'markdown',
-      markdown: '# Purchase agreement\n\nThe buyer pays **$1**.',
-    })
-    await ok('POST', `/api/signings/${created.id}/signers`, manager, { legal_name: OWNER, email })
-    const activated = await ok('POST', `/api/signings/${created.id}/activate`, manager)
-    const token = new URL(activated.invitations[0].url).pathname.split('/').at(-1)
-    const opened = await call('POST', '/api/signing-links/open', null, { token })
-    const cookie = opened.cookies.find((entry) => entry.name === 'safeclose_session')
-    if (!cookie) throw new Error(`open failed: ${opened.body}`)
-    const signer = `${cookie.name}=${cookie.value}`
-    const flow = await ok('GET', '/api/signer/signing', signer)
-    for (const document of flow.documents)
-      await ok('POST', `/api/signer/signing/documents/${document.id}/reviewed`, signer, {})
-    return { id: created.id as string, signerId: flow.signer.id as string, signer }
+  function activePackage(email: string) {
+    return activeReviewedPackage({ call, ok }, manager, { legalName: OWNER, email })
   }
 
   /** Links a sandbox Item whose webhooks come to this server; returns its access token. */
