@@ -1,6 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { writeBenchmarksSection } from './benchmarks-doc.ts'
 import type { Measurement } from './load.ts'
 import type { Scenario } from './scenarios.ts'
 import type { BenchSettings } from './settings.ts'
@@ -29,14 +30,7 @@ export type BenchRun = {
 }
 
 const SECTION_HEADING = '## Bank linking'
-const DOCS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url))
 const RESULTS_DIRECTORY = fileURLToPath(new URL('./results/', import.meta.url))
-const DOCS_INTRO = `# Benchmarks
-
-Load tests live in \`bench/\`: autocannon against real server processes over loopback. These machines
-are noisy, so every figure is read as a ratio against baselines measured in the same run. Each section
-below is rewritten by its benchmark with the latest full run.
-`
 // Issue 14's targets, each a ratio within one run (memory in MB, PGlite / PostgreSQL).
 const STATUS_TARGET = 0.5
 const AUTHENTICATED_TARGET = 0.25
@@ -265,17 +259,6 @@ export async function writeResultsFile(section: string, startedAt: Date): Promis
 }
 
 /** Replaces this benchmark's section of docs/benchmarks.md, leaving every other section as it is. */
-export async function updateBenchmarksDoc(section: string): Promise<string> {
-  const current = await readFile(DOCS_FILE, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return DOCS_INTRO
-    throw error
-  })
-  const lines = current.split('\n')
-  const start = lines.findIndex((line) => line.trim() === SECTION_HEADING)
-  const next = start === -1 ? -1 : lines.findIndex((line, index) => index > start && /^## /.test(line))
-  const before = start === -1 ? current.trimEnd() : lines.slice(0, start).join('\n').trimEnd()
-  const after = next === -1 ? '' : lines.slice(next).join('\n')
-  const updated = `${before}\n\n${section.trimEnd()}\n${after ? `\n${after}` : ''}`
-  await writeFile(DOCS_FILE, updated.endsWith('\n') ? updated : `${updated}\n`)
-  return DOCS_FILE
+export function updateBenchmarksDoc(section: string): Promise<string> {
+  return writeBenchmarksSection(SECTION_HEADING, section)
 }

@@ -16,6 +16,7 @@ import { SigningKeyRing } from '../plaid-sandbox/src/webhooks/signing-keys.ts'
 import { SERVER_NODE_FLAGS } from '../server/node-flags.ts'
 import { generateKeyEntry } from '../server/security/keyring.ts'
 import { DEMO_PASSWORD, DEMO_USERS } from '../server/seed/demo-workspace.ts'
+import { writeBenchmarksSection } from './benchmarks-doc.ts'
 import { type BenchProcess, findFreePort, startNodeProcess } from './processes.ts'
 import { type DatabaseTarget, provisionDatabase } from './servers.ts'
 
@@ -48,7 +49,6 @@ const LABEL = process.env.WEBHOOK_BENCH_LABEL ?? 'this run'
 const TARGET_VERIFY_RATIO = 0.5
 const TARGET_FIXED_P99_MS = 20
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url))
-const DOC = path.join(REPOSITORY, 'docs/benchmarks.md')
 const SECTION_TITLE = '## Webhook ingest'
 
 type Signed = { body: string; signature: string }
@@ -103,8 +103,7 @@ async function main(): Promise<void> {
       baseline,
     })
     process.stdout.write(`${section}\n`)
-    await updateDoc(section)
-    progress(`section updated in ${DOC}`)
+    progress(`section updated in ${await writeBenchmarksSection(SECTION_TITLE, section)}`)
   } finally {
     await keys.close()
   }
@@ -583,22 +582,6 @@ function renderComparison(before: RunSummary, after: RunSummary): string[] {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ]
-}
-
-/** Replaces this benchmark's section in docs/benchmarks.md (or appends it), leaving the others alone. */
-async function updateDoc(section: string): Promise<void> {
-  const current = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n')
-  const start = current.indexOf(`${SECTION_TITLE}\n`)
-  if (start === -1) {
-    await writeFile(DOC, `${current.trimEnd()}\n\n${section}\n`)
-    return
-  }
-  const nextSection = current.indexOf('\n## ', start + SECTION_TITLE.length)
-  const end = nextSection === -1 ? current.length : nextSection + 1
-  await writeFile(
-    DOC,
-    `${current.slice(0, start)}${section}\n${nextSection === -1 ? '' : `\n${current.slice(end)}`}`,
-  )
 }
 
 function progress(message: string): void {
