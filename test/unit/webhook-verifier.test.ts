@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createHash, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto'
 import fc from 'fast-check'
 import { compactVerify, importJWK } from 'jose'
 import { describe, expect, it } from 'vitest'
@@ -6,7 +6,13 @@ import {
   createVerificationKeyCache,
   type PlaidVerificationJwk,
 } from '../../server/modules/webhooks/key-cache.ts'
-import { peekKeyId, verifyPlaidSignature, WebhookRejection } from '../../server/modules/webhooks/verifier.ts'
+import {
+  es256SignatureToDer,
+  peekKeyId,
+  verifyEs256,
+  verifyPlaidSignature,
+  WebhookRejection,
+} from '../../server/modules/webhooks/verifier.ts'
 
 const KID = 'test-kid'
 const NOW_MS = Date.parse('2026-12-06T12:00:00Z')
@@ -131,6 +137,106 @@ describe('ES256 webhook signatures verified with node:crypto', () => {
     ).toBe('key_service_unavailable')
     // A point that is not on the curve.
     expect(await reasonOf(verifyWith(signature, { y: JWK.x }))).toBe('key_service_unavailable')
+  })
+})
+
+/** Node's own reading of a 64-byte r ‖ s, the oracle for our DER conversion. */
+function nodeAcceptsP1363(input: Buffer, signature: Buffer, key: KeyObject = publicKey): boolean {
+  try {
+    return verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature)
+  } catch {
+    return false
+  }
+}
+
+/** Signs `input` until r (or s) starts with `zeroBytes` zero bytes, which DER must drop. */
+function signatureWithLeadingZeros(input: Buffer, half: 'r' | 's', zeroBytes: number): Buffer {
+  const offset = half === 'r' ? 0 : 32
+  for (;;) {
+    const signature = sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+    if (signature.subarray(offset, offset + zeroBytes).every((byte) => byte === 0)) return signature
+  }
+}
+
+describe('ES256 with the signature converted to DER for node:crypto', () => {
+  it('accepts exactly the signatures Node accepts in their JWS form', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.nat(63),
+        fc.integer({ min: 0, max: 255 }),
+        (bytes, position, mask) => {
+          const input = Buffer.from(bytes)
+          const genuine = sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+          expect(verifyEs256(input, genuine, publicKey)).toBe(true)
+          const altered = Buffer.from(genuine)
+          altered[position] = (altered[position] as number) ^ mask
+          expect(verifyEs256(input, altered, publicKey)).toBe(nodeAcceptsP1363(input, altered))
+          expect(verifyEs256(Buffer.concat([input, Buffer.from('x')]), genuine, publicKey)).toBe(false)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('agrees with Node on any 64 bytes, zeros and the curve order included', () => {
+    const input = Buffer.from('header.payload')
+    const order = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex')
+    const edges = [
+      Buffer.alloc(64),
+      Buffer.alloc(64, 0xff),
+      Buffer.concat([order, order]),
+      Buffer.concat([Buffer.alloc(31), Buffer.from([1]), Buffer.alloc(31), Buffer.from([1])]),
+    ]
+    for (const signature of edges) {
+      expect(verifyEs256(input, signature, publicKey)).toBe(nodeAcceptsP1363(input, signature))
+    }
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.nat(32),
+        fc.nat(32),
+        (bytes, zr, zs) => {
+          const signature = Buffer.from(bytes)
+          signature.fill(0, 0, zr)
+          signature.fill(0, 32, 32 + zs)
+          expect(verifyEs256(input, signature, publicKey)).toBe(false)
+          expect(nodeAcceptsP1363(input, signature)).toBe(false)
+        },
+      ),
+    )
+  })
+
+  it('keeps r and s whole when they start with zero bytes or with the top bit set', () => {
+    const input = Buffer.from('header.payload')
+    for (const signature of [
+      signatureWithLeadingZeros(input, 'r', 1),
+      signatureWithLeadingZeros(input, 's', 1),
+    ]) {
+      expect(verifyEs256(input, signature, publicKey)).toBe(true)
+    }
+    // DER of the smallest and largest shapes: lengths, the sign byte, the dropped zeros.
+    const small = Buffer.concat([
+      Buffer.alloc(31),
+      Buffer.from([0x7f]),
+      Buffer.alloc(31),
+      Buffer.from([0x80]),
+    ])
+    expect(es256SignatureToDer(small).toString('hex')).toBe('300702017f02020080')
+    const large = Buffer.alloc(64, 0x80)
+    expect(es256SignatureToDer(large).toString('hex')).toBe(
+      `3046022100${'80'.repeat(32)}022100${'80'.repeat(32)}`,
+    )
+  })
+
+  it('refuses a signature of any other length, DER included', () => {
+    const input = Buffer.from('header.payload')
+    const der = sign('sha256', input, privateKey)
+    expect(verify('sha256', input, publicKey, der)).toBe(true)
+    expect(verifyEs256(input, der, publicKey)).toBe(false)
+    const genuine = sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+    expect(verifyEs256(input, genuine.subarray(0, 63), publicKey)).toBe(false)
+    expect(verifyEs256(input, Buffer.concat([genuine, Buffer.alloc(1)]), publicKey)).toBe(false)
   })
 })
 

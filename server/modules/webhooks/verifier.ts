@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual, verify } from 'node:crypto'
+import { createHash, type KeyObject, timingSafeEqual, verify } from 'node:crypto'
 import type { PlaidEnvironment } from '../../../db/schema.ts'
 import {
   type FetchVerificationKey,
@@ -108,15 +108,11 @@ export async function verifyPlaidSignature(input: {
     throw new WebhookRejection('expired_key', 'The key that signed this webhook has expired.')
   }
 
-  // ES256 (RFC 7515/7518): ECDSA P-256 with SHA-256 over the ASCII "header.payload", the signature
-  // being r and s, 32 bytes each. node:crypto directly, about twice as fast as WebCrypto through jose.
   const signature = Buffer.from(token.slice(payloadEnd + 1), 'base64url')
   const signingInput = Buffer.from(token.slice(0, payloadEnd), 'latin1')
   let holds: boolean
   try {
-    holds =
-      signature.length === ES256_SIGNATURE_BYTES &&
-      verify('sha256', signingInput, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
+    holds = verifyEs256(signingInput, signature, key.key)
   } catch (error) {
     throw new WebhookRejection('bad_signature', 'The webhook signature does not verify.', { cause: error })
   }
@@ -141,9 +137,59 @@ export async function verifyPlaidSignature(input: {
   return { keyId: kid, issuedAt: new Date(claims.iat * 1000), bodySha256 }
 }
 
+const ES256_SIGNATURE_BYTES = 64
+
+/**
+ * ES256 (RFC 7515/7518): ECDSA P-256 with SHA-256 over the ASCII "header.payload", the JWS signature
+ * being r and s, 32 bytes each. node:crypto directly, about twice as fast as WebCrypto through jose
+ * (ADR 0029), and handed the bare key object and a DER signature: the same check through an options
+ * object with `dsaEncoding: 'ieee-p1363'` costs Node about 40% more (ADR 0031). Anything but 64 bytes
+ * is refused, so a DER signature in the token does not verify.
+ */
+export function verifyEs256(signingInput: Buffer, signature: Buffer, key: KeyObject): boolean {
+  if (signature.length !== ES256_SIGNATURE_BYTES) return false
+  return verify('sha256', signingInput, key, es256SignatureToDer(signature))
+}
+
+/**
+ * A 64-byte r ‖ s as DER's ECDSA-Sig-Value, SEQUENCE { INTEGER r, INTEGER s }: each integer without
+ * its leading zero bytes (one kept for zero), and a zero byte in front when its top bit is set, so it
+ * reads as positive. At most 2 + 2 × 35 bytes, so every length fits in one byte.
+ */
+export function es256SignatureToDer(signature: Buffer): Buffer {
+  const half = ES256_SIGNATURE_BYTES / 2
+  const r = derIntegerShape(signature, 0, half)
+  const s = derIntegerShape(signature, half, ES256_SIGNATURE_BYTES)
+  const der = Buffer.allocUnsafe(6 + r.length + s.length)
+  der[0] = 0x30
+  der[1] = 4 + r.length + s.length
+  const afterR = writeDerInteger(der, 2, signature, r)
+  writeDerInteger(der, afterR, signature, s)
+  return der
+}
+
+type DerIntegerShape = { start: number; end: number; padded: boolean; length: number }
+
+function derIntegerShape(bytes: Buffer, start: number, end: number): DerIntegerShape {
+  let first = start
+  while (first < end - 1 && bytes[first] === 0) first += 1
+  const padded = ((bytes[first] as number) & 0x80) !== 0
+  return { start: first, end, padded, length: end - first + (padded ? 1 : 0) }
+}
+
+function writeDerInteger(der: Buffer, at: number, bytes: Buffer, shape: DerIntegerShape): number {
+  der[at] = 0x02
+  der[at + 1] = shape.length
+  let offset = at + 2
+  if (shape.padded) {
+    der[offset] = 0
+    offset += 1
+  }
+  return offset + bytes.copy(der, offset, shape.start, shape.end)
+}
+
 /** Three base64url parts; the characters checked here, since Node's decoder skips what it cannot read. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/
-const ES256_SIGNATURE_BYTES = 64
 
 /**
  * The protected header: a JSON object. A `crit` header names extensions we would have to understand
