@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -138,6 +138,31 @@ export function findFreePort(): Promise<number> {
 
 // Linux reports process times in clock ticks of USER_HZ, which is 100 on every mainstream platform.
 const CLOCK_TICKS_PER_SECOND = 100
+
+/**
+ * CPU seconds used so far by every process of this machine named `command` (e.g. `postgres`: the
+ * server and all its backends), or null where /proc is unavailable. Processes that exited in between
+ * are not counted, so a difference of two readings is a lower bound.
+ */
+export function machineCpuSeconds(command: string): number | null {
+  let pids: string[]
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
+  } catch {
+    return null
+  }
+  let total = 0
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue
+    } catch {
+      continue
+    }
+    total += readCpuSeconds(Number(pid)) ?? 0
+  }
+  return total
+}
 
 function readCpuSeconds(pid: number): number | null {
   try {
