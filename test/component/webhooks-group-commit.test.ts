@@ -285,6 +285,26 @@ describe('webhook acknowledgements committed in groups', () => {
         ]),
       )
     })
+
+    it('groups deliveries that arrive together when their key needs no look-up before verifying', async () => {
+      // The key has verified genuine webhooks by now (the test above), so these are verified before
+      // anything is looked up (ADR 0030) and nothing before verification leaves the event loop's turn:
+      // only the turn taken before verifying (ADR 0029) lets the others announce themselves first.
+      expect(await deliver(t, await sign(`itemWarm${randomUUID().replaceAll('-', '')}`))).toMatchObject({
+        status: 200,
+      })
+      const count = 8
+      const signed = await Promise.all(
+        Array.from({ length: count }, () => sign(`itemTogether${randomUUID().replaceAll('-', '')}`)),
+      )
+      const receipts = await Promise.all(signed.map((delivery) => deliver(t, delivery)))
+      expect(receipts.map((receipt) => receipt.status)).toEqual(Array(count).fill(200))
+      const transactions = await transactionsOf(
+        t.database,
+        receipts.map((receipt) => receipt.eventId as string),
+      )
+      expect(new Set(transactions).size).toBe(1)
+    })
   })
 })
 
