@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import { type ConstructorOptions, fromDrizzle, fromPglite, PgBoss } from 'pg-boss'
@@ -230,6 +231,10 @@ export function createJobQueue(database: DatabaseHandle, options: JobQueueOption
             output?: object
           }> = []
           for (const job of jobs) {
+            // A turn of the event loop per job. On the embedded database every query runs on this
+            // thread and a full batch fetches the next at once, so a backlog would otherwise be worked
+            // through in one unbroken chain of promises, with no request answered until it is gone.
+            await yieldToEventLoop()
             const problem = payloadProblem(queue, job.data)
             if (problem) {
               // Retrying cannot make a malformed payload valid: the job fails for good, visibly.
