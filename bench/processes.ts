@@ -153,24 +153,28 @@ export function machineCpuSeconds(command: string): number | null {
   }
   let total = 0
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue
-    } catch {
-      continue
-    }
-    total += readCpuSeconds(Number(pid)) ?? 0
+    const stat = readStat(Number(pid))
+    if (stat?.command === command) total += stat.cpuSeconds
   }
   return total
 }
 
 function readCpuSeconds(pid: number): number | null {
+  return readStat(pid)?.cpuSeconds ?? null
+}
+
+/** A process's command name and CPU seconds (user + system) from /proc, or null when unreadable. */
+function readStat(pid: number): { command: string; cpuSeconds: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the parenthesised command name (which may itself contain spaces): utime is
     // field 14 and stime field 15 of the whole line, i.e. indexes 11 and 12 after the name.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+    const nameEnd = stat.lastIndexOf(')')
+    const fields = stat.slice(nameEnd + 2).split(' ')
+    return {
+      command: stat.slice(stat.indexOf('(') + 1, nameEnd),
+      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
+    }
   } catch {
     return null
   }
